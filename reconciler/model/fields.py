@@ -33,7 +33,18 @@ TEXT_ONLY_FIELDS: frozenset[str] = PHONE_FIELDS | {"Postcode"}
 """Fields whose values must be written as quoted text in YAML (a number would lose a leading 0 or the +)."""
 
 VENDOR_OWNED_FIELDS: frozenset[str] = frozenset(
-    {"id", "URN", "datasetid", "ProcessType", "ProcessDate", "loaddate", "sourcefile", "flgid", "notes"}
+    {
+        "id",
+        "URN",
+        "datasetid",
+        "ProcessType",
+        "ProcessDate",
+        "loaddate",
+        "sourcefile",
+        "flgid",
+        "notes",
+        "outcomecode",
+    }
 )
 """Fields the dialler writes. A manifest may not manage them, and their changes are churn, never config drift."""
 

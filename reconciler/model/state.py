@@ -1,0 +1,197 @@
+"""Immutable domain types. Desired state (from manifests) and live state (from providers) share them.
+
+Datasets are small and held whole. Record sets and memberships can hold millions of rows, so their state is a
+description (which fields, which policies) plus rows that are streamed, never held, by the diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Protocol
+
+from ..errors import Location
+
+
+class Status(StrEnum):
+    HOLD = "HOLD"
+    LIVE = "LIVE"
+    EXPIRED = "EXPIRED"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Mass-change threshold: refuse to complete or remove more than `max_percent` of a set of at least `min_rows`."""
+
+    max_percent: float = 30.0
+    min_rows: int = 10
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A ContactNow dataset. `queue` is a qid once resolved (0 = no queue)."""
+
+    campaign: str
+    description: str
+    status: Status = Status.HOLD
+    priority: int = 0
+    queue: int = 0
+    id: int | None = None
+
+    def managed(self) -> dict[str, object]:
+        return {
+            "campaign": self.campaign,
+            "description": self.description,
+            "queue": self.queue,
+            "status": self.status.value,
+            "priority": self.priority,
+        }
+
+
+@dataclass(frozen=True)
+class DesiredDataset:
+    """A Dataset manifest: its address, where it was written, what it wants and what it acknowledges."""
+
+    address: str
+    location: Location
+    want: Dataset
+    queue_name: str | None = None
+    acknowledge: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One desired record: its key value and the managed values exactly as the source wrote them."""
+
+    key: str
+    values: Mapping[str, str]
+    location: Location
+
+
+class RecordSource(Protocol):
+    """Where a record set's desired rows come from. Streams; never holds every row."""
+
+    def iter_records(self) -> Iterator[SourceRecord]: ...
+
+    def digest(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What to do with live records that the source does not have (absent) or has twice (dedupe)."""
+
+    action: str = "ignore"  # ignore | report | complete
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class DesiredRecordSet:
+    address: str
+    location: Location
+    dataset_address: str
+    key: str
+    fields: tuple[str, ...]
+    source: RecordSource
+    absent: Policy = Policy()
+    dedupe: Policy = Policy("report")
+    guard: Guard = Guard()
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    """One live ContactNow record, reduced to what the diff needs."""
+
+    id: int
+    key: str
+    values: Mapping[str, str]
+    process_type: str = ""
+    outcome: str = ""
+
+    @property
+    def closed(self) -> bool:
+        """Completed or expired: off the dialler, nothing left to complete."""
+        return self.process_type in {"COMPLETE", "EXPIRED"}
+
+
+@dataclass(frozen=True)
+class RelativeSchedule:
+    """Schedule a member N days after the day of apply, at a time of day. Used only when it is added."""
+
+    days: int
+    at: time
+    tz: tzinfo
+
+    def resolve(self, now: datetime) -> datetime:
+        local = now.astimezone(self.tz)
+        return datetime.combine(local.date() + timedelta(days=self.days), self.at, tzinfo=self.tz)
+
+    def __str__(self) -> str:
+        return f"+{self.days}d {self.at.strftime('%H:%M')}{_offset_text(self.tz)}"
+
+
+def _offset_text(tz: tzinfo) -> str:
+    offset = tz.utcoffset(None) or timedelta(0)
+    sign = "+" if offset >= timedelta(0) else "-"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+Schedule = datetime | RelativeSchedule
+
+
+@dataclass(frozen=True)
+class DesiredMember:
+    customer_id: str
+    schedule: Schedule | None
+    location: Location
+
+
+class MemberSource(Protocol):
+    def iter_members(self) -> Iterator[DesiredMember]: ...
+
+    def digest(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DesiredMembership:
+    address: str
+    location: Location
+    campaign: int
+    source: MemberSource
+    remove_absent: bool = False
+    guard: Guard = Guard()
+
+
+class MemberStatus(StrEnum):
+    NEW = "0"
+    QUEUED = "1"
+    ACCEPTED = "2"
+    COMPLETED = "3"
+    SCHEDULED = "4"
+
+    @property
+    def removable(self) -> bool:
+        return self in {MemberStatus.NEW, MemberStatus.QUEUED, MemberStatus.SCHEDULED}
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class LiveMember:
+    customer_id: str
+    status: MemberStatus
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the manifests ask for, in manifest order."""
+
+    datasets: tuple[DesiredDataset, ...] = ()
+    record_sets: tuple[DesiredRecordSet, ...] = ()
+    memberships: tuple[DesiredMembership, ...] = ()
+    guard: Guard = Guard()
+    source_digests: Mapping[str, str] = field(default_factory=dict)
