@@ -1,0 +1,110 @@
+"""Manifests -> desired state: the loaded project becomes the domain values the diff compares.
+
+Record and member sources stay streams: a record set of millions of rows is read row by row each time the diff or
+apply needs it, never held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .manifest import Project
+from .manifest.project import MembershipManifest, RecordSetManifest
+from .model.state import (
+    Dataset,
+    DesiredDataset,
+    DesiredMember,
+    DesiredMembership,
+    DesiredRecordSet,
+    DesiredState,
+    Guard,
+    Policy,
+    SourceRecord,
+    Status,
+)
+
+
+@dataclass(frozen=True)
+class _RecordSource:
+    manifest: RecordSetManifest
+    key: str
+
+    def iter_records(self) -> Iterator[SourceRecord]:
+        for row in self.manifest.iter_rows():
+            yield SourceRecord(row.values.get(self.key, ""), row.values, row.location)
+
+    def digest(self) -> str:
+        return self.manifest.source_digest()
+
+
+@dataclass(frozen=True)
+class _MemberSource:
+    manifest: MembershipManifest
+
+    def iter_members(self) -> Iterator[DesiredMember]:
+        for member in self.manifest.iter_members():
+            yield DesiredMember(member.customer_id, member.schedule, member.location)
+
+    def digest(self) -> str:
+        return self.manifest.source_digest()
+
+
+def _guard(default: Guard, override: object | None) -> Guard:
+    if override is None:
+        return default
+    max_percent = getattr(override, "max_percent", None)
+    min_rows = getattr(override, "min_rows", None)
+    return Guard(
+        default.max_percent if max_percent is None else float(max_percent),
+        default.min_rows if min_rows is None else int(min_rows),
+    )
+
+
+def desired_state(project: Project) -> DesiredState:
+    config = project.config
+    default = _guard(Guard(), config.guards)
+    datasets = []
+    for item in project.datasets:
+        spec = item.spec
+        queue_name = spec.queue if isinstance(spec.queue, str) else None
+        queue = spec.queue if isinstance(spec.queue, int) else 0
+        want = Dataset(spec.campaign, spec.description, Status(spec.status), spec.priority, queue, spec.id)
+        datasets.append(DesiredDataset(item.address, item.location, want, queue_name, frozenset(spec.acknowledge)))
+    record_sets = []
+    digests: dict[str, str] = {}
+    for record_set in project.record_sets:
+        spec_r = record_set.spec
+        record_sets.append(
+            DesiredRecordSet(
+                record_set.address,
+                record_set.location,
+                f"Dataset/{spec_r.dataset}",
+                spec_r.key,
+                tuple(spec_r.fields),
+                _RecordSource(record_set, spec_r.key),
+                absent=Policy(spec_r.absent.policy, _text(spec_r.absent.outcome)),
+                dedupe=Policy(spec_r.dedupe.policy, _text(spec_r.dedupe.outcome)),
+                guard=_guard(default, spec_r.guards),
+            )
+        )
+        digests[record_set.address] = record_set.source_digest()
+    memberships = []
+    for membership in project.memberships:
+        spec_m = membership.spec
+        memberships.append(
+            DesiredMembership(
+                membership.address,
+                membership.location,
+                spec_m.campaign,
+                _MemberSource(membership),
+                remove_absent=spec_m.absent == "remove",
+                guard=_guard(default, spec_m.guards),
+            )
+        )
+        digests[membership.address] = membership.source_digest()
+    return DesiredState(tuple(datasets), tuple(record_sets), tuple(memberships), default, digests)
+
+
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,33 @@
+"""Drift: what changed outside git, told apart from what the dialler is expected to change.
+
+A drift report is made from a plan of the manifests as merged: any change it holds is config drift (a field the
+manifests own changed outside git). Unmanaged objects and dialler churn are reported beside it and are not drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .plan.plan import Plan, checksum
+
+DRIFT_FORMAT = "reconciler-drift"
+DRIFT_VERSION = 1
+
+
+def drift_report(plan: Plan, *, show_values: bool = False) -> dict[str, Any]:
+    body = plan.to_dict(show_values=show_values)
+    observations = body["observations"]
+    report: dict[str, Any] = {
+        "format": DRIFT_FORMAT,
+        "version": DRIFT_VERSION,
+        "target": plan.target,
+        "values": body["values"],
+        "drift": bool(body["changes"]),
+        "config_drift": body["changes"],
+        "unmanaged": [item for item in observations if item["category"] == "unmanaged"],
+        "churn": [item for item in observations if item["category"] == "churn"],
+        "other": [item for item in observations if item["category"] not in {"unmanaged", "churn"}],
+        "observed": body["observed"],
+    }
+    report["checksum"] = checksum(report)
+    return report

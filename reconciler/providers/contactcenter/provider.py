@@ -1,0 +1,198 @@
+"""Contact Center dynamic campaigns: wire rows <-> domain values, and membership changes as API calls.
+
+Adds cannot duplicate (a second add answers "Duplicate customer"), so they are safe to send again; deletes are
+idempotent too (a second delete answers 404). Removals run before adds, so a reschedule is a removal then an add.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ...apply.concurrency import batches, run_bounded
+from ...errors import ApiError
+from ...model.state import LiveMember, MemberStatus
+from .client import ContactCenterClient
+from .wire import AddItem, DeleteOutcome, WireCampaign
+
+logger = logging.getLogger(__name__)
+
+BATCH_LIMIT = 1000
+DUPLICATE = "Duplicate customer"
+NOT_STARTED = frozenset({0, 2})
+STOPPED = frozenset({5, 6, 7})
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    id: int
+    name: str
+    dynamic: bool
+    enabled: bool
+    status: int
+    start: datetime | None
+    end: datetime | None
+
+    def problems(self) -> list[str]:
+        reasons = []
+        if not self.dynamic:
+            reasons.append(f"campaign {self.id} is not a dynamic campaign")
+        if not self.enabled:
+            reasons.append(f"campaign {self.id} is not enabled")
+        if self.status in STOPPED:
+            reasons.append(f"campaign {self.id} has stopped (status {self.status}); no members can be added")
+        if self.status in NOT_STARTED:
+            reasons.append(f"campaign {self.id} has not started (status {self.status})")
+        return reasons
+
+
+@dataclass
+class MemberFailure:
+    customer_id: str
+    reason: str
+
+
+@dataclass
+class MemberOutcome:
+    added: int = 0
+    removed: int = 0
+    failures: list[MemberFailure] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, customer_id: str, reason: str) -> None:
+        with self.lock:
+            self.failures.append(MemberFailure(customer_id, reason))
+
+
+Progress = Callable[[int], None]
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def campaign_from_wire(row: WireCampaign) -> CampaignInfo:
+    return CampaignInfo(
+        id=int(row.campaign_id),
+        name=row.campaign_name,
+        dynamic=row.dynamic_campaign == "Y",
+        enabled=row.enabled == "Y",
+        status=int(row.status),
+        start=_parse_time(row.start_time),
+        end=_parse_time(row.end_time),
+    )
+
+
+class ContactCenterProvider:
+    def __init__(
+        self,
+        client: ContactCenterClient,
+        *,
+        workers: int = 4,
+        batch_size: int = BATCH_LIMIT,
+        resend_rounds: int = 3,
+    ) -> None:
+        self.client = client
+        self.workers = max(1, workers)
+        self.batch_size = min(batch_size, BATCH_LIMIT)
+        self.resend_rounds = resend_rounds
+
+    def campaign(self, campaign_id: int) -> CampaignInfo:
+        return campaign_from_wire(self.client.campaign(campaign_id))
+
+    def iter_members(self, campaign_id: int) -> Iterator[LiveMember]:
+        for row in self.client.iter_members(campaign_id):
+            try:
+                status = MemberStatus(str(row.status))
+            except ValueError:
+                status = MemberStatus.QUEUED
+            yield LiveMember(row.record_id, status)
+
+    def remove(
+        self, campaign_id: int, customers: Sequence[str], *, progress: Progress | None = None
+    ) -> MemberOutcome:
+        outcome = MemberOutcome()
+
+        def delete(customer: str) -> None:
+            try:
+                result = self.client.delete_customer(campaign_id, customer)
+            except ApiError as error:
+                outcome.fail(customer, error.message)
+                return
+            if result is DeleteOutcome.NOT_AVAILABLE:
+                outcome.fail(customer, "The customer is not available for deletion.")
+                return
+            with outcome.lock:
+                outcome.removed += 1
+            if progress:
+                progress(1)
+
+        run_bounded(customers, delete, workers=self.workers, name="cc-remove")
+        return outcome
+
+    def add(
+        self,
+        campaign_id: int,
+        customers: Sequence[str],
+        schedules: Mapping[str, datetime],
+        *,
+        progress: Progress | None = None,
+        outcome: MemberOutcome | None = None,
+    ) -> MemberOutcome:
+        """Add members in batches. Items that fail transiently (5xx inside the 207) are sent again, and a
+        "Duplicate customer" answer means the member is already there: converged, not failed."""
+        outcome = outcome or MemberOutcome()
+        pending = list(customers)
+        for _round in range(self.resend_rounds + 1):
+            transient: list[str] = []
+            lock = threading.Lock()
+
+            def send(batch: list[str], transient: list[str] = transient, lock: threading.Lock = lock) -> None:
+                items = [AddItem(customer, _iso(schedules.get(customer))) for customer in batch]
+                try:
+                    results = self.client.add_customers(campaign_id, items)
+                except ApiError as error:
+                    for customer in batch:
+                        outcome.fail(customer, error.message)
+                    return
+                done = 0
+                for item, result in zip(items, results, strict=False):
+                    customer = result.customer_id or item.customer_id
+                    if result.http_status == 200 or result.message == DUPLICATE:
+                        done += 1
+                    elif result.http_status >= 500:
+                        with lock:
+                            transient.append(customer)
+                    else:
+                        outcome.fail(customer, result.message or f"HTTP {result.http_status}")
+                with outcome.lock:
+                    outcome.added += done
+                if progress and done:
+                    progress(done)
+
+            run_bounded(batches(pending, self.batch_size), send, workers=self.workers, name="cc-add")
+            if not transient:
+                return outcome
+            logger.info("%d members failed transiently; sending them again", len(transient))
+            pending = transient
+        for customer in pending:
+            outcome.fail(customer, "failed transiently on every attempt")
+        return outcome
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.isoformat(timespec="milliseconds")

@@ -1,0 +1,330 @@
+"""ContactNow v2: wire rows <-> domain values, and how a change becomes API calls.
+
+Creates are not idempotent in ContactNow: posting the same rows twice makes two records. So a create that may
+have reached the server (timeout, reset, 5xx after send) is never re-sent blindly. Its keys are put "in doubt";
+once the consistency window has passed (reads may lag writes), the dataset is re-read by key and only the
+keys still missing are sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ...apply.concurrency import batches, run_bounded
+from ...errors import AmbiguousWriteError, ApiError
+from ...model.state import Dataset, LiveRecord, SourceRecord, Status
+from .client import ContactNowClient
+from .wire import CampaignField, OutcomeCode, Queue, WireDataset
+
+logger = logging.getLogger(__name__)
+
+BATCH_LIMIT = 1000
+"""The API's maximum rows per create or update request."""
+NOT_REAL_QUEUES = frozenset({"999", "505050"})
+"""qid 999 is a deleted queue and 505050 the default PBX queue: neither is a real queue."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The live account facts a plan checks manifests against."""
+
+    tables: frozenset[str]
+    fields: Mapping[str, tuple[CampaignField, ...]]
+    queues: tuple[Queue, ...]
+    outcomes: Mapping[str, OutcomeCode]
+
+    def field_names(self, table: str) -> dict[str, CampaignField]:
+        """Fields of a table by case-folded name (the API matches field names case-insensitively)."""
+        return {item.name.casefold(): item for item in self.fields.get(table, ())}
+
+    def outbound_queues(self) -> dict[int, Queue]:
+        return {
+            int(queue.qid): queue
+            for queue in self.queues
+            if queue.type == "outbound" and queue.qid not in NOT_REAL_QUEUES and queue.qid.isdigit()
+        }
+
+
+@dataclass
+class RowFailure:
+    """A row the vendor refused for good, named by its record key (never by personal values)."""
+
+    key: str
+    reason: str
+
+
+@dataclass
+class WriteOutcome:
+    """What a batched write achieved."""
+
+    written: int = 0
+    failures: list[RowFailure] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    """Keys still in doubt after every re-read and re-send."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, rows: int, progress: Progress | None) -> None:
+        with self.lock:
+            self.written += rows
+        if progress and rows:
+            progress(rows)
+
+    def fail(self, failures: Iterable[RowFailure]) -> None:
+        with self.lock:
+            self.failures.extend(failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.unresolved
+
+
+Progress = Callable[[int], None]
+
+
+def dataset_from_wire(row: WireDataset) -> Dataset:
+    table = row.import_table or row.campaign
+    return Dataset(
+        campaign=table,
+        description=row.description,
+        status=Status(row.d_status) if row.d_status in Status.__members__ else Status.HOLD,
+        priority=int(row.d_priority or 0),
+        queue=int(row.qid or 0),
+        id=int(row.dataset),
+    )
+
+
+class ContactNowProvider:
+    """Reads live ContactNow state and turns changes into batched, concurrent API calls."""
+
+    def __init__(
+        self,
+        client: ContactNowClient,
+        *,
+        workers: int = 4,
+        batch_size: int = BATCH_LIMIT,
+        consistency_window: float = 3.0,
+        resend_rounds: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.workers = max(1, workers)
+        self.batch_size = min(batch_size, BATCH_LIMIT)
+        self.consistency_window = consistency_window
+        self.resend_rounds = resend_rounds
+        self._sleep = sleep
+        self._clock = clock
+
+    # ------------------------------------------------------------------------------------------ reading
+
+    def metadata(self, tables: Iterable[str]) -> Metadata:
+        live_tables = frozenset(self.client.campaign_tables())
+        fields = {
+            table: tuple(self.client.campaign_fields(table)) for table in sorted(set(tables) & live_tables)
+        }
+        outcomes = {code.outcome: code for code in self.client.outcome_codes()}
+        return Metadata(live_tables, fields, tuple(self.client.queues()), outcomes)
+
+    def datasets(self, tables: Iterable[str]) -> list[Dataset]:
+        found: dict[int, Dataset] = {}
+        for table in sorted(set(tables)):
+            for row in self.client.datasets(table=table):
+                dataset = dataset_from_wire(row)
+                if dataset.id is not None:
+                    found[dataset.id] = dataset
+        return [found[key] for key in sorted(found)]
+
+    def iter_records(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveRecord]:
+        """Live records of a dataset, reduced to the key, the managed fields and the dialler's view."""
+        for row in self.client.iter_records(dataset=dataset_id):
+            folded = _fold(row)
+            yield LiveRecord(
+                id=int(folded.get("id", "0") or 0),
+                key=folded.get(key.casefold(), ""),
+                values={name: folded.get(name.casefold(), "") for name in fields},
+                process_type=folded.get("processtype", ""),
+                outcome=folded.get("outcomecode", ""),
+            )
+
+    # ------------------------------------------------------------------------------------------ datasets
+
+    def create_dataset(self, want: Dataset) -> int:
+        """Create a dataset (it starts on HOLD) and return its id. Safe against an ambiguous create."""
+        before = {row.dataset for row in self._same_description(want)}
+        try:
+            result = self.client.create_datasets(
+                [{"import_table": want.campaign, "description": want.description}]
+            )
+        except AmbiguousWriteError:
+            logger.warning("dataset create may or may not have been stored; re-reading before any retry")
+            created = self._await_new_dataset(want, before)
+            if created is not None:
+                return created
+            result = self.client.create_datasets(
+                [{"import_table": want.campaign, "description": want.description}]
+            )
+        if result.bad or not result.total:
+            raise ApiError(f"dataset was not created: {result.error or 'the API refused the row'}")
+        after = [row for row in self._same_description(want) if row.dataset not in before]
+        if len(after) == 1:
+            return int(after[0].dataset)
+        if result.key and result.key.isdigit():
+            return int(result.key)
+        raise ApiError("dataset create succeeded but the new dataset could not be found by re-reading it")
+
+    def _same_description(self, want: Dataset) -> list[WireDataset]:
+        rows = self.client.datasets(table=want.campaign, description=want.description)
+        return [row for row in rows if row.description == want.description]
+
+    def _await_new_dataset(self, want: Dataset, before: set[str]) -> int | None:
+        deadline = self._clock() + self.consistency_window
+        while True:
+            fresh = [row for row in self._same_description(want) if row.dataset not in before]
+            if fresh:
+                return int(min(fresh, key=lambda row: int(row.dataset)).dataset)
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return None
+            self._sleep(min(0.5, remaining))
+
+    def update_dataset(self, dataset_id: int, values: Mapping[str, str]) -> None:
+        result = self.client.update_datasets([{"dataset": str(dataset_id), **values}])
+        if result.bad or not result.total:
+            raise ApiError(
+                f"dataset {dataset_id} was not updated: {result.error or 'the API refused the row'}"
+            )
+
+    # ------------------------------------------------------------------------------------------- records
+
+    def create_records(
+        self,
+        dataset_id: int,
+        key: str,
+        records: Iterable[SourceRecord],
+        *,
+        progress: Progress | None = None,
+    ) -> WriteOutcome:
+        """Create records in batches, several at once. In-doubt batches are settled by re-reading by key."""
+        outcome = WriteOutcome()
+        doubt: dict[str, dict[str, str]] = {}
+        last_doubt = [0.0]
+
+        def rows_of(batch: Sequence[SourceRecord]) -> list[dict[str, str]]:
+            return [{"dataset": str(dataset_id), key: record.key, **dict(record.values)} for record in batch]
+
+        def send(rows: list[dict[str, str]]) -> None:
+            keys = [row[key] for row in rows]
+            try:
+                result = self.client.create_records(rows)
+            except AmbiguousWriteError:
+                with outcome.lock:
+                    last_doubt[0] = self._clock()
+                    doubt.update(zip(keys, rows, strict=True))
+                return
+            except ApiError as error:
+                outcome.fail(RowFailure(item, error.message) for item in keys)
+                return
+            if result.bad:
+                # Some rows were stored, some refused, and the answer does not say which: settle by key.
+                with outcome.lock:
+                    last_doubt[0] = self._clock()
+                    doubt.update(zip(keys, rows, strict=True))
+                return
+            outcome.count(result.total, progress)
+
+        run_bounded(
+            (rows_of(batch) for batch in batches(records, self.batch_size)),
+            send,
+            workers=self.workers,
+            name="create",
+        )
+        self._settle(dataset_id, key, doubt, outcome, last_doubt[0], progress)
+        return outcome
+
+    def _settle(
+        self,
+        dataset_id: int,
+        key: str,
+        doubt: dict[str, dict[str, str]],
+        outcome: WriteOutcome,
+        last_doubt: float,
+        progress: Progress | None,
+    ) -> None:
+        """Re-read keys in doubt once reads have caught up; send what is missing, one row at a time after a
+        partial batch so that each refusal is known by its key."""
+        for _round in range(self.resend_rounds):
+            if not doubt:
+                return
+            wait = last_doubt + self.consistency_window - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+            stored = self._existing_keys(dataset_id, key, doubt.keys())
+            for item in stored:
+                doubt.pop(item, None)
+            outcome.count(len(stored), progress)
+            retry = list(doubt.items())
+            doubt.clear()
+            last_doubt = float("-inf")
+            for item, row in retry:
+                try:
+                    result = self.client.create_records([row])
+                except AmbiguousWriteError:
+                    last_doubt = self._clock()
+                    doubt[item] = row
+                    continue
+                except ApiError as error:
+                    outcome.fail([RowFailure(item, error.message)])
+                    continue
+                if result.bad:
+                    outcome.fail([RowFailure(item, result.error or "refused by the API")])
+                else:
+                    outcome.count(result.total, progress)
+        outcome.unresolved.extend(sorted(doubt))
+
+    def _existing_keys(self, dataset_id: int, key: str, wanted: Iterable[str]) -> set[str]:
+        wanted_set = set(wanted)
+        folded_key = key.casefold()
+        found: set[str] = set()
+        for row in self.client.iter_records(dataset=dataset_id):
+            value = _fold(row).get(folded_key, "")
+            if value in wanted_set:
+                found.add(value)
+        return found
+
+    def update_records(
+        self,
+        dataset_id: int,
+        rows: Iterable[tuple[str, dict[str, str]]],
+        *,
+        progress: Progress | None = None,
+    ) -> WriteOutcome:
+        """Update records: rows are (key, {"id": ..., field: value}). Updates are idempotent, so a batch with
+        refused rows is sent again row by row to learn which rows fail and why."""
+        outcome = WriteOutcome()
+
+        def send(batch: list[tuple[str, dict[str, str]]]) -> None:
+            payload = [{**row, "dataset": str(dataset_id)} for _, row in batch]
+            try:
+                result = self.client.update_records(payload)
+            except ApiError as error:
+                outcome.fail(RowFailure(item, error.message) for item, _ in batch)
+                return
+            if result.bad and len(batch) > 1:
+                for single in batch:
+                    send([single])
+                return
+            if result.bad:
+                outcome.fail([RowFailure(batch[0][0], result.error or "refused by the API")])
+                return
+            outcome.count(result.total, progress)
+
+        run_bounded(batches(rows, self.batch_size), send, workers=self.workers, name="update")
+        return outcome
+
+
+def _fold(row: Mapping[str, str]) -> dict[str, str]:
+    return {name.casefold(): value for name, value in row.items()}

@@ -1,0 +1,75 @@
+"""Drift reports as text and Markdown. They write to a stream and decide nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from .plan_text import _counts_text, _value
+
+MARKDOWN_MARKER = "<!-- reconciler-drift -->"
+
+
+def drift_line(report: Mapping[str, Any]) -> str:
+    if report["drift"]:
+        count = len(report["config_drift"])
+        noun = "resource has" if count == 1 else "resources have"
+        return (
+            f"Drift: {count} {noun} changed outside git. Review the report, then either run "
+            "`reconciler apply` to restore the manifests or change the manifests to accept it."
+        )
+    return "No drift: the live state matches the manifests."
+
+
+def _change_lines(change: Mapping[str, Any]) -> list[str]:
+    lines = [
+        f"{item['field']}: {_value(item['before'])} -> {_value(item['after'])}" for item in change["fields"]
+    ]
+    if change["counts"]:
+        lines.append(f"records: {_counts_text(change['counts'])}")
+    if change["field_counts"]:
+        lines.append(
+            "fields: " + ", ".join(f"{name} {count}" for name, count in change["field_counts"].items())
+        )
+    return lines
+
+
+def render_drift_text(report: Mapping[str, Any], stream: TextIO) -> None:
+    stream.write(f"Drift report for target {report['target']}\n\n")
+    stream.write("Config drift (fields the manifests own, changed outside git):\n")
+    if not report["config_drift"]:
+        stream.write("  none\n")
+    for change in report["config_drift"]:
+        stream.write(f"  {change['action']} {change['address']}\n")
+        for line in _change_lines(change):
+            stream.write(f"      {line}\n")
+    for title, key in (
+        ("Unmanaged objects", "unmanaged"),
+        ("Dialler churn (expected)", "churn"),
+        ("Notes", "other"),
+    ):
+        if report[key]:
+            stream.write(f"\n{title}:\n")
+            for item in report[key]:
+                stream.write(f"  {item['address']}: {item['message']}\n")
+    stream.write(f"\n{drift_line(report)}\n")
+
+
+def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
+    stream.write(f"{MARKDOWN_MARKER}\n### reconciler drift for `{report['target']}`\n\n")
+    stream.write(f"**{drift_line(report)}**\n\n#### Config drift\n\n")
+    if not report["config_drift"]:
+        stream.write("None.\n")
+    for change in report["config_drift"]:
+        stream.write(
+            f"- `{change['action']}` `{change['address']}`: " + "; ".join(_change_lines(change)) + "\n"
+        )
+    for title, key in (
+        ("Unmanaged objects", "unmanaged"),
+        ("Dialler churn (expected)", "churn"),
+        ("Notes", "other"),
+    ):
+        if report[key]:
+            stream.write(f"\n#### {title}\n\n")
+            for item in report[key]:
+                stream.write(f"- `{item['address']}`: {item['message']}\n")

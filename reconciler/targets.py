@@ -1,0 +1,101 @@
+"""Connect to a target: build the clients and providers from its configuration and the environment.
+
+Credentials come only from the environment variables the target names. This module never imports the
+emulator: the CLI mounts it and passes its transport in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from .errors import ConfigError
+from .planner import Target
+from .providers.contactcenter.client import ContactCenterClient
+from .providers.contactcenter.provider import ContactCenterProvider
+from .providers.contactnow.client import ContactNowClient
+from .providers.contactnow.provider import ContactNowProvider
+from .providers.http import RateBudget, RetryPolicy
+
+
+@dataclass(frozen=True)
+class ApiEndpoint:
+    """One API of a target: its base URL and its two credentials (already read from the environment)."""
+
+    base_url: str
+    user: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach a target. Either API may be missing when the target manages only the other."""
+
+    name: str
+    contactnow: ApiEndpoint | None = None
+    contact_center: ApiEndpoint | None = None
+    allow_insecure_http: bool = False
+    transport: httpx.BaseTransport | None = None
+    workers: int = 4
+    requests_per_second: float | None = None
+    consistency_window: float = 3.0
+    retry: RetryPolicy | None = None
+
+
+def credentials(
+    target: str, api: str, names: tuple[str, str], env: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """Read a pair of credentials from the environment variables a target names."""
+    source = os.environ if env is None else env
+    missing = [name for name in names if not source.get(name)]
+    if missing:
+        listed = ", ".join(missing)
+        raise ConfigError(
+            f"target {target}: the {api} credentials are not set (environment variable {listed}); "
+            f"export {listed} before running, e.g. from your CI secret store"
+        )
+    return source[names[0]], source[names[1]]
+
+
+@contextmanager
+def connect(connection: Connection) -> Iterator[Target]:
+    """Open the clients of a target; they are closed when the block ends."""
+    with ExitStack() as stack:
+        rate = None if connection.requests_per_second is None else RateBudget(connection.requests_per_second)
+        contactnow = None
+        if connection.contactnow is not None:
+            endpoint = connection.contactnow
+            client = stack.enter_context(
+                ContactNowClient(
+                    endpoint.base_url,
+                    endpoint.user,
+                    endpoint.secret,
+                    transport=connection.transport,
+                    retry=connection.retry,
+                    rate=rate,
+                    allow_insecure_http=connection.allow_insecure_http,
+                )
+            )
+            contactnow = ContactNowProvider(
+                client, workers=connection.workers, consistency_window=connection.consistency_window
+            )
+        contact_center = None
+        if connection.contact_center is not None:
+            endpoint = connection.contact_center
+            cc_client = stack.enter_context(
+                ContactCenterClient(
+                    endpoint.base_url,
+                    endpoint.user,
+                    endpoint.secret,
+                    transport=connection.transport,
+                    retry=connection.retry,
+                    rate=rate,
+                    allow_insecure_http=connection.allow_insecure_http,
+                )
+            )
+            contact_center = ContactCenterProvider(cc_client, workers=connection.workers)
+        yield Target(connection.name, contactnow, contact_center)
