@@ -7,6 +7,7 @@ The tree::
     ├── ConfigError                 a target is unusable (missing credentials, refused URL)
     ├── ApiError                    a vendor API failed; carries status and a redacted URL
     │   ├── AuthError               credentials refused
+    │   ├── CampaignStateError      Contact Center refused a whole request: campaign not found, stopped, ...
     │   ├── TransientApiError       5xx, 429, timeout or reset that retries could not get past
     │   │   └── AmbiguousWriteError a write may or may not have been stored
     │   └── RateLimitError          Retry-After longer than the configured cap
@@ -110,6 +111,20 @@ class ApiError(ReconcilerError):
 
 class AuthError(ApiError):
     """The vendor refused the credentials."""
+
+
+class CampaignStateError(ApiError):
+    """Contact Center refused a whole request because of the campaign (or the list as a whole).
+
+    `reason` is one of "not_found", "stopped", "not_started", "not_dynamic", "not_enabled", "invalid_list";
+    `message` is the vendor's text.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str, status: int | None = None, url: str | None = None
+    ) -> None:
+        super().__init__(message, status=status, url=url)
+        self.reason = reason
 
 
 class TransientApiError(ApiError):

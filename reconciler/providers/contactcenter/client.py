@@ -1,0 +1,362 @@
+"""HTTP client for the 8x8 Contact Center Dynamic Campaigns API (legacy "tstats").
+
+Basic auth (user = tenant, password = API token). 401/403 raise AuthError. Error bodies `{"message": ...}`
+become ApiError with that message; the whole-request refusals (campaign not found, stopped, not started,
+not dynamic, not enabled, invalid list) raise CampaignStateError with a `reason`.
+
+Every call here is safe to repeat, so all of them retry on transient failures: reads, adds (adding a
+customer twice answers "Duplicate customer", never a second member) and deletes (a repeated delete answers
+"not located", reported as NOT_FOUND).
+
+`iter_members` streams the records body with ijson: a 5,000,000-member campaign (about 1 GB of JSON) never
+sits in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Final, Self
+from urllib.parse import quote
+
+import httpx
+import ijson
+
+from reconciler.errors import ApiError, AuthError, CampaignStateError
+from reconciler.providers.http import (
+    BodyReader,
+    HttpSession,
+    RateBudget,
+    RetryPolicy,
+    register_basic_auth,
+)
+
+from .wire import AddItem, AddResult, DeleteOutcome, WireCampaign, WireMember
+
+__all__ = ["CAMPAIGN_REFUSALS", "MAX_ADD_ITEMS", "ContactCenterClient"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ADD_ITEMS: Final = 1000
+"""Customers one add request may carry."""
+
+CUSTOMER_NOT_LOCATED: Final = "The customer has not been located."
+CUSTOMER_NOT_AVAILABLE: Final = "The customer is not available for deletion."
+
+CAMPAIGN_REFUSALS: Final[Mapping[str, str]] = {
+    "Campaign not found.": "not_found",
+    "The campaign has stopped. No additional customers can be added.": "stopped",
+    "The campaign has stopped. No customers can be deleted.": "stopped",
+    "The operation is invalid for a campaign that has not started.": "not_started",
+    "This is not a dynamic campaign.": "not_dynamic",
+    "The campaign is not enabled.": "not_enabled",
+    "This campaign is not enabled.": "not_enabled",
+    "The provided customer list is invalid.": "invalid_list",
+}
+"""Vendor messages that refuse a whole request, and the CampaignStateError.reason each maps to."""
+
+
+def _id_text(value: Any) -> str | None:
+    """An id as its exact JSON text: numbers keep their digits, strings stay as they are."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return json.dumps(value)
+
+
+def _str(value: Any) -> str:
+    text = _id_text(value)
+    return "" if text is None else text
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _segment(value: int | str, *, what: str) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    return quote(text, safe="")
+
+
+def _member(item: Mapping[str, Any]) -> WireMember:
+    record_id = _id_text(item.get("record-id"))
+    return WireMember(
+        record_id="" if record_id is None else record_id,
+        campaign_id=_str(item.get("campaign-id")),
+        campaign_name=_str(item.get("campaign-name")),
+        status=_int_or_none(item.get("status")),
+        status_code=_int_or_none(item.get("status-code")),
+        disposition_code=_int_or_none(item.get("disposition-code")),
+        phone_list=_str(item.get("phone-list")),
+        ext_trans_data=_str(item.get("ext-trans-data")),
+    )
+
+
+def _customer_json(customer_id: str) -> int | str:
+    """Digits without a leading zero go as a JSON number (as the vendor's examples); anything else as text."""
+    if (
+        customer_id.isascii()
+        and customer_id.isdigit()
+        and (customer_id == "0" or not customer_id.startswith("0"))
+    ):
+        return int(customer_id)
+    return customer_id
+
+
+class ContactCenterClient:
+    """A thread-safe client for one Contact Center tenant. Use it as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tenant: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate: RateBudget | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        register_basic_auth(tenant, token)
+        self._session = HttpSession(
+            base_url,
+            service="Contact Center",
+            transport=transport,
+            timeout=timeout,
+            retry=retry,
+            rate=rate,
+            allow_insecure_http=allow_insecure_http,
+            auth=httpx.BasicAuth(tenant, token),
+        )
+
+    def __repr__(self) -> str:
+        return f"ContactCenterClient(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The redacted base URL."""
+        return self._session.url_for("")
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------------ calls
+
+    def campaign(self, campaign_id: int | str) -> WireCampaign:
+        """The campaign's settings and status."""
+        path = f"api/stats/campaigns/{_segment(campaign_id, what='campaign_id')}.json"
+        url = self._session.url_for(path)
+        response = self._session.request("GET", path, action="campaign read", idempotent=True)
+        self._raise_for_status(response, url=url)
+        body = self._json(response, url=url)
+        campaign = body.get("campaign") if isinstance(body, dict) else None
+        if not isinstance(campaign, dict):
+            raise ApiError("Contact Center answered a campaign body without a `campaign` object", url=url)
+        status = _int_or_none(campaign.get("status"))
+        if status is None:
+            raise ApiError("Contact Center answered a campaign without an integer `status`", url=url)
+        start, end = campaign.get("start-time"), campaign.get("end-time")
+        return WireCampaign(
+            campaign_id=_str(campaign.get("campaign-id")),
+            campaign_name=_str(campaign.get("campaign-name")),
+            enabled=_str(campaign.get("enabled")),
+            status=status,
+            dynamic_campaign=_str(campaign.get("dynamic-campaign")),
+            start_time=None if start is None else _str(start),
+            end_time=None if end is None else _str(end),
+        )
+
+    def iter_members(self, campaign_id: int | str) -> Iterator[WireMember]:
+        """Every member of the campaign, parsed as the body streams (one request, no paging).
+
+        A failure before the first member is retried; one after it raises TransientApiError (read again).
+        """
+        path = f"api/stats/campaigns/{_segment(campaign_id, what='campaign_id')}/records.json"
+        url = self._session.url_for(path)
+        action = "records read"
+        policy = self._session.retry
+        failures = 0
+        while True:
+            yielded = 0
+            try:
+                with self._session.stream("GET", path, action=action) as response:
+                    if not 200 <= response.status_code < 300:
+                        response.read()
+                        self._raise_for_status(response, url=url)
+                    reader = BodyReader(response.iter_bytes())
+                    for item in ijson.items(reader, "records.record.item", use_float=False):
+                        if not isinstance(item, dict):
+                            raise ApiError("Contact Center answered a record that is not an object", url=url)
+                        yielded += 1
+                        yield _member(item)
+                    if yielded == 0:
+                        yield from self._small_records(reader, url=url)
+                    return
+            except (httpx.HTTPError, ijson.JSONError) as exc:
+                error = (
+                    self._session.body_error(exc, action=action, url=url)
+                    if isinstance(exc, httpx.HTTPError)
+                    else ApiError(f"Contact Center {action}: the response body is not valid JSON", url=url)
+                )
+                failures += 1
+                if yielded or failures >= policy.max_attempts:
+                    raise error from None
+                logger.warning("%s; reading again (attempt %d)", error, failures + 1)
+                policy.sleep(policy.backoff(failures))
+
+    def add_customers(self, campaign_id: int | str, items: Sequence[AddItem]) -> list[AddResult]:
+        """Add up to 1000 customers; one result per item, in input order (the 207 answer).
+
+        Items whose result is transient (5xx) may be sent again; whole-request refusals raise.
+        """
+        if not items:
+            raise ValueError("add_customers needs at least one item")
+        if len(items) > MAX_ADD_ITEMS:
+            raise ValueError(f"add_customers takes at most {MAX_ADD_ITEMS} items per call, got {len(items)}")
+        path = f"api/tstats/campaigns/{_segment(campaign_id, what='campaign_id')}/customers"
+        url = self._session.url_for(path)
+        payload: list[dict[str, Any]] = []
+        for item in items:
+            entry: dict[str, Any] = {"customer-id": _customer_json(item.customer_id)}
+            if item.schedule is not None:
+                entry["schedule-date-time"] = item.schedule
+            payload.append(entry)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        response = self._session.request(
+            "POST",
+            path,
+            action="customers add",
+            idempotent=True,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        self._raise_for_status(response, url=url)
+        answer = self._json(response, url=url)
+        if not isinstance(answer, list) or not all(isinstance(result, dict) for result in answer):
+            raise ApiError("Contact Center answered an add without a list of results", url=url)
+        if len(answer) != len(items):
+            raise ApiError(
+                f"Contact Center answered {len(answer)} results for {len(items)} customers added", url=url
+            )
+        results: list[AddResult] = []
+        for result in answer:
+            status = _int_or_none(result.get("http-status"))
+            if status is None:
+                raise ApiError(
+                    "Contact Center answered an add result without an integer `http-status`", url=url
+                )
+            schedule, message = result.get("schedule-date-time"), result.get("message")
+            results.append(
+                AddResult(
+                    customer_id=_id_text(result.get("customer-id")),
+                    http_status=status,
+                    schedule=None if schedule is None else _str(schedule),
+                    message=None if message is None else _str(message),
+                )
+            )
+        return results
+
+    def delete_customer(self, campaign_id: int | str, customer_id: int | str) -> DeleteOutcome:
+        """Remove one customer from the campaign. Campaign-wide refusals raise CampaignStateError."""
+        path = (
+            f"api/tstats/campaigns/{_segment(campaign_id, what='campaign_id')}"
+            f"/customers/{_segment(customer_id, what='customer_id')}"
+        )
+        url = self._session.url_for(path)
+        response = self._session.request("DELETE", path, action="customer delete", idempotent=True)
+        status = response.status_code
+        if 200 <= status < 300:
+            return DeleteOutcome.DELETED
+        message = self._message(response)
+        if status == 404 and message == CUSTOMER_NOT_LOCATED:
+            return DeleteOutcome.NOT_FOUND
+        if status == 400 and message == CUSTOMER_NOT_AVAILABLE:
+            return DeleteOutcome.NOT_AVAILABLE
+        self._raise_for_status(response, url=url)
+        raise ApiError("Contact Center answered an unexpected status to a delete", status=status, url=url)
+
+    # -------------------------------------------------------------------------------------- internals
+
+    @staticmethod
+    def _message(response: httpx.Response) -> str | None:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return None
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            message: str = body["message"].strip()
+            return message
+        return None
+
+    def _raise_for_status(self, response: httpx.Response, *, url: str) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        if status in (401, 403):
+            raise AuthError(
+                "Contact Center refused the credentials; check the tenant and token environment variables",
+                status=status,
+                url=url,
+            )
+        message = self._message(response)
+        if message is not None and message in CAMPAIGN_REFUSALS:
+            raise CampaignStateError(message, reason=CAMPAIGN_REFUSALS[message], status=status, url=url)
+        raise ApiError(message or "Contact Center answered an unexpected HTTP status", status=status, url=url)
+
+    @staticmethod
+    def _json(response: httpx.Response, *, url: str) -> Any:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise ApiError(
+                "Contact Center answered something that is not JSON", status=response.status_code, url=url
+            ) from None
+
+    @staticmethod
+    def _small_records(reader: BodyReader, *, url: str) -> Iterator[WireMember]:
+        """Members of a body that held no `records.record` array: empty, or one record as an object."""
+        reader.drain()
+        if not reader.complete:
+            raise ApiError("Contact Center answered a large records body without a `record` array", url=url)
+        try:
+            body = json.loads(reader.head)
+        except ValueError:
+            raise ApiError("Contact Center answered a records body that is not JSON", url=url) from None
+        if not isinstance(body, dict) or "records" not in body:
+            raise ApiError("Contact Center answered a records body without `records`", url=url)
+        records = body["records"]
+        if records is None or records == "":
+            return
+        if not isinstance(records, dict):
+            raise ApiError("Contact Center answered `records` that is not an object", url=url)
+        record = records.get("record")
+        if record is None or record in ("", []):
+            return
+        if isinstance(record, dict):
+            yield _member(record)
+            return
+        raise ApiError("Contact Center answered a `record` that is neither an array nor an object", url=url)

@@ -1,0 +1,498 @@
+"""HTTP client for the 8x8 ContactNow API v2 (token.php, ecnow.php, database.php).
+
+It knows URLs, the token, paging, retries and the envelope, and returns wire models (wire.py). It knows
+nothing of plans. Every call sends `format=json`.
+
+- Reads are POSTs whose arguments (the token included) are form fields, so no token appears in a URL.
+- Writes (`create`/`update`) send the rows as a raw JSON array body with `raw=1`; their arguments, the token
+  included, go in the query string (httpx logs URLs: the log filter of providers.http redacts it).
+- An envelope error "Invalid token", "Expired token" or "Unknown token" gets one new token and one retry of
+  that call. `token_fetches` counts every token.php?action=get the client made.
+- `success: false` raises ApiError whose `.message` is the vendor's `error` text (AuthError for
+  "Authentication failure"). A write with `bad > 0` is not an exception: it returns a WriteResult.
+- Creates are not idempotent: after an ambiguous failure they raise AmbiguousWriteError (see providers.http)
+  and the caller must re-read by key before it tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import httpx
+import ijson
+
+from reconciler.errors import ApiError, AuthError
+from reconciler.providers.http import BodyReader, HttpSession, RateBudget, RetryPolicy, register_secret
+
+from .wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult, text
+
+__all__ = ["MAX_WRITE_ROWS", "TOKEN_ERRORS", "ContactNowClient"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+TOKEN_ERRORS: Final = frozenset({"Invalid token", "Expired token", "Unknown token"})
+"""Envelope errors after which the client gets a new token and retries the call once."""
+AUTHENTICATION_FAILURE: Final = "Authentication failure"
+MAX_WRITE_ROWS: Final = 1000
+"""Rows one ecnow_records create may carry."""
+
+_TOKEN_SCRIPT = "token.php"  # noqa: S105 (a script name, not a secret)
+_ECNOW = "ecnow.php"
+_DATABASE = "database.php"
+
+
+class _TokenRejected(Exception):
+    """An envelope said the token is not (or no longer) valid."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _is_true(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return False
+
+
+def _int(value: Any, *, what: str, url: str) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        return int(text(value))
+    except (TypeError, ValueError):
+        raise ApiError(f"ContactNow answered a non-integer {what}", url=url) from None
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return text(value)
+
+
+def _rows_of(listing: Any, *, url: str) -> list[Mapping[str, Any]]:
+    """The rows of an envelope's `list`: an array, or (PHP-style) an object of rows, or one row."""
+    if listing is None or listing == "":
+        return []
+    if isinstance(listing, list):
+        rows = listing
+    elif isinstance(listing, dict):
+        values = list(listing.values())
+        rows = values if values and all(isinstance(value, dict) for value in values) else [listing]
+    else:
+        raise ApiError("ContactNow answered a `list` that is neither an array nor an object", url=url)
+    if not all(isinstance(row, dict) for row in rows):
+        raise ApiError("ContactNow answered a `list` whose rows are not objects", url=url)
+    return rows
+
+
+def _text_row(row: Mapping[str, Any]) -> dict[str, str]:
+    return {str(key): text(value) for key, value in row.items()}
+
+
+class ContactNowClient:
+    """A thread-safe client for one ContactNow account. Use it as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate: RateBudget | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        register_secret(password)
+        self._session = HttpSession(
+            base_url,
+            service="ContactNow",
+            transport=transport,
+            timeout=timeout,
+            retry=retry,
+            rate=rate,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._username = username
+        self._password = password
+        self._token: str | None = None
+        self._token_lock = threading.Lock()
+        self.token_fetches = 0
+        """How many times the client asked token.php for a token (the first time included)."""
+
+    def __repr__(self) -> str:
+        return f"ContactNowClient(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The redacted base URL."""
+        return self._session.url_for("")
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    def campaign_tables(self) -> list[str]:
+        """The names of the campaign tables."""
+        rows = self._read(_ECNOW, "campaign_tables", {})
+        return [text(row.get("name")) for row in rows]
+
+    def campaign_fields(self, table: str) -> list[CampaignField]:
+        """The fields of one campaign table, standard and custom."""
+        rows = self._read(_ECNOW, "campaign_fields", {"table": table})
+        return [CampaignField.from_row(row) for row in rows]
+
+    def queues(self) -> list[Queue]:
+        """Every queue of the contact centre (callers skip qid 999 and 505050: not real queues)."""
+        return [Queue.from_row(row) for row in self._read(_DATABASE, "queues", {})]
+
+    def outcome_codes(self) -> list[OutcomeCode]:
+        """Every outcome code (database.php outcomecodes)."""
+        return [OutcomeCode.from_row(row) for row in self._read(_DATABASE, "outcomecodes", {})]
+
+    def datasets(
+        self,
+        *,
+        table: str | None = None,
+        dataset: int | str | None = None,
+        description: str | None = None,
+        state: str | None = None,
+    ) -> list[WireDataset]:
+        """Datasets matching every filter given (none: all datasets of the account)."""
+        filters: dict[str, str] = {}
+        if table is not None:
+            filters["table"] = table
+        if dataset is not None:
+            filters["dataset"] = str(dataset)
+        if description is not None:
+            filters["description"] = description
+        if state is not None:
+            filters["state"] = state
+        return [WireDataset.from_row(row) for row in self._read(_ECNOW, "ecnow_datasets", filters)]
+
+    def iter_records(
+        self,
+        *,
+        dataset: int | None = None,
+        table: str | None = None,
+        search: Mapping[str, str] | None = None,
+        exact: bool = False,
+        page_size: int = 10_000,
+    ) -> Iterator[dict[str, str]]:
+        """Every matching record, in id order, as text values; read in pages and parsed as it streams.
+
+        Pages use `limit`/`start` with `sort=id`; the read stops at the first short page. A page whose body
+        breaks part way is fetched again and resumes after the last id already yielded.
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        filters = self._record_filters(dataset=dataset, table=table, search=search, exact=exact)
+        start = 0
+        while True:
+            page = {**filters, "limit": str(page_size), "start": str(start), "sort": "id"}
+            count = 0
+            for row in self._stream_records(page):
+                count += 1
+                yield row
+            if count != page_size:
+                return
+            start += count
+
+    def count_records(
+        self,
+        *,
+        dataset: int | None = None,
+        table: str | None = None,
+        search: Mapping[str, str] | None = None,
+        exact: bool = False,
+    ) -> int:
+        """How many records match (the envelope's `total` of a read with limit=1)."""
+        filters = self._record_filters(dataset=dataset, table=table, search=search, exact=exact)
+        filters["limit"] = "1"
+        url = self._session.url_for(_ECNOW)
+        envelope = self._with_token(
+            lambda token: self._read_envelope(_ECNOW, "ecnow_records", filters, token)
+        )
+        return _int(envelope.get("total"), what="total", url=url)
+
+    # ----------------------------------------------------------------------------------------- writes
+
+    def create_datasets(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Create datasets (`import_table`, `description`). Not idempotent."""
+        return self._write("ecnow_datasets", "create", rows, idempotent=False)
+
+    def update_datasets(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update datasets (`dataset` required; `description`, `qid`, `d_status`, `d_priority`)."""
+        return self._write("ecnow_datasets", "update", rows, idempotent=True)
+
+    def create_records(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Create up to 1000 records (`dataset` and a phone required). Not idempotent."""
+        if len(rows) > MAX_WRITE_ROWS:
+            raise ValueError(f"create_records takes at most {MAX_WRITE_ROWS} rows per call, got {len(rows)}")
+        return self._write("ecnow_records", "create", rows, idempotent=False)
+
+    def update_records(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update records (`id` and `dataset` required)."""
+        return self._write("ecnow_records", "update", rows, idempotent=True)
+
+    # ------------------------------------------------------------------------------------------ token
+
+    def _current_token(self) -> str:
+        token = self._token
+        if token is not None:
+            return token
+        return self._renew_token(stale=None)
+
+    def _renew_token(self, *, stale: str | None) -> str:
+        """Get a token, unless another thread already replaced the `stale` one."""
+        with self._token_lock:
+            if self._token is not None and self._token != stale:
+                return self._token
+            self._token = None
+            token = self._fetch_token()
+            self._token = token
+            return token
+
+    def _fetch_token(self) -> str:
+        self.token_fetches += 1
+        url = self._session.url_for(_TOKEN_SCRIPT)
+        response = self._session.request(
+            "POST",
+            _TOKEN_SCRIPT,
+            action="token.get",
+            idempotent=True,
+            data={
+                "action": "get",
+                "format": "json",
+                "username": self._username,
+                "password": self._password,
+            },
+        )
+        envelope = self._envelope(response, url=url)
+        if not _is_true(envelope.get("success")):
+            error = text(envelope.get("error")) or "no error text"
+            if error == AUTHENTICATION_FAILURE:
+                raise AuthError(
+                    f"ContactNow refused the credentials ({error}); "
+                    "check the username and password environment variables",
+                    url=url,
+                )
+            raise ApiError(error, url=url)
+        token = envelope.get("token")
+        if not isinstance(token, str) or not token:
+            raise ApiError("ContactNow token.php answered success without a token", url=url)
+        register_secret(token)
+        logger.debug("ContactNow token obtained (fetch %d)", self.token_fetches)
+        return token
+
+    def _with_token(self, call: Callable[[str], _T]) -> _T:
+        """Run `call` with the token; on a token error, renew the token once and run it once more."""
+        token = self._current_token()
+        try:
+            return call(token)
+        except _TokenRejected as first:
+            logger.info("ContactNow token refused (%s); getting a new one", first.error)
+            token = self._renew_token(stale=token)
+        try:
+            return call(token)
+        except _TokenRejected as second:
+            raise AuthError(
+                f"ContactNow refused a fresh token ({second.error}); "
+                "the token may be bound to another IP address",
+            ) from None
+
+    # -------------------------------------------------------------------------------------- envelopes
+
+    def _envelope(self, response: httpx.Response, *, url: str) -> dict[str, Any]:
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError("ContactNow refused the request", status=status, url=url)
+        if not 200 <= status < 300:
+            raise ApiError("ContactNow answered an unexpected HTTP status", status=status, url=url)
+        try:
+            envelope = json.loads(response.content)
+        except ValueError:
+            raise ApiError("ContactNow answered something that is not JSON", status=status, url=url) from None
+        if not isinstance(envelope, dict):
+            raise ApiError("ContactNow answered JSON that is not an envelope object", status=status, url=url)
+        return envelope
+
+    def _check(self, envelope: Mapping[str, Any], *, url: str) -> None:
+        """Raise for `success: false`: _TokenRejected for token errors, else ApiError/AuthError."""
+        if _is_true(envelope.get("success")):
+            return
+        error = text(envelope.get("error")) if envelope.get("error") is not None else ""
+        if error in TOKEN_ERRORS:
+            raise _TokenRejected(error)
+        if error == AUTHENTICATION_FAILURE:
+            raise AuthError(error, url=url)
+        raise ApiError(error or "ContactNow answered success: false without an error text", url=url)
+
+    def _read_envelope(
+        self, script: str, method: str, filters: Mapping[str, str], token: str
+    ) -> dict[str, Any]:
+        url = self._session.url_for(script, {"method": method, "action": "read"})
+        form = {**filters, "method": method, "action": "read", "format": "json", "token": token}
+        response = self._session.request("POST", script, action=f"{method}.read", idempotent=True, data=form)
+        envelope = self._envelope(response, url=url)
+        self._check(envelope, url=url)
+        return envelope
+
+    def _read(self, script: str, method: str, filters: Mapping[str, str]) -> list[Mapping[str, Any]]:
+        url = self._session.url_for(script, {"method": method, "action": "read"})
+        envelope = self._with_token(lambda token: self._read_envelope(script, method, filters, token))
+        return _rows_of(envelope.get("list"), url=url)
+
+    def _write(
+        self, method: str, action: str, rows: Sequence[Mapping[str, str]], *, idempotent: bool
+    ) -> WriteResult:
+        if not rows:
+            raise ValueError(f"{method}.{action} needs at least one row")
+        body = json.dumps([dict(row) for row in rows], ensure_ascii=False, separators=(",", ":")).encode()
+
+        def call(token: str) -> WriteResult:
+            params = {"method": method, "action": action, "format": "json", "raw": "1", "token": token}
+            url = self._session.url_for(_ECNOW, params)
+            response = self._session.request(
+                "POST",
+                _ECNOW,
+                action=f"{method}.{action}",
+                idempotent=idempotent,
+                params=params,
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            envelope = self._envelope(response, url=url)
+            self._check(envelope, url=url)
+            return WriteResult(
+                total=_int(envelope.get("total"), what="total", url=url),
+                bad=_int(envelope.get("bad"), what="bad", url=url),
+                key=_optional_text(envelope.get("key")),
+                info=_optional_text(envelope.get("info")),
+                error=_optional_text(envelope.get("error")),
+            )
+
+        return self._with_token(call)
+
+    # ------------------------------------------------------------------------------------ record reads
+
+    @staticmethod
+    def _record_filters(
+        *, dataset: int | None, table: str | None, search: Mapping[str, str] | None, exact: bool
+    ) -> dict[str, str]:
+        if dataset is None and table is None:
+            raise ValueError("reading records needs a dataset or a table")
+        filters: dict[str, str] = {}
+        if dataset is not None:
+            filters["dataset"] = str(dataset)
+        if table is not None:
+            filters["table"] = table
+        for name, value in (search or {}).items():
+            filters[f"search[{name}]"] = value
+        if exact:
+            filters["type"] = "exact"
+        return filters
+
+    def _stream_records(self, filters: Mapping[str, str]) -> Iterator[dict[str, str]]:
+        """One page of records, parsed as it streams; token renewal and body-failure resume included."""
+        action = "ecnow_records.read"
+        url = self._session.url_for(_ECNOW, {"method": "ecnow_records", "action": "read"})
+        policy = self._session.retry
+        token = self._current_token()
+        token_renewed = False
+        failures = 0
+        last_id: str | None = None  # id of the last row yielded
+        resume_after: int | None = None  # skip rows up to this id: a body broke after yielding it
+        while True:
+            form = {**filters, "method": "ecnow_records", "action": "read", "format": "json", "token": token}
+            try:
+                with self._session.stream("POST", _ECNOW, action=action, data=form) as response:
+                    if not 200 <= response.status_code < 300:
+                        response.read()
+                        self._envelope(response, url=url)  # raises for the status
+                    reader = BodyReader(response.iter_bytes())
+                    parsed = 0
+                    for item in ijson.items(reader, "list.item", use_float=False):
+                        parsed += 1
+                        if not isinstance(item, dict):
+                            raise ApiError("ContactNow answered a record that is not an object", url=url)
+                        row = _text_row(item)
+                        if resume_after is not None:
+                            if self._record_id(row, url=url) <= resume_after:
+                                continue
+                            resume_after = None
+                        last_id = row.get("id")
+                        yield row
+                    if parsed == 0:
+                        envelope = self._small_envelope(reader, url=url)
+                        self._check(envelope, url=url)
+                        for single in _rows_of(envelope.get("list"), url=url):
+                            row = _text_row(single)
+                            if resume_after is not None and self._record_id(row, url=url) <= resume_after:
+                                continue
+                            last_id = row.get("id")
+                            yield row
+                    return
+            except _TokenRejected as rejected:
+                if token_renewed:
+                    raise AuthError(f"ContactNow refused a fresh token ({rejected.error})", url=url) from None
+                token_renewed = True
+                token = self._renew_token(stale=token)
+            except (httpx.HTTPError, ijson.JSONError) as exc:
+                failures += 1
+                error = (
+                    self._session.body_error(exc, action=action, url=url)
+                    if isinstance(exc, httpx.HTTPError)
+                    else ApiError(f"ContactNow {action}: the response body is not valid JSON", url=url)
+                )
+                if failures >= policy.max_attempts:
+                    raise error from None
+                if last_id is not None:
+                    resume_after = self._record_id({"id": last_id}, url=url)
+                logger.warning("%s; fetching the page again (attempt %d)", error, failures + 1)
+                policy.sleep(policy.backoff(failures))
+
+    @staticmethod
+    def _record_id(row: Mapping[str, str], *, url: str) -> int:
+        try:
+            return int(row.get("id", ""))
+        except ValueError:
+            raise ApiError(
+                "ContactNow answered a record without a numeric id; cannot resume the page", url=url
+            ) from None
+
+    @staticmethod
+    def _small_envelope(reader: BodyReader, *, url: str) -> dict[str, Any]:
+        """The envelope of a streamed body that held no list item (an error, an empty list, or one row)."""
+        reader.drain()
+        if not reader.complete:
+            raise ApiError("ContactNow answered a large body without a `list` array", url=url)
+        try:
+            envelope = json.loads(reader.head)
+        except ValueError:
+            raise ApiError("ContactNow answered something that is not JSON", url=url) from None
+        if not isinstance(envelope, dict):
+            raise ApiError("ContactNow answered JSON that is not an envelope object", url=url)
+        return envelope

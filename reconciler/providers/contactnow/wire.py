@@ -1,0 +1,130 @@
+"""ContactNow API v2 payloads exactly as the API speaks them: every read value is text.
+
+Reads build these with `from_row`, which keeps the documented fields (missing ones become "") and ignores
+the rest. Records stay plain `dict[str, str]` because their fields depend on the campaign table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, Self
+
+__all__ = [
+    "CampaignField",
+    "OutcomeCode",
+    "Queue",
+    "WireDataset",
+    "WriteResult",
+    "text",
+]
+
+
+def text(value: Any) -> str:
+    """A JSON scalar as the API's text: null is "", booleans are "1"/"0", numbers keep their digits."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    raise TypeError(f"expected a JSON scalar, got {type(value).__name__}")
+
+
+class _Row:
+    """Mixin: build a frozen dataclass of text fields from a read row."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        names = [item.name for item in fields(cls)]  # type: ignore[arg-type]
+        return cls(**{name: text(row.get(name)) for name in names})
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignField(_Row):
+    """One row of `ecnow.php?method=campaign_fields`."""
+
+    name: str
+    table: str = ""
+    position: str = ""
+    size: str = ""
+    standard_field: str = ""
+    group_name: str = ""
+    type: str = ""
+    prompt: str = ""
+    readonly: str = ""
+    search: str = ""
+    hidden: str = ""
+    hidden_on_script: str = ""
+    order: str = ""
+    picklist: str = ""
+    required: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Queue(_Row):
+    """One row of `database.php?method=queues` (qid 999 and 505050 are not real queues)."""
+
+    qid: str
+    type: str = ""
+    description: str = ""
+    campaignid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCode(_Row):
+    """One row of `database.php?method=outcomecodes`; flags are "Y"/"N"."""
+
+    outcome: str
+    description: str = ""
+    dmc: str = ""
+    sale: str = ""
+    complete: str = ""
+    do_not_call: str = ""
+    answerphone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WireDataset(_Row):
+    """One row of `ecnow.php?method=ecnow_datasets&action=read`."""
+
+    dataset: str
+    qid: str = ""
+    d_status: str = ""
+    d_priority: str = ""
+    notes: str = ""
+    callbacks: str = ""
+    crm_account: str = ""
+    crm_campaign: str = ""
+    description: str = ""
+    locked: str = ""
+    loaddate: str = ""
+    sourcefile: str = ""
+    import_table: str = ""
+    campaign: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """The envelope of a create or update: `bad > 0` is a partial failure, not an exception.
+
+    `total` counts rows stored, `bad` rows refused, `error` describes the first refused row, `key` is the id
+    the vendor reports as created (for several rows, not necessarily every one: re-read, do not trust it).
+    """
+
+    total: int
+    bad: int
+    key: str | None = None
+    info: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.bad == 0

@@ -1,0 +1,637 @@
+"""The HTTP policy both vendor clients share: URL checks, retries, Retry-After, rate budget and redaction.
+
+Retry classification (one logical action = one call of `HttpSession.request` / `HttpSession.stream`):
+
+======================================  ======================  ==================================
+failure                                  idempotent=True         idempotent=False (ContactNow create)
+======================================  ======================  ==================================
+ConnectError, ConnectTimeout,            retry                   retry (the request never left)
+PoolTimeout, ProxyError
+429 (with or without Retry-After)        retry                   retry (rejected before processing)
+Retry-After above `max_retry_after`      RateLimitError at once  RateLimitError at once
+ReadTimeout, WriteTimeout, ReadError,    retry                   AmbiguousWriteError at once
+WriteError, RemoteProtocolError
+5xx                                      retry                   AmbiguousWriteError at once
+other 4xx, 3xx, 2xx                      returned to the caller  returned to the caller
+======================================  ======================  ==================================
+
+Retries exhausted raise `TransientApiError`. Delays use full jitter (`random() * min(max_delay, base * 2**n)`)
+and are never shorter than a Retry-After the server sent. A Retry-After also holds back every other request
+of the same session (threads share a "not before" time).
+
+Redaction: every secret a client holds is registered with `register_secret` (raw, URL-encoded and, for
+Basic auth, base64 forms). `redact` scrubs them from any text; `redact_url` also masks `token=`, `password=`
+and `username=` query values. `install_log_redaction` puts a filter on the httpx and httpcore loggers that
+rewrites each record's message, arguments and exception text before any handler sees it. Exceptions raised
+here carry redacted URLs only and never chain the httpx exception (whose text could hold a raw URL).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import ipaddress
+import logging
+import random as _random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
+
+import httpx
+
+from reconciler.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    ConfigError,
+    RateLimitError,
+    TransientApiError,
+)
+
+__all__ = [
+    "BodyReader",
+    "HttpSession",
+    "RateBudget",
+    "RedactingFilter",
+    "RetryPolicy",
+    "check_base_url",
+    "install_log_redaction",
+    "parse_retry_after",
+    "redact",
+    "redact_url",
+    "register_basic_auth",
+    "register_secret",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 8
+"""Connections one client keeps; apply calls a client from a few threads."""
+
+# --------------------------------------------------------------------------------------------- redaction
+
+_MASK = "***"
+_MIN_SECRET_LENGTH = 4
+
+
+class _SecretRegistry:
+    """The registered secrets and one compiled pattern for them; replaced whole under a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: frozenset[str] = frozenset()
+        self.pattern: re.Pattern[str] | None = None
+
+
+_registry = _SecretRegistry()
+
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:token|password|username|passwd|pass)=)[^&#;\s\"']*")
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s\"']*@")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that `redact` scrubs it, with its URL-encoded forms.
+
+    Values shorter than 4 characters are not registered: scrubbing them would mangle every log line.
+    """
+    if not value or len(value) < _MIN_SECRET_LENGTH:
+        return
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value)}
+    with _registry.lock:
+        updated = _registry.values | forms
+        if updated == _registry.values:
+            return
+        # Longest first, so that a secret containing another is masked whole.
+        alternatives = sorted(updated, key=lambda text: (-len(text), text))
+        _registry.pattern = re.compile("|".join(re.escape(text) for text in alternatives))
+        _registry.values = updated
+
+
+def register_basic_auth(username: str, password: str) -> None:
+    """Register the password and the base64 credentials of an `Authorization: Basic` header."""
+    register_secret(password)
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    register_secret(encoded)
+
+
+def redact(text: str) -> str:
+    """Scrub every registered secret, query-string credentials and URL userinfo from `text`."""
+    pattern = _registry.pattern
+    if pattern is not None:
+        text = pattern.sub(_MASK, text)
+    text = _QUERY_SECRET.sub(lambda match: match.group(1) + _MASK, text)
+    return _USERINFO.sub(lambda match: match.group(1) + _MASK + "@", text)
+
+
+def redact_url(url: str | httpx.URL) -> str:
+    """The URL as text with `token=`, `password=` and `username=` values (and any secret) replaced by ***."""
+    return redact(str(url))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so that no registered secret reaches a handler.
+
+    The message is formatted with its arguments, scrubbed and stored back with no arguments; exception text
+    is formatted and scrubbed too. It never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep the raw parts, scrubbed
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "httpcore.connection_pool",
+)
+_FILTER = RedactingFilter()
+_install_lock = threading.Lock()
+
+
+def install_log_redaction() -> None:
+    """Put the redacting filter on the httpx and httpcore loggers, and on the root logger's handlers.
+
+    Logger filters run only for records created on that very logger, so every httpcore child logger gets it.
+    Calling it again is harmless.
+    """
+    with _install_lock:
+        targets: list[logging.Filterer] = [logging.getLogger(name) for name in _LOGGERS]
+        targets.extend(logging.getLogger().handlers)
+        for target in targets:
+            if _FILTER not in target.filters:
+                target.addFilter(_FILTER)
+
+
+# ---------------------------------------------------------------------------------------------- URL policy
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, allow_insecure_http: bool = False) -> httpx.URL:
+    """Check a vendor base URL and return it as an httpx.URL whose path ends with "/".
+
+    https is required, unless the host is loopback (127.0.0.0/8, ::1, localhost) or `allow_insecure_http`
+    is set. TLS certificates are always verified; nothing here can turn that off.
+    """
+    shown = redact_url(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise ConfigError(
+            f"base URL {shown!r} is not a valid URL (give one such as https://api-106.dxi.eu/)"
+        ) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(
+            f"base URL {shown!r} must be an absolute http(s) URL (such as https://api-106.dxi.eu/)"
+        )
+    if parsed.userinfo:
+        raise ConfigError(
+            f"base URL {shown!r} must not hold credentials (put them in the environment variables named "
+            "by the target)"
+        )
+    if parsed.query or parsed.fragment:
+        raise ConfigError(
+            f"base URL {shown!r} must not have a query or fragment (remove everything after ? or #)"
+        )
+    if parsed.scheme == "http" and not allow_insecure_http and not _is_loopback(parsed.host):
+        raise ConfigError(
+            f"base URL {shown!r} uses plain http to a host that is not loopback; use https, "
+            "or set allowInsecureHttp: true on the target if the network is trusted"
+        )
+    path = parsed.path if parsed.path.endswith("/") else parsed.path + "/"
+    return parsed.copy_with(path=path)
+
+
+# ---------------------------------------------------------------------------------------- retry & rate
+
+
+def _default_random() -> float:
+    value: float = _random.random()
+    return value
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry. `sleep`, `random` and `now` (wall clock) are injectable for tests."""
+
+    max_attempts: int = 5
+    """Attempts in all, the first included."""
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0
+    """A Retry-After longer than this (seconds) raises RateLimitError at once, so the run can end cleanly."""
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    random: Callable[[], float] = field(default=_default_random, repr=False, compare=False)
+    now: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
+            raise ValueError("delays must not be negative")
+
+    def backoff(self, retry_number: int) -> float:
+        """Full-jitter delay before retry number `retry_number` (1 for the first retry)."""
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** min(max(0, retry_number - 1), 60)))
+        return self.random() * ceiling
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if absent or invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # HTTP-dates are GMT
+        return None
+    return max(0.0, moment.timestamp() - now())
+
+
+class RateBudget:
+    """A thread-safe request budget: at most `requests_per_second`, evenly spaced; clients may share one."""
+
+    def __init__(
+        self,
+        requests_per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if requests_per_second <= 0:
+            raise ValueError("requests_per_second must be positive")
+        self.requests_per_second = requests_per_second
+        self._interval = 1.0 / requests_per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+
+    def acquire(self) -> None:
+        """Block until the next request may be sent."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+        wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+
+    def __repr__(self) -> str:
+        return f"RateBudget(requests_per_second={self.requests_per_second})"
+
+
+# ------------------------------------------------------------------------------------------- body reader
+
+
+class BodyReader:
+    """A file-like view of a streamed response body, for ijson, that keeps the first `head_limit` bytes.
+
+    A read that parsed no item can look at `head` (the whole body when `complete`) to find an error envelope
+    or an unusual shape, without the body ever being held in memory when it is large.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], *, head_limit: int = 65536) -> None:
+        self._chunks = chunks
+        self._pending = b""
+        self._head = bytearray()
+        self._head_limit = head_limit
+        self._overflow = False
+        self._eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+        else:
+            data = b""
+            while not data and not self._eof:
+                try:
+                    data = next(self._chunks)
+                except StopIteration:
+                    self._eof = True
+        if size >= 0 and len(data) > size:
+            data, self._pending = data[:size], data[size:]
+        if data and not self._overflow:
+            room = self._head_limit - len(self._head)
+            if len(data) > room:
+                self._overflow = True
+            self._head += data[: max(room, 0)]
+        return data
+
+    def drain(self) -> None:
+        """Read to the end of the body (keeping only the head)."""
+        while self.read(65536):
+            pass
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    @property
+    def complete(self) -> bool:
+        """True when the body was read to its end and `head` holds all of it."""
+        return self._eof and not self._pending and not self._overflow
+
+
+# ----------------------------------------------------------------------------------------------- session
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+"""Failures that prove the request never reached the server."""
+_MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+"""Failures after the request may have been received (and acted on) by the server."""
+
+
+def _describe(exc: BaseException) -> str:
+    text = redact(str(exc)).strip()
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+class HttpSession:
+    """One thread-safe httpx.Client plus the retry policy, rate budget and error wrapping.
+
+    It knows nothing of either vendor's payloads: callers get back responses whose status is not retryable
+    and map them themselves.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        service: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate: RateBudget | None = None,
+        allow_insecure_http: bool = False,
+        auth: httpx.Auth | None = None,
+    ) -> None:
+        install_log_redaction()
+        self.base_url = check_base_url(base_url, allow_insecure_http)
+        self.service = service
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.rate = rate
+        self._not_before = 0.0
+        self._not_before_lock = threading.Lock()
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
+            verify=True,
+            follow_redirects=False,
+            auth=auth,
+            headers={"User-Agent": "reconciler", "Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpSession(service={self.service!r}, base_url={redact_url(self.base_url)!r})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def url_for(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """The redacted absolute URL of `path` (for messages)."""
+        url = self._client.base_url.join(path)
+        if params:
+            url = url.copy_merge_params(dict(params))
+        return redact_url(url)
+
+    # ---- the two entry points
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one logical request with retries; the returned response's body is read and it is closed."""
+        with self._send(
+            method,
+            path,
+            action=action,
+            idempotent=idempotent,
+            params=params,
+            data=data,
+            content=content,
+            headers=headers,
+            read_body=True,
+        ) as response:
+            return response
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """Open a streamed read (idempotent) with retries up to the response head; the body is the caller's.
+
+        Failures while the caller reads the body are not retried here (see `body_error`).
+        """
+        with self._send(
+            method,
+            path,
+            action=action,
+            idempotent=True,
+            params=params,
+            data=data,
+            content=None,
+            headers=None,
+            read_body=False,
+        ) as response:
+            yield response
+
+    def body_error(self, exc: httpx.HTTPError, *, action: str, url: str) -> TransientApiError:
+        """The error to raise when a streamed body fails part way."""
+        return TransientApiError(
+            f"{self.service} {action}: response body interrupted ({_describe(exc)})", url=url
+        )
+
+    # ---- internals
+
+    def _wait_turn(self, delay: float) -> None:
+        with self._not_before_lock:
+            held = self._not_before - time.monotonic()
+        delay = max(delay, held)
+        if delay > 0:
+            self.retry.sleep(delay)
+        if self.rate is not None:
+            self.rate.acquire()
+
+    def _hold_all(self, seconds: float) -> None:
+        with self._not_before_lock:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)
+
+    @contextmanager
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        idempotent: bool,
+        params: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        read_body: bool,
+    ) -> Iterator[httpx.Response]:
+        policy = self.retry
+        url = self.url_for(path, params)
+        label = f"{self.service} {action}"
+        delay = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= policy.max_attempts
+            self._wait_turn(delay)
+            request = self._client.build_request(
+                method, path, params=params, data=data, content=content, headers=headers
+            )
+            try:
+                response = self._client.send(request, stream=True)
+            except _NOT_SENT as exc:
+                failure = _describe(exc)
+                if last:
+                    raise TransientApiError(
+                        f"{label} failed after {attempt} attempts ({failure})", url=url
+                    ) from None
+                logger.warning(
+                    "%s: %s; retrying (attempt %d of %d)", label, failure, attempt, policy.max_attempts
+                )
+                delay = policy.backoff(attempt)
+                continue
+            except _MAYBE_SENT as exc:
+                failure = _describe(exc)
+                if not idempotent:
+                    raise AmbiguousWriteError(
+                        f"{label}: the request may have been stored ({failure}); re-read before trying again",
+                        url=url,
+                    ) from None
+                if last:
+                    raise TransientApiError(
+                        f"{label} failed after {attempt} attempts ({failure})", url=url
+                    ) from None
+                logger.warning(
+                    "%s: %s; retrying (attempt %d of %d)", label, failure, attempt, policy.max_attempts
+                )
+                delay = policy.backoff(attempt)
+                continue
+            except httpx.HTTPError as exc:  # protocol misuse, bad URL, unsupported scheme: not transient
+                raise ApiError(f"{label} failed ({_describe(exc)})", url=url) from None
+
+            status = response.status_code
+            retryable = status == 429 or status >= 500
+            if not retryable:
+                if read_body:
+                    try:
+                        response.read()
+                    except _MAYBE_SENT as exc:
+                        response.close()
+                        failure = _describe(exc)
+                        if not idempotent:
+                            raise AmbiguousWriteError(
+                                f"{label}: the response was lost ({failure}); re-read before trying again",
+                                status=status,
+                                url=url,
+                            ) from None
+                        if last:
+                            raise TransientApiError(
+                                f"{label} failed after {attempt} attempts ({failure})", status=status, url=url
+                            ) from None
+                        delay = policy.backoff(attempt)
+                        continue
+                    except httpx.HTTPError as exc:  # e.g. a body that cannot be decoded
+                        raise ApiError(f"{label} failed ({_describe(exc)})", status=status, url=url) from None
+                    finally:
+                        response.close()
+                try:
+                    yield response
+                finally:
+                    response.close()
+                return
+
+            response.close()
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), now=policy.now)
+            if status >= 500 and not idempotent:
+                raise AmbiguousWriteError(
+                    f"{label}: the server failed after receiving the request; it may have been stored; "
+                    "re-read before trying again",
+                    status=status,
+                    url=url,
+                )
+            if retry_after is not None and retry_after > policy.max_retry_after:
+                raise RateLimitError(
+                    f"{label}: the server asks to wait {retry_after:.0f} s, more than the "
+                    f"{policy.max_retry_after:.0f} s allowed; run again later (work done so far is kept)",
+                    retry_after=retry_after,
+                    status=status,
+                    url=url,
+                )
+            if last:
+                raise TransientApiError(f"{label} failed after {attempt} attempts", status=status, url=url)
+            delay = policy.backoff(attempt)
+            if retry_after is not None:
+                self._hold_all(retry_after)
+                delay = max(delay, retry_after)
+            logger.warning(
+                "%s: HTTP %d; retrying in %.2f s (attempt %d of %d)",
+                label,
+                status,
+                delay,
+                attempt,
+                policy.max_attempts,
+            )
