@@ -1,0 +1,588 @@
+"""The 8x8 Contact Center Dynamic Campaigns API ("tstats"), as API-CONTRACT.md Part B fixes it.
+
+Routes (A1's app mounts them under `/cc`):
+
+    POST   /api/tstats/campaigns/{campaignId}/customers                add members      -> 207 per item
+    DELETE /api/tstats/campaigns/{campaignId}/customers/{customerId}   remove a member  -> 204
+    GET    /api/stats/campaigns/{campaignId}/records.json              every member, streamed, no paging
+    GET    /api/stats/campaigns/{campaignId}.json                      the campaign
+
+Every route wants Basic auth `tenant:token` (any tenant of `cc_tenants`, one token for every verb).
+
+Choices made here beyond the contract (each pinned by a test):
+- 401 answers `{"message": "Unauthorized"}` with `WWW-Authenticate: Basic realm="8x8"`.
+- The campaign checks run before the body is looked at, in this order: 404 `Campaign not found.`, not dynamic,
+  not enabled, stopped (status 5, 6, 7), not started (0, 2).
+- The body must be a JSON array of at most 1000 objects; anything else (bad JSON, a non-object item) is
+  `The provided customer list is invalid.`. An empty array gives 207 `[]`.
+- `customer-id` is a positive integer, as a JSON number or a string of digits; anything else is
+  `Invalid customer-id`. `schedule-date-time` must be `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset; a
+  time without an offset is not accepted (its meaning would depend on the tenant's zone). `null` means none.
+- Item checks, first failure wins: customer-id, schedule format, CRM (404), duplicate (also within one
+  request), in the past, outside the campaign window, more than 7 days ahead, the 5,000,000 cap, then an
+  injected transient failure (fault rule `cc_item_error`, http-status 5xx, not stored).
+- records.json lists members in the order they were added (`seq`); `record-id` is the customer id. With
+  `Settings.read_lag` > 0 a member added less than `read_lag` seconds ago is not listed yet (writes see it).
+- A customer-id segment in DELETE that is not a number is `The customer has not been located.` (404).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hmac
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+if TYPE_CHECKING:
+    from .state import EmulatorState
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_REQUEST: Final = 1000
+MAX_CAMPAIGN_MEMBERS: Final = 5_000_000
+SCHEDULE_HORIZON: Final = dt.timedelta(days=7)
+READ_CHUNK: Final = 5000
+
+STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_SCHEDULED = 0, 1, 2, 3, 4
+DISPOSITION_NONE: Final = 1000
+NOT_STARTED: Final = frozenset({0, 2})
+STOPPED: Final = frozenset({5, 6, 7})
+DELETABLE: Final = frozenset({STATUS_NEW, STATUS_QUEUED, STATUS_SCHEDULED})
+
+# Verbatim vendor messages (API-CONTRACT.md B2-B4).
+MSG_CAMPAIGN_NOT_FOUND: Final = "Campaign not found."
+MSG_NOT_DYNAMIC: Final = "This is not a dynamic campaign."
+MSG_ADD_NOT_ENABLED: Final = "The campaign is not enabled."
+MSG_DELETE_NOT_ENABLED: Final = "This campaign is not enabled."
+MSG_ADD_STOPPED: Final = "The campaign has stopped. No additional customers can be added."
+MSG_DELETE_STOPPED: Final = "The campaign has stopped. No customers can be deleted."
+MSG_NOT_STARTED: Final = "The operation is invalid for a campaign that has not started."
+MSG_INVALID_LIST: Final = "The provided customer list is invalid."
+MSG_DUPLICATE: Final = "Duplicate customer"
+MSG_BAD_SCHEDULE: Final = "Invalid schedule-date-time format - please use ISO 8601 format"
+MSG_BAD_CUSTOMER: Final = "Invalid customer-id"
+MSG_CUSTOMER_NOT_FOUND: Final = "The customer-id has not been found."
+MSG_PAST: Final = "The subject schedule-date-time is in the past."
+MSG_OUTSIDE: Final = "The subject schedule-date-time is outside the campaign schedule from {start} to {end}."
+MSG_TOO_FAR: Final = "The subject schedule-date-time must be within 7 days ahead of a future period."
+MSG_CAP: Final = "Maximum limit of scheduled customers has been reached. Please try call again later on."
+MSG_NOT_DELETABLE: Final = "The customer is not available for deletion."
+MSG_MEMBER_NOT_FOUND: Final = "The customer has not been located."
+MSG_UNAUTHORIZED: Final = "Unauthorized"
+
+ITEM_ERROR_MESSAGES: Final = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+_SCHEDULE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})", re.ASCII
+)
+_DIGITS = re.compile(r"\d{1,18}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    name: str
+    dynamic: bool
+    enabled: bool
+    status: int
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "campaign-name": self.name,
+            "campaign-id": self.id,
+            "enabled": "Y" if self.enabled else "N",
+            "status": self.status,
+            "dynamic-campaign": "Y" if self.dynamic else "N",
+            "start-time": format_time(self.start),
+            "end-time": format_time(self.end),
+        }
+
+
+def format_time(value: dt.datetime | None) -> str | None:
+    """A time as the vendor prints it: UTC, milliseconds, `Z` (e.g. `2016-08-27T09:00:00.000Z`)."""
+    if value is None:
+        return None
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_schedule(text: object) -> dt.datetime | None:
+    """An aware datetime for a valid `schedule-date-time`, None when the format is not accepted."""
+    if not isinstance(text, str) or not _SCHEDULE.fullmatch(text):
+        return None
+    value = text[:-1] + "+00:00" if text.endswith("Z") else text
+    fraction = re.search(r"\.(\d+)", value)
+    if fraction and len(fraction.group(1)) > 6:  # fromisoformat takes at most microseconds
+        value = value.replace(fraction.group(0), "." + fraction.group(1)[:6], 1)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def parse_customer_id(value: object) -> int | None:
+    """The customer id of an item, or None when it is not a positive integer (number or digit string)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        number = int(value)
+        return number if number > 0 else None
+    return None
+
+
+def _parse_stored_time(value: object) -> dt.datetime | None:
+    """A campaign window bound as stored (ISO 8601; seed.py writes it with an offset); UTC if it has none."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        log.warning("campaign window bound is not an ISO 8601 time; it is ignored")
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def _message(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status)
+
+
+def _mark(request: Request, op: str, *, rows: int | None = None, result: str = "") -> None:
+    request.state.op = op
+    if rows is not None:
+        request.state.rows = rows
+    request.state.result = result
+
+
+class ContactCenterApi:
+    """The handlers, bound to one EmulatorState. Members are stored in `cc_members` (store.py)."""
+
+    def __init__(self, state: EmulatorState, *, max_members: int = MAX_CAMPAIGN_MEMBERS) -> None:
+        self.state = state
+        self.max_members = max_members
+        self._counts: dict[int, int] = {}
+        """Members per campaign, counted once and then kept up to date under the store lock."""
+        self._recent_lock = threading.Lock()
+        self._recent: dict[int, dict[int, float]] = {}
+        """campaign -> customer -> time added, for members that may still be hidden by read lag."""
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/api/tstats/campaigns/{campaign_id}/customers", self.add, methods=["POST"]),
+            Route(
+                "/api/tstats/campaigns/{campaign_id}/customers/{customer_id}", self.delete, methods=["DELETE"]
+            ),
+            Route("/api/stats/campaigns/{campaign_id}/records.json", self.records, methods=["GET"]),
+            Route("/api/stats/campaigns/{campaign_id}.json", self.campaign, methods=["GET"]),
+        ]
+
+    # -- shared checks ------------------------------------------------------------------------------------
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            return False
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        tenant, sep, token = decoded.partition(":")
+        if not sep:
+            return False
+        store = self.state.store
+        with store.lock:
+            row = store.conn.execute("SELECT token FROM cc_tenants WHERE name = ?", (tenant,)).fetchone()
+        return row is not None and isinstance(row[0], str) and _constant_time_equal(row[0], token)
+
+    def _unauthorized(self, request: Request, op: str) -> Response:
+        _mark(request, op, result="error=401")
+        return JSONResponse(
+            {"message": MSG_UNAUTHORIZED}, status_code=401, headers={"WWW-Authenticate": 'Basic realm="8x8"'}
+        )
+
+    def _campaign(self, raw_id: str) -> Campaign | None:
+        if not _DIGITS.fullmatch(raw_id):
+            return None
+        store = self.state.store
+        with store.lock:
+            row = store.conn.execute(
+                "SELECT id, name, dynamic, enabled, status, start_time, end_time"
+                " FROM cc_campaigns WHERE id = ?",
+                (int(raw_id),),
+            ).fetchone()
+        if row is None:
+            return None
+        return Campaign(
+            id=int(row[0]),
+            name=str(row[1] or ""),
+            dynamic=row[2] == "Y",
+            enabled=row[3] == "Y",
+            status=int(row[4] or 0),
+            start=_parse_stored_time(row[5]),
+            end=_parse_stored_time(row[6]),
+        )
+
+    @staticmethod
+    def _state_error(campaign: Campaign, *, deleting: bool) -> str | None:
+        if not campaign.dynamic:
+            return MSG_NOT_DYNAMIC
+        if not campaign.enabled:
+            return MSG_DELETE_NOT_ENABLED if deleting else MSG_ADD_NOT_ENABLED
+        if campaign.status in STOPPED:
+            return MSG_DELETE_STOPPED if deleting else MSG_ADD_STOPPED
+        if campaign.status in NOT_STARTED:
+            return MSG_NOT_STARTED
+        return None
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.state.clock(), dt.UTC)
+
+    # -- POST customers -----------------------------------------------------------------------------------
+
+    async def add(self, request: Request) -> Response:
+        body = await request.body()
+        return await _run_sync(self._add, request, body)
+
+    def _add(self, request: Request, body: bytes) -> Response:
+        op = "cc.add"
+        _mark(request, op)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        problem = self._state_error(campaign, deleting=False)
+        if problem is not None:
+            _mark(request, op, result=f"error={problem}")
+            return _message(400, problem)
+        items = _customer_list(body)
+        if items is None:
+            _mark(request, op, result=f"error={MSG_INVALID_LIST}")
+            return _message(400, MSG_INVALID_LIST)
+        results, stored = self._add_items(campaign, items, request.url.path)
+        failed = len(items) - stored
+        _mark(request, op, rows=len(items), result=f"207 stored={stored} failed={failed}")
+        if stored:
+            request.state.committed = True
+        return JSONResponse(results, status_code=207)
+
+    def _add_items(self, campaign: Campaign, items: list[dict[str, Any]], path: str) -> tuple[list[Any], int]:
+        now = self._now()
+        horizon = now + SCHEDULE_HORIZON
+        store = self.state.store
+        faults = self.state.faults
+        results: list[dict[str, Any]] = []
+        added: list[int] = []
+        with store.transaction() as conn:
+            count = self._count(campaign.id)
+            row = conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM cc_members WHERE campaign_id = ?", (campaign.id,)
+            ).fetchone()
+            seq = int(row[0]) if row else 0
+            for item in items:
+                result: dict[str, Any] = {"customer-id": item.get("customer-id")}
+                if "schedule-date-time" in item:
+                    result["schedule-date-time"] = item["schedule-date-time"]
+                status, message, schedule = self._check_item(
+                    conn, campaign, item=item, now=now, horizon=horizon, count=count
+                )
+                if status == 200:
+                    injected = faults.item_fault("cc.add", path)
+                    if injected is not None:
+                        status, message = injected, ITEM_ERROR_MESSAGES.get(injected, "Error")
+                if status == 200:
+                    seq += 1
+                    customer_id = parse_customer_id(item.get("customer-id"))
+                    assert customer_id is not None
+                    conn.execute(
+                        "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
+                        " disposition_code, ext_trans_data, seq) VALUES (?, ?, ?, ?, 0, ?, '', ?)",
+                        (
+                            campaign.id,
+                            customer_id,
+                            schedule,
+                            STATUS_SCHEDULED if schedule is not None else STATUS_NEW,
+                            DISPOSITION_NONE,
+                            seq,
+                        ),
+                    )
+                    count += 1
+                    added.append(customer_id)
+                result["http-status"] = status
+                if message is not None:
+                    result["message"] = message
+                results.append(result)
+            self._counts[campaign.id] = count
+        self._remember_added(campaign.id, added)
+        return results, len(added)
+
+    def _check_item(
+        self,
+        conn: sqlite3.Connection,
+        campaign: Campaign,
+        *,
+        item: dict[str, Any],
+        now: dt.datetime,
+        horizon: dt.datetime,
+        count: int,
+    ) -> tuple[int, str | None, str | None]:
+        """(http-status, message, schedule text to store) for one item; 200 means it may be stored."""
+        customer_id = parse_customer_id(item.get("customer-id"))
+        if customer_id is None:
+            return 400, MSG_BAD_CUSTOMER, None
+        raw_schedule = item.get("schedule-date-time")
+        schedule: dt.datetime | None = None
+        if raw_schedule is not None:
+            schedule = parse_schedule(raw_schedule)
+            if schedule is None:
+                return 400, MSG_BAD_SCHEDULE, None
+        if conn.execute("SELECT 1 FROM crm_customers WHERE id = ?", (customer_id,)).fetchone() is None:
+            return 404, MSG_CUSTOMER_NOT_FOUND, None
+        member = conn.execute(
+            "SELECT 1 FROM cc_members WHERE campaign_id = ? AND customer_id = ?", (campaign.id, customer_id)
+        ).fetchone()
+        if member is not None:
+            return 400, MSG_DUPLICATE, None
+        if schedule is not None:
+            if schedule < now:
+                return 400, MSG_PAST, None
+            if (campaign.start is not None and schedule < campaign.start) or (
+                campaign.end is not None and schedule > campaign.end
+            ):
+                window = MSG_OUTSIDE.format(
+                    start=format_time(campaign.start) or "", end=format_time(campaign.end) or ""
+                )
+                return 400, window, None
+            if schedule > horizon:
+                return 400, MSG_TOO_FAR, None
+        if count >= self.max_members:
+            return 400, MSG_CAP, None
+        return 200, None, None if raw_schedule is None else str(raw_schedule)
+
+    def _count(self, campaign_id: int) -> int:
+        """Members of a campaign; call with the store lock held."""
+        cached = self._counts.get(campaign_id)
+        if cached is None:
+            row = self.state.store.conn.execute(
+                "SELECT count(*) FROM cc_members WHERE campaign_id = ?", (campaign_id,)
+            ).fetchone()
+            cached = int(row[0]) if row else 0
+            self._counts[campaign_id] = cached
+        return cached
+
+    # -- read lag -----------------------------------------------------------------------------------------
+
+    def _remember_added(self, campaign_id: int, customers: list[int]) -> None:
+        lag = self.state.settings.read_lag
+        if not customers or lag <= 0:
+            return
+        now = self.state.clock()
+        with self._recent_lock:
+            recent = self._recent.setdefault(campaign_id, {})
+            _expire(recent, now - lag)
+            for customer in customers:
+                recent.pop(customer, None)
+                recent[customer] = now
+
+    def _forget(self, campaign_id: int, customer_id: int) -> None:
+        with self._recent_lock:
+            self._recent.get(campaign_id, {}).pop(customer_id, None)
+
+    def _hidden(self, campaign_id: int) -> frozenset[int]:
+        """Customers added too recently to be seen by a read (Settings.read_lag)."""
+        lag = self.state.settings.read_lag
+        with self._recent_lock:
+            recent = self._recent.get(campaign_id)
+            if not recent:
+                return frozenset()
+            cutoff = self.state.clock() - lag
+            _expire(recent, cutoff)
+            if lag <= 0:
+                return frozenset()
+            # A full pass: a test clock may have moved back, so the order of `recent` is only a hint.
+            return frozenset(customer for customer, added in recent.items() if added > cutoff)
+
+    # -- DELETE customer ----------------------------------------------------------------------------------
+
+    async def delete(self, request: Request) -> Response:
+        return await _run_sync(self._delete, request, b"")
+
+    def _delete(self, request: Request, _body: bytes) -> Response:
+        op = "cc.delete"
+        _mark(request, op, rows=1)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        problem = self._state_error(campaign, deleting=True)
+        if problem is not None:
+            _mark(request, op, result=f"error={problem}")
+            return _message(400, problem)
+        raw_customer = request.path_params["customer_id"]
+        customer_id = int(raw_customer) if _DIGITS.fullmatch(raw_customer) else None
+        with self.state.store.transaction() as conn:
+            row = (
+                None
+                if customer_id is None
+                else conn.execute(
+                    "SELECT status FROM cc_members WHERE campaign_id = ? AND customer_id = ?",
+                    (campaign.id, customer_id),
+                ).fetchone()
+            )
+            if row is None:
+                _mark(request, op, result=f"error={MSG_MEMBER_NOT_FOUND}")
+                return _message(404, MSG_MEMBER_NOT_FOUND)
+            if int(row[0]) not in DELETABLE:
+                _mark(request, op, result=f"error={MSG_NOT_DELETABLE}")
+                return _message(400, MSG_NOT_DELETABLE)
+            count = self._count(campaign.id)
+            conn.execute(
+                "DELETE FROM cc_members WHERE campaign_id = ? AND customer_id = ?", (campaign.id, customer_id)
+            )
+            self._counts[campaign.id] = max(count - 1, 0)
+        assert customer_id is not None
+        self._forget(campaign.id, customer_id)
+        _mark(request, op, rows=1, result="204")
+        request.state.committed = True
+        return Response(status_code=204)
+
+    # -- GET records.json ---------------------------------------------------------------------------------
+
+    async def records(self, request: Request) -> Response:
+        return await _run_sync(self._records, request, b"")
+
+    def _records(self, request: Request, _body: bytes) -> Response:
+        op = "cc.read"
+        _mark(request, op)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        _mark(request, op, result="200")
+        hidden = self._hidden(campaign.id)
+        return StreamingResponse(
+            self._stream(request, campaign, hidden), media_type="application/json", status_code=200
+        )
+
+    def _stream(self, request: Request, campaign: Campaign, hidden: frozenset[int]) -> Iterator[bytes]:
+        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign."""
+        prefix = (
+            '{"campaign-name":'
+            + json.dumps(campaign.name)
+            + ',"campaign-id":'
+            + str(campaign.id)
+            + ',"record-id":'
+        )
+        template = (
+            prefix
+            + '%d,"phone-list":%s,"status":%d,"status-code":%d,"ext-trans-data":%s,"disposition-code":%d}'
+        )
+        dumps = json.dumps
+        yield b'{"records":{"record":['
+        sent = 0
+        with self.state.store.reader() as reader:
+            for rows in reader.chunks(
+                "SELECT m.customer_id, c.phone, m.status, m.status_code, m.ext_trans_data, m.disposition_code"
+                " FROM cc_members m LEFT JOIN crm_customers c ON c.id = m.customer_id"
+                " WHERE m.campaign_id = ? ORDER BY m.seq",
+                (campaign.id,),
+                size=READ_CHUNK,
+            ):
+                parts = [
+                    template
+                    % (
+                        customer,
+                        dumps("*Phone Number|" + (phone or "")),
+                        status or 0,
+                        status_code or 0,
+                        dumps(ext or ""),
+                        DISPOSITION_NONE if disposition is None else disposition,
+                    )
+                    for customer, phone, status, status_code, ext, disposition in rows
+                    if customer not in hidden
+                ]
+                if not parts:
+                    continue
+                chunk = ",".join(parts)
+                yield (chunk if sent == 0 else "," + chunk).encode()
+                sent += len(parts)
+                request.state.rows = sent
+        yield b"]}}"
+
+    # -- GET campaign -------------------------------------------------------------------------------------
+
+    async def campaign(self, request: Request) -> Response:
+        return await _run_sync(self._campaign_info, request, b"")
+
+    def _campaign_info(self, request: Request, _body: bytes) -> Response:
+        op = "cc.campaign"
+        _mark(request, op)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        _mark(request, op, result="200")
+        return JSONResponse({"campaign": campaign.to_wire()})
+
+
+def _expire(recent: dict[int, float], cutoff: float) -> None:
+    """Drop entries added at or before `cutoff`; they are kept in the order they were added."""
+    expired = []
+    for customer, added in recent.items():
+        if added > cutoff:
+            break
+        expired.append(customer)
+    for customer in expired:
+        del recent[customer]
+
+
+def _customer_list(body: bytes) -> list[dict[str, Any]] | None:
+    """The add body as a list of item objects, or None when it is not a valid customer list."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, list) or len(data) > MAX_ITEMS_PER_REQUEST:
+        return None
+    if not all(isinstance(item, dict) for item in data):
+        return None
+    return data
+
+
+def _constant_time_equal(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+async def _run_sync(func: Callable[[Request, bytes], Response], request: Request, body: bytes) -> Response:
+    """Run a blocking (SQLite) handler in the thread pool."""
+    return await run_in_threadpool(func, request, body)
+
+
+def cc_routes(state: EmulatorState) -> list[BaseRoute]:
+    """The Contact Center routes, to be mounted under `/cc`."""
+    return ContactCenterApi(state).routes()

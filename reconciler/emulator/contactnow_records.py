@@ -1,0 +1,514 @@
+"""ContactNow ecnow_records: create, update and (streamed) read of campaign-table records.
+
+Field names are matched case-insensitively against the campaign table of the row's dataset. Standard fields
+are columns of `cn_records`; custom fields live in its `custom` JSON text. A read streams rows from a database
+cursor in chunks, so a million-row read never builds its body in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Generator, Sequence
+from typing import Any
+
+from .contactnow_core import (
+    MAX_ROWS,
+    ApiFailure,
+    Call,
+    Envelope,
+    Listing,
+    Row,
+    RowError,
+    TableInfo,
+    conn_query,
+    load_table,
+    parse_int,
+    write_envelope,
+)
+from .contactnow_datasets import ACTIVE_TYPES, HOLD_PREFIX
+from .contactnow_fields import EMPTY_DATE, PHONE_FIELDS, STANDARD_FIELDS
+from .store import RECORD_TEXT_COLUMNS, Reader
+
+__all__ = ["MAX_ROWS", "create_records", "read_records", "update_records"]
+
+INFO_LIVE = "Record is LIVE on the dialer."
+INFO_NOT_LIVE = "Record NOT live on the dialer."
+INFO_COMPLETE = "Record is NOT live on the dialer due having a complete outcome."
+
+NEW_PROSPECT = "New Prospect"
+NEEDSMOREWORK = "NEEDSMOREWORK"
+COMPLETE = "COMPLETE"
+EXPIRED = "EXPIRED"
+
+MODES: dict[str, tuple[str, ...] | None] = {
+    "active": (HOLD_PREFIX + NEW_PROSPECT, NEW_PROSPECT, HOLD_PREFIX + NEEDSMOREWORK, NEEDSMOREWORK),
+    "live": (NEEDSMOREWORK, NEW_PROSPECT),
+    "callbacks": (HOLD_PREFIX + NEEDSMOREWORK, NEEDSMOREWORK),
+    "live-callbacks": (NEEDSMOREWORK,),
+    "unexpired": None,
+}
+TIME_COLUMNS = {"callback": "callback", "processdate": "ProcessDate"}
+
+_TEXT_INDEX = {name: i for i, name in enumerate(RECORD_TEXT_COLUMNS)}
+_DEFAULTS = tuple(
+    next((f.default for f in STANDARD_FIELDS if f.name == name), "") for name in RECORD_TEXT_COLUMNS
+)
+_IGNORED_ON_WRITE = frozenset({"id", "processtype", "loaddate"})
+"""Fields the system maintains; a write naming them is accepted and the value ignored."""
+_INSERT_SQL = (
+    "INSERT INTO cn_records(datasetid, import_table, created, "
+    + ", ".join(f'"{c}"' for c in RECORD_TEXT_COLUMNS)
+    + ", custom) VALUES ("
+    + ", ".join("?" * (len(RECORD_TEXT_COLUMNS) + 4))
+    + ")"
+)
+_OUTPUT_STANDARD = tuple(f.name for f in STANDARD_FIELDS)
+_SELECT_SQL = ", ".join(f'"{name}"' for name in _OUTPUT_STANDARD) + ", custom"
+_INT_TYPES = frozenset({"int"})
+CHUNK = 1000
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Context:
+    """Per-request caches of datasets, tables and outcome codes, read inside the write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._datasets: dict[int, tuple[str, str] | None] = {}
+        self._tables: dict[str, TableInfo] = {}
+        self._lookups: dict[str, dict[str, Any]] = {}
+        self._complete: dict[str, bool] = {}
+
+    def dataset(self, dataset: int) -> tuple[str, str] | None:
+        """(d_status, import_table) of a dataset, or None."""
+        if dataset not in self._datasets:
+            found = self.conn.execute(
+                "SELECT d_status, import_table FROM cn_datasets WHERE dataset = ?", (dataset,)
+            ).fetchone()
+            self._datasets[dataset] = None if found is None else (str(found[0]), str(found[1]))
+        return self._datasets[dataset]
+
+    def table(self, name: str) -> tuple[TableInfo, dict[str, Any]]:
+        if name not in self._tables:
+            table = load_table(conn_query(self.conn), name)
+            if table is None:  # a dataset always names an existing table
+                raise RowError(f"Unknown campaign table [{name}]")
+            self._tables[name] = table
+            self._lookups[name] = table.by_lower
+        return self._tables[name], self._lookups[name]
+
+    def is_complete(self, outcome: str) -> bool:
+        if outcome not in self._complete:
+            code = parse_int(outcome)
+            found = (
+                self.conn.execute("SELECT complete FROM cn_outcomes WHERE outcome = ?", (code,)).fetchone()
+                if code is not None
+                else None
+            )
+            self._complete[outcome] = found is not None and found[0] == "Y"
+        return self._complete[outcome]
+
+
+def _fields(row: Row, lookup: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """Split a row into (standard column values, custom values, notes_append); RowError on a bad field."""
+    standard: dict[str, str] = {}
+    custom: dict[str, str] = {}
+    append: str | None = None
+    for key, value in row.items():
+        lowered = key.lower()
+        if lowered in ("dataset", "datasetid") or lowered in _IGNORED_ON_WRITE:
+            continue
+        if lowered == "notes_append":
+            append = value
+            continue
+        field = lookup.get(lowered)
+        if field is None:
+            raise RowError(f"Unknown field [{key}]")
+        if len(value) > field.size:
+            raise RowError(f"Value too long for field [{field.name}]")
+        if field.standard:
+            standard[field.name] = value
+        else:
+            custom[field.name] = value
+    return standard, custom, append
+
+
+def _dataset_of(row: Row) -> str | None:
+    for key, value in row.items():
+        if key.lower() in ("dataset", "datasetid"):
+            return value
+    return None
+
+
+def _append_note(notes: str, append: str | None) -> str:
+    if not append:
+        return notes
+    return f"{notes}\n{append}" if notes else append
+
+
+def _custom_text(custom: dict[str, str]) -> str:
+    kept = {k: v for k, v in custom.items() if v != ""}
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else ""
+
+
+def _check_rows(rows: Sequence[Row]) -> None:
+    if len(rows) > MAX_ROWS:
+        raise ApiFailure(f"Too many rows [{len(rows)}], maximum is {MAX_ROWS}")
+
+
+# -- create ----
+
+
+def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
+    _check_rows(rows)
+    bad = 0
+    first_error: str | None = None
+    inserts: list[tuple[Any, ...]] = []
+    last_live = False
+    with call.store.transaction() as conn:
+        ctx = _Context(conn)
+        loaddate = call.today()
+        for row in rows:
+            try:
+                given = _dataset_of(row)
+                if given is None or given.strip() == "":
+                    raise RowError("No dataset supplied")
+                dataset = parse_int(given)
+                found = ctx.dataset(dataset) if dataset is not None else None
+                if found is None or dataset is None:
+                    raise RowError(f"Dataset [{given}] does not exist.")
+                status, table_name = found
+                if status == EXPIRED:
+                    raise RowError(f"Dataset [{dataset}] is expired")
+                _, lookup = ctx.table(table_name)
+                standard, custom, append = _fields(row, lookup)
+                if not any(standard.get(phone, "").strip() for phone in PHONE_FIELDS):
+                    raise RowError("No phone number supplied")
+            except RowError as exc:
+                bad += 1
+                first_error = first_error or str(exc)
+                continue
+            values = list(_DEFAULTS)
+            for name, value in standard.items():
+                values[_TEXT_INDEX[name]] = value
+            notes_index = _TEXT_INDEX["notes"]
+            values[notes_index] = _append_note(values[notes_index], append)
+            values[_TEXT_INDEX["ProcessType"]] = (HOLD_PREFIX if status == "HOLD" else "") + NEW_PROSPECT
+            values[_TEXT_INDEX["loaddate"]] = loaddate
+            inserts.append((dataset, table_name, call.now, *values, _custom_text(custom)))
+            last_live = status == "LIVE"
+        key: int | None = None
+        if inserts:
+            conn.executemany(_INSERT_SQL, inserts)
+            key = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+    if inserts:
+        call.mark_committed()
+    info = (INFO_LIVE if last_live else INFO_NOT_LIVE) if inserts else None
+    return write_envelope(call, len(inserts), bad, key=key, info=info, error=first_error)
+
+
+# -- update ----
+
+
+def update_records(call: Call, rows: Sequence[Row]) -> Envelope:
+    _check_rows(rows)
+    total = bad = 0
+    first_error: str | None = None
+    info: str | None = None
+    with call.store.transaction() as conn:
+        ctx = _Context(conn)
+        for row in rows:
+            lowered = {k.lower(): v for k, v in row.items()}
+            given_id = lowered.get("id", "")
+            record_id = parse_int(given_id)
+            try:
+                dataset = parse_int(_dataset_of(row) or "")
+                found = (
+                    conn.execute(
+                        "SELECT datasetid, import_table, ProcessType, notes, custom"
+                        " FROM cn_records WHERE id = ?",
+                        (record_id,),
+                    ).fetchone()
+                    if record_id is not None
+                    else None
+                )
+                if found is None or dataset is None or int(found[0]) != dataset:
+                    raise RowError(f"Record id [{given_id}] does not exist.")
+                _, table_name, process_type, notes, custom_text = found
+                if process_type == EXPIRED:
+                    raise RowError(f"Record id [{record_id}] is expired")
+                _, lookup = ctx.table(str(table_name))
+                standard, custom, append = _fields(row, lookup)
+            except RowError as exc:
+                bad += 1
+                first_error = first_error or str(exc)
+                continue
+            dataset_info = ctx.dataset(dataset)
+            status = dataset_info[0] if dataset_info else "HOLD"
+            new_type = str(process_type)
+            completed = False
+            outcome = standard.get("outcomecode", "")
+            if outcome:
+                if ctx.is_complete(outcome):
+                    new_type, completed = COMPLETE, True
+                elif new_type == COMPLETE:
+                    new_type = (HOLD_PREFIX if status == "HOLD" else "") + NEEDSMOREWORK
+            changes: dict[str, str] = dict(standard)
+            if append or "notes" in standard:
+                changes["notes"] = _append_note(standard.get("notes", str(notes)), append)
+            if new_type != process_type:
+                changes["ProcessType"] = new_type
+            if custom:
+                merged = json.loads(custom_text) if custom_text else {}
+                merged.update(custom)
+                changes["custom"] = _custom_text(merged)
+            if changes:
+                assignments = ", ".join(f"{_quote(column)} = ?" for column in changes)
+                conn.execute(
+                    f"UPDATE cn_records SET {assignments} WHERE id = ?", (*changes.values(), record_id)
+                )
+            total += 1
+            if completed:
+                info = INFO_COMPLETE
+            else:
+                info = INFO_LIVE if status == "LIVE" and new_type in ACTIVE_TYPES else INFO_NOT_LIVE
+    if total:
+        call.mark_committed()
+    return write_envelope(call, total, bad, info=info, error=first_error)
+
+
+# -- read ----
+
+
+def _column(table: TableInfo, name: str, *, for_sort: bool = False) -> str:
+    """The SQL expression of a field of `table` (case-insensitive name); ApiFailure for an unknown one."""
+    field = table.by_lower.get(name.lower())
+    if field is None:
+        raise ApiFailure(f"Unknown field [{name}]")
+    if field.standard:
+        expression = _quote(field.name)
+    else:
+        path = '$."' + field.name + '"'
+        expression = f"coalesce(json_extract(nullif(custom, ''), '{path}'), '')"
+    if for_sort and field.type in _INT_TYPES and field.name not in ("id", "datasetid"):
+        return f"CAST({expression} AS INTEGER)"
+    return expression
+
+
+def _search_terms(call: Call) -> list[tuple[str, str]]:
+    """The `search` filter as (field, value): a JSON object text, or `search[field]=value` arguments."""
+    terms = call.args.bracketed("search")
+    raw = call.args.get("search")
+    if raw is not None and raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise ApiFailure(f"Invalid search [{raw}]") from None
+        if not isinstance(parsed, dict):
+            raise ApiFailure(f"Invalid search [{raw}]")
+        terms.extend((str(k), "" if v is None else str(v)) for k, v in parsed.items())
+    return terms
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _time_bound(value: str, end: bool) -> str:
+    value = value.strip()
+    if len(value) == 10:
+        return value + (" 23:59:59" if end else " 00:00:00")
+    return value
+
+
+def _where(call: Call, table: TableInfo, dataset: int | None) -> tuple[str, list[Any]]:
+    args = call.args
+    where = ["import_table = ?"]
+    params: list[Any] = [table.name]
+    if dataset is not None:
+        where.append("datasetid = ?")
+        params.append(dataset)
+    for name in ("id", "urn"):
+        value = args.get(name)
+        if value is not None:
+            where.append("id = ?")
+            params.append(parse_int(value))
+    outcome = args.get("outcome")
+    if outcome is not None:
+        codes = [c.strip() for c in outcome.split(",") if c.strip()]
+        where.append(f"outcomecode IN ({', '.join('?' * len(codes))})" if codes else "0")
+        params.extend(codes)
+    agent = args.get("agent")
+    if agent is not None:
+        where.append("AgentRef = ?")
+        params.append(agent)
+    ddi = args.get("ddi")
+    if ddi is not None:
+        where.append("(HomePhone = ? OR WorkPhone = ? OR MobilePhone = ?)")
+        params.extend([ddi] * 3)
+    terms = _search_terms(call)
+    if terms:
+        by_id = [value for name, value in terms if name.lower() == "id"]
+        if by_id:
+            terms = [("id", by_id[-1])]
+        exact = args.text("type") == "exact"
+        for name, value in terms:
+            if name.lower() == "id":
+                where.append("id = ?")
+                params.append(parse_int(value))
+                continue
+            columns = list(PHONE_FIELDS) if name.lower() == "phone" else [_column(table, name)]
+            if exact:
+                clause = " OR ".join(f"{c} = ? COLLATE NOCASE" for c in columns)
+                params.extend([value] * len(columns))
+            else:
+                clause = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns)
+                params.extend([_like(value)] * len(columns))
+            where.append(f"({clause})")
+    mode = args.get("mode")
+    if mode is not None and mode != "":
+        if mode not in MODES:
+            raise ApiFailure(f"Invalid mode [{mode}]")
+        types = MODES[mode]
+        if types is None:
+            where.append("ProcessType != 'EXPIRED'")
+        else:
+            where.append(f"ProcessType IN ({', '.join('?' * len(types))})")
+            params.extend(types)
+    timetype = args.get("timetype")
+    if timetype is not None and timetype != "":
+        column = TIME_COLUMNS.get(timetype)
+        if column is None:
+            raise ApiFailure(f"Invalid timetype [{timetype}]")
+        where.append(f"{column} NOT IN ('', ?)")
+        params.append(EMPTY_DATE)
+        for arg, op, end in (("tstart", ">=", False), ("tstop", "<=", True)):
+            bound = args.get(arg)
+            if bound:
+                where.append(f"{column} {op} ?")
+                params.append(_time_bound(bound, end))
+    lag = float(call.state.settings.read_lag)
+    if lag > 0:
+        where.append("created <= ?")
+        params.append(call.now - lag)
+    return " AND ".join(where), params
+
+
+def _order(call: Call, table: TableInfo) -> str:
+    sort = call.args.text("sort").strip()
+    if not sort:
+        return "id"
+    parts = sort.split()
+    direction = ""
+    if len(parts) == 2 and parts[1].lower() in ("asc", "desc"):
+        direction = " DESC" if parts[1].lower() == "desc" else ""
+    elif len(parts) != 1:
+        raise ApiFailure(f"Unknown field [{sort}]")
+    return f"{_column(table, parts[0], for_sort=True)}{direction}, id"
+
+
+def _paging(call: Call) -> str:
+    limit_text, start_text = call.args.text("limit").strip(), call.args.text("start").strip()
+    limit = parse_int(limit_text) if limit_text else 0
+    start = parse_int(start_text) if start_text else 0
+    if limit is None or limit < 0:
+        raise ApiFailure(f"Invalid limit [{limit_text}]")
+    if start is None or start < 0:
+        raise ApiFailure(f"Invalid start [{start_text}]")
+    if limit == 0:
+        return ""
+    return f" LIMIT {limit} OFFSET {start}"
+
+
+def _rows(
+    reader: Reader, sql: str, params: list[Any], custom: tuple[str, ...]
+) -> Generator[list[Row], None, None]:
+    keys = (*_OUTPUT_STANDARD, *custom)
+    loads = json.loads
+    for chunk in reader.chunks(sql, params, CHUNK):
+        out: list[Row] = []
+        for record in chunk:
+            values = list(record)
+            custom_text = values.pop()
+            values[0] = str(values[0])
+            values[3] = str(values[3])
+            if custom:
+                extra = loads(custom_text) if custom_text else {}
+                values.extend(extra.get(name, "") for name in custom)
+            out.append(dict(zip(keys, values, strict=True)))
+        yield out
+
+
+MAX_SQL_JSON_FIELDS = 63
+"""json_object() takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG); wider tables use the Python path."""
+
+
+def _json_object_sql(table: TableInfo) -> str | None:
+    """A SELECT expression building each row's JSON object in SQLite (every value as text), or None."""
+    if len(table.fields) > MAX_SQL_JSON_FIELDS:
+        return None
+    parts: list[str] = []
+    for name in _OUTPUT_STANDARD:
+        value = f"CAST({_quote(name)} AS TEXT)" if name in ("id", "datasetid") else _quote(name)
+        parts.append(f"'{name}', {value}")
+    for name in table.custom:
+        parts.append(f"'{name}', {_column(table, name)}")
+    return f"json_object({', '.join(parts)})"
+
+
+def _json_rows(reader: Reader, sql: str, params: list[Any]) -> Generator[str, None, None]:
+    for chunk in reader.chunks(sql, params, CHUNK):
+        yield ",".join([row[0] for row in chunk])
+
+
+def read_records(call: Call) -> Listing:
+    args = call.args
+    table_name, dataset_text = args.text("table"), args.text("dataset")
+    if not table_name and not dataset_text:
+        raise ApiFailure("Bad argument: table or dataset required")
+    stack = contextlib.ExitStack()
+    try:
+        reader = stack.enter_context(call.store.reader())
+        dataset: int | None = None
+        if dataset_text:
+            dataset = parse_int(dataset_text)
+            found = reader.one("SELECT import_table FROM cn_datasets WHERE dataset = ?", (dataset,))
+            if found is None:
+                stack.close()
+                return Listing("ecnow_record", 0, iter(()))
+            if not table_name:
+                table_name = str(found[0])
+        table = load_table(reader.all, table_name)
+        if table is None:
+            raise ApiFailure(f"Unknown campaign table [{table_name}]")
+        where, params = _where(call, table, dataset)
+        order, paging = _order(call, table), _paging(call)
+        count = reader.one(f"SELECT count(*) FROM cn_records WHERE {where}", params)
+        total = int(count[0]) if count else 0
+        sql = f"SELECT {_SELECT_SQL} FROM cn_records WHERE {where} ORDER BY {order}{paging}"
+        chunks = _rows(reader, sql, params, table.custom)
+        json_object = _json_object_sql(table)
+        json_chunks = (
+            None
+            if json_object is None
+            else _json_rows(
+                reader, f"SELECT {json_object} FROM cn_records WHERE {where} ORDER BY {order}{paging}", params
+            )
+        )
+    except BaseException:
+        stack.close()
+        raise
+
+    def close() -> None:
+        chunks.close()
+        if json_chunks is not None:
+            json_chunks.close()
+        stack.close()
+
+    return Listing("ecnow_record", total, chunks, streaming=True, close=close, json_chunks=json_chunks)

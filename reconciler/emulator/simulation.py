@@ -1,0 +1,219 @@
+"""A dialler simulation: change live data the way a running dialler would, to produce drift on purpose.
+
+`simulate(state, steps, seed)` runs `steps` ticks. Each tick:
+
+- ContactNow: dials one record on the dialler (its dataset is LIVE and its ProcessType is `New Prospect` or
+  `NEEDSMOREWORK`), picked at random. The call gets an outcome code picked at random from the account's
+  outcome codes. A complete outcome (complete = Y) takes the record off the dialler (ProcessType `COMPLETE`);
+  an incomplete one leaves it `NEEDSMOREWORK`. The dialler also owns the dial history: `outcomecode`,
+  `ProcessDate` (the emulator clock) and a line appended to `notes`.
+- Contact Center: advances one member of a running dynamic campaign (dynamic, enabled, status 1, 3 or 4),
+  picked at random: New (0) -> Queued (1); Scheduled (4) -> Queued once its schedule is due; Queued ->
+  Accepted (2); Accepted -> Completed (3) with a disposition code (1000 None, 1001 Try Again, 1002 Scheduled
+  Call Back) and, now and then, status-code 1 (Max Attempt Reached).
+
+The result counts what changed. It is deterministic: the same seed, store contents and clock give the same
+changes (candidates are read in a fixed order and every choice comes from one `random.Random(seed)`).
+Candidates are held as compact integer arrays, so a campaign of millions costs a few MB, not a dict per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import sqlite3
+from array import array
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from .cc import STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_NEW, STATUS_QUEUED, STATUS_SCHEDULED, parse_schedule
+
+if TYPE_CHECKING:
+    from .state import EmulatorState
+
+log = logging.getLogger(__name__)
+
+DIALLABLE: Final = ("New Prospect", "NEEDSMOREWORK")
+RUNNING_CAMPAIGN: Final = (1, 3, 4)
+DISPOSITIONS: Final = (1000, 1001, 1002)
+MAX_ATTEMPTS_REACHED: Final = 1
+MAX_ATTEMPTS_SHARE: Final = 0.1
+
+_RECORD_CANDIDATES: Final = (
+    "SELECT r.id FROM cn_records r JOIN cn_datasets d ON d.dataset = r.datasetid"
+    " WHERE d.d_status = 'LIVE' AND r.ProcessType IN (?, ?) ORDER BY r.id"
+)
+_MEMBER_CANDIDATES: Final = (
+    "SELECT m.campaign_id, m.customer_id, m.status, m.schedule FROM cc_members m"
+    " JOIN cc_campaigns c ON c.id = m.campaign_id"
+    " WHERE c.dynamic = 'Y' AND c.enabled = 'Y' AND c.status IN (?, ?, ?) AND m.status IN (?, ?, ?, ?)"
+    " ORDER BY m.campaign_id, m.seq, m.customer_id"
+)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What one `simulate` call changed."""
+
+    steps: int
+    records_dialled: int = 0
+    records_completed: int = 0
+    records_needs_more_work: int = 0
+    members_queued: int = 0
+    members_accepted: int = 0
+    members_completed: int = 0
+
+    @property
+    def members_advanced(self) -> int:
+        return self.members_queued + self.members_accepted + self.members_completed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "members_advanced": self.members_advanced}
+
+
+class _Pool:
+    """A set of candidates as a flat integer array, with O(1) random pick and removal."""
+
+    def __init__(self) -> None:
+        self.items: array[int] = array("q")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def pick(self, rng: random.Random) -> int:
+        return rng.randrange(len(self.items))
+
+    def remove(self, index: int) -> None:
+        last = self.items.pop()
+        if index < len(self.items):
+            self.items[index] = last
+
+
+def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
+    """Run `steps` dialler ticks with `random.Random(seed)` and return the counts of what changed."""
+    if steps < 0:
+        raise ValueError("steps must not be negative")
+    rng = random.Random(seed)
+    now = state.clock()
+    stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    counts = dict.fromkeys(
+        (
+            "records_dialled",
+            "records_completed",
+            "records_needs_more_work",
+            "members_queued",
+            "members_accepted",
+            "members_completed",
+        ),
+        0,
+    )
+    with state.store.transaction() as conn:
+        outcomes = [
+            (int(outcome), complete == "Y")
+            for outcome, complete in conn.execute(
+                "SELECT outcome, complete FROM cn_outcomes ORDER BY outcome"
+            )
+        ]
+        records = _Pool()
+        if outcomes:
+            records.items.extend(int(r[0]) for r in conn.execute(_RECORD_CANDIDATES, DIALLABLE))
+        members = _Members.load(conn, now)
+        for _ in range(steps):
+            if records:
+                _dial(conn, rng, records=records, outcomes=outcomes, stamp=stamp, counts=counts)
+            if members:
+                _advance(conn, rng, members, counts)
+    result = SimulationResult(steps=steps, **counts)
+    log.info("dialler simulation: %s", result.to_dict())
+    return result
+
+
+def _dial(
+    conn: sqlite3.Connection,
+    rng: random.Random,
+    *,
+    records: _Pool,
+    outcomes: list[tuple[int, bool]],
+    stamp: str,
+    counts: dict[str, int],
+) -> None:
+    index = records.pick(rng)
+    record_id = records.items[index]
+    outcome, complete = outcomes[rng.randrange(len(outcomes))]
+    process_type = "COMPLETE" if complete else "NEEDSMOREWORK"
+    line = f"{stamp}: Dialled by the dialler, outcome {outcome}"
+    conn.execute(
+        "UPDATE cn_records SET outcomecode = ?, ProcessType = ?, ProcessDate = ?,"
+        " notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10) || ? END WHERE id = ?",
+        (str(outcome), process_type, stamp, line, line, record_id),
+    )
+    counts["records_dialled"] += 1
+    if complete:
+        counts["records_completed"] += 1
+        records.remove(index)
+    else:
+        counts["records_needs_more_work"] += 1
+
+
+class _Members:
+    """Members that can still move: parallel (campaign, customer, status) arrays, a pool of their indexes."""
+
+    def __init__(self) -> None:
+        self.campaigns: array[int] = array("q")
+        self.customers: array[int] = array("q")
+        self.statuses: array[int] = array("b")
+        self.pool = _Pool()
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, now: float) -> _Members:
+        members = cls()
+        params = (*RUNNING_CAMPAIGN, STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_SCHEDULED)
+        for campaign_id, customer_id, status, schedule in conn.execute(_MEMBER_CANDIDATES, params):
+            if status == STATUS_SCHEDULED and not _due(schedule, now):
+                continue
+            members.campaigns.append(int(campaign_id))
+            members.customers.append(int(customer_id))
+            members.statuses.append(int(status))
+        members.pool.items.extend(range(len(members.customers)))
+        return members
+
+    def __len__(self) -> int:
+        return len(self.pool)
+
+
+def _due(schedule: object, now: float) -> bool:
+    when = parse_schedule(schedule) if isinstance(schedule, str) else None
+    return when is None or when.timestamp() <= now
+
+
+def _advance(conn: sqlite3.Connection, rng: random.Random, members: _Members, counts: dict[str, int]) -> None:
+    index = members.pool.pick(rng)
+    member = members.pool.items[index]
+    key = (members.campaigns[member], members.customers[member])
+    status = members.statuses[member]
+    if status in (STATUS_NEW, STATUS_SCHEDULED):
+        conn.execute(
+            "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND customer_id = ?",
+            (STATUS_QUEUED, *key),
+        )
+        members.statuses[member] = STATUS_QUEUED
+        counts["members_queued"] += 1
+    elif status == STATUS_QUEUED:
+        conn.execute(
+            "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND customer_id = ?",
+            (STATUS_ACCEPTED, *key),
+        )
+        members.statuses[member] = STATUS_ACCEPTED
+        counts["members_accepted"] += 1
+    else:
+        disposition = DISPOSITIONS[rng.randrange(len(DISPOSITIONS))]
+        status_code = MAX_ATTEMPTS_REACHED if rng.random() < MAX_ATTEMPTS_SHARE else 0
+        conn.execute(
+            "UPDATE cc_members SET status = ?, status_code = ?, disposition_code = ?"
+            " WHERE campaign_id = ? AND customer_id = ?",
+            (STATUS_COMPLETED, status_code, disposition, *key),
+        )
+        members.statuses[member] = STATUS_COMPLETED
+        counts["members_completed"] += 1
+        members.pool.remove(index)

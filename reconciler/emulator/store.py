@@ -1,0 +1,329 @@
+"""The emulator's SQLite store: one database for both vendor APIs.
+
+`Store.open(None)` gives a private in-memory database; `Store.open(path)` a file that survives restarts
+(WAL mode). Opening an existing file keeps its data: `Store.seeded` tells `build_state` whether to seed.
+
+Threading: the server runs handlers in worker threads. `store.conn` may be used from any thread, but only
+while holding `store.lock` (an RLock), for reads as well as writes. The connection is in autocommit mode;
+`store.transaction()` takes the lock and wraps a block in BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error).
+
+Large reads go through `store.reader()`: for a file database it is a separate read-only connection inside one
+read transaction (a consistent snapshot; writers are not blocked, WAL). For an in-memory database it reads on
+the main connection and takes the lock only for each chunk, so other requests run between chunks.
+
+Tables (the CC ones are shared with cc.py, by name):
+    crm_customers, cc_tenants, cc_campaigns, cc_members     Contact Center (see the brief for columns)
+    cn_users, cn_tokens, cn_tables, cn_fields, cn_queues,   ContactNow
+    cn_outcomes, cn_datasets, cn_records
+    emu_meta                                                key/value: `seeded`, `schema_version`
+Records keep the standard fields as columns and the campaign table's custom fields as one JSON object text in
+`cn_records.custom` (only the non-empty values), so one row layout serves every campaign table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+
+Params = Sequence[Any] | dict[str, Any]
+
+# Standard ContactNow record fields, in their campaign-table order (API-CONTRACT A4). `id` and `datasetid`
+# are integer columns; every other one is TEXT NOT NULL.
+RECORD_TEXT_COLUMNS: tuple[str, ...] = (
+    "URN",
+    "VENDOR_URN",
+    "Title",
+    "FirstName",
+    "LastName",
+    "Address1",
+    "Address2",
+    "Address3",
+    "Address4",
+    "Address5",
+    "Address6",
+    "Postcode",
+    "HomePhone",
+    "WorkPhone",
+    "MobilePhone",
+    "Customer_Email",
+    "callback",
+    "Call_Back_Notes",
+    "Call_Back_Sametime",
+    "AgentRef",
+    "Agent_Specific",
+    "appointment",
+    "outcomecode",
+    "ProcessType",
+    "ProcessDate",
+    "notes",
+    "loaddate",
+    "sourcefile",
+    "flgid",
+)
+
+_RECORD_COLUMNS_SQL = ",\n    ".join(f"\"{name}\" TEXT NOT NULL DEFAULT ''" for name in RECORD_TEXT_COLUMNS)
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS emu_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Contact Center
+CREATE TABLE IF NOT EXISTS crm_customers (id INTEGER PRIMARY KEY, phone TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS cc_tenants (name TEXT PRIMARY KEY, token TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cc_campaigns (
+    id INTEGER PRIMARY KEY,
+    name TEXT,
+    dynamic TEXT CHECK(dynamic IN ('Y','N')),
+    enabled TEXT CHECK(enabled IN ('Y','N')),
+    status INTEGER,
+    start_time TEXT,
+    end_time TEXT
+);
+CREATE TABLE IF NOT EXISTS cc_members (
+    campaign_id INTEGER,
+    customer_id INTEGER,
+    schedule TEXT,
+    status INTEGER,
+    status_code INTEGER,
+    disposition_code INTEGER,
+    ext_trans_data TEXT DEFAULT '',
+    seq INTEGER,
+    PRIMARY KEY(campaign_id, customer_id)
+);
+CREATE INDEX IF NOT EXISTS cc_members_seq ON cc_members(campaign_id, seq);
+
+-- ContactNow
+CREATE TABLE IF NOT EXISTS cn_users (
+    username TEXT PRIMARY KEY,
+    password TEXT NOT NULL,
+    account_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cn_tokens (
+    token TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    expire REAL NOT NULL,
+    addresses TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cn_tokens_user ON cn_tokens(username);
+CREATE TABLE IF NOT EXISTS cn_tables (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    campaign INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cn_fields (
+    table_name TEXT NOT NULL COLLATE NOCASE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    size INTEGER NOT NULL,
+    standard_field INTEGER NOT NULL,
+    group_name TEXT NOT NULL DEFAULT '',
+    type TEXT NOT NULL,
+    prompt TEXT NOT NULL DEFAULT '',
+    readonly TEXT NOT NULL DEFAULT 'N',
+    search TEXT NOT NULL DEFAULT 'N',
+    hidden TEXT NOT NULL DEFAULT 'N',
+    hidden_on_script TEXT NOT NULL DEFAULT 'N',
+    ord INTEGER NOT NULL DEFAULT 0,
+    picklist TEXT NOT NULL DEFAULT '',
+    required TEXT NOT NULL DEFAULT 'N',
+    PRIMARY KEY(table_name, name)
+);
+CREATE TABLE IF NOT EXISTS cn_queues (
+    qid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    campaignid INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cn_outcomes (
+    outcome INTEGER PRIMARY KEY,
+    description TEXT NOT NULL DEFAULT '',
+    dmc TEXT NOT NULL DEFAULT 'N',
+    sale TEXT NOT NULL DEFAULT 'N',
+    complete TEXT NOT NULL DEFAULT 'N',
+    do_not_call TEXT NOT NULL DEFAULT 'N',
+    answerphone TEXT NOT NULL DEFAULT '0',
+    system INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cn_datasets (
+    dataset INTEGER PRIMARY KEY,
+    qid INTEGER NOT NULL DEFAULT 0,
+    d_status TEXT NOT NULL DEFAULT 'HOLD',
+    d_priority INTEGER NOT NULL DEFAULT 0,
+    notes TEXT NOT NULL DEFAULT '',
+    callbacks TEXT NOT NULL DEFAULT 'none',
+    crm_account TEXT NOT NULL DEFAULT '0',
+    crm_campaign TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    locked TEXT NOT NULL DEFAULT '0',
+    loaddate TEXT NOT NULL DEFAULT '',
+    sourcefile TEXT NOT NULL DEFAULT '',
+    import_table TEXT NOT NULL COLLATE NOCASE
+);
+CREATE INDEX IF NOT EXISTS cn_datasets_table ON cn_datasets(import_table);
+CREATE TABLE IF NOT EXISTS cn_records (
+    id INTEGER PRIMARY KEY,
+    datasetid INTEGER NOT NULL,
+    import_table TEXT NOT NULL COLLATE NOCASE,
+    created REAL NOT NULL,
+    {_RECORD_COLUMNS_SQL},
+    custom TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS cn_records_dataset ON cn_records(datasetid);
+CREATE INDEX IF NOT EXISTS cn_records_table ON cn_records(import_table);
+CREATE INDEX IF NOT EXISTS cn_records_vendor_urn ON cn_records(VENDOR_URN COLLATE NOCASE);
+"""
+
+
+class Reader:
+    """Read access for one (possibly long) read: plain queries and chunked streaming.
+
+    Obtain one with `Store.reader()`. It is bound to the thread-safety policy of its store: on a file store it
+    owns a private connection inside a read transaction; on an in-memory store it borrows the main connection
+    and takes the store lock per query or per chunk.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock | None) -> None:
+        self._conn = conn
+        self._lock = lock
+
+    def _guard(self) -> contextlib.AbstractContextManager[object]:
+        return self._lock if self._lock is not None else contextlib.nullcontext()
+
+    def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query (for small results)."""
+        with self._guard():
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+        with self._guard():
+            row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def chunks(self, sql: str, params: Params = (), size: int = 1000) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a query in lists of at most `size`, without holding the whole result."""
+        cursor = self._conn.cursor()
+        try:
+            with self._guard():
+                cursor.execute(sql, params)
+            while True:
+                with self._guard():
+                    rows = cursor.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+        finally:
+            with self._guard():
+                cursor.close()
+
+
+class Store:
+    """The emulator database. Create with `Store.open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str | None) -> None:
+        self.conn = conn
+        """The main connection (autocommit). Use it only while holding `lock`."""
+        self.lock = threading.RLock()
+        """Serialises every use of `conn`."""
+        self.path = path
+        """The database file, or None for an in-memory store."""
+        self._closed = False
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | None) -> Store:
+        """Open (creating if needed) the store at `path`; None gives a private in-memory database."""
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA cache_size=-65536")
+        store = cls(conn, path)
+        with store.lock:
+            conn.executescript(SCHEMA)
+            conn.execute(
+                "INSERT OR IGNORE INTO emu_meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
+        log.debug("emulator store opened (%s)", "memory" if path is None else "file")
+        return store
+
+    def close(self) -> None:
+        """Close the main connection. Safe to call twice."""
+        with self.lock:
+            if not self._closed:
+                self._closed = True
+                self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- metadata -------------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute("SELECT value FROM emu_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self.conn.execute("INSERT OR REPLACE INTO emu_meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def seeded(self) -> bool:
+        """True once a seed has been loaded into this database (it is never seeded twice)."""
+        return self.get_meta("seeded") is not None
+
+    # -- access ---------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and run the block in one write transaction; roll back if it raises."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Run one statement under the lock and return its rows (autocommit)."""
+        with self.lock:
+            return list(self.conn.execute(sql, params).fetchall())
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A consistent reader for a long read (see the module docstring); closed when the block ends."""
+        if self.path is None:
+            yield Reader(self.conn, self.lock)
+            return
+        conn = sqlite3.connect(
+            f"file:{urllib.parse.quote(str(Path(self.path).resolve()))}?mode=ro",
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=30,
+        )
+        try:
+            conn.execute("BEGIN")
+            yield Reader(conn, None)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("COMMIT")
+            conn.close()

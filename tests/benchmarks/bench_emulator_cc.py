@@ -1,0 +1,229 @@
+"""Benchmark: one streamed CC records.json read of a 1,000,000-member campaign from the emulator.
+
+    python tests/benchmarks/bench_emulator_cc.py [--members N] [--keep DIR] [--no-baseline]
+
+It builds an emulator database file (default seed, plus N CRM customers and N members of campaign 125,
+written straight into SQLite), starts `python -m reconciler.emulator --db FILE` as a separate process, reads
+`/cc/api/stats/campaigns/125/records.json` in one streamed request (the client counts the records with ijson,
+never holding the body), and prints the time, the throughput and the emulator's peak RSS (VmHWM from
+/proc/PID/status; the target is < 500 MB). A naive baseline follows: the same rows built as one Python list
+and serialised with json.dumps in this process, which is what a non-streaming server would do.
+
+This is not a test; pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import ijson
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from reconciler.emulator.seed import load_seed  # noqa: E402
+from reconciler.emulator.store import Store  # noqa: E402
+
+CAMPAIGN = 125
+FIRST_CUSTOMER = 20_000_000
+AUTH = ("demo", "demo-token")
+BATCH = 100_000
+
+
+def build_database(path: Path, members: int) -> float:
+    """Seed a new database file and add `members` CRM customers and campaign members; returns seconds."""
+    started = time.perf_counter()
+    store = Store.open(str(path))
+    try:
+        load_seed(store)
+        with store.transaction() as conn:
+            for first in range(0, members, BATCH):
+                ids = range(FIRST_CUSTOMER + first, FIRST_CUSTOMER + min(first + BATCH, members))
+                conn.executemany(
+                    "INSERT INTO crm_customers(id, phone) VALUES (?, ?)",
+                    ((i, f"0207946{i % 10_000:04d}") for i in ids),
+                )
+                conn.executemany(
+                    "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
+                    " disposition_code, ext_trans_data, seq) VALUES (?, ?, NULL, ?, 0, 1000, '', ?)",
+                    ((CAMPAIGN, i, i % 5, i - FIRST_CUSTOMER + 1) for i in ids),
+                )
+    finally:
+        store.close()
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def proc_status(pid: int, field: str) -> int:
+    """A /proc/PID/status memory field in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+@contextlib.contextmanager
+def emulator_process(db: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "reconciler.emulator", "--db", str(db), "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the emulator exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base_url}/_emulator/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.05)
+        yield process, base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def streamed_read(base_url: str, *, parse: bool) -> tuple[int, int, float, float]:
+    """(records, bytes, seconds to the first byte, total seconds) of one streamed records.json read.
+
+    With `parse` the client counts the records with ijson as they arrive; without, it only counts bytes.
+    """
+    url = f"{base_url}/cc/api/stats/campaigns/{CAMPAIGN}/records.json"
+    started = time.perf_counter()
+    count = size = 0
+    items = ijson.sendable_list()
+    parser = ijson.items_coro(items, "records.record.item", use_float=True)
+    with httpx.Client(timeout=600) as client, client.stream("GET", url, auth=AUTH) as response:
+        response.raise_for_status()
+        first_byte = time.perf_counter() - started
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if parse:
+                parser.send(chunk)
+                count += len(items)
+                del items[:]
+    if parse:
+        parser.close()
+        count += len(items)
+    return count, size, first_byte, time.perf_counter() - started
+
+
+def naive_baseline(db: Path) -> tuple[int, float, int]:
+    """(bytes, seconds, peak RSS growth kB): the whole body as one list of dicts and one json.dumps."""
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    store = Store.open(str(db))
+    try:
+        with store.lock:
+            rows = store.conn.execute(
+                "SELECT m.customer_id, c.phone, m.status, m.status_code, m.ext_trans_data, m.disposition_code,"
+                " k.name FROM cc_members m JOIN crm_customers c ON c.id = m.customer_id"
+                " JOIN cc_campaigns k ON k.id = m.campaign_id WHERE m.campaign_id = ? ORDER BY m.seq",
+                (CAMPAIGN,),
+            ).fetchall()
+    finally:
+        store.close()
+    body = json.dumps(
+        {
+            "records": {
+                "record": [
+                    {
+                        "campaign-name": name,
+                        "campaign-id": CAMPAIGN,
+                        "record-id": cid,
+                        "phone-list": f"*Phone Number|{phone}",
+                        "status": status,
+                        "status-code": code,
+                        "ext-trans-data": ext,
+                        "disposition-code": disposition,
+                    }
+                    for cid, phone, status, code, ext, disposition, name in rows
+                ]
+            }
+        }
+    ).encode()
+    seconds = time.perf_counter() - started
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    return len(body), seconds, growth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, default=None, help="build the database in DIR and keep it")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive in-memory baseline")
+    args = parser.parse_args()
+
+    with contextlib.ExitStack() as stack:
+        directory = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-cc-")))
+        directory.mkdir(parents=True, exist_ok=True)
+        db = directory / "emulator.sqlite"
+        if db.exists():
+            db.unlink()
+        build_seconds = build_database(db, args.members)
+        print(
+            f"database: {args.members:,} members written in {build_seconds:.1f} s ({db.stat().st_size / 1e6:.0f} MB)"
+        )
+
+        with emulator_process(db) as (process, base_url):
+            idle_kb = proc_status(process.pid, "VmRSS")
+            _, raw_size, raw_first, raw_seconds = streamed_read(base_url, parse=False)
+            count, _, first_byte, seconds = streamed_read(base_url, parse=True)
+            peak_kb = proc_status(process.pid, "VmHWM")
+        if count != args.members:
+            raise SystemExit(f"read {count:,} records, expected {args.members:,}")
+        print(
+            f"streamed read, bytes only: {raw_size / 1e6:.0f} MB in {raw_seconds:.2f} s "
+            f"(first byte after {raw_first * 1000:.0f} ms; {args.members / raw_seconds:,.0f} records/s, "
+            f"{raw_size / 1e6 / raw_seconds:.0f} MB/s)"
+        )
+        print(
+            f"streamed read, parsed by the client with ijson: {count:,} records in {seconds:.2f} s "
+            f"(first byte after {first_byte * 1000:.0f} ms; {count / seconds:,.0f} records/s)"
+        )
+        verdict = "OK" if peak_kb < 500 * 1024 else "OVER TARGET"
+        print(
+            f"emulator RSS: {idle_kb / 1024:.0f} MB idle before the read, peak (VmHWM) {peak_kb / 1024:.0f} MB "
+            f"(target < 500 MB: {verdict})"
+        )
+        if not args.no_baseline:
+            naive_bytes, naive_seconds, naive_growth = naive_baseline(db)
+            print(
+                f"naive baseline (list of dicts + json.dumps, in this process): {naive_bytes / 1e6:.0f} MB "
+                f"in {naive_seconds:.2f} s, peak RSS growth {naive_growth / 1024:.0f} MB"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Helpers shared by the Contact Center emulator tests; it holds no tests itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+
+from reconciler.emulator.state import EmulatorState
+
+AUTH = ("demo", "demo-token")
+
+
+def epoch(text: str) -> float:
+    """Seconds since the epoch of an ISO 8601 time with an offset."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def customers_url(base_url: str, campaign: int | str) -> str:
+    return f"{base_url}/cc/api/tstats/campaigns/{campaign}/customers"
+
+
+def add(
+    client: httpx.Client, base_url: str, campaign: int | str, items: Any, **kwargs: Any
+) -> httpx.Response:
+    kwargs.setdefault("auth", AUTH)
+    return client.post(customers_url(base_url, campaign), json=items, **kwargs)
+
+
+def delete(client: httpx.Client, base_url: str, campaign: int | str, customer: int | str) -> httpx.Response:
+    return client.delete(f"{customers_url(base_url, campaign)}/{customer}", auth=AUTH)
+
+
+def records(client: httpx.Client, base_url: str, campaign: int | str) -> httpx.Response:
+    return client.get(f"{base_url}/cc/api/stats/campaigns/{campaign}/records.json", auth=AUTH)
+
+
+def member_ids(client: httpx.Client, base_url: str, campaign: int | str) -> list[int]:
+    response = records(client, base_url, campaign)
+    assert response.status_code == 200, response.text
+    return [int(r["record-id"]) for r in response.json()["records"]["record"]]
+
+
+def add_crm(state: EmulatorState, *customers: tuple[int, str]) -> None:
+    with state.store.transaction() as conn:
+        conn.executemany("INSERT OR REPLACE INTO crm_customers(id, phone) VALUES (?, ?)", customers)
+
+
+def add_campaign(
+    state: EmulatorState,
+    campaign: int,
+    *,
+    name: str = "Windowed",
+    status: int = 4,
+    start: str | None = None,
+    end: str | None = None,
+) -> None:
+    state.store.execute(
+        "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time)"
+        " VALUES (?, ?, 'Y', 'Y', ?, ?, ?)",
+        (campaign, name, status, start, end),
+    )
+
+
+def set_member_status(state: EmulatorState, campaign: int, customer: int, status: int) -> None:
+    state.store.execute(
+        "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND customer_id = ?",
+        (status, campaign, customer),
+    )

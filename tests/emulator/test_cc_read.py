@@ -1,0 +1,189 @@
+"""CC reads over real HTTP: records.json (streamed) and the campaign document (API-CONTRACT.md B3)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .conftest import Emulator, FakeClock
+from .test_cc_helpers import AUTH, add, add_campaign, add_crm, delete, epoch, member_ids, records
+
+
+def test_empty_campaign_body_is_exact(emulator: Emulator) -> None:
+    response = records(emulator.client, emulator.base_url, 125)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == b'{"records":{"record":[]}}'
+
+
+def test_records_in_the_order_added_with_every_field(emulator: Emulator, clock: FakeClock) -> None:
+    clock.now = epoch("2026-11-23T10:00:00Z")
+    add_crm(emulator.state, (10003629, '555"1234567'))
+    emulator.state.store.execute("UPDATE cc_campaigns SET name = 'BOC Admin Demo' WHERE id = 125")
+    add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000042}])
+    add(
+        emulator.client,
+        emulator.base_url,
+        125,
+        [{"customer-id": 10003629, "schedule-date-time": "2026-11-24T09:00:00Z"}, {"customer-id": 10000007}],
+    )
+    emulator.state.store.execute(
+        "UPDATE cc_members SET status = 3, disposition_code = 1002, ext_trans_data = 'x1'"
+        " WHERE customer_id = 10000007"
+    )
+    assert records(emulator.client, emulator.base_url, 125).json() == {
+        "records": {
+            "record": [
+                {
+                    "campaign-name": "BOC Admin Demo",
+                    "campaign-id": 125,
+                    "record-id": 10000042,
+                    "phone-list": "*Phone Number|02079460042",
+                    "status": 0,
+                    "status-code": 0,
+                    "ext-trans-data": "",
+                    "disposition-code": 1000,
+                },
+                {
+                    "campaign-name": "BOC Admin Demo",
+                    "campaign-id": 125,
+                    "record-id": 10003629,
+                    "phone-list": '*Phone Number|555"1234567',
+                    "status": 4,
+                    "status-code": 0,
+                    "ext-trans-data": "",
+                    "disposition-code": 1000,
+                },
+                {
+                    "campaign-name": "BOC Admin Demo",
+                    "campaign-id": 125,
+                    "record-id": 10000007,
+                    "phone-list": "*Phone Number|02079460007",
+                    "status": 3,
+                    "status-code": 0,
+                    "ext-trans-data": "x1",
+                    "disposition-code": 1002,
+                },
+            ]
+        }
+    }
+
+
+def test_reads_work_on_any_campaign_state(emulator: Emulator) -> None:
+    for campaign in (126, 127, 128, 129):
+        assert records(emulator.client, emulator.base_url, campaign).json() == {"records": {"record": []}}
+
+
+@pytest.mark.parametrize("campaign", [999, "abc"])
+def test_unknown_campaign_is_404(emulator: Emulator, campaign: int | str) -> None:
+    for path in (f"{campaign}/records.json", f"{campaign}.json"):
+        response = emulator.client.get(f"{emulator.base_url}/cc/api/stats/campaigns/{path}", auth=AUTH)
+        assert (response.status_code, response.json()) == (404, {"message": "Campaign not found."})
+
+
+def test_reads_need_credentials(emulator: Emulator) -> None:
+    for path in ("125/records.json", "125.json"):
+        response = emulator.client.get(
+            f"{emulator.base_url}/cc/api/stats/campaigns/{path}", auth=("demo", "x")
+        )
+        assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_large_read_is_streamed_in_chunks(emulator: Emulator) -> None:
+    """20,000 members: the body arrives chunked (no Content-Length), in several pieces, and parses whole."""
+    with emulator.state.store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
+            " disposition_code, ext_trans_data, seq) VALUES (125, ?, NULL, 0, 0, 1000, '', ?)",
+            ((10000000 + i, i + 1) for i in range(10000)),
+        )
+        conn.executemany(
+            "INSERT INTO crm_customers(id, phone) VALUES (?, '5550000000')",
+            ((20000000 + i,) for i in range(10000)),
+        )
+        conn.executemany(
+            "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
+            " disposition_code, ext_trans_data, seq) VALUES (125, ?, NULL, 1, 0, 1000, '', ?)",
+            ((20000000 + i, 10001 + i) for i in range(10000)),
+        )
+    url = f"{emulator.base_url}/cc/api/stats/campaigns/125/records.json"
+    with emulator.client.stream("GET", url, auth=AUTH) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers
+        assert response.headers["transfer-encoding"] == "chunked"
+        pieces = list(response.iter_raw())
+    assert len(pieces) >= 4
+    body = httpx.Response(200, content=b"".join(pieces)).json()
+    ids = [r["record-id"] for r in body["records"]["record"]]
+    assert ids == [10000000 + i for i in range(10000)] + [20000000 + i for i in range(10000)]
+    entry = emulator.state.log.entries(op="cc.read")[-1]
+    assert (entry.status, entry.rows, entry.result) == (200, 20000, "200")
+
+
+@pytest.mark.parametrize(
+    ("campaign", "expected"),
+    [
+        (
+            125,
+            {"campaign-name": "Winback", "campaign-id": 125, "enabled": "Y", "dynamic-campaign": "Y"},
+        ),
+        (126, {"campaign-name": "Spring (stopped)", "campaign-id": 126, "status": 5}),
+        (127, {"dynamic-campaign": "N", "enabled": "Y"}),
+        (128, {"dynamic-campaign": "Y", "enabled": "N"}),
+        (129, {"status": 0, "start-time": None, "end-time": None}),
+    ],
+)
+def test_seeded_campaign_documents(emulator: Emulator, campaign: int, expected: dict[str, object]) -> None:
+    response = emulator.client.get(f"{emulator.base_url}/cc/api/stats/campaigns/{campaign}.json", auth=AUTH)
+    assert response.status_code == 200
+    document = response.json()["campaign"]
+    assert set(document) == {
+        "campaign-name",
+        "campaign-id",
+        "enabled",
+        "status",
+        "dynamic-campaign",
+        "start-time",
+        "end-time",
+    }
+    assert {key: document[key] for key in expected} == expected
+
+
+def test_campaign_document_with_a_window(emulator: Emulator) -> None:
+    add_campaign(emulator.state, 210, name="Window", status=2, start="2026-11-24T08:00:00+01:00", end=None)
+    emulator.state.store.execute(
+        "UPDATE cc_campaigns SET end_time = '2026-11-30T18:30:00.250000+00:00' WHERE id = 210"
+    )
+    response = emulator.client.get(f"{emulator.base_url}/cc/api/stats/campaigns/210.json", auth=AUTH)
+    assert response.json() == {
+        "campaign": {
+            "campaign-name": "Window",
+            "campaign-id": 210,
+            "enabled": "Y",
+            "status": 2,
+            "dynamic-campaign": "Y",
+            "start-time": "2026-11-24T07:00:00.000Z",
+            "end-time": "2026-11-30T18:30:00.250Z",
+        }
+    }
+
+
+def test_read_lag_hides_new_members_from_reads_only(emulator: Emulator, clock: FakeClock) -> None:
+    add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000001}])
+    emulator.state.settings.read_lag = 2.0
+    add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000002}, {"customer-id": 10000003}])
+    assert member_ids(emulator.client, emulator.base_url, 125) == [10000001]
+    duplicate = add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000002}])
+    assert duplicate.json()[0]["message"] == "Duplicate customer"
+    assert delete(emulator.client, emulator.base_url, 125, 10000003).status_code == 204
+    clock.advance(1.9)
+    assert member_ids(emulator.client, emulator.base_url, 125) == [10000001]
+    clock.advance(0.1)
+    assert member_ids(emulator.client, emulator.base_url, 125) == [10000001, 10000002]
+
+
+def test_read_lag_zero_shows_members_at_once(emulator: Emulator, clock: FakeClock) -> None:
+    emulator.state.settings.read_lag = 5.0
+    add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000001}])
+    emulator.state.settings.read_lag = 0.0
+    assert member_ids(emulator.client, emulator.base_url, 125) == [10000001]

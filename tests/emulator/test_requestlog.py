@@ -1,0 +1,111 @@
+"""The request log on its own: redaction, since/op filters, counting, bounds."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from reconciler.emulator.requestlog import RequestLog, redact, redact_target
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "/contactnow/token.php?action=get&username=demo&password=s3cr3t&format=json",
+            "/contactnow/token.php?action=get&username=demo&password=***&format=json",
+        ),
+        (
+            "/contactnow/ecnow.php?token=0123456789abcdef&method=ecnow_records&action=read",
+            "/contactnow/ecnow.php?token=***&method=ecnow_records&action=read",
+        ),
+        ("/x?TOKEN=abc&Password=def", "/x?TOKEN=***&Password=***"),
+        ("/x?token[0]=abc", "/x?token[0]=***"),
+        ("Authorization: Basic ZGVtbzpkZW1vLXRva2Vu", "Authorization: Basic ***"),
+        ("Bearer abc.def-ghi", "Bearer ***"),
+        ("http://demo:demo-token@127.0.0.1:8000/cc", "http://***@127.0.0.1:8000/cc"),
+        ('{"token": "abc", "x": 1}', '{"token": "***", "x": 1}'),
+        ("/x?tokenize=1&mytoken=2", "/x?tokenize=1&mytoken=2"),
+        ("error=Invalid token", "error=Invalid token"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_redact_target_joins_path_and_query() -> None:
+    assert redact_target("/contactnow/ecnow.php", "") == "/contactnow/ecnow.php"
+    assert redact_target("/a", "token=t&b=1") == "/a?token=***&b=1"
+
+
+def test_record_redacts_path_and_result_and_counts() -> None:
+    log = RequestLog()
+    log.record(
+        time=1.0, method="get", path="/t.php?password=pw", op="token.get", status=200, result="success"
+    )
+    log.record(
+        time=2.0,
+        method="POST",
+        path="/e.php?token=tk",
+        op="ecnow_records.create",
+        rows=3,
+        status=None,
+        result="success token=tk",
+        fault="commit_then_fail:drop",
+        committed=True,
+    )
+    log.record(
+        time=3.0, method="POST", path="/e.php", op="ecnow_records.create", status=502, fault="error:502"
+    )
+    entries = log.entries()
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[0].to_dict() == {
+        "seq": 1,
+        "time": 1.0,
+        "method": "GET",
+        "path": "/t.php?password=***",
+        "op": "token.get",
+        "rows": None,
+        "status": 200,
+        "result": "success",
+        "fault": None,
+        "committed": False,
+    }
+    assert entries[1].path == "/e.php?token=***"
+    assert entries[1].result == "success token=***"
+    assert "pw" not in repr(entries) and "tk" not in repr(entries)
+    assert log.count(op="ecnow_records.create") == 2
+    assert log.count(op="ecnow_records.create", committed=True) == 1
+    assert log.count(fault="error") == 1
+    assert log.count(fault="commit_then_fail") == 1
+    assert log.count(status=502, method="post") == 1
+    assert [e.seq for e in log.entries(since=1, op="ecnow_records.create")] == [2, 3]
+
+
+def test_clear_keeps_seq_counting_and_bound_drops_oldest() -> None:
+    log = RequestLog(max_entries=2)
+    for i in range(3):
+        log.record(time=float(i), method="GET", path="/", op="x")
+    assert [e.seq for e in log] == [2, 3]
+    log.clear()
+    assert len(log) == 0
+    assert log.last_seq == 3
+    assert log.record(time=0.0, method="GET", path="/", op="x").seq == 4
+    with pytest.raises(ValueError, match="max_entries must be at least 1"):
+        RequestLog(max_entries=0)
+
+
+def test_thread_safe_sequence() -> None:
+    log = RequestLog()
+
+    def work() -> None:
+        for _ in range(500):
+            log.record(time=0.0, method="GET", path="/", op="x")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [e.seq for e in log] == list(range(1, 2001))

@@ -1,0 +1,133 @@
+"""The SQLite store: schema, persistence, locking, and readers that do not block writers."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from reconciler.emulator import build_state
+from reconciler.emulator.store import Store
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    return [str(row[1]) for row in store.execute(f"PRAGMA table_info({table})")]
+
+
+def test_schema_has_the_shared_contact_center_tables() -> None:
+    with Store.open(None) as store:
+        assert _columns(store, "crm_customers") == ["id", "phone"]
+        assert _columns(store, "cc_tenants") == ["name", "token"]
+        assert _columns(store, "cc_campaigns") == [
+            "id",
+            "name",
+            "dynamic",
+            "enabled",
+            "status",
+            "start_time",
+            "end_time",
+        ]
+        assert _columns(store, "cc_members") == [
+            "campaign_id",
+            "customer_id",
+            "schedule",
+            "status",
+            "status_code",
+            "disposition_code",
+            "ext_trans_data",
+            "seq",
+        ]
+        tables = {str(r[0]) for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"cn_users", "cn_tokens", "cn_tables", "cn_fields", "cn_queues", "cn_outcomes"} <= tables
+        assert {"cn_datasets", "cn_records", "emu_meta"} <= tables
+        assert store.path is None
+        assert store.seeded is False
+
+
+def test_a_file_store_keeps_its_data_and_is_not_seeded_again(tmp_path: Path) -> None:
+    db = str(tmp_path / "sub" / "emulator.sqlite")
+    state = build_state(db)
+    assert state.store.seeded
+    state.store.execute("UPDATE cn_users SET password = 'changed' WHERE username = 'demo'")
+    state.store.execute("INSERT INTO cn_datasets(import_table, description) VALUES ('Willtest', 'kept')")
+    state.store.close()
+    again = build_state(db, seed=str(tmp_path / "does-not-matter.yaml"))
+    try:
+        assert again.store.execute("SELECT password FROM cn_users WHERE username = 'demo'") == [("changed",)]
+        assert again.store.execute("SELECT description FROM cn_datasets") == [("kept",)]
+        assert again.store.execute("SELECT count(*) FROM crm_customers") == [(10000,)]
+    finally:
+        again.store.close()
+
+
+def test_transaction_rolls_back_on_error() -> None:
+    with Store.open(None) as store:
+        try:
+            with store.transaction() as conn:
+                conn.execute("INSERT INTO cc_tenants(name, token) VALUES ('a', 'b')")
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        assert store.execute("SELECT count(*) FROM cc_tenants") == [(0,)]
+
+
+def test_concurrent_writers_are_serialised() -> None:
+    with Store.open(None) as store:
+
+        def write(base: int) -> None:
+            for i in range(200):
+                with store.transaction() as conn:
+                    conn.execute("INSERT INTO crm_customers(id, phone) VALUES (?, '')", (base + i,))
+
+        threads = [threading.Thread(target=write, args=(n * 1000,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert store.execute("SELECT count(*) FROM crm_customers") == [(800,)]
+
+
+def test_file_reader_is_a_snapshot_and_does_not_block_writers(tmp_path: Path) -> None:
+    with Store.open(str(tmp_path / "e.sqlite")) as store:
+        store.conn.executemany("INSERT INTO crm_customers(id) VALUES (?)", [(i,) for i in range(5000)])
+        with store.reader() as reader:
+            chunks = reader.chunks("SELECT id FROM crm_customers ORDER BY id", (), 1000)
+            first = next(chunks)
+            done = threading.Event()
+
+            def writer() -> None:
+                with store.transaction() as conn:
+                    conn.execute("INSERT INTO crm_customers(id) VALUES (99999)")
+                done.set()
+
+            thread = threading.Thread(target=writer)
+            thread.start()
+            assert done.wait(5), "a writer was blocked by an open reader"
+            thread.join()
+            rest = [row for chunk in chunks for row in chunk]
+            assert len(first) + len(rest) == 5000
+            assert reader.one("SELECT count(*) FROM crm_customers") == (5000,)
+        assert store.execute("SELECT count(*) FROM crm_customers") == [(5001,)]
+
+
+def test_memory_reader_lets_writes_run_between_chunks() -> None:
+    with Store.open(None) as store:
+        store.conn.executemany("INSERT INTO crm_customers(id) VALUES (?)", [(i,) for i in range(3000)])
+        with store.reader() as reader:
+            seen = 0
+            for chunk in reader.chunks("SELECT id FROM crm_customers WHERE id < 3000 ORDER BY id", (), 1000):
+                seen += len(chunk)
+                writer = threading.Thread(
+                    target=store.execute, args=("INSERT INTO crm_customers(id) VALUES (?)", (10000 + seen,))
+                )
+                writer.start()
+                writer.join(5)
+                assert not writer.is_alive()
+            assert seen == 3000
+
+
+def test_meta_values() -> None:
+    with Store.open(None) as store:
+        assert store.get_meta("schema_version") == "1"
+        store.set_meta("x", "y")
+        assert store.get_meta("x") == "y"
+        assert store.get_meta("missing") is None
