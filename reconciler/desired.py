@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from .manifest import Project
 from .manifest.project import MembershipManifest, RecordSetManifest
+from .manifest.schedules import AbsoluteSchedule
+from .manifest.schedules import RelativeSchedule as ManifestRelative
 from .model.state import (
     Dataset,
     DesiredDataset,
@@ -20,6 +22,8 @@ from .model.state import (
     DesiredState,
     Guard,
     Policy,
+    RelativeSchedule,
+    Schedule,
     SourceRecord,
     Status,
 )
@@ -44,10 +48,18 @@ class _MemberSource:
 
     def iter_members(self) -> Iterator[DesiredMember]:
         for member in self.manifest.iter_members():
-            yield DesiredMember(member.customer_id, member.schedule, member.location)
+            yield DesiredMember(member.customer_id, _schedule(member.schedule), member.location)
 
     def digest(self) -> str:
         return self.manifest.source_digest()
+
+
+def _schedule(schedule: AbsoluteSchedule | ManifestRelative | None) -> Schedule | None:
+    if schedule is None:
+        return None
+    if isinstance(schedule, ManifestRelative):
+        return RelativeSchedule(schedule.days, schedule.time, schedule.tzinfo)
+    return schedule.at
 
 
 def _guard(default: Guard, override: object | None) -> Guard:
@@ -70,7 +82,9 @@ def desired_state(project: Project) -> DesiredState:
         queue_name = spec.queue if isinstance(spec.queue, str) else None
         queue = spec.queue if isinstance(spec.queue, int) else 0
         want = Dataset(spec.campaign, spec.description, Status(spec.status), spec.priority, queue, spec.id)
-        datasets.append(DesiredDataset(item.address, item.location, want, queue_name, frozenset(spec.acknowledge)))
+        datasets.append(
+            DesiredDataset(item.address, item.location, want, queue_name, frozenset(spec.acknowledge))
+        )
     record_sets = []
     digests: dict[str, str] = {}
     for record_set in project.record_sets:

@@ -152,7 +152,9 @@ def diff_members(
                 RowSample(
                     member.customer_id,
                     Action.CREATE,
-                    (FieldChange("schedule", None, _when_text(resolved.get(member.customer_id))),),
+                    (FieldChange("schedule", None, _when_text(resolved[member.customer_id])),)
+                    if member.customer_id in resolved
+                    else (),
                 )
                 for member in adds[:sample_size]
             )

@@ -31,6 +31,11 @@ def _change_lines(change: Mapping[str, Any]) -> list[str]:
         lines.append(
             "fields: " + ", ".join(f"{name} {count}" for name, count in change["field_counts"].items())
         )
+    for row in change["sample"]:
+        details = "; ".join(
+            f"{item['field']}: {_value(item['before'])} -> {_value(item['after'])}" for item in row["fields"]
+        )
+        lines.append(f"  {row['action']} {row['key']}" + (f"  {details}" if details else ""))
     return lines
 
 

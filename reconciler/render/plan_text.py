@@ -57,7 +57,8 @@ def render_text(plan: Mapping[str, Any], stream: TextIO, *, colour: bool = False
         for item in change["fields"]:
             stream.write(f"      {item['field']}: {_value(item['before'])} -> {_value(item['after'])}\n")
         if change["counts"]:
-            stream.write(f"      records: {_counts_text(change['counts'])}\n")
+            rows = "members" if change["kind"] == "CampaignMembership" else "records"
+            stream.write(f"      {rows}: {_counts_text(change['counts'])}\n")
         if change["field_counts"]:
             fields = ", ".join(f"{name} {count}" for name, count in change["field_counts"].items())
             stream.write(f"      fields changing: {fields}\n")

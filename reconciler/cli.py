@@ -1,0 +1,440 @@
+"""The command line: the only module that prints, and the only one that maps errors to exit codes.
+
+Exit codes: 0 nothing to do or success; 1 error; 2 changes present (`plan --detailed-exitcode`) or drift.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TextIO
+
+import typer
+
+from . import __version__
+from .apply.lock import apply_lock
+from .apply.runner import ChangeResult, Outcome, apply_plan
+from .desired import desired_state
+from .drift import drift_report
+from .errors import ConfigError, ReconcilerError, StalePlanError
+from .manifest import Project, load_project, write_schemas
+from .model.state import DesiredState
+from .plan.guards import Acknowledgements
+from .plan.plan import Plan, checksum, dumps
+from .planner import Target, make_plan
+from .providers.http import install_log_redaction, redact
+from .render.drift_text import drift_line, render_drift_markdown, render_drift_text
+from .render.plan_text import render_markdown, render_text, summary_line
+from .targets import ApiEndpoint, Connection, connect, credentials
+from .transport import SyncAsgiTransport
+
+app = typer.Typer(
+    name="reconciler",
+    help="Config-as-code for 8x8 dialler data: plan, apply and drift for ContactNow datasets and records, "
+    "and Contact Center campaign membership.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EMULATOR_CONTACTNOW = ApiEndpoint("http://127.0.0.1/contactnow/", "demo", "demo-password")
+EMULATOR_CC = ApiEndpoint("http://127.0.0.1/cc", "demo", "demo-token")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+DirArg = Annotated[Path, typer.Argument(help="Project root: holds reconciler.yaml and the manifests.")]
+TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="Target from reconciler.yaml.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ShowValues = Annotated[
+    bool, typer.Option("--show-values", help="Reveal personal values (masked by default).")
+]
+AllowExpire = Annotated[bool, typer.Option("--allow-expire", help="Acknowledge moves to EXPIRED.")]
+AllowComplete = Annotated[
+    bool,
+    typer.Option("--allow-mass-complete", help="Acknowledge completing more records than the guard allows."),
+]
+AllowRemove = Annotated[
+    bool, typer.Option("--allow-mass-remove", help="Acknowledge removing more members than the guard allows.")
+]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(redact(message), err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the reconciler's errors into a message and exit code 1; anything else is a bug, said plainly."""
+    try:
+        yield
+    except ReconcilerError as error:
+        _fail(f"Error: {error}")
+    except KeyboardInterrupt:
+        _fail("Interrupted. Nothing is half-written: plan again to see what remains.", 130)
+    except OSError as error:
+        _fail(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("RECONCILER_LOG", "WARNING").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.WARNING), format="%(levelname)s %(name)s: %(message)s"
+    )
+    install_log_redaction()
+
+
+def _load(directory: Path) -> tuple[Project, DesiredState]:
+    project = load_project(directory)
+    return project, desired_state(project)
+
+
+def _connection(project: Project, name: str | None) -> Connection:
+    target_name = name or project.config.default_target
+    targets = project.config.targets
+    config = targets.get(target_name)
+    if config is None:
+        known = ", ".join(sorted(targets)) or "emulator"
+        raise ConfigError(
+            f"unknown target {target_name} (known: {known}); name one of reconciler.yaml's targets"
+        )
+    if config.is_emulator:
+        return _embedded_emulator(project.root)
+    contactnow = contact_center = None
+    if config.contactnow is not None:
+        spec = config.contactnow
+        user, secret = credentials(target_name, "ContactNow", (spec.username_env, spec.password_env))
+        contactnow = ApiEndpoint(spec.url, user, secret)
+    if config.contact_center is not None:
+        spec_cc = config.contact_center
+        user, secret = credentials(target_name, "Contact Center", (spec_cc.tenant_env, spec_cc.token_env))
+        contact_center = ApiEndpoint(spec_cc.url, user, secret)
+    return Connection(
+        target_name,
+        contactnow,
+        contact_center,
+        allow_insecure_http=config.allow_insecure_http,
+        consistency_window=float(os.environ.get("RECONCILER_CONSISTENCY_SECONDS", "3")),
+    )
+
+
+def _embedded_emulator(root: Path) -> Connection:
+    """The built-in target: the emulator in-process, its store under .reconciler/ so runs converge."""
+    from .emulator import build_state, create_app
+
+    store = root / ".reconciler"
+    store.mkdir(parents=True, exist_ok=True)
+    state = build_state(db=str(store / "emulator.sqlite3"))
+    transport = SyncAsgiTransport(create_app(state))
+    return Connection(
+        "emulator", EMULATOR_CONTACTNOW, EMULATOR_CC, transport=transport, consistency_window=0.0
+    )
+
+
+def _plan(desired: DesiredState, target: Target, acks: Acknowledgements) -> Plan:
+    return make_plan(desired, target, acks=acks)
+
+
+def _write_plan_output(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
+    if fmt is Format.json:
+        stream.write(dumps(body))
+    elif fmt is Format.markdown:
+        render_markdown(body, stream)
+    else:
+        render_text(body, stream, colour=stream.isatty() and "NO_COLOR" not in os.environ)
+
+
+@app.command()
+def validate(directory: DirArg = Path(".")) -> None:
+    """Check manifests and their sources. Exit 0 when valid, 1 with every problem listed when not."""
+    _configure_logging()
+    with _errors():
+        project, desired = _load(directory)
+        typer.echo(
+            f"Valid: {len(desired.datasets)} datasets, {len(desired.record_sets)} record sets, "
+            f"{len(desired.memberships)} campaign memberships in {project.root}."
+        )
+
+
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the JSON Schemas to.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Write one JSON Schema per manifest kind, plus reconciler.yaml's, for editors and CI."""
+    with _errors():
+        for path in write_schemas(out):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+def plan(
+    directory: DirArg = Path("."),
+    target: TargetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply --plan`.")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")
+    ] = False,
+    show_values: ShowValues = False,
+    allow_expire: AllowExpire = False,
+    allow_mass_complete: AllowComplete = False,
+    allow_mass_remove: AllowRemove = False,
+) -> None:
+    """Show what apply would change. Never writes to the dialler."""
+    _configure_logging()
+    acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
+    with _errors():
+        project, desired = _load(directory)
+        with connect(_connection(project, target)) as live:
+            result = _plan(desired, live, acks)
+        body = result.to_dict(show_values=show_values)
+        _write_plan_output(body, fmt, sys.stdout)
+        if out is not None:
+            out.write_text(dumps(body))
+            typer.echo(
+                f"Saved the plan to {out}. Apply it with: reconciler apply {directory} --plan {out}", err=True
+            )
+    if detailed_exitcode and not result.empty:
+        raise typer.Exit(2)
+
+
+class _Reporter:
+    """Prints each change's result; shows progress bars on a terminal and quiet log lines elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def result(self, result: ChangeResult) -> None:
+        mark = {Outcome.APPLIED: "ok", Outcome.FAILED: "FAILED", Outcome.SKIPPED: "skipped"}[result.outcome]
+        self.stream.write(f"  {result.address}: {mark}: {result.detail}\n")
+        for line in result.failures[:20]:
+            self.stream.write(f"      {line}\n")
+        if len(result.failures) > 20:
+            self.stream.write(f"      ... and {len(result.failures) - 20} more\n")
+        self.stream.flush()
+
+    def progress(self, label: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
+        return self._bar(label, total)
+
+    @contextmanager
+    def _bar(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        if self.tty:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+            )
+            with Progress(*columns, TransferSpeedColumn(), TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task(label, total=total)
+                yield lambda rows: bar.advance(task, rows)
+            return
+        done = [0, 0]
+        step = max(1, total // 10)
+
+        def advance(rows: int) -> None:
+            done[0] += rows
+            if done[0] - done[1] >= step or done[0] >= total:
+                done[1] = done[0]
+                self.stream.write(f"  {label}: {done[0]}/{total}\n")
+                self.stream.flush()
+
+        yield advance
+
+
+def _read_saved_plan(path: Path) -> dict[str, Any]:
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise StalePlanError(
+            [_problem(f"cannot read plan file {path}: {error}", "make a new plan")]
+        ) from None
+    if not isinstance(body, dict) or body.get("format") != "reconciler-plan":
+        raise StalePlanError(
+            [_problem(f"{path} is not a reconciler plan", "make a new plan with `plan --out`")]
+        )
+    if body.get("checksum") != checksum(body):
+        raise StalePlanError(
+            [
+                _problem(
+                    f"{path} was modified after it was made (checksum mismatch)",
+                    "make a new plan with `plan --out`",
+                )
+            ]
+        )
+    return body
+
+
+def _problem(reason: str, remedy: str) -> Any:
+    from .errors import Problem
+
+    return Problem(reason, remedy=remedy)
+
+
+def _stale_reasons(saved: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    reasons = []
+    for side in ("live", "sources"):
+        before, after = saved["observed"][side], fresh["observed"][side]
+        for address in sorted(set(before) | set(after)):
+            if before.get(address) != after.get(address):
+                what = "live state" if side == "live" else "source"
+                reasons.append(f"{address}: its {what} changed since the plan was made")
+    if not reasons:
+        reasons.append("the changes differ from the saved plan")
+    return reasons
+
+
+@app.command()
+def apply(
+    directory: DirArg = Path("."),
+    plan_file: Annotated[
+        Path | None, typer.Option("--plan", help="Apply this saved plan, if still current.")
+    ] = None,
+    target: TargetOpt = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Apply without asking.")] = False,
+    show_values: ShowValues = False,
+    allow_expire: AllowExpire = False,
+    allow_mass_complete: AllowComplete = False,
+    allow_mass_remove: AllowRemove = False,
+) -> None:
+    """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve."""
+    _configure_logging()
+    acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
+    failed = False
+    with _errors():
+        saved = _read_saved_plan(plan_file) if plan_file is not None else None
+        if saved is not None:
+            target = target or saved["target"]
+            if target != saved["target"]:
+                raise ConfigError(f"the plan was made for target {saved['target']}, not {target}")
+            show_values = saved["values"] == "shown"
+        project, desired = _load(directory)
+        connection = _connection(project, target)
+        with apply_lock(project.root / ".reconciler", connection.name), connect(connection) as live:
+            result = _plan(desired, live, acks)
+            body = result.to_dict(show_values=show_values)
+            if saved is not None and body["checksum"] != saved["checksum"]:
+                raise StalePlanError(
+                    [_problem(reason, "make a new plan") for reason in _stale_reasons(saved, body)]
+                )
+            if result.empty:
+                typer.echo("No changes. The live state matches the manifests.")
+                return
+            if saved is None:
+                render_text(body, sys.stdout, colour=sys.stdout.isatty())
+            if not auto_approve:
+                if not sys.stdin.isatty():
+                    raise ConfigError(
+                        "refusing to apply unattended: pass --auto-approve (or apply a reviewed --plan)"
+                    )
+                if not typer.confirm("Apply these changes?"):
+                    _fail("Apply cancelled. Nothing was changed.")
+            typer.echo("Applying:")
+            report = apply_plan(result, desired, live, _Reporter(sys.stdout))
+            counts = report.counts()
+            typer.echo(
+                f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped."
+            )
+            remaining = _plan(desired, live, Acknowledgements(True, True, True))
+            if remaining.empty:
+                typer.echo("Verified: the live state matches the manifests.")
+            else:
+                typer.echo(f"Verified: still to do: {summary_line(remaining.summary())} Run apply again.")
+            failed = not report.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def drift(
+    directory: DirArg = Path("."),
+    target: TargetOpt = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the report to this file.")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    show_values: ShowValues = False,
+) -> None:
+    """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error."""
+    _configure_logging()
+    with _errors():
+        _, desired = _load(directory)
+        with connect(_connection(_, target)) as live:
+            result = _plan(desired, live, Acknowledgements(True, True, True))
+        body = drift_report(result, show_values=show_values)
+        if report is not None:
+            with report.open("w") as stream:
+                _write_drift(
+                    body, fmt if fmt is not Format.text or report.suffix != ".json" else Format.json, stream
+                )
+        _write_drift(body, fmt, sys.stdout)
+    if body["drift"]:
+        raise typer.Exit(2)
+
+
+def _write_drift(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
+    if fmt is Format.json:
+        stream.write(dumps(body))
+    elif fmt is Format.markdown:
+        render_drift_markdown(body, stream)
+    else:
+        render_drift_text(body, stream)
+
+
+@app.command()
+def emulator(
+    host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    db: Annotated[
+        str | None, typer.Option(help="SQLite file for the store (in memory when omitted).")
+    ] = None,
+    seed: Annotated[str | None, typer.Option(help="Seed YAML (the default seed when omitted).")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option("--fault", help="Fault rule, e.g. error:rate=0.2:status=502 (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the local 8x8 emulator (ContactNow under /contactnow/, Contact Center under /cc)."""
+    from .emulator import serve
+
+    typer.echo(f"Emulator on http://{host}:{port}/ (ContactNow /contactnow/, Contact Center /cc)", err=True)
+    serve(host, port, db, seed, fault or [])
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "drift_line", "main"]

@@ -1,0 +1,89 @@
+"""Drift, stale plans and PII masking over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from .conftest import Estate
+from .test_records import records, rows, setup
+
+CANARIES = ("Zanzibarina", "07700900999", "canary@example.com")
+
+
+def test_drift_churn_then_config_drift(estate: Estate) -> None:
+    setup(estate, rows(20), status="LIVE")
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    simulated = httpx.post(f"{estate.base_url}/_emulator/simulate", json={"steps": 30, "seed": 7})
+    assert simulated.status_code == 200
+    churn = estate.cli("drift")
+    assert churn.exit_code == 0, churn.stdout + churn.stderr
+    assert "Dialler churn (expected):" in churn.stdout
+    assert "No drift: the live state matches the manifests." in churn.stdout
+
+    estate.state.store.conn.execute("UPDATE cn_datasets SET d_priority = 77")
+    estate.state.store.conn.execute("UPDATE cn_records SET FirstName = 'Changed' WHERE VENDOR_URN = 'U005'")
+    report = estate.root / "drift.json"
+    drifted = estate.cli("drift", "--report", str(report))
+    assert drifted.exit_code == 2
+    assert 'priority: "77" -> "0"' in drifted.stdout
+    assert "RecordSet/spring-records" in drifted.stdout
+    body = json.loads(report.read_text())
+    assert body["drift"] is True
+    assert [change["address"] for change in body["config_drift"]] == [
+        "Dataset/spring",
+        "RecordSet/spring-records",
+    ]
+    assert body["config_drift"][1]["field_counts"] == {"FirstName": 1}
+
+
+def test_stale_plan_is_refused_with_no_writes(estate: Estate) -> None:
+    setup(estate, rows(3))
+    plan_file = estate.root / "plan.json"
+    assert estate.cli("plan", "--out", str(plan_file)).exit_code == 0
+    assert estate.cli("apply", "--plan", str(plan_file), "--auto-approve").exit_code == 0
+    assert len(records(estate)) == 3
+    mark = estate.mark()
+    again = estate.cli("apply", "--plan", str(plan_file), "--auto-approve")
+    assert again.exit_code == 1
+    assert "stale plan refused" in again.stderr
+    assert estate.writes(mark) == []
+
+    setup(estate, rows(4))
+    assert estate.cli("plan", "--out", str(plan_file)).exit_code == 0
+    estate.state.store.conn.execute("UPDATE cn_records SET FirstName = 'Edited' WHERE VENDOR_URN = 'U000'")
+    mark = estate.mark()
+    edited = estate.cli("apply", "--plan", str(plan_file), "--auto-approve")
+    assert edited.exit_code == 1
+    assert "RecordSet/spring-records: its live state changed since the plan was made" in edited.stderr
+    assert estate.writes(mark) == []
+
+    assert estate.cli("plan", "--out", str(plan_file)).exit_code == 0
+    text = plan_file.read_text()
+    plan_file.write_text(text.replace('"create": 1', '"create": 2', 1))
+    tampered = estate.cli("apply", "--plan", str(plan_file), "--auto-approve")
+    assert tampered.exit_code == 1
+    assert "was modified after it was made (checksum mismatch)" in tampered.stderr
+    assert estate.writes(mark) == []
+
+
+def test_personal_values_never_reach_output_unless_asked(estate: Estate) -> None:
+    canary_rows = [(f"C{n}", CANARIES[0], CANARIES[1][:-1] + str(n), "t") for n in range(3)]
+    setup(estate, canary_rows)
+    outputs = []
+    plan_file = estate.root / "plan.json"
+    for fmt in ("text", "json", "markdown"):
+        outputs.append(estate.cli("plan", "--format", fmt, "--out", str(plan_file)).stdout)
+        outputs.append(plan_file.read_text())
+    applied = estate.cli("apply", "--auto-approve")
+    outputs += [applied.stdout, applied.stderr]
+    estate.state.store.conn.execute(f"UPDATE cn_records SET FirstName = '{CANARIES[0]}x'")
+    for fmt in ("text", "json", "markdown"):
+        drifted = estate.cli("drift", "--format", fmt)
+        outputs += [drifted.stdout, drifted.stderr]
+    joined = "\n".join(outputs)
+    for canary in (CANARIES[0], CANARIES[1][:-1]):
+        assert canary not in joined
+    shown = estate.cli("drift", "--show-values")
+    assert CANARIES[0] in shown.stdout, shown.stdout

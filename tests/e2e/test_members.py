@@ -1,0 +1,109 @@
+"""CampaignMembership plan/apply over real HTTP: add, remove, reschedule, not-removable, campaign checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from .conftest import Estate
+
+
+def membership(members: list[str], *, campaign: int = 125, absent: str = "remove") -> str:
+    lines = "\n".join(f"    - {member}" for member in members)
+    return f"""---
+apiVersion: reconciler/v1
+kind: CampaignMembership
+metadata:
+  name: winback
+spec:
+  campaign: {campaign}
+  absent: {absent}
+  members:
+{lines}
+"""
+
+
+def live(estate: Estate) -> list[tuple[object, ...]]:
+    return estate.sql(
+        "SELECT customer_id, status FROM cc_members WHERE campaign_id = 125 ORDER BY customer_id"
+    )
+
+
+def test_add_remove_and_reschedule(estate: Estate) -> None:
+    estate.write(
+        "manifests/members.yaml",
+        membership(
+            [
+                "{customer-id: 10000001}",
+                "{customer-id: 10000002}",
+                '{customer-id: 10000003, schedule: "+1d 09:00+00:00"}',
+            ]
+        ),
+    )
+    applied = estate.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert live(estate) == [(10000001, 0), (10000002, 0), (10000003, 4)]
+    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    estate.write(
+        "manifests/members.yaml",
+        membership([f'{{customer-id: 10000001, schedule: "{soon}"}}', "{customer-id: 10000003}"]),
+    )
+    plan = estate.cli("plan")
+    assert "members: 1 add" not in plan.stdout
+    assert "members: 2 reschedule, 1 remove" in plan.stdout
+    mark = estate.mark()
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    ops = [entry.op for entry in estate.writes(mark)]
+    assert ops.index("cc.add") > max(index for index, op in enumerate(ops) if op == "cc.delete")
+    assert sorted(ops) == ["cc.add", "cc.delete", "cc.delete", "cc.delete"]
+    # 10000001 moves from unscheduled to scheduled, 10000003 from scheduled to unscheduled, 10000002 leaves.
+    assert live(estate) == [(10000001, 4), (10000003, 0)]
+    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_members_the_dialler_accepted_are_not_removable(estate: Estate) -> None:
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"]))
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    estate.state.store.conn.execute("UPDATE cc_members SET status = 2 WHERE customer_id = 10000001")
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000002}"]))
+    plan = estate.cli("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0
+    assert (
+        "1 members are not in the manifests but the dialler has them (1 accepted); the API cannot remove them, "
+        "so they are left alone" in plan.stdout
+    )
+
+
+def test_campaign_checks(estate: Estate) -> None:
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=126))
+    stopped = estate.cli("plan")
+    assert stopped.exit_code == 1
+    assert (
+        "CampaignMembership/winback: campaign 126 has stopped (status 5); no members can be added"
+        in stopped.stderr
+    )
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=127))
+    assert "campaign 127 is not a dynamic campaign" in estate.cli("plan").stderr
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=128))
+    assert "campaign 128 is not enabled" in estate.cli("plan").stderr
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=999))
+    assert "CampaignMembership/winback: campaign 999 does not exist" in estate.cli("plan").stderr
+
+
+def test_schedule_in_the_past_or_too_far_is_refused(estate: Estate) -> None:
+    estate.write(
+        "manifests/members.yaml",
+        membership(
+            [
+                '{customer-id: 10000001, schedule: "2020-01-01T09:00:00+00:00"}',
+                '{customer-id: 10000002, schedule: "2099-01-01T09:00:00+00:00"}',
+            ]
+        ),
+    )
+    result = estate.cli("plan")
+    assert result.exit_code == 1
+    assert "schedule 2020-01-01T09:00:00+00:00 for customer 10000001 is in the past" in result.stderr
+    assert (
+        "schedule 2099-01-01T09:00:00+00:00 for customer 10000002 is more than 7 days ahead" in result.stderr
+    )

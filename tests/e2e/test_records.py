@@ -1,0 +1,123 @@
+"""RecordSet plan/apply over real HTTP: create, update, complete, duplicates, field checks, ordering."""
+
+from __future__ import annotations
+
+from .conftest import Estate
+
+DATASET = """---
+apiVersion: reconciler/v1
+kind: Dataset
+metadata:
+  name: spring
+spec:
+  campaign: Willtest
+  description: Spring 2026
+  status: {status}
+"""
+
+RECORDS = """---
+apiVersion: reconciler/v1
+kind: RecordSet
+metadata:
+  name: spring-records
+spec:
+  dataset: spring
+  fields: [FirstName, MobilePhone, Testy]
+  source: records.csv
+{extra}"""
+
+
+def setup(
+    estate: Estate, rows: list[tuple[str, str, str, str]], *, status: str = "HOLD", extra: str = ""
+) -> None:
+    estate.write("manifests/spring.yaml", DATASET.format(status=status) + RECORDS.format(extra=extra))
+    lines = ["VENDOR_URN,FirstName,MobilePhone,Testy", *(",".join(row) for row in rows)]
+    estate.write("manifests/records.csv", "\n".join(lines) + "\n")
+
+
+def records(estate: Estate) -> list[tuple[object, ...]]:
+    return estate.sql(
+        "SELECT VENDOR_URN, FirstName, MobilePhone, ProcessType, outcomecode FROM cn_records ORDER BY id"
+    )
+
+
+def rows(count: int, name: str = "Canary") -> list[tuple[str, str, str, str]]:
+    return [(f"U{n:03d}", f"{name}{n}", f"07700900{n:03d}", "t") for n in range(count)]
+
+
+def test_create_update_complete(estate: Estate) -> None:
+    setup(estate, rows(12), extra="  absent: {policy: complete, outcome: 510456}\n")
+    first = estate.cli("apply", "--auto-approve")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    assert len(records(estate)) == 12
+    assert records(estate)[0] == ("U000", "Canary0", "07700900000", "HOLD: New Prospect", "")
+    changed = rows(12)
+    changed[1] = ("U001", "Renamed", "07700900001", "t")
+    setup(estate, changed[:-2], extra="  absent: {policy: complete, outcome: 510456}\n")
+    plan = estate.cli("plan")
+    assert "records: 1 update, 2 complete, 9 unchanged" in plan.stdout
+    assert "fields changing: FirstName 1" in plan.stdout
+    mark = estate.mark()
+    applied = estate.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert [entry.op for entry in estate.writes(mark)] == ["ecnow_records.update", "ecnow_records.update"]
+    got = records(estate)
+    assert got[1][1] == "Renamed"
+    assert [row[3:] for row in got[-2:]] == [("COMPLETE", "510456"), ("COMPLETE", "510456")]
+    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_dataset_goes_live_after_records_load(estate: Estate) -> None:
+    setup(estate, rows(3), status="LIVE")
+    applied = estate.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    ops = [entry.op for entry in estate.writes()]
+    assert ops == ["ecnow_datasets.create", "ecnow_records.create", "ecnow_datasets.update"]
+    assert {row[3] for row in records(estate)} == {"New Prospect"}
+
+
+def test_live_duplicates_are_reported_and_can_be_completed(estate: Estate) -> None:
+    setup(estate, rows(2))
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    estate.state.store.conn.execute(
+        "INSERT INTO cn_records (datasetid, import_table, created, VENDOR_URN, FirstName, MobilePhone, ProcessType) "
+        "SELECT datasetid, import_table, created, VENDOR_URN, FirstName, MobilePhone, ProcessType FROM cn_records "
+        "WHERE VENDOR_URN = 'U001'"
+    )
+    plan = estate.cli("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0
+    assert (
+        "1 keys have more than one live record (1 extra records: U001); set spec.dedupe to complete them"
+        in plan.stdout
+    )
+    setup(estate, rows(2), extra="  dedupe: {policy: complete, outcome: 510456}\n")
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    assert [row[3] for row in records(estate)] == ["HOLD: New Prospect", "HOLD: New Prospect", "COMPLETE"]
+
+
+def test_unknown_field_and_not_complete_outcome_are_plan_errors(estate: Estate) -> None:
+    estate.write(
+        "manifests/spring.yaml",
+        DATASET.format(status="HOLD")
+        + RECORDS.format(extra="  absent: {policy: complete, outcome: 501638}\n").replace("Testy", "Nope"),
+    )
+    estate.write("manifests/records.csv", "VENDOR_URN,FirstName,MobilePhone,Nope\nU1,A,07700900001,x\n")
+    result = estate.cli("plan")
+    assert result.exit_code == 1
+    assert "RecordSet/spring-records: field Nope does not exist in campaign table Willtest" in result.stderr
+    assert (
+        "RecordSet/spring-records: outcome code 501638 (Need more information) is not a complete outcome (complete = N)"
+        in result.stderr
+    )
+
+
+def test_value_longer_than_its_field_is_refused_before_any_write(estate: Estate) -> None:
+    setup(estate, [("U1", "Ann", "07700900001", "x" * 101)])
+    mark = estate.mark()
+    result = estate.cli("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert (
+        "records.csv:2:1: RecordSet/spring-records: Testy of record U1 is 101 characters; the field holds 100"
+        in (result.stderr)
+    )
+    assert estate.writes(mark) == []
