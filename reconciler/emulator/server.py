@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .app import build_state, create_app
+from .faults import apply_spec
 from .state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def serve(host: str, port: int, db: str | None, seed: str | None, faults: list[s
     state = build_state(db, seed)
     try:
         for spec in faults or []:
-            state.faults.add_spec(spec)
+            apply_spec(state, spec)  # fault rules, and the token_lifetime / read_lag settings
         log.info("emulator listening on http://%s:%d/", host, port)
         config = uvicorn.Config(
             create_app(state), host=host, port=port, lifespan="off", log_level="warning", access_log=False
