@@ -1,0 +1,247 @@
+"""Rows and members as the reconciler uses them, from inline YAML or a source file, with their checks.
+
+A record row keeps the key and the managed fields only, every value as text (a field a row leaves out is "").
+Inline rows are strict: a column that is not managed is an error. Source files may carry extra columns, which
+are ignored, so an export can be used as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from reconciler.errors import Location, Problem
+from reconciler.model.fields import PHONE_FIELDS, TEXT_ONLY_FIELDS
+
+from . import yaml_loader as y
+from .models import CUSTOMER_ID_PATTERN, CampaignMembershipSpec, RecordSetSpec
+from .schedules import Schedule, ScheduleError, parse_schedule
+from .sources import Cell, RawRow, SourceFile, read_rows
+from .validation import suggest
+
+CUSTOMER_ID_COLUMN = "customer-id"
+SCHEDULE_COLUMN = "schedule"
+
+_TEXT_ONLY = frozenset(name.casefold() for name in TEXT_ONLY_FIELDS)
+_PHONES = frozenset(name.casefold() for name in PHONE_FIELDS)
+_PHONE_SEPARATORS = re.compile(r"[ ()./-]")
+_PHONE = re.compile(r"\+?[0-9]{5,20}")
+_CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One record: where it was written, and the key and managed fields as text."""
+
+    location: Location
+    values: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMember:
+    """One campaign member: where it was written, the CRM customer id as written, its schedule if any."""
+
+    location: Location
+    customer_id: str
+    schedule: Schedule | None
+
+
+def managed_fields(spec: RecordSetSpec) -> tuple[str, ...]:
+    """The key first, then the managed fields in manifest order, each once."""
+    names = [spec.key]
+    for name in spec.fields:
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def phone_fields(spec: RecordSetSpec) -> tuple[str, ...]:
+    return tuple(name for name in managed_fields(spec) if name.casefold() in _PHONES)
+
+
+class _RecordRules:
+    def __init__(self, spec: RecordSetSpec) -> None:
+        self.key = spec.key
+        self.managed = managed_fields(spec)
+        self.managed_set = frozenset(self.managed)
+        self.phones = phone_fields(spec)
+        self.text_only = frozenset(name for name in self.managed if name.casefold() in _TEXT_ONLY)
+
+    def check(
+        self, location: Location, cells: Mapping[str, str | Cell], *, inline: bool
+    ) -> list[SourceRow | Problem]:
+        """The row's problems, followed by the row itself when it has a key (so that duplicate keys are
+        found even among rows with other problems; iter_rows stops at the first problem anyway)."""
+        problems: list[Problem] = []
+        if inline:
+            for column, written in cells.items():
+                if column not in self.managed_set:
+                    guess = suggest(column, self.managed)
+                    problems.append(
+                        Problem(
+                            f'row field "{column}" is not in fields',
+                            (written.location if isinstance(written, Cell) else None) or location,
+                            remedy=f'did you mean "{guess}"?'
+                            if guess
+                            else "add it to spec.fields to manage it, or remove it from the row",
+                        )
+                    )
+        values: dict[str, str] = {}
+        bad_phone_text: set[str] = set()
+        for name in self.managed:
+            cell = cells.get(name)
+            if cell is None:
+                values[name] = ""
+                continue
+            if isinstance(cell, str):
+                values[name] = cell
+                continue
+            where = cell.location or location
+            if cell.nested:
+                problems.append(
+                    Problem(f"{name} must be text, not {cell.nested}", where, remedy="write a single value")
+                )
+                values[name] = ""
+                bad_phone_text.add(name)
+                continue
+            if cell.number and name in self.text_only:
+                bad_phone_text.add(name)
+                if inline:
+                    problems.append(
+                        Problem(
+                            f"{name} is an unquoted number",
+                            where,
+                            remedy="quote the value so a leading 0 or + is kept as written",
+                        )
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            f"{name} is a JSON number",
+                            where,
+                            remedy="write it as a JSON string so a leading 0 or + is kept as written",
+                        )
+                    )
+            values[name] = cell.text
+        if values[self.key] == "":
+            problems.append(
+                Problem(
+                    f"row has no {self.key}",
+                    location,
+                    remedy=f"every row needs a value for the key {self.key}, unique in this source",
+                )
+            )
+        if self.phones:
+            if all(values[name] == "" for name in self.phones):
+                problems.append(
+                    Problem(
+                        "row has no phone number",
+                        location,
+                        remedy=f"fill {_one_of(self.phones)}",
+                    )
+                )
+            for name in self.phones:
+                text = values[name]
+                if (
+                    text
+                    and name not in bad_phone_text
+                    and _PHONE.fullmatch(_PHONE_SEPARATORS.sub("", text)) is None
+                ):
+                    phone = cells.get(name)
+                    problems.append(
+                        Problem(
+                            f"{name} is not a phone number",
+                            (phone.location if isinstance(phone, Cell) else None) or location,
+                            remedy="use 5 to 20 digits, with spaces, dashes, dots or brackets and a leading + if needed",
+                        )
+                    )
+        result: list[SourceRow | Problem] = list(problems)
+        if values[self.key] != "":
+            result.append(SourceRow(location, values))
+        return result
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return "at least one of " + ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def inline_cells(row: y.Mapping) -> dict[str, str | Cell]:
+    cells: dict[str, str | Cell] = {}
+    for key, value in row.entries:
+        if isinstance(value, y.Scalar):
+            cells[key.text] = Cell(
+                value.value or "", number=y.looks_like_number(value), location=value.location
+            )
+        else:
+            cells[key.text] = Cell("", nested=y.describe(value), location=value.location)
+    return cells
+
+
+def scan_records(
+    spec: RecordSetSpec, rows_node: y.Node | None, source: SourceFile | None
+) -> Iterator[SourceRow | Problem]:
+    """Every row, or a Problem for each row (or file) that cannot be used. Problems carry no address."""
+    rules = _RecordRules(spec)
+    if source is None:
+        if not isinstance(rows_node, y.Sequence):
+            return
+        for row in rows_node.items:
+            if isinstance(row, y.Mapping):
+                yield from rules.check(row.location, inline_cells(row), inline=True)
+        return
+    for item in read_rows(source, rules.managed):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        yield from rules.check(item.location, item.cells, inline=False)
+
+
+def scan_members(
+    spec: CampaignMembershipSpec, members_node: y.Node | None, source: SourceFile | None
+) -> Iterator[SourceMember | Problem]:
+    """Every member, or a Problem for each member (or file) that cannot be used. Problems carry no address."""
+    if source is None:
+        if spec.members is None or not isinstance(members_node, y.Sequence):
+            return
+        for member, node in zip(spec.members, members_node.items, strict=False):
+            schedule = parse_schedule(member.schedule) if member.schedule else None
+            yield SourceMember(node.location, member.customer_id, schedule)
+        return
+    for item in read_rows(source, (CUSTOMER_ID_COLUMN,)):
+        if isinstance(item, Problem):
+            yield item
+        else:
+            yield _member(item)
+
+
+def _member(row: RawRow) -> SourceMember | Problem:
+    cell = _as_cell(row.cells.get(CUSTOMER_ID_COLUMN))
+    if cell is None or cell.nested or cell.text == "":
+        return Problem(
+            "member has no customer-id",
+            row.location,
+            remedy="give the CRM customer id (digits) on every line",
+        )
+    if _CUSTOMER_ID.fullmatch(cell.text) is None:
+        return Problem(
+            "customer-id is not a CRM customer id",
+            row.location,
+            remedy="use the customer's id in the CRM: digits only",
+        )
+    schedule_cell = _as_cell(row.cells.get(SCHEDULE_COLUMN))
+    schedule: Schedule | None = None
+    if schedule_cell is not None and schedule_cell.nested:
+        return Problem("schedule must be text", row.location, remedy='write e.g. "+2d 09:00+00:00"')
+    if schedule_cell is not None and schedule_cell.text:
+        try:
+            schedule = parse_schedule(schedule_cell.text)
+        except ScheduleError as exc:
+            return Problem(exc.reason, row.location, remedy=exc.remedy)
+    return SourceMember(row.location, cell.text, schedule)
+
+
+def _as_cell(value: str | Cell | None) -> Cell | None:
+    return Cell(value) if isinstance(value, str) else value

@@ -1,0 +1,59 @@
+"""schemas/ is generated from the models, deterministically, and the committed copy is current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reconciler.manifest import write_schemas
+
+from .helpers import SCHEMAS
+
+NAMES = [
+    "campaignmembership.schema.json",
+    "dataset.schema.json",
+    "project.schema.json",
+    "recordset.schema.json",
+]
+
+
+def test_committed_schemas_are_current(tmp_path: Path) -> None:
+    written = write_schemas(tmp_path)
+    assert [path.name for path in written] == NAMES
+    for path in written:
+        committed = SCHEMAS / path.name
+        assert committed.exists() and committed.read_bytes() == path.read_bytes(), (
+            "schemas/ is out of date: run `reconciler schema --out schemas/`"
+        )
+
+
+def test_schemas_are_deterministic_and_sorted(tmp_path: Path) -> None:
+    first = [path.read_bytes() for path in write_schemas(tmp_path / "a")]
+    second = [path.read_bytes() for path in write_schemas(tmp_path / "b")]
+    assert first == second
+    for text in first:
+        assert text.endswith(b"}\n")
+        data = json.loads(text)
+        assert text.decode() == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_schema_describes_the_envelope_and_the_yaml_names(tmp_path: Path) -> None:
+    paths = {path.name: path for path in write_schemas(tmp_path)}
+    dataset = json.loads(paths["dataset.schema.json"].read_text())
+    assert dataset["required"] == ["apiVersion", "kind", "metadata", "spec"]
+    assert dataset["properties"]["kind"]["const"] == "Dataset"
+    assert dataset["properties"]["apiVersion"]["const"] == "reconciler/v1"
+    spec = dataset["$defs"]["DatasetSpec"]
+    assert spec["additionalProperties"] is False
+    assert spec["properties"]["priority"]["maximum"] == 90
+    assert spec["properties"]["status"]["enum"] == ["HOLD", "LIVE", "EXPIRED"]
+    records = json.loads(paths["recordset.schema.json"].read_text())
+    row = records["$defs"]["RecordSetSpec"]["properties"]["rows"]["anyOf"][0]["items"]
+    assert row["properties"]["MobilePhone"] == {"type": "string"}
+    assert row["properties"]["Postcode"] == {"type": "string"}
+    project = json.loads(paths["project.schema.json"].read_text())
+    contactnow = project["$defs"]["ContactNowTargetSpec"]["properties"]
+    assert set(contactnow) == {"baseUrl", "region", "usernameEnv", "passwordEnv"}
+    members = json.loads(paths["campaignmembership.schema.json"].read_text())
+    assert "customer-id" in members["$defs"]["MemberSpec"]["properties"]
