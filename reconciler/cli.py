@@ -22,14 +22,14 @@ from .apply.lock import apply_lock
 from .apply.runner import ChangeResult, Outcome, apply_plan
 from .desired import desired_state
 from .drift import drift_report
-from .errors import ConfigError, ReconcilerError, StalePlanError
+from .errors import ConfigError, Problem, ReconcilerError, StalePlanError
 from .manifest import Project, load_project, write_schemas
 from .model.state import DesiredState
 from .plan.guards import Acknowledgements
 from .plan.plan import Plan, checksum, dumps
 from .planner import Target, make_plan
 from .providers.http import install_log_redaction, redact
-from .render.drift_text import drift_line, render_drift_markdown, render_drift_text
+from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import render_markdown, render_text, summary_line
 from .targets import ApiEndpoint, Connection, connect, credentials
 from .transport import SyncAsgiTransport
@@ -291,9 +291,7 @@ def _read_saved_plan(path: Path) -> dict[str, Any]:
     return body
 
 
-def _problem(reason: str, remedy: str) -> Any:
-    from .errors import Problem
-
+def _problem(reason: str, remedy: str) -> Problem:
     return Problem(reason, remedy=remedy)
 
 
@@ -384,8 +382,8 @@ def drift(
     """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error."""
     _configure_logging()
     with _errors():
-        _, desired = _load(directory)
-        with connect(_connection(_, target)) as live:
+        project, desired = _load(directory)
+        with connect(_connection(project, target)) as live:
             result = _plan(desired, live, Acknowledgements(True, True, True))
         body = drift_report(result, show_values=show_values)
         if report is not None:
@@ -437,4 +435,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "drift_line", "main"]
+__all__ = ["app", "main"]
