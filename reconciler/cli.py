@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
+from pydantic import ValidationError
 
 from . import __version__
 from .apply.lock import apply_lock
@@ -23,14 +24,16 @@ from .apply.runner import ChangeResult, Outcome, apply_plan
 from .desired import desired_state
 from .drift import drift_report
 from .errors import ConfigError, Problem, ReconcilerError, StalePlanError
-from .manifest import Project, load_project, write_schemas
+from .manifest import Project, load_project
 from .model.state import DesiredState
+from .plan.document import PlanDocument
 from .plan.guards import Acknowledgements
 from .plan.plan import Plan, checksum, dumps
 from .planner import Target, make_plan
 from .providers.http import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import render_markdown, render_text, summary_line
+from .schemas import write_all
 from .targets import ApiEndpoint, Connection, connect, credentials
 from .transport import SyncAsgiTransport
 
@@ -173,9 +176,9 @@ def schema(
         "schemas"
     ),
 ) -> None:
-    """Write one JSON Schema per manifest kind, plus reconciler.yaml's, for editors and CI."""
+    """Write the JSON Schemas: one per manifest kind, reconciler.yaml's, and the plan and drift documents'."""
     with _errors():
-        for path in write_schemas(out):
+        for path in write_all(out):
             typer.echo(f"wrote {path}")
 
 
@@ -288,6 +291,18 @@ def _read_saved_plan(path: Path) -> dict[str, Any]:
                 )
             ]
         )
+    try:
+        PlanDocument.model_validate(body)
+    except ValidationError as error:
+        raise StalePlanError(
+            [
+                _problem(
+                    f"{path} does not match the plan schema: {'.'.join(map(str, item['loc']))}: {item['msg']}",
+                    "make a new plan with `plan --out` (schemas/plan.schema.json describes the format)",
+                )
+                for item in error.errors(include_input=False)
+            ]
+        ) from None
     return body
 
 

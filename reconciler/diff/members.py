@@ -196,10 +196,10 @@ def _check_schedule(
         reason = f"schedule {_when_text(when)} for customer {member.customer_id} is in the past"
     elif when > now + SCHEDULE_HORIZON:
         reason = f"schedule {_when_text(when)} for customer {member.customer_id} is more than 7 days ahead"
-    elif window.start is not None and window.end is not None and not window.start <= when <= window.end:
+    elif (window.start is not None and when < window.start) or (window.end is not None and when > window.end):
         reason = (
             f"schedule {_when_text(when)} for customer {member.customer_id} is outside the campaign schedule "
-            f"from {_when_text(window.start)} to {_when_text(window.end)}"
+            f"(from {_when_text(window.start) or 'any time'} to {_when_text(window.end) or 'no end'})"
         )
     if reason is None:
         return None

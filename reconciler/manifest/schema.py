@@ -7,6 +7,7 @@ trailing newline so the committed copies in schemas/ can be compared byte for by
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,17 @@ def render_schema(model: type[BaseModel], title: str) -> str:
     return json.dumps(schema_for(model, title), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schemas(out_dir: Path) -> list[Path]:
-    """Write every schema into out_dir (created if needed); returns the paths written, sorted."""
+def write_schemas(
+    out_dir: Path, catalogue: Mapping[str, tuple[type[BaseModel], str]] = SCHEMAS
+) -> list[Path]:
+    """Write every schema of `catalogue` (the manifest kinds by default) into out_dir, created if needed.
+
+    Returns the paths written, sorted.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for filename, (model, title) in sorted(SCHEMAS.items()):
+    for filename, (model, title) in sorted(catalogue.items()):
         path = out_dir / filename
         path.write_text(render_schema(model, title), encoding="utf-8", newline="\n")
         written.append(path)

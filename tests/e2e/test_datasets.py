@@ -121,3 +121,17 @@ def test_live_metadata_checks(estate: Estate) -> None:
     assert (
         "Dataset/b: campaign table NoSuchTable does not exist (known: Willtest, nelsontest)" in result.stderr
     )
+
+
+def test_queue_must_be_outbound(estate: Estate) -> None:
+    estate.write(
+        "manifests/bad.yaml",
+        dataset("a", "A", queue=642384) + dataset("b", "B", queue="Nelson inbound"),
+    )
+    mark = estate.mark()
+    result = estate.cli("plan")
+    assert result.exit_code == 1
+    assert "Dataset/a: queue 642384 is inbound, not outbound" in result.stderr
+    assert 'Dataset/b: no outbound queues are named "Nelson inbound"' in result.stderr
+    assert "give the qid of an outbound queue" in result.stderr
+    assert estate.writes(mark) == []

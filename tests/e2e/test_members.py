@@ -107,3 +107,54 @@ def test_schedule_in_the_past_or_too_far_is_refused(estate: Estate) -> None:
     assert (
         "schedule 2099-01-01T09:00:00+00:00 for customer 10000002 is more than 7 days ahead" in result.stderr
     )
+
+
+def test_schedule_outside_the_campaign_schedule_is_refused(estate: Estate) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = now + timedelta(days=2), now + timedelta(days=4)
+    estate.state.store.conn.execute(
+        "UPDATE cc_campaigns SET start_time = ?, end_time = ? WHERE id = 125",
+        (start.isoformat(), end.isoformat()),
+    )
+    early, inside, late = now + timedelta(days=1), now + timedelta(days=3), now + timedelta(days=5)
+    estate.write(
+        "manifests/members.yaml",
+        membership(
+            [
+                f'{{customer-id: 10000001, schedule: "{early.isoformat()}"}}',
+                f'{{customer-id: 10000002, schedule: "{inside.isoformat()}"}}',
+                f'{{customer-id: 10000003, schedule: "{late.isoformat()}"}}',
+            ]
+        ),
+    )
+    mark = estate.mark()
+    result = estate.cli("plan")
+    assert result.exit_code == 1
+    window = f"(from {start.isoformat()} to {end.isoformat()})"
+    assert (
+        f"schedule {early.isoformat()} for customer 10000001 is outside the campaign schedule {window}"
+        in result.stderr
+    )
+    assert (
+        f"schedule {late.isoformat()} for customer 10000003 is outside the campaign schedule {window}"
+        in result.stderr
+    )
+    assert "10000002" not in result.stderr
+    assert estate.writes(mark) == []
+
+
+def test_customer_missing_from_the_crm_fails_alone_at_apply(estate: Estate) -> None:
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 20000001}"]))
+    applied = estate.cli("apply", "--auto-approve")
+    assert applied.exit_code == 1
+    assert live(estate) == [(10000001, 0)]
+    assert "CampaignMembership/winback: FAILED: 1 added; 1 members failed" in applied.stdout
+    assert (
+        "20000001: not found in the contact centre's CRM (The customer-id has not been found.); create the "
+        "customer in the CRM first, or take it out of the manifest" in applied.stdout
+    )
+    again = estate.mark()
+    rerun = estate.cli("apply", "--auto-approve")
+    assert rerun.exit_code == 1
+    added = [entry.rows for entry in estate.writes(again) if entry.op == "cc.add"]
+    assert added == [1]  # only the customer still missing is sent again

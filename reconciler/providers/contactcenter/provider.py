@@ -176,7 +176,7 @@ class ContactCenterProvider:
                         with lock:
                             transient.append(customer)
                     else:
-                        outcome.fail(customer, result.message or f"HTTP {result.http_status}")
+                        outcome.fail(customer, _add_failure(result.http_status, result.message))
                 with outcome.lock:
                     outcome.added += done
                 if progress and done:
@@ -190,6 +190,17 @@ class ContactCenterProvider:
         for customer in pending:
             outcome.fail(customer, "failed transiently on every attempt")
         return outcome
+
+
+def _add_failure(status: int, message: str | None) -> str:
+    """The reason an add was refused, saying what to do where the API's words alone do not."""
+    said = message or f"HTTP {status}"
+    if status == 404:
+        return (
+            f"not found in the contact centre's CRM ({said}); create the customer in the CRM first, "
+            "or take it out of the manifest"
+        )
+    return said
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -1,0 +1,115 @@
+"""The machine contract: the JSON documents `plan --format json`, `plan --out` and `drift --format json` write.
+
+These models describe the documents exactly (unknown keys are refused), and the JSON Schemas published in
+schemas/ are generated from them. `Plan.to_dict()` and `drift_report()` build the documents; a saved plan is
+read back through `PlanDocument` so a damaged file is refused with every reason before anything is applied.
+
+Versioning: `version` changes whenever a key is removed or its meaning changes. New optional keys do not change
+it, but they are added to these models (and so to the schemas) first.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ADDRESS_PATTERN = r"^(Dataset|RecordSet|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+CHECKSUM_PATTERN = r"^sha256:[0-9a-f]{64}$"
+
+ActionSymbol = Literal["+", "~", "-", "-/+", "!"]
+Kind = Literal["Dataset", "RecordSet", "CampaignMembership"]
+Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info"]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldChangeDocument(_Document):
+    """One field that differs. Personal fields read "(sensitive)" unless the document says values are shown."""
+
+    field: str
+    before: str | None
+    after: str | None
+
+
+class SampleDocument(_Document):
+    """One row of a bounded sample of row-level changes: a record key, `#<record id>`, or a customer id."""
+
+    key: str
+    action: ActionSymbol
+    fields: list[FieldChangeDocument]
+
+
+class ChangeDocument(_Document):
+    action: ActionSymbol = Field(
+        description="+ create, ~ update, - complete or remove, -/+ replace, ! irreversible"
+    )
+    address: str = Field(pattern=ADDRESS_PATTERN, description="Kind/name of the resource")
+    kind: Kind
+    phase: Literal[10, 20, 25, 30, 40] = Field(
+        description="apply order: 10 datasets, 20 records, 25 CC members, 30 datasets go LIVE, 40 EXPIRED"
+    )
+    fields: list[FieldChangeDocument] = Field(description="field-level changes of a Dataset")
+    counts: dict[str, int] = Field(
+        description="rows per action of a RecordSet or CampaignMembership: create, update, complete, dedupe, "
+        "unchanged, add, remove, reschedule"
+    )
+    field_counts: dict[str, int] = Field(description="how many rows change each field")
+    sample: list[SampleDocument] = Field(description="a bounded sample of the row-level changes")
+    notes: list[str]
+    depends_on: list[str] = Field(description="addresses whose change must succeed first")
+
+
+class ObservationDocument(_Document):
+    """Something seen that is not a change: unmanaged objects, dialler churn, members that cannot move."""
+
+    address: str
+    category: Category
+    message: str
+    counts: dict[str, int]
+
+
+class SummaryDocument(_Document):
+    create: int = Field(ge=0)
+    change: int = Field(ge=0)
+    remove: int = Field(ge=0, description="records completed and members removed")
+
+
+class ObservedDocument(_Document):
+    """Digests of what the plan read. Apply refuses a plan whose live state or sources no longer match."""
+
+    live: dict[str, str] = Field(description="address -> digest of the live state read for it")
+    sources: dict[str, str] = Field(description="manifest or source file -> sha256 of its bytes")
+
+
+class PlanDocument(_Document):
+    format: Literal["reconciler-plan"]
+    version: Literal[1]
+    target: str
+    values: Literal["masked", "shown"] = Field(description="whether personal fields are masked")
+    summary: SummaryDocument
+    changes: list[ChangeDocument] = Field(description="in apply order")
+    observations: list[ObservationDocument]
+    observed: ObservedDocument
+    checksum: str = Field(
+        pattern=CHECKSUM_PATTERN,
+        description="sha256 of the canonical JSON (sorted keys, no spaces) of every other key",
+    )
+
+
+class DriftDocument(_Document):
+    format: Literal["reconciler-drift"]
+    version: Literal[1]
+    target: str
+    values: Literal["masked", "shown"]
+    drift: bool = Field(description="true when config_drift is not empty (the command then exits 2)")
+    config_drift: list[ChangeDocument] = Field(
+        description="fields the manifests own that changed outside git"
+    )
+    unmanaged: list[ObservationDocument] = Field(description="live objects no manifest declares")
+    churn: list[ObservationDocument] = Field(description="expected dialler changes to vendor-owned fields")
+    other: list[ObservationDocument]
+    observed: ObservedDocument
+    checksum: str = Field(pattern=CHECKSUM_PATTERN)

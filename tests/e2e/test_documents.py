@@ -1,0 +1,110 @@
+"""The JSON documents plan and drift write are the machine contract: they match the schemas in schemas/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+from reconciler.plan.plan import checksum, dumps
+
+from .conftest import Estate
+from .test_members import membership
+from .test_records import rows, setup
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMAS / name).read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def errors(name: str, document: dict[str, Any]) -> list[str]:
+    return sorted(error.message for error in validator(name).iter_errors(document))
+
+
+def every_kind(estate: Estate) -> None:
+    setup(estate, rows(12), status="LIVE", extra="  absent: {policy: complete, outcome: '510456'}\n")
+    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"]))
+
+
+def test_plans_and_drift_reports_match_their_schemas(estate: Estate) -> None:
+    every_kind(estate)
+    first = estate.cli("plan", "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    plan = json.loads(first.stdout)
+    assert [change["address"] for change in plan["changes"]] == [
+        "Dataset/spring",
+        "RecordSet/spring-records",
+        "CampaignMembership/winback",
+    ]
+    assert errors("plan.schema.json", plan) == []
+
+    assert estate.cli("apply", "--auto-approve").exit_code == 0
+    simulated = httpx.post(f"{estate.base_url}/_emulator/simulate", json={"steps": 30, "seed": 7})
+    assert simulated.status_code == 200
+    estate.state.store.conn.execute("UPDATE cn_datasets SET d_priority = 77")
+    setup(estate, rows(11), status="LIVE", extra="  absent: {policy: complete, outcome: '510456'}\n")
+    saved = estate.root / "plan.json"
+    second = estate.cli("plan", "--out", str(saved), "--show-values")
+    assert second.exit_code == 0, second.stderr
+    body = json.loads(saved.read_text())
+    assert {item["category"] for item in body["observations"]} >= {"churn"}
+    assert body["changes"][1]["counts"] == {"complete": 1, "unchanged": 11}
+    assert errors("plan.schema.json", body) == []
+
+    report = estate.root / "drift.json"
+    assert estate.cli("drift", "--report", str(report)).exit_code == 2
+    drift = json.loads(report.read_text())
+    assert drift["drift"] is True
+    assert errors("drift.schema.json", drift) == []
+    printed = estate.cli("drift", "--format", "json")
+    assert errors("drift.schema.json", json.loads(printed.stdout)) == []
+
+
+def test_the_schemas_are_strict(estate: Estate) -> None:
+    every_kind(estate)
+    plan = json.loads(estate.cli("plan", "--format", "json").stdout)
+    plan["surprise"] = 1
+    del plan["summary"]
+    plan["changes"][0]["action"] = "?"
+    assert errors("plan.schema.json", plan) == [
+        "'?' is not one of ['+', '~', '-', '-/+', '!']",
+        "'summary' is a required property",
+        "Additional properties are not allowed ('surprise' was unexpected)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda body: body.update(version=2), "version: Input should be 1"),
+        (
+            lambda body: body["changes"][0].update(phase=15),
+            "changes.0.phase: Input should be 10, 20, 25, 30 or 40",
+        ),
+        (lambda body: body.pop("observed"), "observed: Field required"),
+    ],
+)
+def test_a_plan_file_outside_the_schema_is_refused_before_any_write(
+    estate: Estate, edit: Any, reason: str
+) -> None:
+    every_kind(estate)
+    saved = estate.root / "plan.json"
+    assert estate.cli("plan", "--out", str(saved)).exit_code == 0
+    body = json.loads(saved.read_text())
+    edit(body)
+    body["checksum"] = checksum(body)  # a well-formed file from a different or broken writer
+    saved.write_text(dumps(body))
+    mark = estate.mark()
+    refused = estate.cli("apply", "--plan", str(saved), "--auto-approve")
+    assert refused.exit_code == 1
+    assert f"{saved} does not match the plan schema: {reason}" in refused.stderr
+    assert "schemas/plan.schema.json describes the format" in refused.stderr
+    assert estate.writes(mark) == []
