@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .manifest import Project
 from .manifest.project import MembershipManifest, RecordSetManifest
 from .manifest.schedules import AbsoluteSchedule
-from .manifest.schedules import RelativeSchedule as ManifestRelative
+from .model.schedules import RelativeSchedule
 from .model.state import (
     Dataset,
     DesiredDataset,
@@ -22,7 +22,6 @@ from .model.state import (
     DesiredState,
     Guard,
     Policy,
-    RelativeSchedule,
     Schedule,
     SourceRecord,
     Status,
@@ -54,12 +53,10 @@ class _MemberSource:
         return self.manifest.source_digest()
 
 
-def _schedule(schedule: AbsoluteSchedule | ManifestRelative | None) -> Schedule | None:
-    if schedule is None:
-        return None
-    if isinstance(schedule, ManifestRelative):
-        return RelativeSchedule(schedule.days, schedule.time, schedule.tzinfo)
-    return schedule.at
+def _schedule(schedule: AbsoluteSchedule | RelativeSchedule | None) -> Schedule | None:
+    if isinstance(schedule, AbsoluteSchedule):
+        return schedule.at
+    return schedule
 
 
 def _guard(default: Guard, override: object | None) -> Guard:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import Problem
-from ..model.state import DesiredMember, DesiredMembership, LiveMember, MemberStatus, RelativeSchedule
+from ..model.schedules import RelativeSchedule
+from ..model.state import DesiredMember, DesiredMembership, LiveMember, MemberStatus
 from ..plan.changes import Action, Change, FieldChange, MemberWork, Observation, Phase, RowSample
 from .records import SAMPLE_SIZE
 

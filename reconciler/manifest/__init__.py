@@ -14,6 +14,7 @@ checks), documents (one class per kind), checks (across documents and through so
 
 from __future__ import annotations
 
+from ..model.schedules import RelativeSchedule
 from .documents import DatasetManifest, Manifest, ManifestDocument, MembershipManifest, RecordSetManifest
 from .models import (
     AbsentPolicy,
@@ -34,7 +35,7 @@ from .project import (
     load_project,
 )
 from .rows import SourceMember, SourceRow
-from .schedules import AbsoluteSchedule, RelativeSchedule, Schedule, ScheduleError, parse_schedule
+from .schedules import AbsoluteSchedule, Schedule, ScheduleError, parse_schedule
 from .schema import write_schemas
 from .sources import SourceFile
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+
+from ..model.schedules import RelativeSchedule
 
 MAX_DAYS_AHEAD = 7
 """The Contact Center API accepts schedules at most 7 days ahead."""
@@ -47,26 +49,6 @@ class AbsoluteSchedule:
         """The moment itself (`now` is not needed, but keeps one signature for both forms)."""
         _require_aware(now)
         return self.at
-
-
-@dataclass(frozen=True)
-class RelativeSchedule:
-    """`days` after the day of apply (in `tzinfo`), at `time` of day in `tzinfo`."""
-
-    text: str
-    days: int
-    time: time
-    tzinfo: tzinfo
-
-    @property
-    def is_relative(self) -> bool:
-        return True
-
-    def resolve(self, now: datetime) -> datetime:
-        """The moment this schedule names when the member is added at `now` (a time-zone-aware datetime)."""
-        _require_aware(now)
-        local_day: date = now.astimezone(self.tzinfo).date() + timedelta(days=self.days)
-        return datetime.combine(local_day, self.time, tzinfo=self.tzinfo)
 
 
 Schedule = AbsoluteSchedule | RelativeSchedule

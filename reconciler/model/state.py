@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from ..errors import Location
+from .schedules import RelativeSchedule
 
 
 class Status(StrEnum):
@@ -113,29 +114,6 @@ class LiveRecord:
     def closed(self) -> bool:
         """Completed or expired: off the dialler, nothing left to complete."""
         return self.process_type in {"COMPLETE", "EXPIRED"}
-
-
-@dataclass(frozen=True)
-class RelativeSchedule:
-    """Schedule a member N days after the day of apply, at a time of day. Used only when it is added."""
-
-    days: int
-    at: time
-    tz: tzinfo
-
-    def resolve(self, now: datetime) -> datetime:
-        local = now.astimezone(self.tz)
-        return datetime.combine(local.date() + timedelta(days=self.days), self.at, tzinfo=self.tz)
-
-    def __str__(self) -> str:
-        return f"+{self.days}d {self.at.strftime('%H:%M')}{_offset_text(self.tz)}"
-
-
-def _offset_text(tz: tzinfo) -> str:
-    offset = tz.utcoffset(None) or timedelta(0)
-    sign = "+" if offset >= timedelta(0) else "-"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 Schedule = datetime | RelativeSchedule
