@@ -1,22 +1,40 @@
 """A local apply lock: two applies against one target from one machine never write at the same time.
 
 The lock is an advisory `flock` on a file under `.reconciler/`: the kernel releases it when the process ends,
-however it ends, so a lock held by a killed process never blocks the next run.
+however it ends, so a lock held by a killed process never blocks the next run. A second apply fails fast with
+LockError (it does not wait: the first one's writes would make its plan stale anyway).
+
+The file also says whether the last apply finished: it holds `pid N` while an apply runs and is emptied when
+the apply's block ends without an exception. An apply that finds it non-empty knows that the previous one was
+killed or failed part way, possibly with writes whose answers were lost and which reads may not show yet. It
+then waits `settle_seconds` (the target's consistency window) before it reads anything, so that its plan sees
+every record the previous run stored and creates no duplicate.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LockError
 
+logger = logging.getLogger(__name__)
+
 
 @contextmanager
-def apply_lock(directory: Path, target: str) -> Iterator[None]:
+def apply_lock(
+    directory: Path,
+    target: str,
+    *,
+    settle_seconds: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold the apply lock of `target` for the block; raise LockError at once if another process holds it."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"apply-{target}.lock"
     handle = path.open("a+")
@@ -31,9 +49,23 @@ def apply_lock(directory: Path, target: str) -> Iterator[None]:
                 f"wait for it to finish, then plan again (lock: {path})"
             ) from None
         handle.seek(0)
+        previous = handle.read().strip()
+        handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
+        if previous and settle_seconds > 0:
+            logger.warning(
+                "the previous apply against target %s (%s) did not finish; waiting %.1f s for reads to show "
+                "what it stored",
+                target,
+                previous,
+                settle_seconds,
+            )
+            sleep(settle_seconds)
         yield
+        handle.seek(0)
+        handle.truncate()
+        handle.flush()
     finally:
         handle.close()

@@ -17,15 +17,18 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from ..errors import ReconcilerError
+from ..errors import ApplyError, ReconcilerError
 from ..model.state import Dataset, DesiredRecordSet, DesiredState, SourceRecord, Status
 from ..plan.changes import Change, DatasetWork, MemberWork, Phase, RecordWork
 from ..plan.plan import Plan
 from ..planner import Target
+from ..providers.writes import FATAL
 
 logger = logging.getLogger(__name__)
+
+_W = TypeVar("_W", DatasetWork, RecordWork, MemberWork)
 
 
 class Outcome(StrEnum):
@@ -41,6 +44,8 @@ class ChangeResult:
     detail: str
     failures: list[str] = field(default_factory=list)
     """One line per refused row: its key and the vendor's reason (never personal values)."""
+    error: ReconcilerError | None = field(default=None, repr=False, compare=False)
+    """The error that failed the change as a whole, if one did."""
 
 
 @dataclass
@@ -67,20 +72,40 @@ class Reporter(Protocol):
 
 
 def apply_plan(plan: Plan, desired: DesiredState, target: Target, reporter: Reporter) -> ApplyReport:
+    """Apply every change in the safe order and return the report.
+
+    A failure that retries could not get past (service down, Retry-After beyond the cap, credentials refused)
+    stops the apply: the changes not yet attempted are reported as skipped and ApplyError is raised, naming
+    where it stopped and why. Nothing done so far is undone, and the next run re-reads and finishes the job.
+    """
     run = _Run(desired, target, reporter)
     for change in plan.changes:
         if isinstance(change.work, DatasetWork):
-            run.dataset_first_step(change, change.work)
+            run.guarded(change, run.dataset_first_step, change.work)
     for change in plan.changes:
         if isinstance(change.work, RecordWork):
-            run.records(change, change.work)
+            run.guarded(change, run.records, change.work)
     for change in plan.changes:
         if isinstance(change.work, MemberWork):
-            run.members(change, change.work)
+            run.guarded(change, run.members, change.work)
     for phase in (Status.LIVE, Status.EXPIRED):
         for change in plan.changes:
             if isinstance(change.work, DatasetWork) and change.work.desired.status is phase:
-                run.dataset_status(change, change.work)
+                run.guarded(change, run.dataset_status, change.work)
+    if run.stopped is not None:
+        address, error = run.stopped
+        for pending in list(run.pending):
+            run.finish(ChangeResult(pending, Outcome.SKIPPED, "not attempted: the apply stopped"))
+        skipped = run.report.counts()[Outcome.SKIPPED.value]
+        lines = [f"apply stopped at {address}: {error}"]
+        if skipped:
+            noun = "change was" if skipped == 1 else "changes were"
+            lines.append(f"{skipped} other {noun} not attempted.")
+        lines.append(
+            "Nothing written is undone. Run apply again to finish the job: it re-reads the live state "
+            "first, so nothing is created twice."
+        )
+        raise ApplyError("\n".join(lines))
     for address, pending in run.pending.items():
         run.finish(ChangeResult(address, Outcome.APPLIED, pending))
     return run.report
@@ -97,12 +122,26 @@ class _Run:
         self.pending: dict[str, str] = {}
         """Datasets whose first step is done and whose status step is still to come: address -> detail."""
         self.records_of = {item.dataset_address: item.address for item in desired.record_sets}
+        self.stopped: tuple[str, ReconcilerError] | None = None
+        """Where and why the apply stopped (a failure retries could not get past), if it did."""
 
     def finish(self, result: ChangeResult) -> None:
+        result.failures.sort()  # by key or customer id: the same run reports the same way
         if result.outcome is not Outcome.APPLIED:
             self.failed.add(result.address)
+        if result.outcome is Outcome.FAILED and self.stopped is None and isinstance(result.error, FATAL):
+            self.stopped = (result.address, result.error)
         self.report.results.append(result)
         self.reporter.result(result)
+
+    def guarded(self, change: Change, step: Callable[[Change, _W], None], work: _W) -> None:
+        """Run one step of a change, unless the apply has stopped (then the change is skipped)."""
+        if self.stopped is None:
+            step(change, work)
+            return
+        self.pending.pop(change.address, None)
+        if change.address not in {result.address for result in self.report.results}:
+            self.finish(ChangeResult(change.address, Outcome.SKIPPED, "not attempted: the apply stopped"))
 
     # ------------------------------------------------------------------------------------------- datasets
 
@@ -127,7 +166,7 @@ class _Run:
                 if live is not None:
                     detail = f"updated dataset {dataset_id} ({', '.join(sorted(values))})"
         except ReconcilerError as error:
-            self.finish(ChangeResult(change.address, Outcome.FAILED, str(error)))
+            self.finish(ChangeResult(change.address, Outcome.FAILED, str(error), error=error))
             return
         self.ids[change.address] = dataset_id
         needs_status = want.status in {Status.LIVE, Status.EXPIRED} and (
@@ -159,7 +198,9 @@ class _Run:
             provider.update_dataset(dataset_id, {"d_status": work.desired.status.value})
         except ReconcilerError as error:
             self.finish(
-                ChangeResult(change.address, Outcome.FAILED, f"{detail}; status change failed: {error}")
+                ChangeResult(
+                    change.address, Outcome.FAILED, f"{detail}; status change failed: {error}", error=error
+                )
             )
             return
         moved = f"dataset {dataset_id} is {work.desired.status.value}"
@@ -227,7 +268,9 @@ class _Run:
                 failures += [f"{item.key}: {item.reason}" for item in completed.failures]
         except ReconcilerError as error:
             self.finish(
-                ChangeResult(change.address, Outcome.FAILED, "; ".join([*done, str(error)]), failures)
+                ChangeResult(
+                    change.address, Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error
+                )
             )
             return
         outcome = Outcome.FAILED if failures else Outcome.APPLIED
@@ -258,7 +301,9 @@ class _Run:
                 failures += [f"{item.customer_id}: {item.reason}" for item in added.failures]
         except ReconcilerError as error:
             self.finish(
-                ChangeResult(change.address, Outcome.FAILED, "; ".join([*done, str(error)]), failures)
+                ChangeResult(
+                    change.address, Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error
+                )
             )
             return
         detail = ", ".join(done)

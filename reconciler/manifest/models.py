@@ -10,8 +10,10 @@ validation.py turns into a Problem at the right line.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -410,7 +412,7 @@ DOCUMENT_MODELS: dict[str, type[DatasetDocument | RecordSetDocument | CampaignMe
 # --------------------------------------------------------------------------------------------------------------
 # reconciler.yaml
 
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+_LOOPBACK_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 
 
 def _base_url(value: str) -> str:
@@ -434,10 +436,19 @@ BaseUrl = Annotated[
 
 
 def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is a loopback address (where plain http is acceptable)."""
-    netloc = url.split("://", 1)[-1].split("/", 1)[0]
-    host = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
-    return host.lower() in _LOOPBACK_HOSTS or host.startswith("127.")
+    """True when the URL's host is a loopback address (where plain http is acceptable): localhost, or an IP
+    address in 127.0.0.0/8 or ::1. A name such as 127.0.0.1.example.com is not: DNS may send it anywhere.
+    The same rule as providers.http.check_base_url, which checks again before any request."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ContactNowTargetSpec(_Model):

@@ -170,7 +170,7 @@ def load_project(root: Path, *, check_sources: bool = True) -> Project:
         )
     root_real = Path(os.path.realpath(root))
     problems: list[Problem] = []
-    config, config_problems = _load_config(root, root_display)
+    config, config_problems = _load_config(root, root_real, root_display)
     problems += config_problems
     files, file_problems = _manifest_files(root, root_real, root_display, config)
     problems += file_problems
@@ -219,11 +219,19 @@ def _join(root_display: str, rel: str) -> str:
     return f"{root_display.rstrip('/')}/{rel}"
 
 
-def _load_config(root: Path, root_display: str) -> tuple[ProjectConfig, list[Problem]]:
+def _load_config(root: Path, root_real: Path, root_display: str) -> tuple[ProjectConfig, list[Problem]]:
     path = root / PROJECT_FILE
     display = _join(root_display, PROJECT_FILE)
-    if not path.exists():
+    if not os.path.lexists(path):
         return ProjectConfig(display=display), []
+    if not _inside(os.path.realpath(path), str(root_real)):
+        return ProjectConfig(manifests=(), file=path, display=display), [
+            Problem(
+                f"{PROJECT_FILE} is a symbolic link that leads outside the project root",
+                Location(display),
+                remedy="copy the file into the project",
+            )
+        ]
     loaded = y.load_yaml_file(path, display)
     problems = list(loaded.problems)
     documents = [doc for doc in loaded.documents if not _empty(doc.root)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,12 @@ def describe(node: Node | None) -> str:
 def load_yaml_file(path: Path, display: str) -> YamlFile:
     """Read and compose one YAML file; `display` is the file name used in every Location."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+            return YamlFile(
+                (), (Problem("not a regular file", Location(display), remedy="replace it with a YAML file"),)
+            )
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             return YamlFile((), (_too_big(display, size),))
         with path.open("rb") as stream:

@@ -15,9 +15,11 @@ WriteError, RemoteProtocolError
 other 4xx, 3xx, 2xx                      returned to the caller  returned to the caller
 ======================================  ======================  ==================================
 
-Retries exhausted raise `TransientApiError`. Delays use full jitter (`random() * min(max_delay, base * 2**n)`)
-and are never shorter than a Retry-After the server sent. A Retry-After also holds back every other request
-of the same session (threads share a "not before" time).
+Retries exhausted raise `TransientApiError`. A TLS certificate that fails verification (a ConnectError caused by
+`ssl.SSLCertVerificationError`) is never retried: it raises ApiError at once, naming SSL_CERT_FILE.
+Delays use full jitter (`random() * min(max_delay, base * 2**n)`) and are never shorter than a Retry-After
+the server sent. A Retry-After also holds back every other request of the same session (threads share a
+"not before" time).
 
 Redaction: every secret a client holds is registered with `register_secret` (raw, URL-encoded and, for
 Basic auth, base64 forms). `redact` scrubs them from any text; `redact_url` also masks `token=`, `password=`
@@ -32,13 +34,16 @@ import base64
 import email.utils
 import ipaddress
 import logging
+import os
 import random as _random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Final
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -52,12 +57,14 @@ from reconciler.errors import (
 )
 
 __all__ = [
+    "RETRY_SETTINGS",
     "BodyReader",
     "HttpSession",
     "RateBudget",
     "RedactingFilter",
     "RetryPolicy",
     "check_base_url",
+    "env_number",
     "install_log_redaction",
     "parse_retry_after",
     "redact",
@@ -88,7 +95,7 @@ class _SecretRegistry:
 
 _registry = _SecretRegistry()
 
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:token|password|username|passwd|pass)=)[^&#;\s\"']*")
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:token|password|username|passwd|pass)=)[^&#;\s\"'\]>]*")
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s\"']*@")
 
 
@@ -265,6 +272,55 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2.0 ** min(max(0, retry_number - 1), 60)))
         return self.random() * ceiling
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The policy the environment asks for (RETRY_SETTINGS), each value defaulting to the class default.
+
+        A value that is not a number in its range raises ConfigError naming the variable and the range.
+        """
+        source = os.environ if environ is None else environ
+        return cls(
+            max_attempts=int(env_number(source, "RECONCILER_RETRY_ATTEMPTS", 5, 1, 20, integer=True)),
+            base_delay=env_number(source, "RECONCILER_RETRY_BASE_SECONDS", 0.5, 0.0, 60.0),
+            max_delay=env_number(source, "RECONCILER_RETRY_MAX_SECONDS", 30.0, 0.0, 600.0),
+            max_retry_after=env_number(source, "RECONCILER_MAX_RETRY_AFTER_SECONDS", 300.0, 0.0, 86400.0),
+        )
+
+
+RETRY_SETTINGS: Final = {
+    "RECONCILER_RETRY_ATTEMPTS": "attempts per request, the first included (default 5, 1..20)",
+    "RECONCILER_RETRY_BASE_SECONDS": "backoff base: retry n waits random() * base * 2**(n-1) (default 0.5)",
+    "RECONCILER_RETRY_MAX_SECONDS": "longest backoff between two attempts (default 30)",
+    "RECONCILER_MAX_RETRY_AFTER_SECONDS": "longest Retry-After honoured; longer ends the run (default 300)",
+}
+"""Environment variables `RetryPolicy.from_env` reads."""
+
+
+def env_number(
+    environ: Mapping[str, str],
+    name: str,
+    default: float,
+    minimum: float,
+    maximum: float,
+    *,
+    integer: bool = False,
+) -> float:
+    """A numeric setting from the environment: `default` when unset or empty; ConfigError when out of range."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    kind = "a whole number" if integer else "a number"
+    try:
+        value = float(int(raw)) if integer else float(raw)
+    except ValueError:
+        value = float("nan")
+    if not minimum <= value <= maximum:  # also false for nan
+        raise ConfigError(
+            f"environment variable {name} is {raw!r}; set it to {kind} from {minimum:g} to {maximum:g} "
+            "or unset it to use the default"
+        )
+    return value
+
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if absent or invalid."""
@@ -383,6 +439,26 @@ _MAYBE_SENT = (
 """Failures after the request may have been received (and acted on) by the server."""
 
 
+_GIVE_UP = "the service may be unavailable: run again later (work done so far is kept)"
+"""The remedy of an error raised once retries are exhausted."""
+
+
+def _certificate_refused(exc: BaseException) -> str | None:
+    """The message for a TLS certificate that failed verification, or None for any other failure."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            detail = redact(str(current.verify_message or current.reason or "certificate verify failed"))
+            return (
+                f"the server's TLS certificate was not accepted ({detail}); check the base URL, or, if the "
+                "service uses a private certificate authority, point SSL_CERT_FILE at that CA's bundle"
+            )
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _describe(exc: BaseException) -> str:
     text = redact(str(exc)).strip()
     name = type(exc).__name__
@@ -411,7 +487,7 @@ class HttpSession:
         install_log_redaction()
         self.base_url = check_base_url(base_url, allow_insecure_http)
         self.service = service
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.retry = retry if retry is not None else RetryPolicy.from_env()
         self.rate = rate
         self._not_before = 0.0
         self._not_before_lock = threading.Lock()
@@ -544,10 +620,13 @@ class HttpSession:
             try:
                 response = self._client.send(request, stream=True)
             except _NOT_SENT as exc:
+                refused = _certificate_refused(exc)
+                if refused is not None:  # retrying cannot help: say so at once
+                    raise ApiError(f"{label}: {refused}", url=url) from None
                 failure = _describe(exc)
                 if last:
                     raise TransientApiError(
-                        f"{label} failed after {attempt} attempts ({failure})", url=url
+                        f"{label} failed after {attempt} attempts ({failure}); {_GIVE_UP}", url=url
                     ) from None
                 logger.warning(
                     "%s: %s; retrying (attempt %d of %d)", label, failure, attempt, policy.max_attempts
@@ -563,7 +642,7 @@ class HttpSession:
                     ) from None
                 if last:
                     raise TransientApiError(
-                        f"{label} failed after {attempt} attempts ({failure})", url=url
+                        f"{label} failed after {attempt} attempts ({failure}); {_GIVE_UP}", url=url
                     ) from None
                 logger.warning(
                     "%s: %s; retrying (attempt %d of %d)", label, failure, attempt, policy.max_attempts
@@ -590,7 +669,9 @@ class HttpSession:
                             ) from None
                         if last:
                             raise TransientApiError(
-                                f"{label} failed after {attempt} attempts ({failure})", status=status, url=url
+                                f"{label} failed after {attempt} attempts ({failure}); {_GIVE_UP}",
+                                status=status,
+                                url=url,
                             ) from None
                         delay = policy.backoff(attempt)
                         continue
@@ -622,7 +703,9 @@ class HttpSession:
                     url=url,
                 )
             if last:
-                raise TransientApiError(f"{label} failed after {attempt} attempts", status=status, url=url)
+                raise TransientApiError(
+                    f"{label} failed after {attempt} attempts; {_GIVE_UP}", status=status, url=url
+                )
             delay = policy.backoff(attempt)
             if retry_after is not None:
                 self._hold_all(retry_after)

@@ -6,13 +6,13 @@ Assertions read the emulator's store and request log directly.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import write_file
 from typer.testing import CliRunner
 
 from reconciler.cli import app
@@ -48,10 +48,7 @@ class Estate:
     runner: CliRunner = field(default_factory=CliRunner)
 
     def write(self, relative: str, text: str) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-        return path
+        return write_file(self.root, relative, text)
 
     def run(self, *args: str) -> Result:
         result = self.runner.invoke(app, list(args), catch_exceptions=False)
@@ -89,13 +86,23 @@ def project_file(base_url: str) -> str:
         """
 
 
-@pytest.fixture
-def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
+def set_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's demo credentials, in the environment variables project_file names."""
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
+
+
+def open_estate(root: Path, base_url: str, state: EmulatorState) -> Estate:
+    """An Estate at root whose project file's `local` target is the emulator at base_url."""
+    project = Estate(root, base_url, state)
+    project.write("reconciler.yaml", project_file(base_url))
+    return project
+
+
+@pytest.fixture
+def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
+    set_credentials(monkeypatch)
     monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "0")
     state = build_state()
     with running_server(state) as base_url:
-        project = Estate(tmp_path / "project", base_url, state)
-        project.write("reconciler.yaml", project_file(base_url))
-        yield project
+        yield open_estate(tmp_path / "project", base_url, state)

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
+from support import dataset_doc as dataset
+
 from .conftest import Estate
-
-
-def dataset(name: str, description: str, **spec: object) -> str:
-    extra = "".join(f"\n  {key}: {value}" for key, value in spec.items())
-    return f"""---
-apiVersion: reconciler/v1
-kind: Dataset
-metadata:
-  name: {name}
-spec:
-  campaign: Willtest
-  description: {description}{extra}
-"""
 
 
 def test_create_then_converge(estate: Estate) -> None:

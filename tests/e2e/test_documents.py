@@ -30,7 +30,7 @@ def errors(name: str, document: dict[str, Any]) -> list[str]:
 
 
 def every_kind(estate: Estate) -> None:
-    setup(estate, rows(12), status="LIVE", extra="  absent: {policy: complete, outcome: '510456'}\n")
+    setup(estate, rows(12), status="LIVE", absent="{policy: complete, outcome: '510456'}")
     estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"]))
 
 
@@ -50,7 +50,7 @@ def test_plans_and_drift_reports_match_their_schemas(estate: Estate) -> None:
     simulated = httpx.post(f"{estate.base_url}/_emulator/simulate", json={"steps": 30, "seed": 7})
     assert simulated.status_code == 200
     estate.state.store.conn.execute("UPDATE cn_datasets SET d_priority = 77")
-    setup(estate, rows(11), status="LIVE", extra="  absent: {policy: complete, outcome: '510456'}\n")
+    setup(estate, rows(11), status="LIVE", absent="{policy: complete, outcome: '510456'}")
     saved = estate.root / "plan.json"
     second = estate.cli("plan", "--out", str(saved), "--show-values")
     assert second.exit_code == 0, second.stderr

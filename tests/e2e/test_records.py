@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
+from support import COMPLETE, dataset_doc, record_set_doc
+
 from .conftest import Estate
 
-DATASET = """---
-apiVersion: reconciler/v1
-kind: Dataset
-metadata:
-  name: spring
-spec:
-  campaign: Willtest
-  description: Spring 2026
-  status: {status}
-"""
-
-RECORDS = """---
-apiVersion: reconciler/v1
-kind: RecordSet
-metadata:
-  name: spring-records
-spec:
-  dataset: spring
-  fields: [FirstName, MobilePhone, Testy]
-  source: records.csv
-{extra}"""
+FIELDS = "[FirstName, MobilePhone, Testy]"
 
 
 def setup(
-    estate: Estate, rows: list[tuple[str, str, str, str]], *, status: str = "HOLD", extra: str = ""
+    estate: Estate, rows: list[tuple[str, str, str, str]], *, status: str = "HOLD", **spec: str
 ) -> None:
-    estate.write("manifests/spring.yaml", DATASET.format(status=status) + RECORDS.format(extra=extra))
+    """Dataset/spring and RecordSet/spring-records of these rows; spec: more RecordSet keys (absent, dedupe)."""
+    estate.write(
+        "manifests/spring.yaml",
+        dataset_doc(status=status) + record_set_doc(fields=FIELDS, source="records.csv", **spec),
+    )
     lines = ["VENDOR_URN,FirstName,MobilePhone,Testy", *(",".join(row) for row in rows)]
     estate.write("manifests/records.csv", "\n".join(lines) + "\n")
 
@@ -46,14 +32,14 @@ def rows(count: int, name: str = "Canary") -> list[tuple[str, str, str, str]]:
 
 
 def test_create_update_complete(estate: Estate) -> None:
-    setup(estate, rows(12), extra="  absent: {policy: complete, outcome: 510456}\n")
+    setup(estate, rows(12), absent=COMPLETE)
     first = estate.cli("apply", "--auto-approve")
     assert first.exit_code == 0, first.stdout + first.stderr
     assert len(records(estate)) == 12
     assert records(estate)[0] == ("U000", "Canary0", "07700900000", "HOLD: New Prospect", "")
     changed = rows(12)
     changed[1] = ("U001", "Renamed", "07700900001", "t")
-    setup(estate, changed[:-2], extra="  absent: {policy: complete, outcome: 510456}\n")
+    setup(estate, changed[:-2], absent=COMPLETE)
     plan = estate.cli("plan")
     assert "records: 1 update, 2 complete, 9 unchanged" in plan.stdout
     assert "fields changing: FirstName 1" in plan.stdout
@@ -90,7 +76,7 @@ def test_live_duplicates_are_reported_and_can_be_completed(estate: Estate) -> No
         "1 keys have more than one live record (1 extra records: U001); set spec.dedupe to complete them"
         in plan.stdout
     )
-    setup(estate, rows(2), extra="  dedupe: {policy: complete, outcome: 510456}\n")
+    setup(estate, rows(2), dedupe=COMPLETE)
     assert estate.cli("apply", "--auto-approve").exit_code == 0
     assert [row[3] for row in records(estate)] == ["HOLD: New Prospect", "HOLD: New Prospect", "COMPLETE"]
 
@@ -98,8 +84,12 @@ def test_live_duplicates_are_reported_and_can_be_completed(estate: Estate) -> No
 def test_unknown_field_and_not_complete_outcome_are_plan_errors(estate: Estate) -> None:
     estate.write(
         "manifests/spring.yaml",
-        DATASET.format(status="HOLD")
-        + RECORDS.format(extra="  absent: {policy: complete, outcome: 501638}\n").replace("Testy", "Nope"),
+        dataset_doc(status="HOLD")
+        + record_set_doc(
+            fields="[FirstName, MobilePhone, Nope]",
+            source="records.csv",
+            absent="{policy: complete, outcome: 501638}",
+        ),
     )
     estate.write("manifests/records.csv", "VENDOR_URN,FirstName,MobilePhone,Nope\nU1,A,07700900001,x\n")
     result = estate.cli("plan")

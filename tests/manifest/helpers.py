@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import dataset_doc, record_set_doc
 
 from reconciler.errors import ManifestError
 from reconciler.manifest import Project, load_project
@@ -14,15 +15,8 @@ EXAMPLES = REPO / "examples"
 FIXTURES = REPO / "tests" / "fixtures" / "manifests"
 SCHEMAS = REPO / "schemas"
 
-DATASET = """\
-apiVersion: reconciler/v1
-kind: Dataset
-metadata:
-  name: spring
-spec:
-  campaign: Willtest
-  description: Spring renewals
-"""
+DATASET = dataset_doc(description="Spring renewals").removeprefix("---\n")
+"""Dataset/spring with no leading `---`: the line numbers the manifest tests expect start at apiVersion."""
 
 
 def problems(root: Path, *, check_sources: bool = True) -> list[str]:
@@ -48,10 +42,7 @@ def record_set(
     rows_or_source: str, fields: str = "[FirstName, MobilePhone]", name: str = "spring-records"
 ) -> str:
     """A RecordSet document for Dataset/spring; rows_or_source is the YAML after `fields:`."""
-    return (
-        "---\napiVersion: reconciler/v1\nkind: RecordSet\n"
-        f"metadata:\n  name: {name}\nspec:\n  dataset: spring\n  fields: {fields}\n{rows_or_source}"
-    )
+    return record_set_doc(name, fields=fields) + rows_or_source
 
 
 def load(root: Path) -> Project:

@@ -235,8 +235,9 @@ def test_retries_exhausted_raise_transient_with_jittered_bounded_backoff() -> No
     with pytest.raises(TransientApiError) as caught:
         session.request("GET", "x", action="read", idempotent=True)
     assert type(caught.value) is TransientApiError
-    assert (
-        str(caught.value) == "Test read failed after 5 attempts (HTTP 503) [https://api.example.test/base/x]"
+    assert str(caught.value) == (
+        "Test read failed after 5 attempts; the service may be unavailable: run again later "
+        "(work done so far is kept) (HTTP 503) [https://api.example.test/base/x]"
     )
     assert len(script.requests) == 5
     # full jitter: random() * min(max_delay=4, 0.5 * 2**n), with random() = 0.5

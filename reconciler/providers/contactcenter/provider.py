@@ -15,12 +15,12 @@ from datetime import datetime
 from ...apply.concurrency import batches, run_bounded
 from ...errors import ApiError
 from ...model.state import LiveMember, MemberStatus
+from ..writes import BATCH_LIMIT, FATAL, StopGate, configured_batch_size
 from .client import ContactCenterClient
 from .wire import AddItem, DeleteOutcome, WireCampaign
 
 logger = logging.getLogger(__name__)
 
-BATCH_LIMIT = 1000
 DUPLICATE = "Duplicate customer"
 NOT_STARTED = frozenset({0, 2})
 STOPPED = frozenset({5, 6, 7})
@@ -101,12 +101,12 @@ class ContactCenterProvider:
         client: ContactCenterClient,
         *,
         workers: int = 4,
-        batch_size: int = BATCH_LIMIT,
-        resend_rounds: int = 3,
+        batch_size: int | None = None,
+        resend_rounds: int = 8,
     ) -> None:
         self.client = client
         self.workers = max(1, workers)
-        self.batch_size = min(batch_size, BATCH_LIMIT)
+        self.batch_size = min(batch_size or configured_batch_size(), BATCH_LIMIT)
         self.resend_rounds = resend_rounds
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
@@ -124,10 +124,16 @@ class ContactCenterProvider:
         self, campaign_id: int, customers: Sequence[str], *, progress: Progress | None = None
     ) -> MemberOutcome:
         outcome = MemberOutcome()
+        gate = StopGate()
 
         def delete(customer: str) -> None:
+            if gate.closed:
+                return
             try:
                 result = self.client.delete_customer(campaign_id, customer)
+            except FATAL as error:
+                gate.close(error)
+                return
             except ApiError as error:
                 outcome.fail(customer, error.message)
                 return
@@ -140,6 +146,7 @@ class ContactCenterProvider:
                 progress(1)
 
         run_bounded(customers, delete, workers=self.workers, name="cc-remove")
+        gate.raise_if_closed()
         return outcome
 
     def add(
@@ -154,15 +161,21 @@ class ContactCenterProvider:
         """Add members in batches. Items that fail transiently (5xx inside the 207) are sent again, and a
         "Duplicate customer" answer means the member is already there: converged, not failed."""
         outcome = outcome or MemberOutcome()
+        gate = StopGate()
         pending = list(customers)
         for _round in range(self.resend_rounds + 1):
             transient: list[str] = []
             lock = threading.Lock()
 
             def send(batch: list[str], transient: list[str] = transient, lock: threading.Lock = lock) -> None:
+                if gate.closed:
+                    return
                 items = [AddItem(customer, _iso(schedules.get(customer))) for customer in batch]
                 try:
                     results = self.client.add_customers(campaign_id, items)
+                except FATAL as error:
+                    gate.close(error)
+                    return
                 except ApiError as error:
                     for customer in batch:
                         outcome.fail(customer, error.message)
@@ -183,6 +196,7 @@ class ContactCenterProvider:
                     progress(done)
 
             run_bounded(batches(pending, self.batch_size), send, workers=self.workers, name="cc-add")
+            gate.raise_if_closed()
             if not transient:
                 return outcome
             logger.info("%d members failed transiently; sending them again", len(transient))

@@ -1,0 +1,99 @@
+"""Crash (#5 item 3): `kill -9` the apply process at seeded points of a 2,000-record apply, then apply again.
+
+The apply runs as a real process (the `reconciler` console script). A hook on the emulator's request intake
+kills it with SIGKILL when the k-th write request arrives (k seeded per trial, over the dataset create, the 100
+record-create requests and the LIVE update). That request is still served and stored, so its answer is lost
+with the process: the harshest point to die. Each trial then re-runs apply until it converges and counts the
+re-runs. Every trial: at most 2 re-runs, 0 duplicates, and an empty next plan.
+
+The default suite runs 3 trials; the soak suite runs all 20 and prints a line per trial:
+
+    .venv/bin/pytest -m soak tests/reliability/test_crash.py -s
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from .faultlab import WRITES, Lab
+
+COUNT = 2000
+WRITE_REQUESTS = 1 + COUNT // 20 + 1  # dataset create, record creates, dataset update (LIVE)
+
+
+@dataclass
+class Trial:
+    seed: int
+    kill_at: int
+    stored_at_kill: int
+    reruns: int
+    duplicates: int
+    seconds: float
+
+
+def kill_point(seed: int) -> int:
+    return random.Random(seed).randint(1, WRITE_REQUESTS)
+
+
+def crash_trial(lab: Lab, seed: int) -> Trial:
+    for old in (lab.root / "manifests").glob("crash*"):  # each trial manages only its own record set
+        old.unlink()
+    keys = lab.records_project(COUNT, name=f"crash{seed}", status="LIVE")
+    description = f"crash{seed} load"
+    started = time.monotonic()
+    kill_at = kill_point(seed)
+    child: list[subprocess.Popen[str]] = []
+
+    def kill(number: int) -> None:
+        if number == kill_at:
+            os.kill(child[0].pid, signal.SIGKILL)
+
+    with lab.on_arrival(frozenset(WRITES), kill):
+        child.append(lab.spawn("apply", "--auto-approve"))
+        child[0].communicate(timeout=120)
+    assert child[0].returncode == -signal.SIGKILL, f"trial {seed}: the apply was not killed"
+    stored_at_kill = len(lab.stored_keys(description))
+    reruns = 0
+    while True:
+        reruns += 1
+        run = lab.process("apply", "--auto-approve")
+        assert run.exit_code == 0, run.output
+        if run.stdout.startswith("No changes.") or "Verified: the live state matches" in run.stdout:
+            break
+        assert reruns < 2, run.output
+    mark = lab.mark()
+    plan = lab.cli("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert lab.writes(mark) == []
+    assert sorted(lab.stored_keys(description)) == keys
+    statuses = lab.sql("SELECT d_status FROM cn_datasets WHERE description = ?", description)
+    assert statuses == [("LIVE",)]
+    return Trial(
+        seed, kill_at, stored_at_kill, reruns, lab.duplicates(description), time.monotonic() - started
+    )
+
+
+def check(trials: list[Trial]) -> None:
+    for trial in trials:
+        print(
+            f"trial {trial.seed:2d}: killed at write request {trial.kill_at:3d} with {trial.stored_at_kill:4d} "
+            f"records stored; {trial.reruns} re-run(s); {trial.duplicates} duplicates; {trial.seconds:.1f} s"
+        )
+    assert all(trial.reruns <= 2 for trial in trials)
+    assert sum(trial.duplicates for trial in trials) == 0
+
+
+def test_kill_9_at_seeded_points_converges(lab: Lab) -> None:
+    check([crash_trial(lab, seed) for seed in range(3)])
+
+
+@pytest.mark.soak
+def test_kill_9_at_twenty_seeded_points_converges(lab: Lab) -> None:
+    check([crash_trial(lab, seed) for seed in range(20)])
