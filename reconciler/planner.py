@@ -11,11 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from .apply.concurrency import Prefetch
 from .diff.datasets import diff_datasets
 from .diff.members import CampaignWindow, diff_members
-from .diff.records import diff_records
+from .diff.records import SourceTable, diff_records, source_table
 from .errors import ApiError, PlanError, Problem, UnsafePlanError
-from .model.state import Dataset, DesiredDataset, DesiredRecordSet, DesiredState, SourceRecord, Status
+from .model.state import (
+    Dataset,
+    DesiredDataset,
+    DesiredRecordSet,
+    DesiredState,
+    LiveBatch,
+    SourceRecord,
+    Status,
+)
 from .plan.changes import Change, Observation
 from .plan.guards import Acknowledgements, GuardContext, check_guards
 from .plan.plan import Plan
@@ -23,6 +32,9 @@ from .providers.contactcenter.provider import ContactCenterProvider
 from .providers.contactnow.provider import ContactNowProvider, Metadata
 
 logger = logging.getLogger(__name__)
+
+PREFETCH_BATCHES = 6
+"""Live record pieces (about 16 MB of JSON each) read ahead while the source is read."""
 
 
 @dataclass(frozen=True)
@@ -191,8 +203,28 @@ def _plan_records(
                     "name an outcome code whose complete flag is Y",
                 )
             )
-    if not problems:
-        problems.extend(_check_sizes(record_set, known, spelled))
+    live: Prefetch[LiveBatch] | None = None
+    if (
+        not problems
+        and live_dataset is not None
+        and live_dataset.id is not None
+        and live_dataset.status is not Status.EXPIRED
+    ):
+        # The live read streams from the server while pass 1 reads the source.
+        batches = provider.iter_record_batches(live_dataset.id, record_set.key, spelled)
+        live = Prefetch(batches, ahead=PREFETCH_BATCHES, name="live-records")
+    pass_one: SourceTable | None = None
+    try:
+        if not problems:
+            pass_one = source_table(record_set, spelled)
+            problems.extend(_check_sizes(record_set, known, spelled, pass_one))
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
+    if problems and live is not None:
+        live.close()
+        live = None
     if live_dataset is not None and live_dataset.status is Status.EXPIRED:
         state.live[record_set.address] = "expired"
         if not problems:
@@ -204,16 +236,18 @@ def _plan_records(
     if problems:
         state.problems.extend(problems)
         return
-    live = None
-    if live_dataset is not None and live_dataset.id is not None:
-        live = provider.iter_records(live_dataset.id, record_set.key, spelled)
-    result = diff_records(
-        record_set,
-        spelled,
-        live,
-        dataset_id=None if live_dataset is None else live_dataset.id,
-        depends_on=(dataset.address,),
-    )
+    try:
+        result = diff_records(
+            record_set,
+            spelled,
+            live,
+            dataset_id=None if live_dataset is None else live_dataset.id,
+            depends_on=(dataset.address,),
+            table=pass_one,
+        )
+    finally:
+        if live is not None:
+            live.close()
     state.live[record_set.address] = result.live_digest
     state.observations.extend(result.observations)
     state.guards[record_set.address] = GuardContext(
@@ -224,9 +258,11 @@ def _plan_records(
 
 
 def _check_sizes(
-    record_set: DesiredRecordSet, known: Mapping[str, object], spelled: list[str]
+    record_set: DesiredRecordSet, known: Mapping[str, object], spelled: list[str], table: SourceTable
 ) -> list[Problem]:
-    """Values longer than their field's size would be refused at apply time: refuse them now."""
+    """Values longer than their field's size would be refused at apply time: refuse them now. Pass 1 of the
+    diff (`table`) knows each field's longest value; only when one is too long are the rows read again, to name
+    each with its line."""
     sizes: dict[str, int] = {}
     for name in spelled:
         field_info = known.get(name.casefold())
@@ -234,7 +270,8 @@ def _check_sizes(
         if isinstance(size, str) and size.isdigit() and int(size) > 0:
             sizes[name.casefold()] = int(size)
     problems: list[Problem] = []
-    if not sizes:
+    longest = {name.casefold(): length for name, length in table.longest.items()}
+    if all(longest.get(name, 0) <= limit for name, limit in sizes.items()):
         return problems
     for record in record_set.source.iter_records():
         problems.extend(_row_size_problems(record_set, record, sizes))

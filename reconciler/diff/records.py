@@ -1,9 +1,11 @@
 """The record-set diff: streams the source and the live rows, holding one compact digest per desired row.
 
 Pass 1 reads the source into `key -> row index` and an array of 64-bit digests of the normalised managed
-values. Pass 2 streams the live records once: each is unchanged, changed, absent from the source, or a
-duplicate. Pass 3 reads the source again, only to describe the few rows that changed. Nothing holds a dict per
-row, so memory stays near one key and one digest per desired record.
+values (`SourceTable`; a plain CSV is read by a columnar scan, anything else row by row, and both normalise and
+digest in columns with polars). Pass 2 streams the live records once, a page (`LiveBatch`) at a time: each is
+unchanged, changed, absent from the source, or a duplicate. Pass 3 goes back to the source only for the few rows
+that changed, to say which fields differ. Nothing holds a dict per row, so memory stays near one key and one
+digest per desired record.
 """
 
 from __future__ import annotations
@@ -11,14 +13,22 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import TYPE_CHECKING
 
-from ..model.normalize import normalized
-from ..model.state import DesiredRecordSet, LiveRecord
+from ..model.normalize import normalized_frame, row_digests
+from ..model.state import DesiredRecordSet, LiveBatch, LiveRecord
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RecordWork, RowSample
 
+if TYPE_CHECKING:
+    import polars as pl
+
 SAMPLE_SIZE = 5
+CHUNK_ROWS = 200_000
+"""Rows normalised and digested at a time (source side)."""
+_CLOSED = frozenset({"COMPLETE", "EXPIRED"})
 
 
 @dataclass(frozen=True)
@@ -31,27 +41,126 @@ class RecordDiff:
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class SourceTable:
+    """Pass 1 of a record set's source: each key's row index, a digest per row, the longest value per field,
+    and a way back to the normalised values of a few rows."""
+
+    index: dict[str, int]
+    digests: array[int]
+    longest: dict[str, int]
+    """Field -> length in characters of its longest raw value."""
+    normalized_rows: Callable[[Sequence[int]], dict[int, tuple[str, ...]]]
+    """Row indexes -> their normalised values, in the table's field order."""
+
+
+def source_table(desired: DesiredRecordSet, fields: Sequence[str]) -> SourceTable:
+    """Pass 1: read the source once. `fields` are the managed fields (key first) with their live spelling;
+    the source's columns are matched to them without regard to case."""
+    scan = getattr(desired.source, "frame", None)
+    lazy = scan() if callable(scan) else None
+    if lazy is not None:
+        return _table_from_frame(lazy, fields)
+    return _table_from_rows(desired, fields)
+
+
+def _table_from_frame(lazy: pl.LazyFrame, fields: Sequence[str]) -> SourceTable:
+    import polars as pl
+
+    names = _source_names(lazy.collect_schema().names(), fields)
+    selected = lazy.select(pl.col(name).alias(f"c{i}") for i, name in enumerate(names))
+    table = SourceTable({}, array("Q"), dict.fromkeys(fields, 0), lambda _: {})
+    for chunk in selected.collect_batches(chunk_size=CHUNK_ROWS):
+        _extend(table, chunk, fields, chunk.get_column("c0").to_list())
+
+    def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        wanted = sorted(set(positions))
+        picked = selected.with_row_index("__row").filter(pl.col("__row").is_in(wanted)).collect()
+        rows = normalized_frame(picked.drop("__row"), fields).rows()
+        return dict(zip(picked.get_column("__row").to_list(), rows, strict=True))
+
+    table.normalized_rows = normalized_rows
+    return table
+
+
+def _table_from_rows(desired: DesiredRecordSet, fields: Sequence[str]) -> SourceTable:
+    import polars as pl
+
+    table = SourceTable({}, array("Q"), dict.fromkeys(fields, 0), lambda _: {})
+    records = desired.source.iter_records()
+    names: list[str] | None = None
+    while chunk := list(islice(records, CHUNK_ROWS)):
+        if names is None:
+            names = _source_names(list(chunk[0].values), fields)
+        columns = {
+            f"c{i}": [record.values.get(name) or "" for record in chunk] for i, name in enumerate(names)
+        }
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+        _extend(table, frame, fields, [record.key for record in chunk])
+
+    def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        wanted = set(positions)
+        found: dict[int, tuple[str, ...]] = {}
+        picked = [
+            (position, record)
+            for position, record in enumerate(desired.source.iter_records())
+            if position in wanted
+        ]
+        if not picked:
+            return found
+        source_names = names or list(fields)
+        columns = {
+            f"c{i}": [record.values.get(name) or "" for _, record in picked]
+            for i, name in enumerate(source_names)
+        }
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+        rows = normalized_frame(frame, fields).rows()
+        return {position: row for (position, _), row in zip(picked, rows, strict=True)}
+
+    table.normalized_rows = normalized_rows
+    return table
+
+
+def _source_names(available: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """The source's own spelling of each field (the live spelling when the source lacks it)."""
+    exact = set(available)
+    folded = {name.casefold(): name for name in available}
+    return [name if name in exact else folded.get(name.casefold(), name) for name in fields]
+
+
+def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: list[str]) -> None:
+    import polars as pl
+
+    # Raw values first: the key of the index is the key as written, as the row reader gives it.
+    start = len(table.digests)
+    table.index.update(zip(keys, range(start, start + len(keys)), strict=True))
+    longest = frame.select(pl.all().str.len_chars().max()).row(0)
+    for name, length in zip(fields, longest, strict=True):
+        table.longest[name] = max(table.longest[name], int(length or 0))
+    table.digests.extend(row_digests(normalized_frame(frame, fields)).to_list())
+
+
 def diff_records(
     desired: DesiredRecordSet,
     fields: Sequence[str],
-    live: Iterable[LiveRecord] | None,
+    live: Iterable[LiveRecord] | Iterable[LiveBatch] | None,
     *,
     dataset_id: int | None,
     depends_on: tuple[str, ...] = (),
     sample_size: int = SAMPLE_SIZE,
+    table: SourceTable | None = None,
 ) -> RecordDiff:
     """Diff one record set. `fields` are the managed fields (key included) with their live spelling.
 
-    `live` is None when the dataset does not exist yet: every source row is then a create.
+    `live` is None when the dataset does not exist yet: every source row is then a create. `table` is pass 1
+    when the caller has read it already (the planner does, to check value sizes on the way).
     """
-    index: dict[str, int] = {}
-    digests = array("q")
-    for wanted in desired.source.iter_records():
-        index[wanted.key] = len(digests)
-        digests.append(hash(normalized(fields, wanted.values)))
+    source = table or source_table(desired, fields)
+    index, digests = source.index, source.digests
     seen = bytearray(len(digests))
 
-    changed: dict[str, tuple[int, tuple[str, ...]]] = {}
+    changed: dict[int, tuple[str, int, tuple[str, ...]]] = {}
+    """source row -> (key, live record id, live normalised values)"""
     absent_open: list[int] = []
     duplicates_open: list[int] = []
     duplicate_keys: Counter[str] = Counter()
@@ -59,30 +168,38 @@ def diff_records(
     live_rows = 0
     dialler: Counter[str] = Counter()
     live_hash = hashlib.sha256()
-    for record in live or ():
-        live_rows += 1
-        dialler[record.process_type or "(none)"] += 1
-        if record.outcome:
-            dialler["with an outcome"] += 1
-        values = normalized(fields, record.values)
-        live_hash.update(f"{record.id}\x1e{record.key}\x1e{chr(31).join(values)}\x1d".encode())
-        position = index.get(record.key) if record.key else None
-        if position is None:
-            unmanaged += 1
-            if not record.closed:
-                absent_open.append(record.id)
+    for batch in _batches(live, fields):
+        if not len(batch):
             continue
-        if seen[position]:
-            duplicate_keys[record.key] += 1
-            if not record.closed:
-                duplicates_open.append(record.id)
-            continue
-        seen[position] = 1
-        if hash(values) != digests[position]:
-            changed[record.key] = (record.id, values)
+        live_rows += len(batch)
+        _count_dialler(dialler, batch)
+        normal = _normalized_batch(batch, fields)
+        live_hash.update(_digest_text(batch, normal).encode())
+        index_get = index.get
+        hashes = row_digests(normal).to_list()
+        changed_rows: list[tuple[int, int, str]] = []
+        for row, (key, digest, process_type) in enumerate(
+            zip(batch.keys, hashes, batch.process_types, strict=True)
+        ):
+            position = index_get(key) if key else None
+            if position is None:
+                unmanaged += 1
+                if process_type not in _CLOSED:
+                    absent_open.append(batch.ids[row])
+                continue
+            if seen[position]:
+                duplicate_keys[key] += 1
+                if process_type not in _CLOSED:
+                    duplicates_open.append(batch.ids[row])
+                continue
+            seen[position] = 1
+            if digest != digests[position]:
+                changed_rows.append((position, row, key))
+        for position, row, key in changed_rows:
+            changed[position] = (key, batch.ids[row], normal.row(row))
 
     creates = [key for key, position in index.items() if not seen[position]]
-    updates, field_counts, update_sample = _describe_updates(desired, fields, changed, sample_size)
+    updates, field_counts, update_sample = _describe_updates(source, fields, changed, sample_size)
     counts = {
         "create": len(creates),
         "update": len(updates),
@@ -162,33 +279,86 @@ def diff_records(
     return RecordDiff(change, tuple(observations), digest, live_rows, counts)
 
 
+def _batches(
+    live: Iterable[LiveRecord] | Iterable[LiveBatch] | None, fields: Sequence[str]
+) -> Iterator[LiveBatch]:
+    """Live pages as they come; single records are grouped into batches."""
+    pending: list[LiveRecord] = []
+    for item in live or ():
+        if isinstance(item, LiveBatch):
+            if pending:
+                yield LiveBatch.of(pending, fields)
+                pending = []
+            yield item
+            continue
+        pending.append(item)
+        if len(pending) >= 10_000:
+            yield LiveBatch.of(pending, fields)
+            pending = []
+    if pending:
+        yield LiveBatch.of(pending, fields)
+
+
+def _count_dialler(dialler: Counter[str], batch: LiveBatch) -> None:
+    types = Counter(batch.process_types)
+    if "" in types:
+        types["(none)"] += types.pop("")
+    dialler.update(types)
+    with_outcome = len(batch.outcomes) - list(batch.outcomes).count("")
+    if with_outcome:
+        dialler["with an outcome"] += with_outcome
+
+
+def _normalized_batch(batch: LiveBatch, fields: Sequence[str]) -> pl.DataFrame:
+    import polars as pl
+
+    columns = {f"c{i}": list(column) for i, column in enumerate(batch.values)}
+    return normalized_frame(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)), fields)
+
+
+def _digest_text(batch: LiveBatch, normal: pl.DataFrame) -> str:
+    """What the live digest hashes for a batch: per record `id RS key RS values joined by US GS`."""
+    import polars as pl
+
+    parts = pl.DataFrame(
+        {"id": list(batch.ids), "key": list(batch.keys)}, schema={"id": pl.Int64, "key": pl.String}
+    ).hstack(normal)
+    line = pl.concat_str(
+        pl.col("id").cast(pl.String),
+        pl.lit("\x1e"),
+        pl.col("key"),
+        pl.lit("\x1e"),
+        pl.concat_str(pl.col(normal.columns), separator="\x1f"),
+        pl.lit("\x1d"),
+    )
+    return str(parts.select(line.str.join("")).item())
+
+
 def _describe_updates(
-    desired: DesiredRecordSet,
+    source: SourceTable,
     fields: Sequence[str],
-    changed: dict[str, tuple[int, tuple[str, ...]]],
+    changed: dict[int, tuple[str, int, tuple[str, ...]]],
     sample_size: int,
 ) -> tuple[dict[str, tuple[int, tuple[str, ...]]], Counter[str], tuple[RowSample, ...]]:
-    """Pass 3: read the source again for the changed keys only, and say which fields differ."""
+    """Pass 3: the normalised source values of the changed rows only, and which fields differ."""
     updates: dict[str, tuple[int, tuple[str, ...]]] = {}
     field_counts: Counter[str] = Counter()
     sample: list[RowSample] = []
     if not changed:
         return updates, field_counts, ()
-    for record in desired.source.iter_records():
-        hit = changed.get(record.key)
-        if hit is None:
-            continue
-        record_id, live_values = hit
-        wanted = normalized(fields, record.values)
+    wanted_rows = source.normalized_rows(sorted(changed))
+    for position in sorted(changed):
+        key, record_id, live_values = changed[position]
+        wanted = wanted_rows[position]
         differing = tuple(
             name for name, old, new in zip(fields, live_values, wanted, strict=True) if old != new
         )
-        updates[record.key] = (record_id, differing)
+        updates[key] = (record_id, differing)
         field_counts.update(differing)
         if len(sample) < sample_size:
             sample.append(
                 RowSample(
-                    record.key,
+                    key,
                     Action.UPDATE,
                     tuple(
                         FieldChange(name, old, new)

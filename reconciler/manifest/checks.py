@@ -19,7 +19,15 @@ from reconciler.errors import Location, Problem
 from reconciler.model.fields import VENDOR_OWNED_FIELDS, is_personal
 
 from .documents import DatasetManifest, Manifest, MembershipManifest, RecordSetManifest
-from .rows import SourceMember, SourceRow, phone_fields, scan_members, scan_records
+from .rows import (
+    SourceMember,
+    SourceRow,
+    phone_fields,
+    scan_members,
+    scan_records,
+    valid_member_frame,
+    valid_record_frame,
+)
 from .validation import find, suggest
 
 MAX_PROBLEMS_PER_SOURCE = 100
@@ -194,7 +202,17 @@ def _record_set_fields(manifest: RecordSetManifest) -> list[Problem]:
 
 
 def check_rows(manifest: RecordSetManifest | MembershipManifest) -> list[Problem]:
-    """Stream the rows (or members) once: every problem of every row, and duplicate keys with both lines."""
+    """Stream the rows (or members) once: every problem of every row, and duplicate keys with both lines.
+
+    A large plain CSV source is checked a column at a time first; only when that finds something are the rows
+    read one by one, to name each problem with its line."""
+    if (
+        isinstance(manifest, RecordSetManifest)
+        and valid_record_frame(manifest.spec, manifest.source) is not None
+    ):
+        return []
+    if isinstance(manifest, MembershipManifest) and valid_member_frame(manifest.source) is not None:
+        return []
     if isinstance(manifest, RecordSetManifest):
         key_name = manifest.spec.key
         rows_node = find(manifest.node, ("spec", "rows"))

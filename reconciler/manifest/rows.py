@@ -7,9 +7,11 @@ are ignored, so an export can be used as it is.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, TEXT_ONLY_FIELDS
@@ -17,8 +19,11 @@ from reconciler.model.fields import PHONE_FIELDS, TEXT_ONLY_FIELDS
 from . import yaml_loader as y
 from .models import CUSTOMER_ID_PATTERN, CampaignMembershipSpec, RecordSetSpec
 from .schedules import Schedule, ScheduleError, parse_schedule
-from .sources import Cell, RawRow, SourceFile, read_rows
+from .sources import CSV_FIELD_LIMIT, Cell, RawRow, SourceFile, csv_frame, read_rows, scan_plain_csv
 from .validation import suggest
+
+if TYPE_CHECKING:
+    import polars as pl
 
 CUSTOMER_ID_COLUMN = "customer-id"
 SCHEDULE_COLUMN = "schedule"
@@ -245,3 +250,94 @@ def _member(row: RawRow) -> SourceMember | Problem:
 
 def _as_cell(value: str | Cell | None) -> Cell | None:
     return Cell(value) if isinstance(value, str) else value
+
+
+# ------------------------------------------------------------------------------------------- columnar
+# Large plain CSV sources are checked a column at a time. A source that passes is one the row checks would pass
+# without a problem; for any other source these return None, and the row checks run to name each problem.
+
+
+def valid_record_frame(spec: RecordSetSpec, source: SourceFile | None) -> pl.LazyFrame | None:
+    """The managed columns of a plain CSV source in which every row is usable and every key unique, else None."""
+    if source is None:
+        return None
+    rules = _RecordRules(spec)
+    stamp = _stamp(source, rules.managed, rules.phones)
+    if stamp is not None and stamp in _CHECKED:
+        return scan_plain_csv(source, rules.managed)
+    lazy = csv_frame(source, rules.managed)
+    if lazy is None:
+        return None
+    import polars as pl
+
+    key = pl.col(rules.key)
+    checks = [(key == "").any(), key.is_duplicated().any()]
+    checks += [pl.col(name).str.len_bytes().max() > CSV_FIELD_LIMIT for name in rules.managed]
+    if rules.phones:
+        checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())
+        for name in rules.phones:
+            bare = pl.col(name).str.replace_all(_PHONE_SEPARATORS.pattern, "")
+            checks.append(((pl.col(name) != "") & ~bare.str.contains(r"^\+?[0-9]{5,20}$")).any())
+    try:
+        found = lazy.select(pl.any_horizontal(checks).alias("bad")).collect()
+    except pl.exceptions.PolarsError:
+        return None
+    if found.height and found.item():
+        return None
+    if stamp is not None:
+        _CHECKED.add(stamp)
+    return lazy
+
+
+_CHECKED: set[tuple[object, ...]] = set()
+"""Sources (by path, size, mtime and the columns checked) that passed the column checks in this process, so
+that validation and the diff do not check the same unchanged file twice."""
+
+
+def _stamp(source: SourceFile, *parts: tuple[str, ...]) -> tuple[object, ...] | None:
+    try:
+        info = os.stat(source.path)
+    except OSError:
+        return None
+    return (str(source.path), info.st_size, info.st_mtime_ns, info.st_ino, *parts)
+
+
+def valid_member_frame(source: SourceFile | None) -> pl.LazyFrame | None:
+    """customer-id (and schedule, when the file has it) of a plain CSV source in which every member is usable
+    and every customer id unique, else None. Schedules are parsed (only the non-empty ones) by parse_schedule."""
+    if source is None:
+        return None
+    lazy = csv_frame(source, (CUSTOMER_ID_COLUMN,))
+    if lazy is None:
+        return None
+    import polars as pl
+
+    columns = (CUSTOMER_ID_COLUMN, SCHEDULE_COLUMN)
+    full = csv_frame(source, columns)
+    lazy = full if full is not None else lazy
+    customer = pl.col(CUSTOMER_ID_COLUMN)
+    checks = [
+        (~customer.str.contains(CUSTOMER_ID_PATTERN)).any(),
+        customer.is_duplicated().any(),
+        customer.str.len_bytes().max() > CSV_FIELD_LIMIT,
+    ]
+    try:
+        found = lazy.select(pl.any_horizontal(checks).alias("bad")).collect()
+        schedules = (
+            None
+            if full is None
+            else full.select(pl.col(SCHEDULE_COLUMN)).filter(pl.col(SCHEDULE_COLUMN) != "").collect()
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if found.height and found.item():
+        return None
+    if schedules is not None:
+        for text in schedules.get_column(SCHEDULE_COLUMN).unique().to_list():
+            if len(text.encode()) > CSV_FIELD_LIMIT:
+                return None
+            try:
+                parse_schedule(text)
+            except ScheduleError:
+                return None
+    return lazy

@@ -6,7 +6,13 @@ from the path and `lstat`/`readlink` alone: no file outside the root is ever ope
 
 Readers stream: CSV (UTF-8, a BOM tolerated, a header row, every value text, an empty field is "") and JSON
 Lines (one object per line; a number becomes its JSON text, so 510456 becomes "510456"; nested values are
-refused), either of them gzipped. They yield one row at a time and never hold a whole file.
+refused), either of them gzipped. They yield one row at a time and never hold a whole file. A physical line
+longer than 1 MiB ends the file with a Problem, read no further than that 1 MiB.
+
+`csv_frame` is the fast way to read a large plain CSV: a lazy polars scan, every value as text, that the
+record-set diff and the source checks use instead of the row reader. It is taken only when the file is one
+the row reader would read the same way without a problem (see `csv_frame`); anything else returns None, and the
+callers use the row reader, which names every problem with its line.
 """
 
 from __future__ import annotations
@@ -20,19 +26,29 @@ import logging
 import os
 import posixpath
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from reconciler.errors import Location, Problem
+
+if TYPE_CHECKING:
+    import polars as pl
 
 log = logging.getLogger(__name__)
 
 SOURCE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".csv.gz", ".jsonl.gz", ".ndjson.gz")
 MAX_JSON_LINE_BYTES = 1024 * 1024
+MAX_CSV_LINE_BYTES = 1024 * 1024
+"""A longer physical line is refused (and ends the file) before it is held in memory whole."""
+MAX_PATH_CHARS = 1024
+"""A longer source path is refused; messages show at most SHOWN_PATH_CHARS of a path."""
+SHOWN_PATH_CHARS = 120
 _CHUNK = 1024 * 1024
 
 
@@ -82,51 +98,69 @@ def resolve_source(text: str, manifest_dir: PurePosixPath, root: Path, root_disp
     """
     if "\x00" in text:
         raise SourcePathError("source path contains a NUL character", "write a plain relative path")
+    if len(text) > MAX_PATH_CHARS:
+        raise SourcePathError(
+            f"source path is {len(text)} characters long; at most {MAX_PATH_CHARS} are allowed",
+            "write a short path relative to this manifest, e.g. records/spring.csv",
+        )
+    shown = shown_path(text)
     if "\\" in text:
         raise SourcePathError(
-            f'source path "{text}" contains a backslash',
+            f'source path "{shown}" contains a backslash',
             "separate directories with /, e.g. records/spring.csv",
         )
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
         raise SourcePathError(
-            f'source "{text}" is a URL',
+            f'source "{shown}" is a URL',
             "put the file in the project and write its path relative to this manifest",
         )
     if text.startswith(("/", "~")) or re.match(r"[A-Za-z]:", text):
         raise SourcePathError(
-            f'source path "{text}" is absolute',
+            f'source path "{shown}" is absolute',
             "write it relative to this manifest file, e.g. records/spring.csv",
         )
     lowered = text.lower()
     if not lowered.endswith(SOURCE_SUFFIXES):
         raise SourcePathError(
-            f'source "{text}" is not a .csv, .jsonl or .ndjson file',
+            f'source "{shown}" is not a .csv, .jsonl or .ndjson file',
             "use one of .csv, .jsonl, .ndjson, optionally gzipped (.csv.gz, .jsonl.gz, .ndjson.gz)",
         )
     joined = posixpath.normpath(posixpath.join(manifest_dir.as_posix(), text))
     if joined == ".." or joined.startswith("../") or joined.startswith("/"):
         raise SourcePathError(
-            f'source path "{text}" leads outside the project root',
+            f'source path "{shown}" leads outside the project root',
             "keep source files inside the project directory",
         )
     root_text = str(root)
     real = os.path.realpath(os.path.join(root_text, joined))
     if not _inside(real, root_text):
         raise SourcePathError(
-            f'source path "{text}" leads outside the project root through a symbolic link',
+            f'source path "{shown}" leads outside the project root through a symbolic link',
             "copy the file into the project, or point the link at a file inside it",
         )
     if not os.path.isfile(real):
         if os.path.lexists(real):
-            raise SourcePathError(f'source "{text}" is not a regular file', "point source at a file")
+            raise SourcePathError(f'source "{shown}" is not a regular file', "point source at a file")
         raise SourcePathError(
-            f'source file "{text}" not found',
+            f'source file "{shown}" not found',
             "check the path; it is relative to this manifest file",
         )
     stem = lowered.removesuffix(".gz")
     file_format: Literal["csv", "jsonl"] = "csv" if stem.endswith(".csv") else "jsonl"
     display = f"{root_display}/{joined}" if joined != "." else root_display
     return SourceFile(Path(real), display, file_format, lowered.endswith(".gz"))
+
+
+def shown_path(text: str) -> str:
+    """A path as messages show it: control and format characters escaped (so that a path cannot rewrite the
+    terminal or reorder text), and at most SHOWN_PATH_CHARS characters."""
+    escaped = "".join(
+        char if unicodedata.category(char)[0] != "C" else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+    if len(escaped) > SHOWN_PATH_CHARS:
+        escaped = escaped[: SHOWN_PATH_CHARS - 3] + "..."
+    return escaped
 
 
 def _inside(path: str, root: str) -> bool:
@@ -177,15 +211,92 @@ def read_rows(source: SourceFile, required: tuple[str, ...]) -> Iterator[RawRow 
         )
 
 
+CSV_FIELD_LIMIT = csv.field_size_limit()
+"""The longest value the row reader accepts (characters); a frame with a longer value (in bytes) is not used."""
+
+
+def csv_frame(source: SourceFile, columns: tuple[str, ...]) -> pl.LazyFrame | None:
+    """A lazy scan of `columns` (every value text, "" for an empty field) of a CSV source, or None.
+
+    None unless the file is plain: not gzipped, UTF-8, no double quote, no NUL, no carriage return outside a
+    CRLF line end, no blank line, every line with the header's number of commas, a header with each column
+    once and every wanted column, no value longer than the csv module allows. Such a file has one reading, so
+    the scan yields exactly the rows and values the row reader would; the caller still checks the values.
+    """
+    if source.format != "csv" or source.compressed:
+        return None
+    try:
+        shape = _plain_csv_shape(source)
+    except OSError:
+        return None
+    if shape is None:
+        return None
+    header, lines, commas = shape
+    if commas != (len(header) - 1) * lines or _check_header(header, columns, Location(source.display)):
+        return None
+    return scan_plain_csv(source, columns)
+
+
+def scan_plain_csv(source: SourceFile, columns: tuple[str, ...]) -> pl.LazyFrame:
+    """The lazy scan `csv_frame` returns, for a file already known to be plain."""
+    import polars as pl
+
+    frame = pl.scan_csv(source.path, infer_schema=False, has_header=True, quote_char=None, encoding="utf8")
+    return frame.select(pl.col(name).fill_null("") for name in columns)
+
+
+def _plain_csv_shape(source: SourceFile) -> tuple[list[str], int, int] | None:
+    """(header, lines, commas) of a CSV without quotes, NULs, lone CRs or blank lines; else None."""
+    lines = commas = 0
+    carriage = crlf = 0
+    tail = b""
+    header: list[str] | None = None
+    with open_binary(source) as stream:
+        while chunk := stream.read(_CHUNK * 8):
+            if header is None:
+                first = chunk.split(b"\n", 1)[0].removeprefix(codecs.BOM_UTF8).rstrip(b"\r")
+                try:
+                    header = next(csv.reader([first.decode("utf-8")], strict=True), [])
+                except (UnicodeDecodeError, csv.Error):
+                    return None
+                if chunk.startswith((b"\n", b"\r\n")) or not header:
+                    return None
+            joined = tail + chunk
+            if b'"' in chunk or b"\x00" in chunk or b"\n\n" in joined or b"\n\r\n" in joined:
+                return None
+            lines += chunk.count(b"\n")
+            commas += chunk.count(b",")
+            carriage += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (1 if tail.endswith(b"\r") and chunk.startswith(b"\n") else 0)
+            tail = chunk[-2:]
+    if header is None or carriage != crlf:
+        return None
+    if not tail.endswith(b"\n"):
+        lines += 1
+    return header, lines, commas
+
+
 class _NotUtf8(Exception):
     def __init__(self, line: int) -> None:
         super().__init__(line)
         self.line = line
 
 
+class _LineTooLong(Exception):
+    """A physical line longer than MAX_CSV_LINE_BYTES."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def _text_lines(stream: io.BufferedIOBase) -> Iterator[str]:
-    """Decode line by line, so that a bad byte is reported on its own line."""
-    for number, raw in enumerate(stream, 1):
+    """Decode line by line, so that a bad byte is reported on its own line. A line is never read past
+    MAX_CSV_LINE_BYTES: a longer one raises _LineTooLong, so a file with no newline cannot fill memory."""
+    lines = iter(partial(stream.readline, MAX_CSV_LINE_BYTES + 1), b"")
+    for number, raw in enumerate(lines, 1):
+        if len(raw) > MAX_CSV_LINE_BYTES and not raw.endswith(b"\n"):
+            raise _LineTooLong(number)
         line = raw[len(codecs.BOM_UTF8) :] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
         try:
             yield line.decode("utf-8")
@@ -220,6 +331,13 @@ def _read_csv(
                 )
                 continue
             yield RawRow(location, dict(zip(header, values, strict=True)))
+    except _LineTooLong as exc:
+        yield Problem(
+            "line is longer than 1 MiB",
+            Location(display, exc.line, 1),
+            remedy="one record per line; check for a missing line break or an unclosed quote",
+        )
+        return
     except _NotUtf8 as exc:
         yield Problem(
             "source is not UTF-8 text", Location(display, exc.line, 1), remedy="save the file as UTF-8"
@@ -300,12 +418,11 @@ def _read_jsonl(stream: io.BufferedIOBase, display: str) -> Iterator[RawRow | Pr
         line_number += 1
         location = Location(display, line_number, 1)
         if len(line) > MAX_JSON_LINE_BYTES and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):  # skip the rest of the over-long line
-                line = stream.readline(MAX_JSON_LINE_BYTES)
+            # The file ends here: finding the next line would mean reading all of a line that may be gigabytes.
             yield Problem(
                 "line is longer than 1 MiB", location, remedy="one JSON object per line, one record each"
             )
-            continue
+            return
         if line_number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8) :]
         try:

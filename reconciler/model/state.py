@@ -6,7 +6,7 @@ description (which fields, which policies) plus rows that are streamed, never he
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -117,6 +117,34 @@ class LiveRecord:
 
 
 Schedule = datetime | RelativeSchedule
+
+
+@dataclass(frozen=True)
+class LiveBatch:
+    """Live records of one page as columns: what the record-set diff reads when a dataset holds millions.
+
+    `values` holds one column per managed field, in the diff's field order; every column has `len(ids)` items.
+    """
+
+    ids: Sequence[int]
+    keys: Sequence[str]
+    values: Sequence[Sequence[str]]
+    process_types: Sequence[str]
+    outcomes: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of(cls, records: Sequence[LiveRecord], fields: Sequence[str]) -> LiveBatch:
+        """The batch holding `records` (a field a record lacks counts as empty)."""
+        return cls(
+            [record.id for record in records],
+            [record.key for record in records],
+            [[record.values.get(name) or "" for record in records] for name in fields],
+            [record.process_type for record in records],
+            [record.outcome for record in records],
+        )
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Generic, Self, TypeVar
 
 import httpx
 import ijson
+import msgspec
 
 from reconciler.errors import ApiError, AuthError
 from reconciler.providers.http import BodyReader, HttpSession, RateBudget, RetryPolicy, register_secret
@@ -95,6 +98,256 @@ def _rows_of(listing: Any, *, url: str) -> list[Mapping[str, Any]]:
     if not all(isinstance(row, dict) for row in rows):
         raise ApiError("ContactNow answered a `list` whose rows are not objects", url=url)
     return rows
+
+
+class _TextPage(msgspec.Struct):
+    """A records page whose values are all text (what ContactNow sends): decoded without a dict per value."""
+
+    success: bool | int | str | None = None
+    rows: list[dict[str, str]] | None = msgspec.field(default=None, name="list")
+
+
+_TEXT_PAGE = msgspec.json.Decoder(_TextPage)
+RECORD_PAGE_ROWS: Final = 50_000
+"""Records per page of a whole-dataset read (about 15-20 MB of JSON)."""
+
+
+_ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)
+_LIST_START = b'"list":['
+PIECE_BYTES = 16 * 1024 * 1024
+"""About this much of a records body is decoded at a time."""
+
+
+class _BrokenBody(Exception):
+    """A records body that cannot be cut into objects or decoded."""
+
+
+class _Shape(Generic[_T]):
+    """What a records body is decoded into: text rows, or columns of chosen fields."""
+
+    def piece(self, data: bytes | memoryview) -> _T | None:
+        """A JSON array of rows decoded; None when `data` is not one."""
+        raise NotImplementedError
+
+    def page(self, body: bytes) -> _T | None:
+        """The rows of a whole `{"success": true, "list": [...]}` envelope; None for anything else."""
+        raise NotImplementedError
+
+    def of_rows(self, rows: list[dict[str, str]]) -> _T:
+        raise NotImplementedError
+
+    def size(self, value: _T) -> int:
+        raise NotImplementedError
+
+    def ids(self, value: _T) -> list[str]:
+        """The `id` of every row."""
+        raise NotImplementedError
+
+    def keep(self, value: _T, start: int) -> _T:
+        """The rows from position `start` on."""
+        raise NotImplementedError
+
+    def general(self, data: bytes | memoryview) -> _T | None:
+        """Any JSON array of objects (numbers and nulls become text), or None."""
+        try:
+            rows = _ANY_JSON.decode(data)
+        except msgspec.MsgspecError:
+            return None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            return None
+        try:
+            return self.of_rows([_text_row(row) for row in rows])
+        except TypeError:
+            return None
+
+
+class _TextRows(_Shape[list[dict[str, str]]]):
+    def piece(self, data: bytes | memoryview) -> list[dict[str, str]] | None:
+        try:
+            return _TEXT_ROWS.decode(data)
+        except msgspec.MsgspecError:
+            return self.general(data)
+
+    def page(self, body: bytes) -> list[dict[str, str]] | None:
+        try:
+            page = _TEXT_PAGE.decode(body)
+        except msgspec.MsgspecError:
+            return None
+        return page.rows if page.rows is not None and _is_true(page.success) else None
+
+    def of_rows(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        return rows
+
+    def size(self, value: list[dict[str, str]]) -> int:
+        return len(value)
+
+    def ids(self, value: list[dict[str, str]]) -> list[str]:
+        return [row.get("id", "") for row in value]
+
+    def keep(self, value: list[dict[str, str]], start: int) -> list[dict[str, str]]:
+        return value[start:]
+
+
+class _Columns(_Shape[list[list[str]]]):
+    """Columns of the named fields, matched without regard to case ("" where a row lacks one), decoded
+    without a Python object for the fields nobody reads. A piece where a field is missing or not text takes
+    the general path (every row folded)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self.folded = [name.casefold() for name in names]
+        slots = [f"f{i}" for i in range(len(names))]
+        row = msgspec.defstruct(
+            "_Row",
+            [(slot, str | None, None) for slot in slots],
+            rename=dict(zip(slots, names, strict=True)),
+            gc=False,
+        )
+        page = msgspec.defstruct(
+            "_Page",
+            [("success", bool | int | str | None, None), ("rows", list[row] | None, None)],  # type: ignore[valid-type]
+            rename={"rows": "list"},
+        )
+        self._rows = msgspec.json.Decoder(list[row])  # type: ignore[valid-type]
+        self._page = msgspec.json.Decoder(page)
+        self._getters = [operator.attrgetter(slot) for slot in slots]
+
+    def _columns(self, rows: list[Any]) -> list[list[str]] | None:
+        columns = []
+        for getter in self._getters:
+            column = list(map(getter, rows))
+            if None in column:
+                return None
+            columns.append(column)
+        return columns
+
+    def piece(self, data: bytes | memoryview) -> list[list[str]] | None:
+        try:
+            rows = self._rows.decode(data)
+        except msgspec.MsgspecError:
+            return self.general(data)
+        columns = self._columns(rows) if rows else [[] for _ in self.names]
+        return columns if columns is not None else self.general(data)
+
+    def page(self, body: bytes) -> list[list[str]] | None:
+        try:
+            page: Any = self._page.decode(body)
+        except msgspec.MsgspecError:
+            return None
+        if page.rows is None or not _is_true(page.success):
+            return None
+        return self._columns(page.rows) if page.rows else [[] for _ in self.names]
+
+    def of_rows(self, rows: list[dict[str, str]]) -> list[list[str]]:
+        folded = [{name.casefold(): value for name, value in row.items()} for row in rows]
+        return [[row.get(name, "") for row in folded] for name in self.folded]
+
+    def size(self, value: list[list[str]]) -> int:
+        return len(value[0]) if value else 0
+
+    def ids(self, value: list[list[str]]) -> list[str]:
+        return value[self.folded.index("id")]
+
+    def keep(self, value: list[list[str]], start: int) -> list[list[str]]:
+        return [column[start:] for column in value]
+
+
+class _Pieces(Generic[_T]):
+    """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows.
+
+    A cut is tried at a `},{` between two rows: the piece up to it is decoded as a JSON array. A cut inside a
+    string leaves that string unterminated, so such a piece never decodes and an earlier cut is tried; a piece
+    that decodes is therefore exactly the rows it holds. The envelope around the list (success, error) is
+    decoded with the last rows, from the head kept aside and the tail.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        shape: _Shape[_T],
+        *,
+        url: str,
+        check: Callable[[Mapping[str, Any]], None],
+    ) -> None:
+        self._chunks = chunks
+        self._shape = shape
+        self._url = url
+        self._check = check
+
+    def __iter__(self) -> Iterator[_T]:
+        buffer = b""
+        pending: list[bytes] = []
+        size = 0
+        head: bytes | None = None
+        for chunk in self._chunks:
+            pending.append(chunk)
+            size += len(chunk)
+            if head is not None and size < PIECE_BYTES:
+                continue
+            buffer += b"".join(pending)
+            pending.clear()
+            size = 0
+            if head is None:
+                at = buffer.find(_LIST_START)
+                if at < 0:
+                    continue
+                head, buffer = buffer[: at + len(_LIST_START)], buffer[at + len(_LIST_START) :]
+            while len(buffer) >= PIECE_BYTES:
+                rows, buffer = self._cut(buffer)
+                if rows is None:
+                    break
+                yield rows
+        buffer += b"".join(pending)
+        if head is None:
+            yield from self._whole(buffer)
+            return
+        yield from self._last(head, buffer)
+
+    def _cut(self, buffer: bytes) -> tuple[_T | None, bytes]:
+        end = len(buffer)
+        piece = bytearray(b"[")
+        piece += buffer
+        view = memoryview(piece)
+        for _attempt in range(64):
+            cut = buffer.rfind(b"},{", 0, end)
+            if cut < 0:
+                break
+            piece[cut + 2] = ord("]")  # the comma after the cut: "[" + rows up to the cut + "]", no copy
+            try:
+                rows = self._shape.piece(view[: cut + 3])
+            finally:
+                piece[cut + 2] = ord(",")
+            if rows is not None:
+                view.release()
+                return rows, buffer[cut + 2 :]
+            end = cut
+        view.release()
+        if len(buffer) > 16 * PIECE_BYTES:
+            raise _BrokenBody
+        return None, buffer
+
+    def _last(self, head: bytes, rest: bytes) -> Iterator[_T]:
+        body = head + rest
+        rows = self._shape.page(body)
+        if rows is None:
+            yield from self._whole(body)
+        elif self._shape.size(rows):
+            yield rows
+
+    def _whole(self, body: bytes) -> Iterator[_T]:
+        try:
+            envelope = json.loads(body, parse_float=Decimal)
+        except ValueError:
+            raise _BrokenBody from None
+        if not isinstance(envelope, dict):
+            raise ApiError("ContactNow answered JSON that is not an envelope object", url=self._url)
+        self._check(envelope)
+        rows = [_text_row(row) for row in _rows_of(envelope.get("list"), url=self._url)]
+        if rows:
+            yield self._shape.of_rows(rows)
+
+
+_TEXT_ROWS = msgspec.json.Decoder(list[dict[str, str]])
 
 
 def _text_row(row: Mapping[str, Any]) -> dict[str, str]:
@@ -220,6 +473,123 @@ class ContactNowClient:
                 return
             start += count
 
+    def iter_record_pages(
+        self,
+        *,
+        dataset: int | None = None,
+        table: str | None = None,
+        search: Mapping[str, str] | None = None,
+        exact: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[list[dict[str, str]]]:
+        """The records of `iter_records` as lists of text rows (what a diff of millions reads).
+
+        By default the whole dataset comes in one streamed request (the API's own default; offsets make a paged
+        read of a million rows twice as slow on the server). The body is cut at object boundaries into pieces
+        of a few MB, each decoded by msgspec straight into text rows, so memory stays near one piece. With
+        `page_size`, pages of that many rows are read whole, one request each.
+        """
+        filters = self._record_filters(dataset=dataset, table=table, search=search, exact=exact)
+        if page_size is None:
+            yield from self._stream_pieces({**filters, "sort": "id"}, _TextRows())
+            return
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        start = 0
+        while True:
+            page = {**filters, "limit": str(page_size), "start": str(start), "sort": "id"}
+            rows = self._with_token(lambda token, page=page: self._read_page(page, token))  # type: ignore[misc]
+            if rows:
+                yield rows
+            if len(rows) != page_size:
+                return
+            start += len(rows)
+
+    def iter_record_columns(
+        self, names: Sequence[str], *, dataset: int | None = None, table: str | None = None
+    ) -> Iterator[list[list[str]]]:
+        """The records of `iter_records` in one streamed request, as columns of `names` (matched without
+        regard to case; "" where a row lacks one), a piece of a few MB at a time. `names` must include id."""
+        folded = [name.casefold() for name in names]
+        if "id" not in folded or len(set(folded)) != len(folded):
+            raise ValueError("names must include id, each name once")
+        filters = self._record_filters(dataset=dataset, table=table, search=None, exact=False)
+        yield from self._stream_pieces({**filters, "sort": "id"}, _Columns(names))
+
+    def _stream_pieces(self, filters: Mapping[str, str], shape: _Shape[_T]) -> Iterator[_T]:
+        """One streamed read, decoded a piece at a time; token renewal and resume after a broken body (rows up
+        to the last id already handed on are skipped when the body is read again)."""
+        action = "ecnow_records.read"
+        url = self._session.url_for(_ECNOW, {"method": "ecnow_records", "action": "read"})
+        policy = self._session.retry
+        token = self._current_token()
+        token_renewed = False
+        failures = 0
+        last_id: str | None = None  # id of the last row handed on
+        resume_after: int | None = None  # skip rows up to this id: a body broke after handing it on
+
+        def check(envelope: Mapping[str, Any]) -> None:
+            self._check(envelope, url=url)
+
+        while True:
+            form = {**filters, "method": "ecnow_records", "action": "read", "format": "json", "token": token}
+            try:
+                with self._session.stream("POST", _ECNOW, action=action, data=form) as response:
+                    if not 200 <= response.status_code < 300:
+                        response.read()
+                        self._envelope(response, url=url)  # raises for the status
+                    for piece in _Pieces(response.iter_bytes(), shape, url=url, check=check):
+                        ids = shape.ids(piece)
+                        start = 0
+                        if resume_after is not None:
+                            while (
+                                start < len(ids)
+                                and self._record_id({"id": ids[start]}, url=url) <= resume_after
+                            ):
+                                start += 1
+                            if start == len(ids):
+                                continue
+                            resume_after = None
+                        if start < len(ids):
+                            last_id = ids[-1]
+                            yield shape.keep(piece, start) if start else piece
+                    return
+            except _TokenRejected as rejected:
+                if token_renewed:
+                    raise AuthError(f"ContactNow refused a fresh token ({rejected.error})", url=url) from None
+                token_renewed = True
+                token = self._renew_token(stale=token)
+            except (httpx.HTTPError, _BrokenBody) as exc:
+                failures += 1
+                error = (
+                    self._session.body_error(exc, action=action, url=url)
+                    if isinstance(exc, httpx.HTTPError)
+                    else ApiError(f"ContactNow {action}: the response body is not valid JSON", url=url)
+                )
+                if failures >= policy.max_attempts:
+                    raise error from None
+                if last_id is not None:
+                    resume_after = self._record_id({"id": last_id}, url=url)
+                logger.warning("%s; reading the records again (attempt %d)", error, failures + 1)
+                policy.sleep(policy.backoff(failures))
+
+    def _read_page(self, filters: Mapping[str, str], token: str) -> list[dict[str, str]]:
+        url = self._session.url_for(_ECNOW, {"method": "ecnow_records", "action": "read"})
+        form = {**filters, "method": "ecnow_records", "action": "read", "format": "json", "token": token}
+        response = self._session.request(
+            "POST", _ECNOW, action="ecnow_records.read", idempotent=True, data=form
+        )
+        if 200 <= response.status_code < 300:
+            try:
+                page = _TEXT_PAGE.decode(response.content)
+            except msgspec.MsgspecError:
+                page = None
+            if page is not None and page.rows is not None and _is_true(page.success):
+                return page.rows
+        envelope = self._envelope(response, url=url, exact_numbers=True)
+        self._check(envelope, url=url)
+        return [_text_row(row) for row in _rows_of(envelope.get("list"), url=url)]
+
     def count_records(
         self,
         *,
@@ -325,14 +695,14 @@ class ContactNowClient:
 
     # -------------------------------------------------------------------------------------- envelopes
 
-    def _envelope(self, response: httpx.Response, *, url: str) -> dict[str, Any]:
+    def _envelope(self, response: httpx.Response, *, url: str, exact_numbers: bool = False) -> dict[str, Any]:
         status = response.status_code
         if status in (401, 403):
             raise AuthError("ContactNow refused the request", status=status, url=url)
         if not 200 <= status < 300:
             raise ApiError("ContactNow answered an unexpected HTTP status", status=status, url=url)
         try:
-            envelope = json.loads(response.content)
+            envelope = json.loads(response.content, parse_float=Decimal if exact_numbers else float)
         except ValueError:
             raise ApiError("ContactNow answered something that is not JSON", status=status, url=url) from None
         if not isinstance(envelope, dict):

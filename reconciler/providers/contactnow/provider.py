@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 
 from ...apply.concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
-from ...model.state import Dataset, LiveRecord, SourceRecord, Status
+from ...model.state import Dataset, LiveBatch, LiveRecord, SourceRecord, Status
+from ..writes import BATCH_LIMIT, FATAL, StopGate, configured_batch_size
 from .client import ContactNowClient
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset
 
 logger = logging.getLogger(__name__)
 
-BATCH_LIMIT = 1000
-"""The API's maximum rows per create or update request."""
 NOT_REAL_QUEUES = frozenset({"999", "505050"})
 """qid 999 is a deleted queue and 505050 the default PBX queue: neither is a real queue."""
 
@@ -105,15 +104,15 @@ class ContactNowProvider:
         client: ContactNowClient,
         *,
         workers: int = 4,
-        batch_size: int = BATCH_LIMIT,
+        batch_size: int | None = None,
         consistency_window: float = 3.0,
-        resend_rounds: int = 3,
+        resend_rounds: int = 8,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.workers = max(1, workers)
-        self.batch_size = min(batch_size, BATCH_LIMIT)
+        self.batch_size = min(batch_size or configured_batch_size(), BATCH_LIMIT)
         self.consistency_window = consistency_window
         self.resend_rounds = resend_rounds
         self._sleep = sleep
@@ -148,6 +147,23 @@ class ContactNowProvider:
                 values={name: folded.get(name.casefold(), "") for name in fields},
                 process_type=folded.get("processtype", ""),
                 outcome=folded.get("outcomecode", ""),
+            )
+
+    def iter_record_batches(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveBatch]:
+        """The same records as `iter_records`, a page at a time as columns (what the diff of millions reads)."""
+        wanted = ["id", key, *fields, "ProcessType", "outcomecode"]
+        names: dict[str, str] = {}
+        for name in wanted:
+            names.setdefault(name.casefold(), name)
+        at = {folded: position for position, folded in enumerate(names)}
+        key_at, field_at = at[key.casefold()], [at[name.casefold()] for name in fields]
+        for columns in self.client.iter_record_columns(list(names.values()), dataset=dataset_id):
+            yield LiveBatch(
+                [int(value or 0) for value in columns[0]],
+                columns[key_at],
+                [columns[position] for position in field_at],
+                columns[at["processtype"]],
+                columns[at["outcomecode"]],
             )
 
     # ------------------------------------------------------------------------------------------ datasets
@@ -208,31 +224,43 @@ class ContactNowProvider:
         *,
         progress: Progress | None = None,
     ) -> WriteOutcome:
-        """Create records in batches, several at once. In-doubt batches are settled by re-reading by key."""
+        """Create records in batches, several at once. In-doubt batches are settled by re-reading by key.
+
+        A batch whose answer was lost (AmbiguousWriteError) and a batch with refused rows (`bad > 0`, which
+        does not say which rows) are both "in doubt": once the consistency window has passed since the last
+        doubt arose, the dataset is re-read and only the keys still missing are sent again (lost batches in
+        batches, partial ones row by row so that each refusal is known by its key). A failure that retries
+        could not get past (service down, rate limit beyond the cap, credentials) stops the writes and is
+        raised; the next run re-reads and finishes the job.
+        """
         outcome = WriteOutcome()
-        doubt: dict[str, dict[str, str]] = {}
-        last_doubt = [0.0]
+        doubt = _Doubt(self._clock)
+        gate = StopGate()
 
         def rows_of(batch: Sequence[SourceRecord]) -> list[dict[str, str]]:
             return [{"dataset": str(dataset_id), key: record.key, **dict(record.values)} for record in batch]
 
         def send(rows: list[dict[str, str]]) -> None:
+            if gate.closed:
+                return
             keys = [row[key] for row in rows]
             try:
                 result = self.client.create_records(rows)
             except AmbiguousWriteError:
-                with outcome.lock:
-                    last_doubt[0] = self._clock()
-                    doubt.update(zip(keys, rows, strict=True))
+                doubt.add(keys, rows, single=False)
+                return
+            except FATAL as error:
+                gate.close(error)
                 return
             except ApiError as error:
                 outcome.fail(RowFailure(item, error.message) for item in keys)
                 return
+            if result.bad and len(rows) == 1:
+                outcome.fail([RowFailure(keys[0], result.error or "refused by the API")])
+                return
             if result.bad:
                 # Some rows were stored, some refused, and the answer does not say which: settle by key.
-                with outcome.lock:
-                    last_doubt[0] = self._clock()
-                    doubt.update(zip(keys, rows, strict=True))
+                doubt.add(keys, rows, single=True)
                 return
             outcome.count(result.total, progress)
 
@@ -242,48 +270,37 @@ class ContactNowProvider:
             workers=self.workers,
             name="create",
         )
-        self._settle(dataset_id, key, doubt, outcome, last_doubt[0], progress)
+        gate.raise_if_closed()
+        for round_number in range(self.resend_rounds + 1):
+            if not doubt:
+                break
+            self._await_consistency(doubt.last)
+            stored = self._existing_keys(dataset_id, key, doubt.keys())
+            doubt.take(stored)
+            outcome.count(len(stored), progress)
+            if not doubt or round_number == self.resend_rounds:
+                break
+            grouped, singles = doubt.drain()
+            logger.info(
+                "%d created records were not found after an ambiguous answer; sending them again",
+                len(grouped) + len(singles),
+            )
+            run_bounded(
+                [*batches(grouped, self.batch_size), *([row] for row in singles)],
+                send,
+                workers=self.workers,
+                name="create-again",
+            )
+            gate.raise_if_closed()
+        outcome.unresolved.extend(sorted(doubt.keys()))
         return outcome
 
-    def _settle(
-        self,
-        dataset_id: int,
-        key: str,
-        doubt: dict[str, dict[str, str]],
-        outcome: WriteOutcome,
-        last_doubt: float,
-        progress: Progress | None,
-    ) -> None:
-        """Re-read keys in doubt once reads have caught up; send what is missing, one row at a time after a
-        partial batch so that each refusal is known by its key."""
-        for _round in range(self.resend_rounds):
-            if not doubt:
-                return
-            wait = last_doubt + self.consistency_window - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-            stored = self._existing_keys(dataset_id, key, doubt.keys())
-            for item in stored:
-                doubt.pop(item, None)
-            outcome.count(len(stored), progress)
-            retry = list(doubt.items())
-            doubt.clear()
-            last_doubt = float("-inf")
-            for item, row in retry:
-                try:
-                    result = self.client.create_records([row])
-                except AmbiguousWriteError:
-                    last_doubt = self._clock()
-                    doubt[item] = row
-                    continue
-                except ApiError as error:
-                    outcome.fail([RowFailure(item, error.message)])
-                    continue
-                if result.bad:
-                    outcome.fail([RowFailure(item, result.error or "refused by the API")])
-                else:
-                    outcome.count(result.total, progress)
-        outcome.unresolved.extend(sorted(doubt))
+    def _await_consistency(self, since: float) -> None:
+        """Wait until reads show every write made up to `since` (the configured consistency window)."""
+        wait = since + self.consistency_window - self._clock()
+        if wait > 0:
+            logger.info("waiting %.1f s for reads to catch up before re-reading by key", wait)
+            self._sleep(wait)
 
     def _existing_keys(self, dataset_id: int, key: str, wanted: Iterable[str]) -> set[str]:
         wanted_set = set(wanted)
@@ -302,14 +319,21 @@ class ContactNowProvider:
         *,
         progress: Progress | None = None,
     ) -> WriteOutcome:
-        """Update records: rows are (key, {"id": ..., field: value}). Updates are idempotent, so a batch with
-        refused rows is sent again row by row to learn which rows fail and why."""
+        """Update records: rows are (key, {"id": ..., field: value}). Updates are idempotent (retried by the
+        HTTP layer), so a batch with refused rows is sent again row by row to learn which rows fail and why.
+        A failure that retries could not get past stops the writes and is raised."""
         outcome = WriteOutcome()
+        gate = StopGate()
 
         def send(batch: list[tuple[str, dict[str, str]]]) -> None:
+            if gate.closed:
+                return
             payload = [{**row, "dataset": str(dataset_id)} for _, row in batch]
             try:
                 result = self.client.update_records(payload)
+            except FATAL as error:
+                gate.close(error)
+                return
             except ApiError as error:
                 outcome.fail(RowFailure(item, error.message) for item, _ in batch)
                 return
@@ -323,7 +347,48 @@ class ContactNowProvider:
             outcome.count(result.total, progress)
 
         run_bounded(batches(rows, self.batch_size), send, workers=self.workers, name="update")
+        gate.raise_if_closed()
         return outcome
+
+
+class _Doubt:
+    """Rows whose create may or may not have been stored, by key, and when the last doubt arose."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rows: dict[str, dict[str, str]] = {}
+        self._single: set[str] = set()
+        self.last = float("-inf")
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def add(self, keys: Sequence[str], rows: Sequence[dict[str, str]], *, single: bool) -> None:
+        with self._lock:
+            self.last = self._clock()
+            self._rows.update(zip(keys, rows, strict=True))
+            if single:
+                self._single.update(keys)
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._rows)
+
+    def take(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for item in keys:
+                self._rows.pop(item, None)
+                self._single.discard(item)
+
+    def drain(self) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """Empty the doubt: (rows to send in batches, rows to send one by one)."""
+        with self._lock:
+            grouped = [row for item, row in self._rows.items() if item not in self._single]
+            singles = [row for item, row in self._rows.items() if item in self._single]
+            self._rows.clear()
+            self._single.clear()
+            return grouped, singles
 
 
 def _fold(row: Mapping[str, str]) -> dict[str, str]:

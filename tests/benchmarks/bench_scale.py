@@ -1,0 +1,575 @@
+"""Benchmark: plan and apply at scale, against the emulator as a separate process on loopback (issue #6).
+
+    .venv/bin/python tests/benchmarks/bench_scale.py
+
+runs every scenario at the issue's sizes and prints one line per run: wall seconds, the reconciler's peak RSS
+(ru_maxrss of its own subprocess, from os.wait4), and the requests/s the emulator served it (its request log).
+Naive baselines run the same way, beside ours: DeepDiff on dicts keyed by the record key at 100,000 rows, and a
+dicts-in-memory diff at 1,000,000 rows (csv.DictReader + one json body parsed into dicts).
+
+Scenarios (`--only NAME`, repeatable; `--repeat N` runs each N times and prints best and range):
+
+- plan-1m:       RecordSet of --rows (1,000,000) rows, 12 text fields + an integer outcome code; 1% changed,
+                 0.5% added (in the source only), 0.5% absent (live only). Target: <= 10 s, <= 1 GB.
+- noop-1m:       the same live dataset, source identical to it. Target: <= 10 s, <= 1 GB.
+- plan-5m:       as plan-1m with --big-rows (5,000,000). Target: <= 60 s, <= 2 GB.
+- members-5m:    CampaignMembership of --members (5,000,000); 0.5% added, 0.5% absent. Target: <= 45 s, 1.5 GB.
+- apply-100k:    apply of --apply-rows (100,000) new records, then a no-op plan. Target: >= 20,000 records/s,
+                 create batches at the API limit (1,000 rows) in the emulator's request log.
+- baseline-dicts:    naive dicts-in-memory diff at --rows.
+- baseline-deepdiff: DeepDiff at --deepdiff-rows (100,000), beside plan-100k (ours at the same size).
+
+Each scenario seeds the emulator's SQLite file directly (default seed + the live rows), starts
+`python -m reconciler.emulator --db FILE` as its own process, writes a project whose target points at it, and runs
+`reconciler plan` (or `apply`) in a subprocess. Data lives under --keep DIR (default: a temporary directory).
+This is not a test; pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from reconciler.emulator import build_state  # noqa: E402
+from reconciler.emulator.store import RECORD_TEXT_COLUMNS  # noqa: E402
+
+FIELDS = (
+    "VENDOR_URN",
+    "Title",
+    "FirstName",
+    "LastName",
+    "Address1",
+    "Address2",
+    "Address3",
+    "Postcode",
+    "HomePhone",
+    "MobilePhone",
+    "Customer_Email",
+    "Testy",
+)
+"""The 12 managed text fields (the key first); the source also carries an integer `outcomecode` column."""
+CAMPAIGN = 125
+FIRST_CUSTOMER = 20_000_000
+ENV = {"CN_USER": "demo", "CN_PASS": "demo-password", "CC_TENANT": "demo", "CC_TOKEN": "demo-token"}
+
+
+# ---------------------------------------------------------------------------------------------- the data
+
+
+def _values(i: int) -> list[str]:
+    return [
+        f"R{i:08d}",
+        ("Mr", "Ms", "Dr", "")[i % 4],
+        f"First{i % 5000}",
+        f"Last{i % 7919}",
+        f"{i % 300} High Street",
+        "" if i % 3 else "Flat 2",
+        f"Town{i % 1000}",
+        f"SW{i % 20} {i % 9}AA",
+        "" if i % 2 else f"0161{i % 10**7:07d}",
+        f"07{i % 10**9:09d}",
+        f"user{i}@example.com",
+        f"value {i % 100}",
+    ]
+
+
+def _outcome(i: int) -> str:
+    return ("", "100", "109")[i % 3]
+
+
+def _added(i: int) -> bool:
+    return i % 200 == 1
+
+
+def _changed(i: int) -> bool:
+    return i % 100 == 2
+
+
+def desired_rows(n: int) -> Iterator[list[str]]:
+    """The source of the mixed scenario: every row, some phones written with spaces (equal once normalised)."""
+    for i in range(n):
+        values = _values(i)
+        if i % 10 == 5:
+            phone = values[9]
+            values[9] = f"{phone[:5]} {phone[5:8]} {phone[8:]}"
+        yield [*values, _outcome(i)]
+
+
+def live_rows(n: int) -> Iterator[list[str]]:
+    """The live dataset: the source minus the added rows, 1% with a changed LastName, plus 0.5% absent rows."""
+    for i in range(n):
+        if _added(i):
+            continue
+        values = _values(i)
+        if _changed(i):
+            values[3] = "Changed"
+        yield [*values, _outcome(i)]
+    for j in range(n // 200):
+        values = _values(n + j)
+        values[0] = f"X{j:08d}"
+        yield [*values, _outcome(j)]
+
+
+def write_csv(path: Path, rows: Iterator[list[str]]) -> None:
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow([*FIELDS, "outcomecode"])
+        writer.writerows(rows)
+
+
+def seed_records(db: Path, rows: Iterator[list[str]]) -> int:
+    """A new emulator database (default seed) plus one HOLD dataset of Willtest holding `rows`; its id."""
+    state = build_state(str(db))
+    store = state.store
+    columns = ["datasetid", "import_table", "created", *RECORD_TEXT_COLUMNS, "custom"]
+    index = {name: position for position, name in enumerate(columns)}
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO cn_datasets(import_table, description, loaddate) VALUES ('Willtest', 'bench', '')"
+        )
+        dataset = int(cursor.lastrowid or 0)
+    sql = f"INSERT INTO cn_records({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    template: list[object] = [""] * len(columns)
+    template[index["datasetid"]] = dataset
+    template[index["import_table"]] = "Willtest"
+    template[index["created"]] = time.time()
+    template[index["callback"]] = template[index["ProcessDate"]] = "0000-00-00 00:00:00"
+    template[index["AgentRef"]] = "0"
+    template[index["ProcessType"]] = "HOLD: New Prospect"
+    template[index["loaddate"]] = "2026-01-01"
+    positions = [index[name] for name in FIELDS[:-1]]
+    batch: list[tuple[object, ...]] = []
+    for values in rows:
+        row = list(template)
+        for position, value in zip(positions, values, strict=False):
+            row[position] = value
+        row[index["URN"]] = ""
+        row[index["outcomecode"]] = values[-1]
+        row[index["custom"]] = json.dumps({"Testy": values[11]})
+        batch.append(tuple(row))
+        if len(batch) >= 50_000:
+            with store.transaction() as conn:
+                conn.executemany(sql, batch)
+            batch = []
+    if batch:
+        with store.transaction() as conn:
+            conn.executemany(sql, batch)
+    store.close()
+    return dataset
+
+
+def seed_members(db: Path, n: int) -> None:
+    """A new emulator database with n desired customers: 0.5% not yet members, 0.5% members not desired."""
+    state = build_state(str(db))
+    store = state.store
+    chunk = 100_000
+    extra = n // 200
+    with store.transaction() as conn:
+        for first in range(0, n + extra, chunk):
+            ids = range(FIRST_CUSTOMER + first, FIRST_CUSTOMER + min(first + chunk, n + extra))
+            conn.executemany(
+                "INSERT INTO crm_customers(id, phone) VALUES (?, ?)",
+                ((i, f"0207946{i % 10_000:04d}") for i in ids),
+            )
+            conn.executemany(
+                "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
+                " disposition_code, ext_trans_data, seq) VALUES (?, ?, NULL, ?, 0, 1000, '', ?)",
+                (
+                    (CAMPAIGN, i, (0, 1, 2, 3)[i % 4], i - FIRST_CUSTOMER + 1)
+                    for i in ids
+                    if not _added(i - FIRST_CUSTOMER)
+                ),
+            )
+    store.close()
+
+
+def write_members_csv(path: Path, n: int) -> None:
+    with path.open("w") as stream:
+        stream.write("customer-id\n")
+        for first in range(0, n, 100_000):
+            stream.write("".join(f"{FIRST_CUSTOMER + i}\n" for i in range(first, min(first + 100_000, n))))
+
+
+def write_project(root: Path, base_url: str, *, dataset: int | None, source: str) -> None:
+    (root / "manifests").mkdir(parents=True, exist_ok=True)
+    (root / "reconciler.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Project\ndefaultTarget: bench\nmanifests: [manifests]\n"
+        "guards: {maxPercent: 100, minRows: 10}\ntargets:\n  bench:\n"
+        f"    contactnow: {{baseUrl: '{base_url}/contactnow/', usernameEnv: CN_USER, passwordEnv: CN_PASS}}\n"
+        f"    contactCenter: {{baseUrl: '{base_url}/cc', tenantEnv: CC_TENANT, tokenEnv: CC_TOKEN}}\n"
+    )
+    if dataset is None:
+        (root / "manifests" / "members.yaml").write_text(
+            "apiVersion: reconciler/v1\nkind: CampaignMembership\nmetadata: {name: bench}\n"
+            f"spec: {{campaign: {CAMPAIGN}, source: {source}}}\n"
+        )
+        return
+    (root / "manifests" / "records.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Dataset\nmetadata: {name: bench}\n"
+        f"spec: {{campaign: Willtest, description: bench, id: {dataset}, status: HOLD}}\n---\n"
+        "apiVersion: reconciler/v1\nkind: RecordSet\nmetadata: {name: bench}\n"
+        f"spec: {{dataset: bench, fields: [{', '.join(FIELDS[1:])}], source: {source}}}\n"
+    )
+
+
+# ------------------------------------------------------------------------------------------ processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def emulator(db: Path) -> Iterator[str]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "reconciler.emulator", "--db", str(db), "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the emulator exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base_url}/_emulator/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.05)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def log_entries(base_url: str, since: int) -> tuple[list[dict[str, Any]], int]:
+    body = httpx.get(f"{base_url}/_emulator/log", params={"since": since}, timeout=60).json()
+    return body["entries"], int(body["last_seq"])
+
+
+@dataclass
+class Run:
+    label: str
+    wall: float
+    rss_mb: float
+    requests: int
+    exit_code: int
+    output: str
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.wall if self.wall else 0.0
+
+
+def run_measured(label: str, args: list[str], base_url: str, *, stdout: Path | None = None) -> Run:
+    """Run a command in its own process; its wall time, its peak RSS (ru_maxrss) and the requests it made."""
+    _, since = log_entries(base_url, 0)
+    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO)}
+    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if stdout is not None and not isinstance(out, int):
+        out.close()
+    entries, _ = log_entries(base_url, since)
+    return Run(label, wall, usage.ru_maxrss / 1024, len(entries), process.returncode, err.decode()[-2000:])
+
+
+def reconciler(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from reconciler.cli import main; main()", *args]
+
+
+def show(run: Run, note: str = "") -> None:
+    print(
+        f"  {run.label:<34} {run.wall:7.2f} s  {run.rss_mb:7.0f} MB  {run.rate:8.1f} req/s"
+        f"  exit {run.exit_code}{'  ' + note if note else ''}",
+        flush=True,
+    )
+    if run.exit_code not in (0, 2):
+        print("    " + run.output.replace("\n", "\n    "))
+
+
+def best(runs: list[Run]) -> str:
+    walls = sorted(run.wall for run in runs)
+    rss = sorted(run.rss_mb for run in runs)
+    if len(runs) == 1:
+        return f"{walls[0]:.2f} s, {rss[0]:.0f} MB"
+    return f"best {walls[0]:.2f} s (range {walls[0]:.2f}-{walls[-1]:.2f}), {rss[0]:.0f}-{rss[-1]:.0f} MB"
+
+
+# ------------------------------------------------------------------------------------------- scenarios
+
+
+def plan_runs(
+    work: Path, label: str, rows: int, *, noop: bool, repeat: int, baselines: tuple[str, ...] = ()
+) -> None:
+    root = work / f"{label}-project"
+    db = work / f"{label}.sqlite3"
+    source = root / "manifests" / "records.csv"
+    root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    dataset = seed_records(db, live_rows(rows))
+    write_csv(source, live_rows(rows) if noop else desired_rows(rows))
+    print(f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    with emulator(db) as base_url:
+        write_project(root, base_url, dataset=dataset, source="records.csv")
+        ours = []
+        for attempt in range(repeat):
+            plan_file = work / f"{label}.plan.json"
+            run = run_measured(
+                f"ours {label} #{attempt + 1}",
+                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+                base_url,
+                stdout=plan_file,
+            )
+            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+            counts = [change.get("counts") for change in body.get("changes", [])]
+            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+            ours.append(run)
+        print(f"  => ours {label}: {best(ours)}")
+        for name in baselines:
+            runs = [
+                run_measured(
+                    f"baseline {name} #{attempt + 1}",
+                    [
+                        sys.executable,
+                        __file__,
+                        "--internal-baseline",
+                        name,
+                        "--project",
+                        str(root),
+                        "--base",
+                        base_url,
+                    ],
+                    base_url,
+                )
+                for attempt in range(repeat)
+            ]
+            for run in runs:
+                show(run, run.output.strip().splitlines()[-1] if run.output.strip() else "")
+            print(
+                f"  => baseline {name}: {best(runs)}; ratio {min(r.wall for r in runs) / min(r.wall for r in ours):.1f}x "
+                f"time, {min(r.rss_mb for r in runs) / min(r.rss_mb for r in ours):.1f}x memory"
+            )
+
+
+def members_runs(work: Path, members: int, repeat: int) -> None:
+    root = work / "members-project"
+    db = work / "members.sqlite3"
+    root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    seed_members(db, members)
+    write_members_csv(root / "manifests" / "members.csv", members)
+    print(f"members: {members:,} generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    with emulator(db) as base_url:
+        write_project(root, base_url, dataset=None, source="members.csv")
+        runs = []
+        for attempt in range(repeat):
+            plan_file = work / "members.plan.json"
+            run = run_measured(
+                f"ours members #{attempt + 1}",
+                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+                base_url,
+                stdout=plan_file,
+            )
+            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+            counts = [change.get("counts") for change in body.get("changes", [])]
+            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+            runs.append(run)
+        print(f"  => ours members: {best(runs)}")
+
+
+def apply_runs(work: Path, rows: int, repeat: int) -> None:
+    for attempt in range(repeat):
+        root = work / f"apply-project-{attempt}"
+        db = work / f"apply-{attempt}.sqlite3"
+        root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
+        dataset = seed_records(db, iter(()))
+        write_csv(root / "manifests" / "records.csv", desired_rows(rows))
+        with emulator(db) as base_url:
+            write_project(root, base_url, dataset=dataset, source="records.csv")
+            _, since = log_entries(base_url, 0)
+            run = run_measured(
+                f"ours apply #{attempt + 1}", reconciler("apply", str(root), "--auto-approve"), base_url
+            )
+            entries, _ = log_entries(base_url, since)
+            creates = [entry for entry in entries if entry["op"] == "ecnow_records.create"]
+            sizes = sorted({entry["rows"] for entry in creates})
+            span = creates[-1]["time"] - creates[0]["time"] if len(creates) > 1 else float("nan")
+            stored = sum(entry["rows"] or 0 for entry in creates if entry["committed"])
+            show(
+                run,
+                f"{len(creates)} creates, batch sizes {sizes[-3:]}, {stored:,} rows stored; "
+                f"create phase {span:.2f} s = {stored / span:,.0f} records/s",
+            )
+            noop = run_measured(
+                f"ours plan after apply #{attempt + 1}",
+                reconciler("plan", str(root), "--detailed-exitcode"),
+                base_url,
+            )
+            show(noop, "no changes" if noop.exit_code == 0 else "CHANGES LEFT")
+
+
+# ------------------------------------------------------------------------------------------- baselines
+
+
+def _normal(value: str) -> str:
+    return value.strip()
+
+
+def baseline(name: str, project: Path, base_url: str) -> None:
+    """The naive way, run in its own process: every row of both sides in dicts, then compared."""
+    started = time.perf_counter()
+    desired: dict[str, dict[str, str]] = {}
+    with (project / "manifests" / "records.csv").open(newline="") as stream:
+        for row in csv.DictReader(stream):
+            desired[row["VENDOR_URN"]] = {name: row[name] for name in FIELDS}
+    records = (project / "manifests" / "records.yaml").read_text()
+    dataset = records.split("id: ", 1)[1].split(",", 1)[0]
+    with httpx.Client(timeout=600) as client:
+        token = client.get(
+            f"{base_url}/contactnow/token.php",
+            params={"action": "get", "username": "demo", "password": "demo-password"},
+        ).json()["token"]
+        body = client.post(
+            f"{base_url}/contactnow/ecnow.php",
+            data={
+                "method": "ecnow_records",
+                "action": "read",
+                "format": "json",
+                "token": token,
+                "dataset": dataset,
+            },
+        ).json()
+    live = {row["VENDOR_URN"]: {name: str(row.get(name, "")) for name in FIELDS} for row in body["list"]}
+    del body
+    if name == "deepdiff":
+        from deepdiff import DeepDiff
+
+        result = DeepDiff(live, desired)
+        changed = len(result.get("values_changed", {}))
+        added = len(result.get("dictionary_item_added", []))
+        removed = len(result.get("dictionary_item_removed", []))
+    else:
+        changed = added = removed = 0
+        for key, want in desired.items():
+            have = live.get(key)
+            if have is None:
+                added += 1
+            elif any(_normal(want[f]).replace(" ", "") != _normal(have[f]).replace(" ", "") for f in FIELDS):
+                changed += 1
+        removed = sum(1 for key in live if key not in desired)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{name}: {changed} changed, {added} added, {removed} absent in {elapsed:.1f} s, {peak:.0f} MB",
+        file=sys.stderr,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+SCENARIOS = (
+    "plan-1m",
+    "noop-1m",
+    "plan-5m",
+    "members-5m",
+    "apply-100k",
+    "baseline-dicts",
+    "baseline-deepdiff",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", choices=SCENARIOS)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--big-rows", type=int, default=5_000_000)
+    parser.add_argument("--members", type=int, default=5_000_000)
+    parser.add_argument("--apply-rows", type=int, default=100_000)
+    parser.add_argument("--deepdiff-rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the generated data in this directory")
+    parser.add_argument("--internal-baseline", choices=("dicts", "deepdiff"), help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.internal_baseline:
+        baseline(args.internal_baseline, args.project, args.base)
+        return
+    chosen = args.only or list(SCENARIOS)
+    print(f"bench_scale on {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"  {'run':<34} {'wall':>9}  {'peak RSS':>10}  {'emulator':>14}")
+    with contextlib.ExitStack() as stack:
+        work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-scale-")))
+        work.mkdir(parents=True, exist_ok=True)
+        scenarios: dict[str, Callable[[], None]] = {
+            "plan-1m": lambda: plan_runs(
+                work,
+                "plan-1m",
+                args.rows,
+                noop=False,
+                repeat=args.repeat,
+                baselines=("dicts",) if "baseline-dicts" in chosen else (),
+            ),
+            "noop-1m": lambda: plan_runs(work, "noop-1m", args.rows, noop=True, repeat=args.repeat),
+            "plan-5m": lambda: plan_runs(work, "plan-5m", args.big_rows, noop=False, repeat=args.repeat),
+            "members-5m": lambda: members_runs(work, args.members, args.repeat),
+            "apply-100k": lambda: apply_runs(work, args.apply_rows, args.repeat),
+            "baseline-dicts": lambda: (
+                None
+                if "plan-1m" in chosen
+                else plan_runs(
+                    work, "plan-1m", args.rows, noop=False, repeat=args.repeat, baselines=("dicts",)
+                )
+            ),
+            "baseline-deepdiff": lambda: plan_runs(
+                work,
+                "plan-100k",
+                args.deepdiff_rows,
+                noop=False,
+                repeat=args.repeat,
+                baselines=("deepdiff", "dicts"),
+            ),
+        }
+        for name in chosen:
+            if name in scenarios:
+                scenarios[name]()
+
+
+if __name__ == "__main__":
+    main()
