@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from enum import StrEnum
@@ -24,16 +26,20 @@ from .apply.runner import ChangeResult, Outcome, apply_plan
 from .desired import desired_state
 from .drift import drift_report
 from .errors import ConfigError, Problem, ReconcilerError, StalePlanError
+from .export import DEFAULT_SCHEDULED_AS, ExportOptions, export_account
 from .manifest import Project, load_project
-from .model.state import DesiredState
+from .manifest.validation import find
+from .manifest.yaml_loader import to_data
+from .model.state import DesiredState, Status
 from .plan.document import PlanDocument
 from .plan.guards import Acknowledgements
-from .plan.plan import Plan, checksum, dumps
-from .planner import Target, make_plan
-from .providers.http import install_log_redaction, redact
+from .plan.plan import checksum, dumps
+from .planner import Target
+from .providers.http import env_number, install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import render_markdown, render_text, summary_line
 from .schemas import write_all
+from .scope import Scope, ScopedPlan, plan_scope
 from .targets import ApiEndpoint, Connection, connect, credentials
 from .transport import SyncAsgiTransport
 
@@ -69,6 +75,15 @@ AllowComplete = Annotated[
 ]
 AllowRemove = Annotated[
     bool, typer.Option("--allow-mass-remove", help="Acknowledge removing more members than the guard allows.")
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only", help="Only this resource, as Kind/name (repeatable); its dependencies are read only."
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Leave this resource out, as Kind/name (repeatable).")
 ]
 
 
@@ -128,16 +143,27 @@ def _connection(project: Project, name: str | None) -> Connection:
         contactnow,
         contact_center,
         allow_insecure_http=config.allow_insecure_http,
-        consistency_window=float(os.environ.get("RECONCILER_CONSISTENCY_SECONDS", "3")),
+        consistency_window=env_number(os.environ, "RECONCILER_CONSISTENCY_SECONDS", 3.0, 0.0, 600.0),
     )
+
+
+def _work_dir(root: Path) -> Path:
+    """The project's own working folder, `.reconciler/` (locks, the embedded emulator's store)."""
+    work = root / ".reconciler"
+    if work.is_symlink() or (work.exists() and not work.is_dir()):
+        raise ConfigError(
+            f"{work} is a symbolic link or not a folder; the reconciler keeps its locks and the embedded "
+            "emulator's store there. Remove it and run again"
+        )
+    work.mkdir(parents=True, exist_ok=True)
+    return work
 
 
 def _embedded_emulator(root: Path) -> Connection:
     """The built-in target: the emulator in-process, its store under .reconciler/ so runs converge."""
     from .emulator import build_state, create_app
 
-    store = root / ".reconciler"
-    store.mkdir(parents=True, exist_ok=True)
+    store = _work_dir(root)
     state = build_state(db=str(store / "emulator.sqlite3"))
     transport = SyncAsgiTransport(create_app(state))
     return Connection(
@@ -145,8 +171,21 @@ def _embedded_emulator(root: Path) -> Connection:
     )
 
 
-def _plan(desired: DesiredState, target: Target, acks: Acknowledgements) -> Plan:
-    return make_plan(desired, target, acks=acks)
+def _plan(desired: DesiredState, target: Target, acks: Acknowledgements, scope: Scope) -> ScopedPlan:
+    return plan_scope(desired, target, scope, acks=acks)
+
+
+def _command(name: str, directory: Path, target: str | None, scope: Scope, *extra: str) -> str:
+    """The command line that repeats `name` on the same project, target and scope (for closing hints)."""
+    parts = ["reconciler", name, shlex.quote(str(directory))]
+    if target is not None:
+        parts += ["--target", shlex.quote(target)]
+    parts += [
+        f"{flag} {shlex.quote(item)}"
+        for flag, items in (("--only", scope.only), ("--exclude", scope.exclude))
+        for item in items
+    ]
+    return " ".join([*parts, *extra])
 
 
 def _write_plan_output(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
@@ -197,23 +236,55 @@ def plan(
     allow_expire: AllowExpire = False,
     allow_mass_complete: AllowComplete = False,
     allow_mass_remove: AllowRemove = False,
+    only: OnlyOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
-    """Show what apply would change. Never writes to the dialler."""
+    """Show what apply would change. Never writes to the dialler.
+
+    The last line (on stderr) sums the plan up and says what to run next.
+    """
     _configure_logging()
     acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
+    scope = Scope.of(only, exclude)
     with _errors():
         project, desired = _load(directory)
         with connect(_connection(project, target)) as live:
-            result = _plan(desired, live, acks)
+            result = _plan(desired, live, acks, scope)
         body = result.to_dict(show_values=show_values)
         _write_plan_output(body, fmt, sys.stdout)
         if out is not None:
-            out.write_text(dumps(body))
-            typer.echo(
-                f"Saved the plan to {out}. Apply it with: reconciler apply {directory} --plan {out}", err=True
-            )
-    if detailed_exitcode and not result.empty:
+            out.write_text(dumps(body), encoding="utf-8")
+        typer.echo(_plan_closing_line(body, directory, target, scope, acks, out), err=True)
+    if detailed_exitcode and not result.plan.empty:
         raise typer.Exit(2)
+
+
+def _ack_flags(acks: Acknowledgements) -> list[str]:
+    flags = (
+        ("--allow-expire", acks.expire),
+        ("--allow-mass-complete", acks.mass_complete),
+        ("--allow-mass-remove", acks.mass_remove),
+    )
+    return [flag for flag, given in flags if given]
+
+
+def _plan_closing_line(
+    body: dict[str, Any],
+    directory: Path,
+    target: str | None,
+    scope: Scope,
+    acks: Acknowledgements,
+    out: Path | None,
+) -> str:
+    """One line a human can act on: the counts, and the command that applies them."""
+    if not body["changes"]:
+        return "No changes: the live state matches the manifests. Nothing to apply."
+    flags = _ack_flags(acks)
+    if out is not None:
+        command = _command("apply", directory, None, Scope(), "--plan", shlex.quote(str(out)), *flags)
+        return f"{summary_line(body['summary'])} Saved to {out}; apply exactly this plan with `{command}`."
+    command = _command("apply", directory, target, scope, *flags)
+    return f"{summary_line(body['summary'])} Run `{command}` to apply it."
 
 
 class _Reporter:
@@ -228,8 +299,9 @@ class _Reporter:
         self.stream.write(f"  {result.address}: {mark}: {result.detail}\n")
         for line in result.failures[:20]:
             self.stream.write(f"      {line}\n")
-        if len(result.failures) > 20:
-            self.stream.write(f"      ... and {len(result.failures) - 20} more\n")
+        if len(result.failures) > 20:  # the rest by key or customer id only, so every one is named
+            rest = ", ".join(line.split(":", 1)[0] for line in result.failures[20:])
+            self.stream.write(f"      ... and {len(result.failures) - 20} more: {rest}\n")
         self.stream.flush()
 
     def progress(self, label: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
@@ -260,12 +332,16 @@ class _Reporter:
             return
         done = [0, 0]
         step = max(1, total // 10)
+        started = time.monotonic()
 
         def advance(rows: int) -> None:
             done[0] += rows
             if done[0] - done[1] >= step or done[0] >= total:
                 done[1] = done[0]
-                self.stream.write(f"  {label}: {done[0]}/{total}\n")
+                elapsed = max(time.monotonic() - started, 1e-9)
+                rate = done[0] / elapsed
+                left = f", about {(total - done[0]) / rate:.0f} s left" if done[0] < total and rate else ""
+                self.stream.write(f"  {label}: {done[0]}/{total} ({rate:,.0f}/s{left})\n")
                 self.stream.flush()
 
         yield advance
@@ -273,7 +349,7 @@ class _Reporter:
 
 def _read_saved_plan(path: Path) -> dict[str, Any]:
     try:
-        body = json.loads(path.read_text())
+        body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise StalePlanError(
             [_problem(f"cannot read plan file {path}: {error}", "make a new plan")]
@@ -335,10 +411,13 @@ def apply(
     allow_expire: AllowExpire = False,
     allow_mass_complete: AllowComplete = False,
     allow_mass_remove: AllowRemove = False,
+    only: OnlyOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
     """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve."""
     _configure_logging()
     acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
+    scope = Scope.of(only, exclude)
     failed = False
     with _errors():
         saved = _read_saved_plan(plan_file) if plan_file is not None else None
@@ -347,16 +426,26 @@ def apply(
             if target != saved["target"]:
                 raise ConfigError(f"the plan was made for target {saved['target']}, not {target}")
             show_values = saved["values"] == "shown"
+            saved_scope = Scope.from_plan(saved)
+            if not scope.everything and scope != saved_scope:
+                raise ConfigError(
+                    f"the plan was made with scope {saved_scope.describe()}, not {scope.describe()}; "
+                    "apply it without --only/--exclude (its scope is recorded in it), or make a new plan"
+                )
+            scope = saved_scope
         project, desired = _load(directory)
         connection = _connection(project, target)
-        with apply_lock(project.root / ".reconciler", connection.name), connect(connection) as live:
-            result = _plan(desired, live, acks)
+        lock = apply_lock(
+            _work_dir(project.root), connection.name, settle_seconds=connection.consistency_window
+        )
+        with lock, connect(connection) as live:
+            result = _plan(desired, live, acks, scope)
             body = result.to_dict(show_values=show_values)
             if saved is not None and body["checksum"] != saved["checksum"]:
                 raise StalePlanError(
                     [_problem(reason, "make a new plan") for reason in _stale_reasons(saved, body)]
                 )
-            if result.empty:
+            if result.plan.empty:
                 typer.echo("No changes. The live state matches the manifests.")
                 return
             if saved is None:
@@ -369,12 +458,14 @@ def apply(
                 if not typer.confirm("Apply these changes?"):
                     _fail("Apply cancelled. Nothing was changed.")
             typer.echo("Applying:")
-            report = apply_plan(result, desired, live, _Reporter(sys.stdout))
+            report = apply_plan(result.plan, result.desired, live, _Reporter(sys.stdout))
             counts = report.counts()
             typer.echo(
                 f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped."
             )
-            remaining = _plan(desired, live, Acknowledgements(True, True, True))
+            if report.results and connection.consistency_window > 0:
+                time.sleep(connection.consistency_window)  # reads may lag writes: verify what they will show
+            remaining = _plan(desired, live, Acknowledgements(True, True, True), scope).plan
             if remaining.empty:
                 typer.echo("Verified: the live state matches the manifests.")
             else:
@@ -393,22 +484,62 @@ def drift(
     ] = None,
     fmt: FormatOpt = Format.text,
     show_values: ShowValues = False,
+    only: OnlyOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
-    """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error."""
+    """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error.
+
+    --report FILE is written as JSON when FILE ends in .json, as Markdown when it ends in .md, otherwise in
+    --format. The last line (on stderr) sums the drift up and says what to run next.
+    """
     _configure_logging()
+    scope = Scope.of(only, exclude)
     with _errors():
         project, desired = _load(directory)
         with connect(_connection(project, target)) as live:
-            result = _plan(desired, live, Acknowledgements(True, True, True))
-        body = drift_report(result, show_values=show_values)
+            result = _plan(desired, live, Acknowledgements(True, True, True), scope)
+        body = drift_report(
+            result.plan, show_values=show_values, scope=None if scope.everything else scope.to_dict()
+        )
         if report is not None:
-            with report.open("w") as stream:
-                _write_drift(
-                    body, fmt if fmt is not Format.text or report.suffix != ".json" else Format.json, stream
-                )
+            with report.open("w", encoding="utf-8") as stream:
+                _write_drift(body, _report_format(report, fmt), stream)
         _write_drift(body, fmt, sys.stdout)
+        typer.echo(_drift_closing_line(body, directory, target, scope), err=True)
     if body["drift"]:
         raise typer.Exit(2)
+
+
+def _report_format(path: Path, fmt: Format) -> Format:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return Format.json
+    if suffix in {".md", ".markdown"}:
+        return Format.markdown
+    return fmt
+
+
+def _drift_closing_line(body: dict[str, Any], directory: Path, target: str | None, scope: Scope) -> str:
+    """One line a human can act on: what drifted, and what to run to see how apply would restore it."""
+    changed = len(body["config_drift"])
+    unmanaged = len(body["unmanaged"])
+    parts = []
+    if changed:
+        parts.append(f"{changed} {'resource' if changed == 1 else 'resources'} changed outside git")
+    if unmanaged:
+        parts.append(f"{unmanaged} unmanaged {'object' if unmanaged == 1 else 'objects'}")
+    plan_command = _command("plan", directory, target, scope)
+    if changed:
+        return (
+            f"Drift: {', '.join(parts)}. Run `{plan_command}` to see how apply would restore the manifests, "
+            "or change the manifests to accept it."
+        )
+    if unmanaged:
+        return (
+            f"No drift; {parts[0]} (not in any manifest, left alone). Run `reconciler export` to bring "
+            "them under management if they should be."
+        )
+    return "No drift: the live state matches the manifests."
 
 
 def _write_drift(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
@@ -418,6 +549,111 @@ def _write_drift(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
         render_drift_markdown(body, stream)
     else:
         render_drift_text(body, stream)
+
+
+class StatusChoice(StrEnum):
+    HOLD = "HOLD"
+    LIVE = "LIVE"
+    EXPIRED = "EXPIRED"
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="New (or empty) directory to write the project to.")],
+    directory: DirArg = Path("."),
+    target: TargetOpt = None,
+    key: Annotated[
+        str, typer.Option("--key", help="The record field that identifies a record.")
+    ] = "VENDOR_URN",
+    campaign: Annotated[
+        list[str] | None, typer.Option("--campaign", help="Only this campaign table (repeatable).")
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", help="Only this dataset, by id or description (repeatable)."),
+    ] = None,
+    status: Annotated[
+        list[StatusChoice] | None, typer.Option("--status", help="Only datasets in this status (repeatable).")
+    ] = None,
+    cc_campaign: Annotated[
+        list[int] | None,
+        typer.Option("--cc-campaign", help="Export this Contact Center campaign's members (repeatable)."),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field", help="Manage exactly these record fields (repeatable; default: those with values)."
+        ),
+    ] = None,
+    records: Annotated[
+        bool, typer.Option("--records/--no-records", help="Export records as well as datasets.")
+    ] = True,
+    scheduled_as: Annotated[
+        str,
+        typer.Option("--scheduled-as", help="Relative schedule written for scheduled CC members."),
+    ] = DEFAULT_SCHEDULED_AS,
+) -> None:
+    """Write manifests that reproduce the live account, so that the first plan is empty.
+
+    Exports datasets with their records (CSV) and the members of each --cc-campaign.
+
+    Two exports of one account are byte-identical. Personal values go only into the record CSV files.
+    """
+    _configure_logging()
+    with _errors():
+        project = load_project(directory)
+        target_name = target or project.config.default_target
+        connection = _connection(project, target)
+        options = ExportOptions(
+            target=target_name,
+            key=key,
+            campaigns=tuple(campaign or ()),
+            datasets=tuple(dataset or ()),
+            statuses=tuple(Status(item.value) for item in status or ()),
+            cc_campaigns=tuple(cc_campaign or ()),
+            fields=tuple(field or ()),
+            records=records,
+            scheduled_as=scheduled_as,
+            project_targets=_target_entry(project, target_name),
+            guards={
+                "maxPercent": project.config.guards.max_percent,
+                "minRows": project.config.guards.min_rows,
+            },
+        )
+        with connect(connection) as live:
+            summary = export_account(live, options, out, lambda text: typer.echo(f"  {text}", err=True))
+        typer.echo(f"Exported target {target_name} to {out}:")
+        for path, what in summary.files.items():
+            typer.echo(f"  {path}: {what}")
+        for address, reasons in sorted(summary.skipped.items()):
+            counted = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+            typer.echo(
+                f"  {address}: left out {sum(reasons.values())} live records ({counted}); "
+                "absent: ignore leaves them as they are"
+            )
+        for note in summary.notes:
+            typer.echo(f"  note: {note}")
+        if connection.transport is not None and target_name == "emulator":
+            typer.echo(
+                "  note: the embedded emulator keeps its account in the project directory, so the exported "
+                "project starts from an empty one; export from a served emulator (`reconciler emulator`) instead"
+            )
+        typer.echo(
+            f"Export: {len(summary.files)} files. Run `reconciler plan {shlex.quote(str(out))}`: it should show "
+            "no changes.",
+            err=True,
+        )
+
+
+def _target_entry(project: Project, name: str) -> dict[str, Any]:
+    """The target's entry of reconciler.yaml as written (region or baseUrl, variable names), for the export."""
+    node = find(project.config.node, ("targets", name)) if project.config.node is not None else None
+    data = to_data(node)
+    if not isinstance(data, dict):
+        return {}
+    if "allowInsecureHttp" in data:
+        data["allowInsecureHttp"] = str(data["allowInsecureHttp"]).lower() == "true"
+    return {name: data}
 
 
 @app.command()

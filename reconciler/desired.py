@@ -6,11 +6,13 @@ apply needs it, never held.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .manifest import Project
 from .manifest.project import MembershipManifest, RecordSetManifest
+from .manifest.rows import valid_record_frame
 from .manifest.schedules import AbsoluteSchedule
 from .model.schedules import RelativeSchedule
 from .model.state import (
@@ -27,6 +29,9 @@ from .model.state import (
     Status,
 )
 
+if TYPE_CHECKING:
+    import polars as pl
+
 
 @dataclass(frozen=True)
 class _RecordSource:
@@ -36,6 +41,10 @@ class _RecordSource:
     def iter_records(self) -> Iterator[SourceRecord]:
         for row in self.manifest.iter_rows():
             yield SourceRecord(row.values.get(self.key, ""), row.values, row.location)
+
+    def frame(self) -> pl.LazyFrame | None:
+        """The managed columns as one columnar scan when the source is a large plain CSV (else None)."""
+        return valid_record_frame(self.manifest.spec, self.manifest.source)
 
     def digest(self) -> str:
         return self.manifest.source_digest()
@@ -115,6 +124,27 @@ def desired_state(project: Project) -> DesiredState:
         )
         digests[membership.address] = membership.source_digest()
     return DesiredState(tuple(datasets), tuple(record_sets), tuple(memberships), default, digests)
+
+
+def restrict(desired: DesiredState, addresses: Collection[str]) -> DesiredState:
+    """The part of a desired state at `addresses` (Kind/name), in manifest order; the rest is left out whole,
+    source digests included, so a plan of it reads and reports nothing else."""
+    keep = frozenset(addresses)
+    return replace(
+        desired,
+        datasets=tuple(item for item in desired.datasets if item.address in keep),
+        record_sets=tuple(item for item in desired.record_sets if item.address in keep),
+        memberships=tuple(item for item in desired.memberships if item.address in keep),
+        source_digests={key: value for key, value in desired.source_digests.items() if key in keep},
+    )
+
+
+def addresses(desired: DesiredState) -> tuple[str, ...]:
+    """Every address the desired state holds, sorted."""
+    found = [item.address for item in desired.datasets]
+    found += [item.address for item in desired.record_sets]
+    found += [item.address for item in desired.memberships]
+    return tuple(sorted(found))
 
 
 def _text(value: object | None) -> str | None:

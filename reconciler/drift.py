@@ -6,6 +6,7 @@ manifests own changed outside git). Unmanaged objects and dialler churn are repo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .plan.plan import Plan, checksum
@@ -14,7 +15,10 @@ DRIFT_FORMAT = "reconciler-drift"
 DRIFT_VERSION = 1
 
 
-def drift_report(plan: Plan, *, show_values: bool = False) -> dict[str, Any]:
+def drift_report(
+    plan: Plan, *, show_values: bool = False, scope: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The drift report of a plan; `scope` (only/exclude addresses) is recorded when the run was scoped."""
     body = plan.to_dict(show_values=show_values)
     observations = body["observations"]
     report: dict[str, Any] = {
@@ -29,5 +33,7 @@ def drift_report(plan: Plan, *, show_values: bool = False) -> dict[str, Any]:
         "other": [item for item in observations if item["category"] not in {"unmanaged", "churn"}],
         "observed": body["observed"],
     }
+    if scope is not None:
+        report["scope"] = dict(scope)
     report["checksum"] = checksum(report)
     return report

@@ -14,6 +14,7 @@ The tree::
     ├── PlanError                   live state contradicts the manifests; holds every Problem
     │   ├── UnsafePlanError         a guard refused the plan (mass change, irreversible action)
     │   └── StalePlanError          a saved plan no longer matches live state or sources
+    ├── ExportError                 an export would not plan cleanly; holds every Problem
     ├── ApplyError                  one or more changes failed during apply
     └── LockError                   another apply holds the lock
 
@@ -159,6 +160,12 @@ class StalePlanError(PlanError):
     """A saved plan no longer matches live state or the sources it was made from."""
 
     headline = "stale plan refused"
+
+
+class ExportError(_ProblemsError):
+    """What was asked for cannot be exported as manifests that plan cleanly (e.g. a stopped campaign)."""
+
+    headline = "cannot export"
 
 
 class ApplyError(ReconcilerError):

@@ -84,6 +84,13 @@ class ObservedDocument(_Document):
     sources: dict[str, str] = Field(description="manifest or source file -> sha256 of its bytes")
 
 
+class ScopeDocument(_Document):
+    """The --only/--exclude addresses a scoped plan or report was made with; absent when unscoped."""
+
+    only: list[str] = Field(description="Kind/name addresses in scope (all when empty)")
+    exclude: list[str] = Field(description="Kind/name addresses left out")
+
+
 class PlanDocument(_Document):
     format: Literal["reconciler-plan"]
     version: Literal[1]
@@ -93,6 +100,9 @@ class PlanDocument(_Document):
     changes: list[ChangeDocument] = Field(description="in apply order")
     observations: list[ObservationDocument]
     observed: ObservedDocument
+    scope: ScopeDocument | None = Field(
+        default=None, description="present only in a scoped plan; apply --plan plans the same scope again"
+    )
     checksum: str = Field(
         pattern=CHECKSUM_PATTERN,
         description="sha256 of the canonical JSON (sorted keys, no spaces) of every other key",
@@ -112,4 +122,5 @@ class DriftDocument(_Document):
     churn: list[ObservationDocument] = Field(description="expected dialler changes to vendor-owned fields")
     other: list[ObservationDocument]
     observed: ObservedDocument
+    scope: ScopeDocument | None = Field(default=None, description="present only in a scoped report")
     checksum: str = Field(pattern=CHECKSUM_PATTERN)

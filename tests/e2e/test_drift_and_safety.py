@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
+import pytest
 
 from .conftest import Estate
 from .test_records import records, rows, setup
@@ -87,3 +89,28 @@ def test_personal_values_never_reach_output_unless_asked(estate: Estate) -> None
         assert canary not in joined
     shown = estate.cli("drift", "--show-values")
     assert CANARIES[0] in shown.stdout, shown.stdout
+
+
+def test_a_work_folder_linked_outside_the_project_is_refused(estate: Estate, tmp_path: Path) -> None:
+    setup(estate, rows(3))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (estate.root / ".reconciler").symlink_to(outside, target_is_directory=True)
+    mark = estate.mark()
+    result = estate.cli("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert f"{estate.root / '.reconciler'} is a symbolic link or not a folder" in result.stderr
+    assert "Remove it and run again" in result.stderr
+    assert list(outside.iterdir()) == []
+    assert estate.writes(mark) == []
+
+
+def test_a_bad_setting_is_an_error_naming_it(estate: Estate, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(estate, rows(3))
+    monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "soon")
+    result = estate.cli("plan")
+    assert result.exit_code == 1
+    assert (
+        "environment variable RECONCILER_CONSISTENCY_SECONDS is 'soon'; set it to a number from 0 to 600 "
+        "or unset it to use the default" in result.stderr
+    )
