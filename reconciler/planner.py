@@ -16,6 +16,7 @@ from .diff.datasets import diff_datasets
 from .diff.members import CampaignWindow, diff_members
 from .diff.records import SourceTable, diff_records, source_table
 from .errors import ApiError, PlanError, Problem, UnsafePlanError
+from .model.fields import is_personal
 from .model.state import (
     Dataset,
     DesiredDataset,
@@ -289,13 +290,21 @@ def _row_size_problems(
         if limit is not None and len(value) > limit:
             found.append(
                 Problem(
-                    f"{name} of record {record.key} is {len(value)} characters; the field holds {limit}",
+                    f"{name} of {_record_name(record_set, record)} is {len(value)} characters; "
+                    f"the field holds {limit}",
                     record.location,
                     record_set.address,
                     "shorten the value in the source",
                 )
             )
     return found
+
+
+def _record_name(record_set: DesiredRecordSet, record: SourceRecord) -> str:
+    """How a message names a source record: by its key, unless the key is a personal field (its line says)."""
+    if is_personal(record_set.key):
+        return "the record"
+    return f"record {record.key}"
 
 
 # ---------------------------------------------------------------------------------------- Contact Center

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from ..errors import ApplyError, ReconcilerError
+from ..model.fields import is_personal
 from ..model.state import Dataset, DesiredRecordSet, DesiredState, SourceRecord, Status
 from ..plan.changes import Change, DatasetWork, MemberWork, Phase, RecordWork
 from ..plan.plan import Plan
@@ -225,6 +226,7 @@ class _Run:
             return
         failures: list[str] = []
         done: list[str] = []
+        named = _key_names(desired)
         try:
             if work.create_keys:
                 with self.reporter.progress(f"{change.address}: create", len(work.create_keys)) as advance:
@@ -242,9 +244,10 @@ class _Run:
                         progress=advance,
                     )
                 done.append(f"{created.written} created")
-                failures += [f"{item.key}: {item.reason}" for item in created.failures]
+                failures += [f"{named(item.key)}: {item.reason}" for item in created.failures]
                 failures += [
-                    f"{key}: outcome unknown after every retry; run apply again" for key in created.unresolved
+                    f"{named(key)}: outcome unknown after every retry; run apply again"
+                    for key in created.unresolved
                 ]
             if work.updates:
                 with self.reporter.progress(f"{change.address}: update", len(work.updates)) as advance:
@@ -252,7 +255,7 @@ class _Run:
                         dataset_id, _update_rows(desired, work), progress=advance
                     )
                 done.append(f"{updated.written} updated")
-                failures += [f"{item.key}: {item.reason}" for item in updated.failures]
+                failures += [f"{named(item.key)}: {item.reason}" for item in updated.failures]
             for ids, outcome, label in (
                 (work.complete_ids, work.complete_outcome, "completed"),
                 (work.dedupe_ids, work.dedupe_outcome, "duplicates completed"),
@@ -312,6 +315,13 @@ class _Run:
         self.finish(
             ChangeResult(change.address, Outcome.FAILED if failures else Outcome.APPLIED, detail, failures)
         )
+
+
+def _key_names(desired: DesiredRecordSet) -> Callable[[str], str]:
+    """How failure lines name a record: by its key, unless the key is a personal field (a phone, an email)."""
+    if is_personal(desired.key):
+        return lambda _key: f"a record ({desired.key} not shown)"
+    return lambda key: key
 
 
 def _attributes(want: Dataset, live: Dataset) -> dict[str, str]:

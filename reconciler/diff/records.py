@@ -14,10 +14,11 @@ import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from ..model.fields import is_personal
 from ..model.normalize import normalized_frame, row_digests
 from ..model.state import DesiredRecordSet, LiveBatch, LiveRecord
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RecordWork, RowSample
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 SAMPLE_SIZE = 5
+PERSONAL_KEY = "(sensitive key)"
+"""How a sampled row is named when the record set's key is itself a personal field (a phone, an email)."""
 CHUNK_ROWS = 200_000
 """Rows normalised and digested at a time (source side)."""
 _CLOSED = frozenset({"COMPLETE", "EXPIRED"})
@@ -219,6 +222,8 @@ def diff_records(
     if duplicate_keys:
         keys = sorted(duplicate_keys)
         shown = ", ".join(keys[:sample_size]) + (", ..." if len(keys) > sample_size else "")
+        if is_personal(desired.key):
+            shown = f"{desired.key} is a personal field, so the keys are not shown"
         extra = sum(duplicate_keys.values())
         handled = "completed by the dedupe policy" if work_dedupe else "set spec.dedupe to complete them"
         observations.append(
@@ -248,6 +253,8 @@ def diff_records(
         )
 
     sample = tuple(RowSample(key, Action.CREATE) for key in creates[:sample_size]) + update_sample
+    if is_personal(desired.key):
+        sample = tuple(replace(row, key=PERSONAL_KEY) for row in sample)
     sample += tuple(RowSample(f"#{record_id}", Action.REMOVE) for record_id in work_complete[:sample_size])
     work = RecordWork(
         desired.dataset_address,

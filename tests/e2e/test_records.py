@@ -111,3 +111,23 @@ def test_value_longer_than_its_field_is_refused_before_any_write(estate: Estate)
         in (result.stderr)
     )
     assert estate.writes(mark) == []
+
+
+def test_a_personal_key_is_never_shown(estate: Estate) -> None:
+    estate.write(
+        "manifests/spring.yaml",
+        dataset_doc()
+        + record_set_doc(key="MobilePhone", fields="[FirstName, ThisIsATimeField]", source="r.csv"),
+    )
+    estate.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00\n")
+    plan = estate.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert "+ (sensitive key)" in plan.stdout
+    assert "07700900111" not in plan.stdout + plan.stderr
+
+    estate.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00:00:00\n")
+    refused = estate.cli("plan", "--format", "json")
+    assert refused.exit_code == 1
+    assert "ThisIsATimeField of the record is 11 characters; the field holds 8" in refused.stderr
+    assert "r.csv:2" in refused.stderr
+    assert "07700900111" not in refused.stdout + refused.stderr
