@@ -10,10 +10,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .errors import Location
 from .manifest import Project
 from .manifest.project import MembershipManifest, RecordSetManifest
-from .manifest.rows import valid_record_frame
-from .manifest.schedules import AbsoluteSchedule
+from .manifest.rows import valid_member_frame, valid_record_frame
+from .manifest.schedules import AbsoluteSchedule, parse_schedule
 from .model.schedules import RelativeSchedule
 from .model.state import (
     Dataset,
@@ -57,6 +58,18 @@ class _MemberSource:
     def iter_members(self) -> Iterator[DesiredMember]:
         for member in self.manifest.iter_members():
             yield DesiredMember(member.customer_id, _schedule(member.schedule), member.location)
+
+    def frame(self) -> pl.LazyFrame | None:
+        """customer-id (and schedule, when written) of a plain CSV source whose members are all usable and
+        unique, read a column at a time; else None (see valid_member_frame)."""
+        return valid_member_frame(self.manifest.source)
+
+    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
+        """The member `iter_members` gives for row `row` (0-based) of `frame()`: a plain CSV row is one line."""
+        source = self.manifest.source
+        assert source is not None
+        when = _schedule(parse_schedule(schedule)) if schedule else None
+        return DesiredMember(customer_id, when, Location(source.display, row + 2, 1))
 
     def digest(self) -> str:
         return self.manifest.source_digest()

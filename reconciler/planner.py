@@ -351,7 +351,7 @@ def _plan_memberships(desired: DesiredState, target: Target, state: _Planning, n
             continue
         result = diff_members(
             membership,
-            provider.iter_members(membership.campaign),
+            provider.iter_member_pieces(membership.campaign),
             now=now,
             window=CampaignWindow(info.start, info.end),
         )

@@ -9,17 +9,26 @@ Members the dialler has accepted or completed cannot be removed: the plan report
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from ..apply.concurrency import Prefetch
 from ..errors import Problem
 from ..model.schedules import RelativeSchedule
-from ..model.state import DesiredMember, DesiredMembership, LiveMember, MemberStatus
+from ..model.state import DesiredMember, DesiredMembership, LiveMember, LiveMembers, MemberStatus
 from ..plan.changes import Action, Change, FieldChange, MemberWork, Observation, Phase, RowSample
 from .records import SAMPLE_SIZE
 
+if TYPE_CHECKING:
+    import polars as pl
+
 SCHEDULE_HORIZON = timedelta(days=7)
+_NONE, _ABSOLUTE, _RELATIVE = 0, 1, 2
+"""What kind of schedule a desired member has (the `kind` column)."""
+_BATCH = 100_000
+_HASH_SLICE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -41,51 +50,74 @@ class MemberDiff:
 
 def diff_members(
     desired: DesiredMembership,
-    live: Iterable[LiveMember],
+    live: Iterable[LiveMember] | Iterable[LiveMembers],
     *,
     now: datetime,
     window: CampaignWindow,
     sample_size: int = SAMPLE_SIZE,
 ) -> MemberDiff:
-    wanted: dict[str, DesiredMember] = {
-        member.customer_id: member for member in desired.source.iter_members()
-    }
-    present: set[str] = set()
-    removes: list[str] = []
-    reschedules: list[DesiredMember] = []
-    was_scheduled: dict[str, bool] = {}
-    stuck_absent: dict[str, int] = {}
-    unmanaged = 0
-    live_rows = 0
-    live_hash = hashlib.sha256()
-    statuses: dict[str, int] = {}
-    for member in live:
-        live_rows += 1
-        statuses[member.status.label] = statuses.get(member.status.label, 0) + 1
-        live_hash.update(f"{member.customer_id}\x1e".encode())
-        present.add(member.customer_id)
-        want = wanted.get(member.customer_id)
-        if want is None:
-            unmanaged += 1
-            if not desired.remove_absent:
-                continue
-            if member.status.removable:
-                removes.append(member.customer_id)
-            else:
-                stuck_absent[member.status.label] = stuck_absent.get(member.status.label, 0) + 1
-            continue
-        if isinstance(want.schedule, RelativeSchedule) or member.status not in {
-            MemberStatus.NEW,
-            MemberStatus.SCHEDULED,
-        }:
-            continue
-        should_be_scheduled = want.schedule is not None
-        if should_be_scheduled != (member.status is MemberStatus.SCHEDULED):
-            live_hash.update(f"{member.customer_id}:{member.status.value}\x1d".encode())
-            reschedules.append(want)
-            was_scheduled[want.customer_id] = member.status is MemberStatus.SCHEDULED
+    import polars as pl
 
-    adds = [member for customer, member in wanted.items() if customer not in present]
+    items: Iterator[LiveMember | LiveMembers] = iter(live)
+    reading = Prefetch(items, ahead=4, name="live-members")
+    try:
+        wanted = _wanted(desired)
+        table = _live_table(reading)
+    finally:
+        reading.close()
+    joined = table.with_row_index("seq").join(wanted.frame, on="id", how="left", maintain_order="left")
+    matched = pl.col("row").is_not_null()
+    status = pl.col("status")
+    kind = pl.col("kind")
+    live_rows = table.height
+    statuses = {
+        MemberStatus(str(code)).label: count
+        for code, count in table.group_by("status").len().iter_rows()
+        if count
+    }
+    absent = joined.filter(~matched)
+    unmanaged = absent.height
+    removes: list[str] = []
+    stuck_absent: dict[str, int] = {}
+    if desired.remove_absent:
+        removable = [int(code.value) for code in MemberStatus if code.removable]
+        removes = absent.filter(status.is_in(removable)).get_column("id").to_list()
+        for code, count in absent.filter(~status.is_in(removable)).group_by("status").len().iter_rows():
+            stuck_absent[MemberStatus(str(code)).label] = count
+    new, scheduled = int(MemberStatus.NEW.value), int(MemberStatus.SCHEDULED.value)
+    reschedule = (
+        matched
+        & (kind != _RELATIVE)
+        & status.is_in([new, scheduled])
+        & ((kind != _NONE) != (status == scheduled))
+    )
+    marked = joined.select("id", "status", reschedule.alias("reschedule"))
+    live_hash = hashlib.sha256()
+    for offset in range(0, marked.height, _HASH_SLICE):
+        part = marked.slice(offset, _HASH_SLICE)
+        text = part.select(
+            pl.concat_str(
+                pl.col("id"),
+                pl.lit("\x1e"),
+                pl.when(pl.col("reschedule"))
+                .then(pl.concat_str(pl.col("id"), pl.lit(":"), status.cast(pl.String), pl.lit("\x1d")))
+                .otherwise(pl.lit("")),
+            ).str.join("")
+        ).item()
+        live_hash.update(text.encode())
+    del marked
+    moved = joined.filter(reschedule).select("row", "status").rows()
+    reschedules = [wanted.member(row) for row, _code in moved]
+    was_scheduled = {
+        member.customer_id: code == scheduled for member, (_row, code) in zip(reschedules, moved, strict=True)
+    }
+    present = table.get_column("id")
+    adds = [
+        wanted.member(row)
+        for row in wanted.frame.filter(~pl.col("id").is_in(present.implode())).get_column("row").to_list()
+    ]
+    del joined, absent, table, present
+
     problems: list[Problem] = []
     resolved: dict[str, datetime] = {}
     for target in (*adds, *reschedules):
@@ -179,6 +211,99 @@ def diff_members(
     for customer, when in sorted(resolved.items()):
         live_hash.update(f"{customer}@{when.isoformat()}".encode())
     return MemberDiff(change, tuple(observations), tuple(problems), live_hash.hexdigest()[:32], live_rows)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The desired members as one table (`id`, `kind` of schedule, `row` to build the member from), in
+    source order, one row per customer id (a repeated id keeps its first place and its last value)."""
+
+    frame: pl.DataFrame
+    member: Callable[[int], DesiredMember]
+
+
+def _kind(schedule: object) -> int:
+    if schedule is None:
+        return _NONE
+    return _RELATIVE if isinstance(schedule, RelativeSchedule) else _ABSOLUTE
+
+
+def _wanted(desired: DesiredMembership) -> _Wanted:
+    import polars as pl
+
+    schema = pl.Schema({"id": pl.String, "kind": pl.UInt8, "row": pl.Int64})
+    scan = getattr(desired.source, "frame", None)
+    lazy = scan() if callable(scan) else None
+    build = getattr(desired.source, "frame_member", None)
+    if lazy is not None and callable(build):
+        frame = lazy.collect()
+        ids = frame.get_column(frame.columns[0])
+        texts = frame.get_column("schedule") if "schedule" in frame.columns else None
+        if texts is None:
+            kinds = pl.repeat(_NONE, frame.height, dtype=pl.UInt8, eager=True)
+        else:
+            written = {text: _kind(build(0, "", text).schedule) for text in texts.unique().to_list() if text}
+            kinds = texts.replace_strict({"": _NONE, **written}, return_dtype=pl.UInt8)
+        table = pl.DataFrame({"id": ids, "kind": kinds}).with_row_index("row").cast(schema)
+
+        def member(row: int) -> DesiredMember:
+            text = "" if texts is None else texts[row]
+            built: DesiredMember = build(row, ids[row], text)
+            return built
+
+        return _Wanted(table.select("id", "kind", "row"), member)
+    members: list[DesiredMember] = []
+    parts: list[pl.DataFrame] = []
+    chunk: list[DesiredMember] = []
+    for desired_member in desired.source.iter_members():
+        chunk.append(desired_member)
+        if len(chunk) >= _BATCH:
+            parts.append(_members_frame(chunk, len(members), schema))
+            members.extend(chunk)
+            chunk = []
+    parts.append(_members_frame(chunk, len(members), schema))
+    members.extend(chunk)
+    table = pl.concat(parts)
+    if table.get_column("id").is_duplicated().any():
+        table = table.group_by("id", maintain_order=True).agg(pl.col("kind").last(), pl.col("row").last())
+    return _Wanted(table, members.__getitem__)
+
+
+def _members_frame(chunk: list[DesiredMember], first: int, schema: pl.Schema) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "id": [member.customer_id for member in chunk],
+            "kind": [_kind(member.schedule) for member in chunk],
+            "row": range(first, first + len(chunk)),
+        },
+        schema=schema,
+    )
+
+
+def _live_table(live: Iterator[LiveMember | LiveMembers]) -> pl.DataFrame:
+    """The live members in the order read: `id` (text) and `status` (the MemberStatus code)."""
+    import polars as pl
+
+    schema = {"id": pl.String, "status": pl.UInt8}
+    parts: list[pl.DataFrame] = []
+    ids: list[str] = []
+    codes: list[int] = []
+    for item in live:
+        if isinstance(item, LiveMembers):
+            if ids:
+                parts.append(pl.DataFrame({"id": ids, "status": codes}, schema=schema))
+                ids, codes = [], []
+            parts.append(pl.DataFrame({"id": item.customer_ids, "status": item.statuses}, schema=schema))
+            continue
+        ids.append(item.customer_id)
+        codes.append(int(item.status.value))
+        if len(ids) >= _BATCH:
+            parts.append(pl.DataFrame({"id": ids, "status": codes}, schema=schema))
+            ids, codes = [], []
+    parts.append(pl.DataFrame({"id": ids, "status": codes}, schema=schema))
+    return pl.concat(parts)
 
 
 def _resolve(member: DesiredMember, now: datetime) -> datetime | None:

@@ -285,13 +285,13 @@ def valid_record_frame(spec: RecordSetSpec, source: SourceFile | None) -> pl.Laz
     if found.height and found.item():
         return None
     if stamp is not None:
-        _CHECKED.add(stamp)
+        _CHECKED[stamp] = rules.managed
     return lazy
 
 
-_CHECKED: set[tuple[object, ...]] = set()
-"""Sources (by path, size, mtime and the columns checked) that passed the column checks in this process, so
-that validation and the diff do not check the same unchanged file twice."""
+_CHECKED: dict[tuple[object, ...], tuple[str, ...]] = {}
+"""Sources (by path, size, mtime and the columns checked) that passed the column checks in this process, with
+the columns to scan, so that validation and the diff do not check the same unchanged file twice."""
 
 
 def _stamp(source: SourceFile, *parts: tuple[str, ...]) -> tuple[object, ...] | None:
@@ -307,6 +307,9 @@ def valid_member_frame(source: SourceFile | None) -> pl.LazyFrame | None:
     and every customer id unique, else None. Schedules are parsed (only the non-empty ones) by parse_schedule."""
     if source is None:
         return None
+    stamp = _stamp(source, (CUSTOMER_ID_COLUMN, SCHEDULE_COLUMN))
+    if stamp is not None and stamp in _CHECKED:
+        return scan_plain_csv(source, _CHECKED[stamp])
     lazy = csv_frame(source, (CUSTOMER_ID_COLUMN,))
     if lazy is None:
         return None
@@ -340,4 +343,6 @@ def valid_member_frame(source: SourceFile | None) -> pl.LazyFrame | None:
                 parse_schedule(text)
             except ScheduleError:
                 return None
+    if stamp is not None:
+        _CHECKED[stamp] = columns if full is not None else (CUSTOMER_ID_COLUMN,)
     return lazy

@@ -193,6 +193,15 @@ class LiveMember:
 
 
 @dataclass(frozen=True)
+class LiveMembers:
+    """Consecutive live members as two columns (what a read of millions hands on): customer ids, and the
+    MemberStatus of each as its code (0-4)."""
+
+    customer_ids: list[str]
+    statuses: list[int]
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything the manifests ask for, in manifest order."""
 

@@ -9,21 +9,24 @@ customer twice answers "Duplicate customer", never a second member) and deletes 
 "not located", reported as NOT_FOUND).
 
 `iter_members` streams the records body with ijson: a 5,000,000-member campaign (about 1 GB of JSON) never
-sits in memory.
+sits in memory. `iter_member_columns` reads only the customer id and status, a piece of the body at a time
+decoded by msgspec (providers.pieces), several times faster; a body of another shape is read with ijson.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 import ijson
+import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
 from reconciler.providers.http import (
@@ -33,12 +36,15 @@ from reconciler.providers.http import (
     RetryPolicy,
     register_basic_auth,
 )
+from reconciler.providers.pieces import ArrayPieces, BrokenBody
 
-from .wire import AddItem, AddResult, DeleteOutcome, WireCampaign, WireMember
+from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember
 
 __all__ = ["CAMPAIGN_REFUSALS", "MAX_ADD_ITEMS", "ContactCenterClient"]
 
 logger = logging.getLogger(__name__)
+
+_Item = TypeVar("_Item")
 
 MAX_ADD_ITEMS: Final = 1000
 """Customers one add request may carry."""
@@ -84,6 +90,38 @@ def _int_or_none(value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
+
+
+class _MemberRow(msgspec.Struct, gc=False):
+    """The two fields of a record the diff reads; anything that is not a number or text takes the general path."""
+
+    record_id: int | str | None = msgspec.field(default=None, name="record-id")
+    status: int | str | None = None
+
+
+class _RecordList(msgspec.Struct):
+    record: list[_MemberRow]
+
+
+class _RecordsBody(msgspec.Struct):
+    records: _RecordList
+
+
+_MEMBER_ROWS = msgspec.json.Decoder(list[_MemberRow])
+_RECORDS_BODY = msgspec.json.Decoder(_RecordsBody)
+_RECORDS_START = b'{"records":{"record":['
+
+
+def _row_columns(rows: list[_MemberRow]) -> MemberColumns:
+    ids = [value if value.__class__ is str else _str(value) for value in [row.record_id for row in rows]]
+    statuses = [
+        value if value.__class__ is int else _int_or_none(value) for value in [row.status for row in rows]
+    ]
+    return MemberColumns(ids, statuses)
+
+
+def _wire_columns(members: list[WireMember]) -> MemberColumns:
+    return MemberColumns([member.record_id for member in members], [member.status for member in members])
 
 
 def _segment(value: int | str, *, what: str) -> str:
@@ -195,28 +233,44 @@ class ContactCenterClient:
 
         A failure before the first member is retried; one after it raises TransientApiError (read again).
         """
+        return self._read_records(campaign_id, self._parse_members)
+
+    def iter_member_columns(self, campaign_id: int | str, *, batch: int = 100_000) -> Iterator[MemberColumns]:
+        """The record id and status of every member (as `iter_members` gives them), a piece at a time.
+
+        A body that starts `{"records":{"record":[` (what the service sends) is cut into pieces of whole
+        records, each decoded by msgspec into the two fields; a piece with other value types is decoded
+        exactly as `iter_members` would. Any other body is read as `iter_members` reads it. Retries as
+        `iter_members`.
+        """
+        return self._read_records(
+            campaign_id, lambda chunks, url: self._parse_member_columns(chunks, url=url, batch=batch)
+        )
+
+    def _read_records(
+        self, campaign_id: int | str, parse: Callable[[Iterator[bytes], str], Iterator[_Item]]
+    ) -> Iterator[_Item]:
+        """GET records.json and yield what `parse` makes of the streamed body.
+
+        A failure before the first item is retried with backoff; one after it raises (the caller reads again).
+        """
         path = f"api/stats/campaigns/{_segment(campaign_id, what='campaign_id')}/records.json"
         url = self._session.url_for(path)
         action = "records read"
         policy = self._session.retry
         failures = 0
         while True:
-            yielded = 0
+            yielded = False
             try:
                 with self._session.stream("GET", path, action=action) as response:
                     if not 200 <= response.status_code < 300:
                         response.read()
                         self._raise_for_status(response, url=url)
-                    reader = BodyReader(response.iter_bytes())
-                    for item in ijson.items(reader, "records.record.item", use_float=False):
-                        if not isinstance(item, dict):
-                            raise ApiError("Contact Center answered a record that is not an object", url=url)
-                        yielded += 1
-                        yield _member(item)
-                    if yielded == 0:
-                        yield from self._small_records(reader, url=url)
+                    for item in parse(response.iter_bytes(), url):
+                        yielded = True
+                        yield item
                     return
-            except (httpx.HTTPError, ijson.JSONError) as exc:
+            except (httpx.HTTPError, ijson.JSONError, BrokenBody) as exc:
                 error = (
                     self._session.body_error(exc, action=action, url=url)
                     if isinstance(exc, httpx.HTTPError)
@@ -227,6 +281,71 @@ class ContactCenterClient:
                     raise error from None
                 logger.warning("%s; reading again (attempt %d)", error, failures + 1)
                 policy.sleep(policy.backoff(failures))
+
+    def _parse_members(self, chunks: Iterator[bytes], url: str) -> Iterator[WireMember]:
+        return self._members_of(BodyReader(chunks), url=url)
+
+    def _parse_member_columns(
+        self, chunks: Iterator[bytes], *, url: str, batch: int
+    ) -> Iterator[MemberColumns]:
+        first = b""
+        for chunk in chunks:
+            first += chunk
+            if len(first) >= len(_RECORDS_START):
+                break
+        body = itertools.chain((first,), chunks)
+        if not first.startswith(_RECORDS_START):
+            members: list[WireMember] = []
+            for member in self._members_of(BodyReader(body), url=url):
+                members.append(member)
+                if len(members) >= batch:
+                    yield _wire_columns(members)
+                    members = []
+            if members:
+                yield _wire_columns(members)
+            return
+        cutter = ArrayPieces(body, _RECORDS_START, lambda data: self._piece(data, url=url))
+        yield from cutter
+        assert cutter.head is not None
+        last = self._last_piece(cutter.head + cutter.rest, url=url)
+        if last.ids:
+            yield last
+
+    @staticmethod
+    def _piece(data: memoryview, *, url: str) -> MemberColumns | None:
+        try:
+            return _row_columns(_MEMBER_ROWS.decode(data))
+        except msgspec.MsgspecError:
+            pass
+        try:
+            items = json.loads(bytes(data), parse_float=Decimal)
+        except ValueError:
+            return None
+        if not isinstance(items, list):
+            return None
+        for item in items:
+            if not isinstance(item, dict):
+                raise ApiError("Contact Center answered a record that is not an object", url=url)
+        return _wire_columns([_member(item) for item in items])
+
+    def _last_piece(self, body: bytes, *, url: str) -> MemberColumns:
+        """The members of what is left: `{"records":{"record":[` + the last records + the end of the body."""
+        try:
+            return _row_columns(_RECORDS_BODY.decode(body).records.record)
+        except msgspec.MsgspecError:
+            pass
+        return _wire_columns(list(self._members_of(BodyReader(iter((body,))), url=url)))
+
+    def _members_of(self, reader: BodyReader, *, url: str) -> Iterator[WireMember]:
+        """The members of a records body, streamed with ijson (as `iter_members` reads them)."""
+        yielded = 0
+        for item in ijson.items(reader, "records.record.item", use_float=False):
+            if not isinstance(item, dict):
+                raise ApiError("Contact Center answered a record that is not an object", url=url)
+            yielded += 1
+            yield _member(item)
+        if yielded == 0:
+            yield from self._small_records(reader, url=url)
 
     def add_customers(self, campaign_id: int | str, items: Sequence[AddItem]) -> list[AddResult]:
         """Add up to 1000 customers; one result per item, in input order (the 207 answer).

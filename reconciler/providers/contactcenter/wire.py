@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["AddItem", "AddResult", "DeleteOutcome", "WireCampaign", "WireMember"]
+__all__ = ["AddItem", "AddResult", "DeleteOutcome", "MemberColumns", "WireCampaign", "WireMember"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,14 @@ class WireMember:
     disposition_code: int | None = None  # disposition-code: 1000 None, 1001 Try Again, 1002 Call Back
     phone_list: str = field(default="", repr=False)  # phone-list: "*Phone Number|5551234567" (personal)
     ext_trans_data: str = field(default="", repr=False)  # ext-trans-data
+
+
+@dataclass(frozen=True, slots=True)
+class MemberColumns:
+    """Consecutive members of a records body: `record-id` as WireMember.record_id, `status` as WireMember.status."""
+
+    ids: list[str]
+    statuses: list[int | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ import msgspec
 
 from reconciler.errors import ApiError, AuthError
 from reconciler.providers.http import BodyReader, HttpSession, RateBudget, RetryPolicy, register_secret
+from reconciler.providers.pieces import PIECE_BYTES as PIECES_DEFAULT
+from reconciler.providers.pieces import ArrayPieces, BrokenBody
 
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult, text
 
@@ -114,12 +116,10 @@ RECORD_PAGE_ROWS: Final = 50_000
 
 _ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)
 _LIST_START = b'"list":['
-PIECE_BYTES = 16 * 1024 * 1024
+PIECE_BYTES = PIECES_DEFAULT
 """About this much of a records body is decoded at a time."""
 
-
-class _BrokenBody(Exception):
-    """A records body that cannot be cut into objects or decoded."""
+_BrokenBody = BrokenBody
 
 
 class _Shape(Generic[_T]):
@@ -253,13 +253,9 @@ class _Columns(_Shape[list[list[str]]]):
 
 
 class _Pieces(Generic[_T]):
-    """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows.
-
-    A cut is tried at a `},{` between two rows: the piece up to it is decoded as a JSON array. A cut inside a
-    string leaves that string unterminated, so such a piece never decodes and an earlier cut is tried; a piece
-    that decodes is therefore exactly the rows it holds. The envelope around the list (success, error) is
-    decoded with the last rows, from the head kept aside and the tail.
-    """
+    """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows (see
+    providers.pieces). The envelope around the list (success, error) is decoded with the last rows, from the
+    head kept aside and the tail."""
 
     def __init__(
         self,
@@ -275,56 +271,12 @@ class _Pieces(Generic[_T]):
         self._check = check
 
     def __iter__(self) -> Iterator[_T]:
-        buffer = b""
-        pending: list[bytes] = []
-        size = 0
-        head: bytes | None = None
-        for chunk in self._chunks:
-            pending.append(chunk)
-            size += len(chunk)
-            if head is not None and size < PIECE_BYTES:
-                continue
-            buffer += b"".join(pending)
-            pending.clear()
-            size = 0
-            if head is None:
-                at = buffer.find(_LIST_START)
-                if at < 0:
-                    continue
-                head, buffer = buffer[: at + len(_LIST_START)], buffer[at + len(_LIST_START) :]
-            while len(buffer) >= PIECE_BYTES:
-                rows, buffer = self._cut(buffer)
-                if rows is None:
-                    break
-                yield rows
-        buffer += b"".join(pending)
-        if head is None:
-            yield from self._whole(buffer)
+        cutter = ArrayPieces(self._chunks, _LIST_START, self._shape.piece, piece_bytes=PIECE_BYTES)
+        yield from cutter
+        if cutter.head is None:
+            yield from self._whole(cutter.rest)
             return
-        yield from self._last(head, buffer)
-
-    def _cut(self, buffer: bytes) -> tuple[_T | None, bytes]:
-        end = len(buffer)
-        piece = bytearray(b"[")
-        piece += buffer
-        view = memoryview(piece)
-        for _attempt in range(64):
-            cut = buffer.rfind(b"},{", 0, end)
-            if cut < 0:
-                break
-            piece[cut + 2] = ord("]")  # the comma after the cut: "[" + rows up to the cut + "]", no copy
-            try:
-                rows = self._shape.piece(view[: cut + 3])
-            finally:
-                piece[cut + 2] = ord(",")
-            if rows is not None:
-                view.release()
-                return rows, buffer[cut + 2 :]
-            end = cut
-        view.release()
-        if len(buffer) > 16 * PIECE_BYTES:
-            raise _BrokenBody
-        return None, buffer
+        yield from self._last(cutter.head, cutter.rest)
 
     def _last(self, head: bytes, rest: bytes) -> Iterator[_T]:
         body = head + rest
