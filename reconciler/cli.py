@@ -113,8 +113,10 @@ def _configure_logging() -> None:
     install_log_redaction()
 
 
-def _load(directory: Path) -> tuple[Project, DesiredState]:
-    project = load_project(directory)
+def _load(directory: Path, *, check_sources: bool = False) -> tuple[Project, DesiredState]:
+    """The project and its desired state. Source files are checked here only for `validate`: plan, apply and
+    drift check each one while the live state it is compared with streams in (see planner.make_plan)."""
+    project = load_project(directory, check_sources=check_sources)
     return project, desired_state(project)
 
 
@@ -202,7 +204,7 @@ def validate(directory: DirArg = Path(".")) -> None:
     """Check manifests and their sources. Exit 0 when valid, 1 with every problem listed when not."""
     _configure_logging()
     with _errors():
-        project, desired = _load(directory)
+        project, desired = _load(directory, check_sources=True)
         typer.echo(
             f"Valid: {len(desired.datasets)} datasets, {len(desired.record_sets)} record sets, "
             f"{len(desired.memberships)} campaign memberships in {project.root}."

@@ -10,8 +10,9 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .errors import Location
+from .errors import Location, Problem
 from .manifest import Project
+from .manifest.checks import check_rows
 from .manifest.project import MembershipManifest, RecordSetManifest
 from .manifest.rows import valid_member_frame, valid_record_frame
 from .manifest.schedules import AbsoluteSchedule, parse_schedule
@@ -43,6 +44,10 @@ class _RecordSource:
         for row in self.manifest.iter_rows():
             yield SourceRecord(row.values.get(self.key, ""), row.values, row.location)
 
+    def check(self) -> list[Problem]:
+        """Every problem of the source file's rows (inline rows are checked when the project loads)."""
+        return check_rows(self.manifest) if self.manifest.source is not None else []
+
     def frame(self) -> pl.LazyFrame | None:
         """The managed columns as one columnar scan when the source is a large plain CSV (else None)."""
         return valid_record_frame(self.manifest.spec, self.manifest.source)
@@ -58,6 +63,10 @@ class _MemberSource:
     def iter_members(self) -> Iterator[DesiredMember]:
         for member in self.manifest.iter_members():
             yield DesiredMember(member.customer_id, _schedule(member.schedule), member.location)
+
+    def check(self) -> list[Problem]:
+        """Every problem of the source file's members (inline members are checked when the project loads)."""
+        return check_rows(self.manifest) if self.manifest.source is not None else []
 
     def frame(self) -> pl.LazyFrame | None:
         """customer-id (and schedule, when written) of a plain CSV source whose members are all usable and

@@ -15,11 +15,12 @@ from .apply.concurrency import Prefetch
 from .diff.datasets import diff_datasets
 from .diff.members import CampaignWindow, diff_members
 from .diff.records import SourceTable, diff_records, source_table
-from .errors import ApiError, PlanError, Problem, UnsafePlanError
+from .errors import ApiError, ManifestError, PlanError, Problem, UnsafePlanError
 from .model.fields import is_personal
 from .model.state import (
     Dataset,
     DesiredDataset,
+    DesiredMembership,
     DesiredRecordSet,
     DesiredState,
     LiveBatch,
@@ -54,6 +55,8 @@ class _Planning:
     observations: list[Observation] = field(default_factory=list)
     live: dict[str, str] = field(default_factory=dict)
     guards: dict[str, GuardContext] = field(default_factory=dict)
+    source_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    """Problems of each source file checked so far, by address (see `_source_ok`)."""
 
 
 def make_plan(
@@ -69,6 +72,12 @@ def make_plan(
         _plan_contactnow(desired, target, state)
     if desired.memberships:
         _plan_memberships(desired, target, state, now or datetime.now(UTC))
+    with_sources: list[DesiredRecordSet | DesiredMembership] = [*desired.record_sets, *desired.memberships]
+    for item in with_sources:
+        _source_ok(item, state)  # the sources no step above needed are checked all the same
+    source_problems = [problem for item in with_sources for problem in state.source_problems[item.address]]
+    if source_problems:
+        raise ManifestError(source_problems)
     if state.problems:
         raise PlanError(state.problems)
     refused = check_guards(tuple(state.changes), state.guards, acks)
@@ -214,6 +223,10 @@ def _plan_records(
         # The live read streams from the server while pass 1 reads the source.
         batches = provider.iter_record_batches(live_dataset.id, record_set.key, spelled)
         live = Prefetch(batches, ahead=PREFETCH_BATCHES, name="live-records")
+    if not _source_ok(record_set, state):
+        if live is not None:
+            live.close()
+        return
     pass_one: SourceTable | None = None
     try:
         if not problems:
@@ -256,6 +269,18 @@ def _plan_records(
     )
     if result.change is not None:
         state.changes.append(result.change)
+
+
+def _source_ok(item: DesiredRecordSet | DesiredMembership, state: _Planning) -> bool:
+    """Check the rows of a record set's or membership's source file, once per plan; True when it has none.
+
+    The project is loaded without these checks, so that each source is checked while the live state it is
+    compared with streams in; any problem found still stops the plan before anything is written.
+    """
+    if item.address not in state.source_problems:
+        check = getattr(item.source, "check", None)
+        state.source_problems[item.address] = list(check()) if callable(check) else []
+    return not state.source_problems[item.address]
 
 
 def _check_sizes(
@@ -348,6 +373,8 @@ def _plan_memberships(desired: DesiredState, target: Target, state: _Planning, n
                 )
                 for reason in reasons
             )
+            continue
+        if not _source_ok(membership, state):
             continue
         result = diff_members(
             membership,

@@ -266,8 +266,9 @@ def _plain_csv_shape(source: SourceFile) -> tuple[list[str], int, int] | None:
                 return None
             lines += chunk.count(b"\n")
             commas += chunk.count(b",")
-            carriage += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (1 if tail.endswith(b"\r") and chunk.startswith(b"\n") else 0)
+            if b"\r" in joined:  # a quick scan; most files have no carriage return at all
+                carriage += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (1 if tail.endswith(b"\r") and chunk.startswith(b"\n") else 0)
             tail = chunk[-2:]
     if header is None or carriage != crlf:
         return None
