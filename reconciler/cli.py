@@ -5,6 +5,7 @@ Exit codes: 0 nothing to do or success; 1 error; 2 changes present (`plan --deta
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -52,6 +53,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+logger = logging.getLogger(__name__)
 EMULATOR_CONTACTNOW = ApiEndpoint("http://127.0.0.1/contactnow/", "demo", "demo-password")
 EMULATOR_CC = ApiEndpoint("http://127.0.0.1/cc", "demo", "demo-token")
 
@@ -159,6 +161,27 @@ def _work_dir(root: Path) -> Path:
         )
     work.mkdir(parents=True, exist_ok=True)
     return work
+
+
+def _lock_place(root: Path, connection: Connection) -> tuple[Path, str]:
+    """Where the apply lock of a target's account lives, and the account's short name.
+
+    A real account is locked machine-wide, under the user's cache folder and named by a hash of its base
+    URLs and user names, so that two checkouts applying to one account never write at the same time. The
+    embedded emulator's account is the project's own store, so its lock stays in the project.
+    """
+    if connection.transport is not None:
+        return _work_dir(root), ""
+    endpoints = (connection.contactnow, connection.contact_center)
+    account = "\n".join(f"{item.base_url}\x1f{item.user}" for item in endpoints if item is not None)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    locks = cache / "reconciler" / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        logger.warning("cannot use %s for the apply lock (%s); locking in the project only", locks, error)
+        return _work_dir(root), ""
+    return locks, hashlib.sha256(account.encode()).hexdigest()[:16]
 
 
 def _embedded_emulator(root: Path) -> Connection:
@@ -437,8 +460,9 @@ def apply(
             scope = saved_scope
         project, desired = _load(directory)
         connection = _connection(project, target)
+        lock_dir, account = _lock_place(project.root, connection)
         lock = apply_lock(
-            _work_dir(project.root), connection.name, settle_seconds=connection.consistency_window
+            lock_dir, connection.name, account=account, settle_seconds=connection.consistency_window
         )
         with lock, connect(connection) as live:
             result = _plan(desired, live, acks, scope)

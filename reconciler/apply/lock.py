@@ -1,6 +1,7 @@
-"""A local apply lock: two applies against one target from one machine never write at the same time.
+"""A local apply lock: two applies against one account from one machine never write at the same time.
 
-The lock is an advisory `flock` on a file under `.reconciler/`: the kernel releases it when the process ends,
+The lock is an advisory `flock` on a file named after the account (see cli: under the user's cache folder,
+so two checkouts of one repository exclude each other too): the kernel releases it when the process ends,
 however it ends, so a lock held by a killed process never blocks the next run. A second apply fails fast with
 LockError (it does not wait: the first one's writes would make its plan stale anyway).
 
@@ -31,12 +32,13 @@ def apply_lock(
     directory: Path,
     target: str,
     *,
+    account: str = "",
     settle_seconds: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
     """Hold the apply lock of `target` for the block; raise LockError at once if another process holds it."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"apply-{target}.lock"
+    path = directory / (f"apply-{target}-{account}.lock" if account else f"apply-{target}.lock")
     handle = path.open("a+")
     try:
         try:

@@ -103,6 +103,7 @@ def open_estate(root: Path, base_url: str, state: EmulatorState) -> Estate:
 def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
     set_credentials(monkeypatch)
     monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     state = build_state()
     with running_server(state) as base_url:
         yield open_estate(tmp_path / "project", base_url, state)

@@ -206,7 +206,12 @@ class Lab:
 
 
 def make_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: EmulatorState, base_url: str) -> Lab:
-    env = {**CREDENTIALS, **FAST_SETTINGS, "RECONCILER_LOG": "WARNING"}
+    env = {
+        **CREDENTIALS,
+        **FAST_SETTINGS,
+        "RECONCILER_LOG": "WARNING",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     lab = Lab(tmp_path / "project", base_url, state, env, monkeypatch)
