@@ -43,7 +43,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Final
+from types import TracebackType
+from typing import Final, Self
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -570,11 +571,14 @@ class HttpSession:
         ) as response:
             yield response
 
-    def body_error(self, exc: httpx.HTTPError, *, action: str, url: str) -> TransientApiError:
-        """The error to raise when a streamed body fails part way."""
-        return TransientApiError(
-            f"{self.service} {action}: response body interrupted ({_describe(exc)})", url=url
-        )
+    def body_error(self, exc: Exception, *, action: str, url: str) -> ApiError:
+        """The error to raise when a streamed body fails part way: the transfer broke (an httpx error, which
+        reading again may cure), or what arrived is not JSON."""
+        if isinstance(exc, httpx.HTTPError):
+            return TransientApiError(
+                f"{self.service} {action}: response body interrupted ({_describe(exc)})", url=url
+            )
+        return ApiError(f"{self.service} {action}: the response body is not valid JSON", url=url)
 
     # ---- internals
 
@@ -718,3 +722,28 @@ class HttpSession:
                 attempt,
                 policy.max_attempts,
             )
+
+
+class SessionClient:
+    """What the API clients share: one HttpSession, a redacted base URL, and closing as a context manager."""
+
+    _session: HttpSession
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The redacted base URL."""
+        return self._session.url_for("")
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

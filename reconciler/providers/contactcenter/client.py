@@ -20,8 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -34,6 +33,7 @@ from reconciler.providers.http import (
     HttpSession,
     RateBudget,
     RetryPolicy,
+    SessionClient,
     register_basic_auth,
 )
 from reconciler.providers.pieces import ArrayPieces, BrokenBody
@@ -156,7 +156,7 @@ def _customer_json(customer_id: str) -> int | str:
     return customer_id
 
 
-class ContactCenterClient:
+class ContactCenterClient(SessionClient):
     """A thread-safe client for one Contact Center tenant. Use it as a context manager, or call `close()`."""
 
     def __init__(
@@ -182,25 +182,6 @@ class ContactCenterClient:
             allow_insecure_http=allow_insecure_http,
             auth=httpx.BasicAuth(tenant, token),
         )
-
-    def __repr__(self) -> str:
-        return f"ContactCenterClient(base_url={self.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        """The redacted base URL."""
-        return self._session.url_for("")
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------------------------------ calls
 
@@ -271,11 +252,7 @@ class ContactCenterClient:
                         yield item
                     return
             except (httpx.HTTPError, ijson.JSONError, BrokenBody) as exc:
-                error = (
-                    self._session.body_error(exc, action=action, url=url)
-                    if isinstance(exc, httpx.HTTPError)
-                    else ApiError(f"Contact Center {action}: the response body is not valid JSON", url=url)
-                )
+                error = self._session.body_error(exc, action=action, url=url)
                 failures += 1
                 if yielded or failures >= policy.max_attempts:
                     raise error from None

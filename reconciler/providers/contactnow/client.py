@@ -22,15 +22,21 @@ import operator
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError
-from reconciler.providers.http import BodyReader, HttpSession, RateBudget, RetryPolicy, register_secret
+from reconciler.providers.http import (
+    BodyReader,
+    HttpSession,
+    RateBudget,
+    RetryPolicy,
+    SessionClient,
+    register_secret,
+)
 from reconciler.providers.pieces import PIECE_BYTES as PIECES_DEFAULT
 from reconciler.providers.pieces import ArrayPieces, BrokenBody
 
@@ -306,7 +312,7 @@ def _text_row(row: Mapping[str, Any]) -> dict[str, str]:
     return {str(key): text(value) for key, value in row.items()}
 
 
-class ContactNowClient:
+class ContactNowClient(SessionClient):
     """A thread-safe client for one ContactNow account. Use it as a context manager, or call `close()`."""
 
     def __init__(
@@ -337,25 +343,6 @@ class ContactNowClient:
         self._token_lock = threading.Lock()
         self.token_fetches = 0
         """How many times the client asked token.php for a token (the first time included)."""
-
-    def __repr__(self) -> str:
-        return f"ContactNowClient(base_url={self.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        """The redacted base URL."""
-        return self._session.url_for("")
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------------------------------ reads
 
@@ -513,11 +500,7 @@ class ContactNowClient:
                 token = self._renew_token(stale=token)
             except (httpx.HTTPError, _BrokenBody) as exc:
                 failures += 1
-                error = (
-                    self._session.body_error(exc, action=action, url=url)
-                    if isinstance(exc, httpx.HTTPError)
-                    else ApiError(f"ContactNow {action}: the response body is not valid JSON", url=url)
-                )
+                error = self._session.body_error(exc, action=action, url=url)
                 if failures >= policy.max_attempts:
                     raise error from None
                 if last_id is not None:
@@ -784,11 +767,7 @@ class ContactNowClient:
                 token = self._renew_token(stale=token)
             except (httpx.HTTPError, ijson.JSONError) as exc:
                 failures += 1
-                error = (
-                    self._session.body_error(exc, action=action, url=url)
-                    if isinstance(exc, httpx.HTTPError)
-                    else ApiError(f"ContactNow {action}: the response body is not valid JSON", url=url)
-                )
+                error = self._session.body_error(exc, action=action, url=url)
                 if failures >= policy.max_attempts:
                     raise error from None
                 if last_id is not None:
