@@ -623,23 +623,13 @@ class HttpSession:
             )
             try:
                 response = self._client.send(request, stream=True)
-            except _NOT_SENT as exc:
-                refused = _certificate_refused(exc)
-                if refused is not None:  # retrying cannot help: say so at once
-                    raise ApiError(f"{label}: {refused}", url=url) from None
+            except (*_NOT_SENT, *_MAYBE_SENT) as exc:
                 failure = _describe(exc)
-                if last:
-                    raise TransientApiError(
-                        f"{label} failed after {attempt} attempts ({failure}); {_GIVE_UP}", url=url
-                    ) from None
-                logger.warning(
-                    "%s: %s; retrying (attempt %d of %d)", label, failure, attempt, policy.max_attempts
-                )
-                delay = policy.backoff(attempt)
-                continue
-            except _MAYBE_SENT as exc:
-                failure = _describe(exc)
-                if not idempotent:
+                if isinstance(exc, _NOT_SENT):
+                    refused = _certificate_refused(exc)
+                    if refused is not None:  # retrying cannot help: say so at once
+                        raise ApiError(f"{label}: {refused}", url=url) from None
+                elif not idempotent:
                     raise AmbiguousWriteError(
                         f"{label}: the request may have been stored ({failure}); re-read before trying again",
                         url=url,
