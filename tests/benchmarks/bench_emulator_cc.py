@@ -18,14 +18,10 @@ import argparse
 import contextlib
 import gc
 import json
-import os
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,6 +30,8 @@ import ijson
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from emulator_process import running_emulator  # noqa: E402
 
 from reconciler.emulator.seed import load_seed  # noqa: E402
 from reconciler.emulator.store import Store  # noqa: E402
@@ -67,50 +65,12 @@ def build_database(path: Path, members: int) -> float:
     return time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def proc_status(pid: int, field: str) -> int:
     """A /proc/PID/status memory field in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     raise KeyError(field)
-
-
-@contextlib.contextmanager
-def emulator_process(db: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "reconciler.emulator", "--db", str(db), "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the emulator exited with {process.returncode}")
-            try:
-                if httpx.get(f"{base_url}/_emulator/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
-            time.sleep(0.05)
-        yield process, base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def streamed_read(base_url: str, *, parse: bool) -> tuple[int, int, float, float]:
@@ -196,7 +156,7 @@ def main() -> None:
             f"database: {args.members:,} members written in {build_seconds:.1f} s ({db.stat().st_size / 1e6:.0f} MB)"
         )
 
-        with emulator_process(db) as (process, base_url):
+        with running_emulator(db, start_seconds=30) as (process, base_url):
             idle_kb = proc_status(process.pid, "VmRSS")
             _, raw_size, raw_first, raw_seconds = streamed_read(base_url, parse=False)
             count, _, first_byte, seconds = streamed_read(base_url, parse=True)

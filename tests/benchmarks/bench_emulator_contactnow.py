@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,16 +24,12 @@ import ijson
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from emulator_process import free_port  # noqa: E402
+
 from reconciler.emulator import build_state  # noqa: E402
 from reconciler.emulator.store import RECORD_TEXT_COLUMNS  # noqa: E402
 
 BATCH = 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prepare(db: str, read_rows: int) -> int:
@@ -94,7 +89,7 @@ def main() -> None:
         read_dataset = _prepare(db, args.read_rows)
         print(f"prepared {args.read_rows:,} records in the db file in {time.perf_counter() - started:.1f} s")
 
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}/contactnow/"
         command = [sys.executable, "-m", "reconciler.emulator", "--port", str(port), "--db", db]
         env = {**os.environ, "PYTHONPATH": str(REPO)}

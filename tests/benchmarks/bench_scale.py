@@ -33,7 +33,6 @@ import csv
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from emulator_process import running_emulator  # noqa: E402
 
 from reconciler.emulator import build_state  # noqa: E402
 from reconciler.emulator.store import RECORD_TEXT_COLUMNS  # noqa: E402
@@ -234,44 +235,6 @@ def write_project(root: Path, base_url: str, *, dataset: int | None, source: str
 # ------------------------------------------------------------------------------------------ processes
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def emulator(db: Path) -> Iterator[str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "reconciler.emulator", "--db", str(db), "--port", str(port)]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the emulator exited with {process.returncode}")
-            try:
-                if httpx.get(f"{base_url}/_emulator/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
-            time.sleep(0.05)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def log_entries(base_url: str, since: int) -> tuple[list[dict[str, Any]], int]:
     body = httpx.get(f"{base_url}/_emulator/log", params={"since": since}, timeout=60).json()
     return body["entries"], int(body["last_seq"])
@@ -345,7 +308,7 @@ def plan_runs(
     dataset = seed_records(db, live_rows(rows))
     write_csv(source, live_rows(rows) if noop else desired_rows(rows))
     print(f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    with emulator(db) as base_url:
+    with running_emulator(db) as (_, base_url):
         write_project(root, base_url, dataset=dataset, source="records.csv")
         ours = []
         for attempt in range(repeat):
@@ -395,7 +358,7 @@ def members_runs(work: Path, members: int, repeat: int) -> None:
     seed_members(db, members)
     write_members_csv(root / "manifests" / "members.csv", members)
     print(f"members: {members:,} generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    with emulator(db) as base_url:
+    with running_emulator(db) as (_, base_url):
         write_project(root, base_url, dataset=None, source="members.csv")
         runs = []
         for attempt in range(repeat):
@@ -420,7 +383,7 @@ def apply_runs(work: Path, rows: int, repeat: int) -> None:
         root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
         dataset = seed_records(db, iter(()))
         write_csv(root / "manifests" / "records.csv", desired_rows(rows))
-        with emulator(db) as base_url:
+        with running_emulator(db) as (_, base_url):
             write_project(root, base_url, dataset=dataset, source="records.csv")
             _, since = log_entries(base_url, 0)
             run = run_measured(
