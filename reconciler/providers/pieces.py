@@ -51,50 +51,51 @@ class ArrayPieces(Generic[T]):
         self.rest = b""
 
     def __iter__(self) -> Iterator[T]:
-        buffer = b""
-        pending: list[bytes] = []
-        size = 0
-        head: bytes | None = None
+        # `buffer` is "[" and then the bytes after the last piece: each byte is copied into it once, and a piece
+        # is decoded in place (a view of the buffer, its last comma patched into "]").
+        buffer = bytearray()
+        fresh = 0
+        start = self._start
         for chunk in self._chunks:
-            pending.append(chunk)
-            size += len(chunk)
-            if head is not None and size < self._piece_bytes:
-                continue
-            buffer += b"".join(pending)
-            pending.clear()
-            size = 0
-            if head is None:
-                at = buffer.find(self._start)
+            buffer += chunk
+            if self.head is None:
+                at = buffer.find(start, max(0, len(buffer) - len(chunk) - len(start)))
                 if at < 0:
                     continue
-                head, buffer = buffer[: at + len(self._start)], buffer[at + len(self._start) :]
-                self.head = head
-            while len(buffer) >= self._piece_bytes:
-                value, buffer = self._cut(buffer)
+                self.head = bytes(buffer[: at + len(start)])
+                buffer[: at + len(start)] = b"["
+                fresh = len(buffer)
+            else:
+                fresh += len(chunk)
+            if fresh < self._piece_bytes:
+                continue
+            fresh = 0
+            while len(buffer) > self._piece_bytes:
+                value, used = self._cut(buffer)
                 if value is None:
                     break
                 yield value
-        self.rest = buffer + b"".join(pending)
+                del buffer[1:used]
+        self.rest = bytes(buffer) if self.head is None else bytes(buffer[1:])
 
-    def _cut(self, buffer: bytes) -> tuple[T | None, bytes]:
+    def _cut(self, buffer: bytearray) -> tuple[T | None, int]:
+        """The objects of `buffer` up to its last `},{` that cuts between objects, decoded, and how many bytes of
+        the buffer they took (the comma included); (None, 0) when no cut decodes."""
         end = len(buffer)
-        piece = bytearray(b"[")
-        piece += buffer
-        view = memoryview(piece)
-        for _attempt in range(64):
-            cut = buffer.rfind(b"},{", 0, end)
-            if cut < 0:
-                break
-            piece[cut + 2] = ord("]")  # the comma after the cut: "[" + objects up to the cut + "]", no copy
-            try:
-                value = self._decode(view[: cut + 3])
-            finally:
-                piece[cut + 2] = ord(",")
-            if value is not None:
-                view.release()
-                return value, buffer[cut + 2 :]
-            end = cut
-        view.release()
+        with memoryview(buffer) as view:
+            for _attempt in range(64):
+                cut = buffer.rfind(b"},{", 1, end)
+                if cut < 0:
+                    break
+                buffer[cut + 1] = ord("]")  # "[" + the objects up to the cut + "]"
+                try:
+                    with view[: cut + 2] as piece:
+                        value = self._decode(piece)
+                finally:
+                    buffer[cut + 1] = ord(",")
+                if value is not None:
+                    return value, cut + 2
+                end = cut
         if len(buffer) > 16 * self._piece_bytes:
             raise BrokenBody
-        return None, buffer
+        return None, 0
