@@ -2,10 +2,11 @@
 
 Pass 1 reads the source into `key -> row index` and an array of 64-bit digests of the normalised managed
 values (`SourceTable`; a plain CSV is read by a columnar scan, anything else row by row, and both normalise and
-digest in columns with polars). Pass 2 streams the live records once, a page (`LiveBatch`) at a time: each is
-unchanged, changed, absent from the source, or a duplicate. Pass 3 goes back to the source only for the few rows
-that changed, to say which fields differ. Nothing holds a dict per row, so memory stays near one key and one
-digest per desired record.
+digest in columns with polars). Pass 2 streams the live records once, a page (`LiveBatch`) at a time, and sorts
+each page's records in columns: unchanged, changed, absent from the source, or a duplicate (a bitmap says which
+source rows a live record has already claimed). Pass 3 goes back to the source only for the few rows that
+changed, to say which fields differ. Nothing holds a dict per row, so memory stays near one key and one digest
+per desired record.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ class SourceTable:
     and a way back to the normalised values of a few rows."""
 
     index: dict[str, int]
-    digests: array[int]
+    digests: pl.Series
+    """UInt64, one per row."""
+    keys: pl.Series
+    """The key of each row, as written."""
     longest: dict[str, int]
     """Field -> length in characters of its longest raw value."""
     normalized_rows: Callable[[Sequence[int]], dict[int, tuple[str, ...]]]
@@ -72,9 +76,9 @@ def _table_from_frame(lazy: pl.LazyFrame, fields: Sequence[str]) -> SourceTable:
 
     names = _source_names(lazy.collect_schema().names(), fields)
     selected = lazy.select(pl.col(name).alias(f"c{i}") for i, name in enumerate(names))
-    table = SourceTable({}, array("Q"), dict.fromkeys(fields, 0), lambda _: {})
+    table = _empty_table(fields)
     for chunk in selected.collect_batches(chunk_size=CHUNK_ROWS):
-        _extend(table, chunk, fields, chunk.get_column("c0").to_list())
+        _extend(table, chunk, fields, chunk.get_column("c0"))
 
     def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
         wanted = sorted(set(positions))
@@ -89,7 +93,7 @@ def _table_from_frame(lazy: pl.LazyFrame, fields: Sequence[str]) -> SourceTable:
 def _table_from_rows(desired: DesiredRecordSet, fields: Sequence[str]) -> SourceTable:
     import polars as pl
 
-    table = SourceTable({}, array("Q"), dict.fromkeys(fields, 0), lambda _: {})
+    table = _empty_table(fields)
     records = desired.source.iter_records()
     names: list[str] | None = None
     while chunk := list(islice(records, CHUNK_ROWS)):
@@ -99,7 +103,7 @@ def _table_from_rows(desired: DesiredRecordSet, fields: Sequence[str]) -> Source
             f"c{i}": [record.values.get(name) or "" for record in chunk] for i, name in enumerate(names)
         }
         frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-        _extend(table, frame, fields, [record.key for record in chunk])
+        _extend(table, frame, fields, pl.Series([record.key for record in chunk], dtype=pl.String))
 
     def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
         wanted = set(positions)
@@ -131,16 +135,29 @@ def _source_names(available: Sequence[str], fields: Sequence[str]) -> list[str]:
     return [name if name in exact else folded.get(name.casefold(), name) for name in fields]
 
 
-def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: list[str]) -> None:
+def _empty_table(fields: Sequence[str]) -> SourceTable:
     import polars as pl
 
-    # Raw values first: the key of the index is the key as written, as the row reader gives it.
+    return SourceTable(
+        {},
+        pl.Series(dtype=pl.UInt64),
+        pl.Series(dtype=pl.String),
+        dict.fromkeys(fields, 0),
+        lambda _: {},
+    )
+
+
+def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: pl.Series) -> None:
+    import polars as pl
+
+    # The key of the index is the key as written, as the row reader gives it.
     start = len(table.digests)
-    table.index.update(zip(keys, range(start, start + len(keys)), strict=True))
+    table.index.update(zip(keys.to_list(), range(start, start + len(keys)), strict=True))
+    table.keys.append(keys)
     longest = frame.select(pl.all().str.len_chars().max()).row(0)
     for name, length in zip(fields, longest, strict=True):
         table.longest[name] = max(table.longest[name], int(length or 0))
-    table.digests.extend(row_digests(normalized_frame(frame, fields)).to_list())
+    table.digests.append(row_digests(normalized_frame(frame, fields)))
 
 
 def diff_records(
@@ -158,9 +175,11 @@ def diff_records(
     `live` is None when the dataset does not exist yet: every source row is then a create. `table` is pass 1
     when the caller has read it already (the planner does, to check value sizes on the way).
     """
+    import polars as pl
+
     source = table or source_table(desired, fields)
-    index, digests = source.index, source.digests
-    seen = bytearray(len(digests))
+    index_get, digests = source.index.get, source.digests.rechunk()
+    seen = pl.repeat(False, len(digests), dtype=pl.Boolean, eager=True)
 
     changed: dict[int, tuple[str, int, tuple[str, ...]]] = {}
     """source row -> (key, live record id, live normalised values)"""
@@ -170,43 +189,43 @@ def diff_records(
     unmanaged = 0
     live_rows = 0
     dialler: Counter[str] = Counter()
-    live_hash = hashlib.sha256()
+    live_hash = _LiveDigest()
     for batch in _batches(live, fields):
         if not len(batch):
             continue
         live_rows += len(batch)
         _count_dialler(dialler, batch)
         normal = _normalized_batch(batch, fields)
-        live_hash.update(_digest_text(batch, normal).encode())
-        index_get = index.get
-        hashes = row_digests(normal).to_list()
-        changed_rows: list[tuple[int, int, str]] = []
-        for row, (key, digest, process_type) in enumerate(
-            zip(batch.keys, hashes, batch.process_types, strict=True)
-        ):
-            position = index_get(key) if key else None
-            if position is None:
-                unmanaged += 1
-                if process_type not in _CLOSED:
-                    absent_open.append(batch.ids[row])
-                continue
-            if seen[position]:
-                duplicate_keys[key] += 1
-                if process_type not in _CLOSED:
-                    duplicates_open.append(batch.ids[row])
-                continue
-            seen[position] = 1
-            if digest != digests[position]:
-                changed_rows.append((position, row, key))
-        for position, row, key in changed_rows:
-            changed[position] = (key, batch.ids[row], normal.row(row))
+        hashes = row_digests(normal)
+        live_hash.update(batch, hashes)
+        # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
+        # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
+        positions = pl.Series(list(map(index_get, batch.keys)), dtype=pl.UInt32)
+        known = positions.is_not_null()
+        fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
+        duplicate = known & ~fresh
+        open_ = ~pl.Series(batch.process_types, dtype=pl.String).is_in(_CLOSED)
+        ids = pl.Series(batch.ids, dtype=pl.Int64)
+        unmanaged += len(batch) - int(known.sum())
+        absent_open.extend(ids.filter(~known & open_).to_list())
+        if duplicate.any():
+            duplicates_open.extend(ids.filter(duplicate & open_).to_list())
+            duplicate_keys.update(batch.keys[row] for row in duplicate.arg_true().to_list())
+        seen.scatter(positions.filter(fresh), True)
+        differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
+        if len(differing):
+            rows = differing.to_list()
+            for row, position, values in zip(
+                rows, positions.gather(differing).to_list(), normal[differing].rows(), strict=True
+            ):
+                changed[position] = (batch.keys[row], batch.ids[row], values)
 
-    creates = [key for key, position in index.items() if not seen[position]]
+    creates = source.keys.filter(~seen).to_list()
     updates, field_counts, update_sample = _describe_updates(source, fields, changed, sample_size)
     counts = {
         "create": len(creates),
         "update": len(updates),
-        "unchanged": len(index) - len(creates) - len(updates),
+        "unchanged": len(source.index) - len(creates) - len(updates),
     }
 
     work_complete: tuple[int, ...] = ()
@@ -282,7 +301,7 @@ def diff_records(
             depends_on=depends_on,
             work=work,
         )
-    digest = "absent" if live is None else live_hash.hexdigest()[:32]
+    digest = "absent" if live is None else live_hash.hexdigest()
     return RecordDiff(change, tuple(observations), digest, live_rows, counts)
 
 
@@ -323,22 +342,23 @@ def _normalized_batch(batch: LiveBatch, fields: Sequence[str]) -> pl.DataFrame:
     return normalized_frame(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)), fields)
 
 
-def _digest_text(batch: LiveBatch, normal: pl.DataFrame) -> str:
-    """What the live digest hashes for a batch: per record `id RS key RS values joined by US GS`."""
-    import polars as pl
+class _LiveDigest:
+    """What a plan records of a record set's live state: a digest of every live record's id, key and normalised
+    managed values, in the order read. It does not depend on how the body was cut into batches."""
 
-    parts = pl.DataFrame(
-        {"id": list(batch.ids), "key": list(batch.keys)}, schema={"id": pl.Int64, "key": pl.String}
-    ).hstack(normal)
-    line = pl.concat_str(
-        pl.col("id").cast(pl.String),
-        pl.lit("\x1e"),
-        pl.col("key"),
-        pl.lit("\x1e"),
-        pl.concat_str(pl.col(normal.columns), separator="\x1f"),
-        pl.lit("\x1d"),
-    )
-    return str(parts.select(line.str.join("")).item())
+    def __init__(self) -> None:
+        self._ids = hashlib.sha256()
+        self._keys = hashlib.sha256()
+        self._rows = hashlib.sha256()
+
+    def update(self, batch: LiveBatch, hashes: pl.Series) -> None:
+        self._ids.update(array("q", batch.ids).tobytes())
+        self._keys.update(("\n".join(batch.keys) + "\n").encode())  # the row digests hold the keys too
+        self._rows.update(array("Q", hashes.to_list()).tobytes())
+
+    def hexdigest(self) -> str:
+        parts = (self._ids.digest(), self._keys.digest(), self._rows.digest())
+        return hashlib.sha256(b"".join(parts)).hexdigest()[:32]
 
 
 def _describe_updates(

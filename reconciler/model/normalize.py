@@ -81,47 +81,45 @@ def _odd(column: str) -> pl.Expr:
     """True where the value holds a character outside printable ASCII (normalised by `normalize` itself)."""
     import polars as pl
 
-    value = pl.col(column)
-    return (value.str.len_bytes() != value.str.len_chars()) | value.str.contains(r"[\x00-\x1f\x7f]")
+    return pl.col(column).str.contains(r"[^\x20-\x7e]")
 
 
 def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
     """`normalized` applied to every row: `frame` has one text column per field, in `fields` order (any
     column names); the result has the same columns, holding the comparable values.
 
-    Most values need nothing: only rows that may change are rewritten, by expressions over printable ASCII,
-    and rows with any other character go through `normalize` one by one."""
+    Each column is rewritten only where it may change (by expressions exact over printable ASCII); the few rows
+    with any other character are then normalised by `normalize` one by one and put in place."""
     import polars as pl
 
     columns = frame.columns
     if not columns or frame.height == 0:
         return frame
-    odd = pl.any_horizontal(_odd(column) for column in columns)
-    work = pl.any_horizontal(_needs_work(name, column) for name, column in zip(fields, columns, strict=True))
-    marked = frame.with_columns(odd.alias("__odd"), work.alias("__work"))
-    flags = marked.select(pl.col("__odd").any(), pl.col("__work").any()).row(0)
-    if not flags[0] and not flags[1]:
-        return frame
-    exprs = [_column_expr(name, column) for name, column in zip(fields, columns, strict=True)]
-    if not flags[0] and marked.get_column("__work").all():
-        return frame.select(exprs)
-    indexed = marked.with_row_index("__row")
-    parts = [
-        indexed.filter(~pl.col("__odd") & ~pl.col("__work")).select("__row", *columns),
-        indexed.filter(~pl.col("__odd") & pl.col("__work")).select("__row", *exprs),
-    ]
-    if flags[0]:
-        odd_rows = indexed.filter(pl.col("__odd")).select("__row", *columns)
-        slow_rows = [
-            (row[0], *normalized(fields, dict(zip(fields, row[1:], strict=True))))
-            for row in odd_rows.iter_rows()
-        ]
-        parts.append(pl.DataFrame(slow_rows, schema=parts[0].schema, orient="row"))
-    return pl.concat(parts).sort("__row").drop("__row")
+    result = frame.select(
+        pl.when(_needs_work(name, column))
+        .then(_column_expr(name, column))
+        .otherwise(pl.col(column))
+        .alias(column)
+        for name, column in zip(fields, columns, strict=True)
+    )
+    odd = frame.select(pl.any_horizontal(_odd(column) for column in columns)).to_series()
+    if not odd.any():
+        return result
+    rows = odd.arg_true()
+    slow = pl.DataFrame(
+        [normalized(fields, dict(zip(fields, row, strict=True))) for row in frame[rows].iter_rows()],
+        schema=frame.schema,
+        orient="row",
+    )
+    patched = []
+    for column in columns:
+        values = result.get_column(column).clone()
+        values.scatter(rows, slow.get_column(column))
+        patched.append(values)
+    return pl.DataFrame(patched)
 
 
 def row_digests(frame: pl.DataFrame) -> pl.Series:
-    """One 64-bit digest per row of a normalised frame: equal rows, equal digests, within one process."""
-    import polars as pl
-
-    return frame.select(pl.struct(pl.all()).hash(seed=0x5EC0_7A11)).to_series()
+    """One 64-bit digest per row of a normalised frame: equal rows, equal digests, within one process (and one
+    polars version: its row hash is not promised to stay the same across versions)."""
+    return frame.hash_rows(seed=0x5EC0_7A11)

@@ -159,7 +159,7 @@ class ContactNowProvider:
         key_at, field_at = at[key.casefold()], [at[name.casefold()] for name in fields]
         for columns in self.client.iter_record_columns(list(names.values()), dataset=dataset_id):
             yield LiveBatch(
-                [int(value or 0) for value in columns[0]],
+                _record_ids(columns[0]),
                 columns[key_at],
                 [columns[position] for position in field_at],
                 columns[at["processtype"]],
@@ -393,3 +393,11 @@ class _Doubt:
 
 def _fold(row: Mapping[str, str]) -> dict[str, str]:
     return {name.casefold(): value for name, value in row.items()}
+
+
+def _record_ids(ids: list[str]) -> list[int]:
+    """Record ids as numbers (a record without one counts as 0: it is never written to by id)."""
+    try:
+        return list(map(int, ids)) if "" not in ids else [int(value or 0) for value in ids]
+    except ValueError:
+        raise ApiError("ContactNow answered a record whose id is not a number") from None
