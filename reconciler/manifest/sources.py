@@ -245,6 +245,10 @@ def scan_plain_csv(source: SourceFile, columns: tuple[str, ...]) -> pl.LazyFrame
     return frame.select(pl.col(name).fill_null("") for name in columns)
 
 
+_BLANK = (b"\n\n", b"\n\r\n")
+"""A blank line, after a LF or a CRLF line end."""
+
+
 def _plain_csv_shape(source: SourceFile) -> tuple[list[str], int, int] | None:
     """(header, lines, commas) of a CSV without quotes, NULs, lone CRs or blank lines; else None."""
     lines = commas = 0
@@ -261,12 +265,16 @@ def _plain_csv_shape(source: SourceFile) -> tuple[list[str], int, int] | None:
                     return None
                 if chunk.startswith((b"\n", b"\r\n")) or not header:
                     return None
-            joined = tail + chunk
-            if b'"' in chunk or b"\x00" in chunk or b"\n\n" in joined or b"\n\r\n" in joined:
+            seam = tail + chunk[:2]  # what spans the previous chunk and this one
+            if (
+                b'"' in chunk
+                or b"\x00" in chunk
+                or any(blank in part for blank in _BLANK for part in (seam, chunk))
+            ):
                 return None
             lines += chunk.count(b"\n")
             commas += chunk.count(b",")
-            if b"\r" in joined:  # a quick scan; most files have no carriage return at all
+            if b"\r" in chunk or b"\r" in tail:  # a quick scan; most files have no carriage return at all
                 carriage += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n") + (1 if tail.endswith(b"\r") and chunk.startswith(b"\n") else 0)
             tail = chunk[-2:]
