@@ -2,7 +2,9 @@
 
 Field names are matched case-insensitively against the campaign table of the row's dataset. Standard fields
 are columns of `cn_records`; custom fields live in its `custom` JSON text. A read streams rows from a database
-cursor in chunks, so a million-row read never builds its body in memory.
+cursor in chunks, so a million-row read never builds its body in memory; a JSON read copies each record's
+JSON object text from `cn_record_docs`, which the store keeps current (store.record_doc_sql), instead of
+building it per read.
 """
 
 from __future__ import annotations
@@ -446,20 +448,12 @@ def _rows(
 
 
 MAX_SQL_JSON_FIELDS = 63
-"""json_object() takes at most 127 arguments (SQLITE_MAX_FUNCTION_ARG); wider tables use the Python path."""
-
-
-def _json_object_sql(table: TableInfo) -> str | None:
-    """A SELECT expression building each row's JSON object in SQLite (every value as text), or None."""
-    if len(table.fields) > MAX_SQL_JSON_FIELDS:
-        return None
-    parts: list[str] = []
-    for name in _OUTPUT_STANDARD:
-        value = f"CAST({_quote(name)} AS TEXT)" if name in ("id", "datasetid") else _quote(name)
-        parts.append(f"'{name}', {value}")
-    for name in table.custom:
-        parts.append(f"'{name}', {_column(table, name)}")
-    return f"json_object({', '.join(parts)})"
+"""Tables up to this many fields are served from `cn_record_docs`; wider ones through the Python encoder, as
+they always were (json_object() took at most 127 arguments), so their bytes stay what they were (the Python
+encoder escapes non-ASCII text, json_object() does not)."""
+_WITH_DOCS = "cn_records CROSS JOIN cn_record_docs ON record_id = id"
+"""Records with their docs; CROSS JOIN keeps `cn_records` the outer loop, so its indexes serve WHERE and ORDER
+BY."""
 
 
 def _json_rows(reader: Reader, sql: str, params: list[Any]) -> Generator[str, None, None]:
@@ -493,13 +487,10 @@ def read_records(call: Call) -> Listing:
         total = int(count[0]) if count else 0
         sql = f"SELECT {_SELECT_SQL} FROM cn_records WHERE {where} ORDER BY {order}{paging}"
         chunks = _rows(reader, sql, params, table.custom)
-        json_object = _json_object_sql(table)
         json_chunks = (
-            None
-            if json_object is None
-            else _json_rows(
-                reader, f"SELECT {json_object} FROM cn_records WHERE {where} ORDER BY {order}{paging}", params
-            )
+            _json_rows(reader, f"SELECT doc FROM {_WITH_DOCS} WHERE {where} ORDER BY {order}{paging}", params)
+            if len(table.fields) <= MAX_SQL_JSON_FIELDS
+            else None
         )
     except BaseException:
         stack.close()

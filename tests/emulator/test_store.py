@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from reconciler.emulator import build_state
-from reconciler.emulator.store import Store
+from reconciler.emulator.store import SCHEMA_VERSION, Store
 
 
 def _columns(store: Store, table: str) -> list[str]:
@@ -127,7 +127,7 @@ def test_memory_reader_lets_writes_run_between_chunks() -> None:
 
 def test_meta_values() -> None:
     with Store.open(None) as store:
-        assert store.get_meta("schema_version") == "1"
+        assert store.get_meta("schema_version") == SCHEMA_VERSION
         store.set_meta("x", "y")
         assert store.get_meta("x") == "y"
         assert store.get_meta("missing") is None
