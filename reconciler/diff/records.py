@@ -193,32 +193,36 @@ def diff_records(
     for batch in _batches(live, fields):
         if not len(batch):
             continue
+        frame = batch.frame
         live_rows += len(batch)
-        _count_dialler(dialler, batch)
-        normal = _normalized_batch(batch, fields)
+        _count_dialler(dialler, frame)
+        normal = _normalized_batch(frame, fields)
         hashes = row_digests(normal)
-        live_hash.update(batch, hashes)
+        ids, keys = frame.get_column("id"), frame.get_column("key").to_list()
+        live_hash.update(ids, keys, hashes)
         # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
         # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
-        positions = pl.Series(list(map(index_get, batch.keys)), dtype=pl.UInt32)
+        positions = pl.Series(list(map(index_get, keys)), dtype=pl.UInt32)
         known = positions.is_not_null()
         fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
         duplicate = known & ~fresh
-        open_ = ~pl.Series(batch.process_types, dtype=pl.String).is_in(_CLOSED)
-        ids = pl.Series(batch.ids, dtype=pl.Int64)
+        open_ = ~frame.get_column("process_type").is_in(_CLOSED)
         unmanaged += len(batch) - int(known.sum())
         absent_open.extend(ids.filter(~known & open_).to_list())
         if duplicate.any():
             duplicates_open.extend(ids.filter(duplicate & open_).to_list())
-            duplicate_keys.update(batch.keys[row] for row in duplicate.arg_true().to_list())
+            duplicate_keys.update(keys[row] for row in duplicate.arg_true().to_list())
         seen.scatter(positions.filter(fresh), True)
         differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
         if len(differing):
-            rows = differing.to_list()
-            for row, position, values in zip(
-                rows, positions.gather(differing).to_list(), normal[differing].rows(), strict=True
+            for row, position, record_id, values in zip(
+                differing.to_list(),
+                positions.gather(differing).to_list(),
+                ids.gather(differing).to_list(),
+                normal[differing].rows(),
+                strict=True,
             ):
-                changed[position] = (batch.keys[row], batch.ids[row], values)
+                changed[position] = (keys[row], record_id, values)
 
     creates = source.keys.filter(~seen).to_list()
     updates, field_counts, update_sample = _describe_updates(source, fields, changed, sample_size)
@@ -325,21 +329,18 @@ def _batches(
         yield LiveBatch.of(pending, fields)
 
 
-def _count_dialler(dialler: Counter[str], batch: LiveBatch) -> None:
-    types = Counter(batch.process_types)
-    if "" in types:
-        types["(none)"] += types.pop("")
-    dialler.update(types)
-    with_outcome = len(batch.outcomes) - list(batch.outcomes).count("")
+def _count_dialler(dialler: Counter[str], frame: pl.DataFrame) -> None:
+    for name, count in frame.get_column("process_type").value_counts().iter_rows():
+        dialler[name or "(none)"] += count
+    with_outcome = int((frame.get_column("outcome") != "").sum())
     if with_outcome:
         dialler["with an outcome"] += with_outcome
 
 
-def _normalized_batch(batch: LiveBatch, fields: Sequence[str]) -> pl.DataFrame:
+def _normalized_batch(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
     import polars as pl
 
-    columns = {f"c{i}": list(column) for i, column in enumerate(batch.values)}
-    return normalized_frame(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)), fields)
+    return normalized_frame(frame.select(pl.col(f"v{i}").alias(f"c{i}") for i in range(len(fields))), fields)
 
 
 class _LiveDigest:
@@ -351,9 +352,9 @@ class _LiveDigest:
         self._keys = hashlib.sha256()
         self._rows = hashlib.sha256()
 
-    def update(self, batch: LiveBatch, hashes: pl.Series) -> None:
-        self._ids.update(array("q", batch.ids).tobytes())
-        self._keys.update(("\n".join(batch.keys) + "\n").encode())  # the row digests hold the keys too
+    def update(self, ids: pl.Series, keys: list[str], hashes: pl.Series) -> None:
+        self._ids.update(array("q", ids.to_list()).tobytes())
+        self._keys.update(("\n".join(keys) + "\n").encode())  # the row digests hold the keys too
         self._rows.update(array("Q", hashes.to_list()).tobytes())
 
     def hexdigest(self) -> str:

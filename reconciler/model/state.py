@@ -10,10 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import Location
 from .schedules import RelativeSchedule
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class Status(StrEnum):
@@ -121,29 +124,48 @@ Schedule = datetime | RelativeSchedule
 
 @dataclass(frozen=True)
 class LiveBatch:
-    """Live records of one page as columns: what the record-set diff reads when a dataset holds millions.
+    """Live records of one page as a polars frame: what the record-set diff reads when a dataset holds millions.
 
-    `values` holds one column per managed field, in the diff's field order; every column has `len(ids)` items.
+    Columns: `id` (Int64), `key`, then `v0` ... one per managed field in the diff's field order, `process_type`
+    and `outcome` (all String, "" where a record has no value).
     """
 
-    ids: Sequence[int]
-    keys: Sequence[str]
-    values: Sequence[Sequence[str]]
-    process_types: Sequence[str]
-    outcomes: Sequence[str]
+    frame: pl.DataFrame
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.frame.height
 
     @classmethod
     def of(cls, records: Sequence[LiveRecord], fields: Sequence[str]) -> LiveBatch:
         """The batch holding `records` (a field a record lacks counts as empty)."""
-        return cls(
+        return cls.of_columns(
             [record.id for record in records],
             [record.key for record in records],
             [[record.values.get(name) or "" for record in records] for name in fields],
             [record.process_type for record in records],
             [record.outcome for record in records],
+        )
+
+    @classmethod
+    def of_columns(
+        cls,
+        ids: Sequence[int] | pl.Series,
+        keys: Sequence[str] | pl.Series,
+        values: Sequence[Sequence[str] | pl.Series],
+        process_types: Sequence[str] | pl.Series,
+        outcomes: Sequence[str] | pl.Series,
+    ) -> LiveBatch:
+        import polars as pl
+
+        text = {"key": keys, **{f"v{i}": column for i, column in enumerate(values)}}
+        text.update(process_type=process_types, outcome=outcomes)
+        return cls(
+            pl.DataFrame(
+                [
+                    pl.Series("id", ids, dtype=pl.Int64),
+                    *(pl.Series(name, column, dtype=pl.String) for name, column in text.items()),
+                ]
+            )
         )
 
 

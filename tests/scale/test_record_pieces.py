@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,3 +49,59 @@ def test_pieces_give_every_row_exactly_once(rows: list[dict[str, Any]], chunk: i
     folded = [{key.casefold(): value for key, value in row.items()} for row in expected]
     assert [value for part in columns for value in part[0]] == [row["id"] for row in folded]
     assert [value for part in columns for value in part[1]] == [row.get("name", "") for row in folded]
+    frames = _frame_pieces(body, chunk, piece, ["id", "NAME"])
+    assert [value for part in frames for value in part.get_column("id")] == [row["id"] for row in folded]
+    assert [value for part in frames for value in part.get_column("NAME")] == [
+        row.get("name", "") for row in folded
+    ]
+
+
+def _frame_pieces(body: bytes, chunk: int, piece: int, names: list[str]) -> list[pl.DataFrame]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cn, "PIECE_BYTES", piece)
+        return list(cn._Pieces(_chunks(body, chunk), cn._Frames(names), url="u", check=_no_check))
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.fixed_dictionaries({"id": st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True), "Name": TEXT})),
+    st.integers(1, 40),
+    st.integers(8, 200),
+)
+def test_frames_of_text_rows_are_exact(rows: list[dict[str, str]], chunk: int, piece: int) -> None:
+    """What the API documents (every value a string), with seams, quotes, escapes and brackets inside values."""
+    body = json.dumps({"success": True, "total": len(rows), "list": rows}, separators=(",", ":")).encode()
+    frames = _frame_pieces(body, chunk, piece, ["id", "Name"])
+    assert [row for part in frames for row in part.rows(named=True)] == rows
+
+
+def test_a_plain_piece_is_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_self: object, _data: object) -> None:
+        raise AssertionError("the msgspec path was taken")
+
+    monkeypatch.setattr(cn._Columns, "piece", refuse)
+    data = b'[{"id":"1","x":"9","Name":"Ann \\"A\\" \\u00e9"},{"id":"2","Name":"b, {c}"}]'
+    frame = cn._Frames(["id", "Name"]).piece(memoryview(data).cast("B"))
+    assert frame is not None
+    assert frame.rows() == [("1", 'Ann "A" é'), ("2", "b, {c}")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b'[{"id":"1","Name":"a},{\\"id\\":\\"9"},{"id":"2","Name":"b"}]',
+            [("1", 'a},{"id":"9'), ("2", "b")],
+        ),
+        (b'[{"id":"1","Name":null},{"id":"2"}]', [("1", ""), ("2", "")]),
+        (b'[{"id":"1","name":"lower"},{"id":"2","NAME":"upper"}]', [("1", "lower"), ("2", "upper")]),
+        (b'[{"id":"1","Name":"a"}, {"id":"2","Name":"b"}]', [("1", "a"), ("2", "b")]),
+    ],
+    ids=["seam inside a string", "null and missing", "other case", "space after a comma"],
+)
+def test_pieces_polars_cannot_read_exactly_go_the_msgspec_way(
+    data: bytes, expected: list[tuple[str, str]]
+) -> None:
+    frame = cn._Frames(["id", "Name"]).piece(data)
+    assert frame is not None
+    assert frame.rows() == expected

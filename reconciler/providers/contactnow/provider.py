@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ...apply.concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
@@ -20,6 +21,9 @@ from ...model.state import Dataset, LiveBatch, LiveRecord, SourceRecord, Status
 from ..writes import BATCH_LIMIT, FATAL, StopGate, configured_batch_size
 from .client import ContactNowClient
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset
+
+if TYPE_CHECKING:
+    import polars as pl
 
 logger = logging.getLogger(__name__)
 
@@ -151,20 +155,25 @@ class ContactNowProvider:
 
     def iter_record_batches(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveBatch]:
         """The same records as `iter_records`, a page at a time as columns (what the diff of millions reads)."""
+        import polars as pl
+
         wanted = ["id", key, *fields, "ProcessType", "outcomecode"]
         names: dict[str, str] = {}
         for name in wanted:
             names.setdefault(name.casefold(), name)
-        at = {folded: position for position, folded in enumerate(names)}
-        key_at, field_at = at[key.casefold()], [at[name.casefold()] for name in fields]
-        for columns in self.client.iter_record_columns(list(names.values()), dataset=dataset_id):
-            yield LiveBatch(
-                _record_ids(columns[0]),
-                columns[key_at],
-                [columns[position] for position in field_at],
-                columns[at["processtype"]],
-                columns[at["outcomecode"]],
+        spelled = list(names.values())
+        at = {folded: spelled[position] for position, folded in enumerate(names)}
+        for frame in self.client.iter_record_frames(spelled, dataset=dataset_id):
+            batch = frame.select(
+                _record_ids(pl.col(at["id"])),
+                pl.col(at[key.casefold()]).alias("key"),
+                *(pl.col(at[name.casefold()]).alias(f"v{i}") for i, name in enumerate(fields)),
+                pl.col(at["processtype"]).alias("process_type"),
+                pl.col(at["outcomecode"]).alias("outcome"),
             )
+            if batch.get_column("id").null_count():
+                raise ApiError("ContactNow answered a record whose id is not a number")
+            yield LiveBatch(batch)
 
     # ------------------------------------------------------------------------------------------ datasets
 
@@ -395,9 +404,9 @@ def _fold(row: Mapping[str, str]) -> dict[str, str]:
     return {name.casefold(): value for name, value in row.items()}
 
 
-def _record_ids(ids: list[str]) -> list[int]:
-    """Record ids as numbers (a record without one counts as 0: it is never written to by id)."""
-    try:
-        return list(map(int, ids)) if "" not in ids else [int(value or 0) for value in ids]
-    except ValueError:
-        raise ApiError("ContactNow answered a record whose id is not a number") from None
+def _record_ids(text: pl.Expr) -> pl.Expr:
+    """Record ids as numbers (a record without one counts as 0: it is never written to by id; null where an id
+    is not a number)."""
+    import polars as pl
+
+    return pl.when(text == "").then(0).otherwise(text.cast(pl.Int64, strict=False)).alias("id")
