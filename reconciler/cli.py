@@ -137,11 +137,13 @@ def _connection(project: Project, name: str | None) -> Connection:
     if config.contactnow is not None:
         spec = config.contactnow
         user, secret = credentials(target_name, "ContactNow", (spec.username_env, spec.password_env))
-        contactnow = ApiEndpoint(spec.url, user, secret)
+        contactnow = ApiEndpoint(spec.url, user, secret, spec.concurrency, spec.requests_per_second)
     if config.contact_center is not None:
         spec_cc = config.contact_center
         user, secret = credentials(target_name, "Contact Center", (spec_cc.tenant_env, spec_cc.token_env))
-        contact_center = ApiEndpoint(spec_cc.url, user, secret)
+        contact_center = ApiEndpoint(
+            spec_cc.url, user, secret, spec_cc.concurrency, spec_cc.requests_per_second
+        )
     return Connection(
         target_name,
         contactnow,

@@ -29,6 +29,10 @@ class ApiEndpoint:
     base_url: str
     user: str
     secret: str
+    workers: int = 4
+    """Write requests in flight at once."""
+    requests_per_second: float | None = None
+    """The request budget of this API (None: none)."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,6 @@ class Connection:
     contact_center: ApiEndpoint | None = None
     allow_insecure_http: bool = False
     transport: httpx.BaseTransport | None = None
-    workers: int = 4
-    requests_per_second: float | None = None
     consistency_window: float = 3.0
     retry: RetryPolicy | None = None
 
@@ -65,7 +67,6 @@ def credentials(
 def connect(connection: Connection) -> Iterator[Target]:
     """Open the clients of a target; they are closed when the block ends."""
     with ExitStack() as stack:
-        rate = None if connection.requests_per_second is None else RateBudget(connection.requests_per_second)
         contactnow = None
         if connection.contactnow is not None:
             endpoint = connection.contactnow
@@ -76,12 +77,12 @@ def connect(connection: Connection) -> Iterator[Target]:
                     endpoint.secret,
                     transport=connection.transport,
                     retry=connection.retry,
-                    rate=rate,
+                    rate=_budget(endpoint),
                     allow_insecure_http=connection.allow_insecure_http,
                 )
             )
             contactnow = ContactNowProvider(
-                client, workers=connection.workers, consistency_window=connection.consistency_window
+                client, workers=endpoint.workers, consistency_window=connection.consistency_window
             )
         contact_center = None
         if connection.contact_center is not None:
@@ -93,9 +94,13 @@ def connect(connection: Connection) -> Iterator[Target]:
                     endpoint.secret,
                     transport=connection.transport,
                     retry=connection.retry,
-                    rate=rate,
+                    rate=_budget(endpoint),
                     allow_insecure_http=connection.allow_insecure_http,
                 )
             )
-            contact_center = ContactCenterProvider(cc_client, workers=connection.workers)
+            contact_center = ContactCenterProvider(cc_client, workers=endpoint.workers)
         yield Target(connection.name, contactnow, contact_center)
+
+
+def _budget(endpoint: ApiEndpoint) -> RateBudget | None:
+    return None if endpoint.requests_per_second is None else RateBudget(endpoint.requests_per_second)

@@ -47,6 +47,10 @@ def invalid(what: str, remedy: str = "", *, echo: bool = True) -> PydanticCustom
     return PydanticCustomError("reconciler", "{what}", {"what": what, "remedy": remedy, "echo": echo})
 
 
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 16
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -451,7 +455,25 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-class ContactNowTargetSpec(_Model):
+class _ApiLimits(_Model):
+    """How hard apply may drive one API of a target."""
+
+    concurrency: int = Field(
+        default=DEFAULT_CONCURRENCY,
+        ge=1,
+        le=MAX_CONCURRENCY,
+        description="Write requests apply keeps in flight at once against this API",
+    )
+    requests_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="At most this many requests per second to this API, reads included, evenly spaced "
+        "(unset: no budget; the API's 429 answers and Retry-After are honoured either way)",
+    )
+
+
+class ContactNowTargetSpec(_ApiLimits):
     """ContactNow API access: where, and which environment variables hold the credentials."""
 
     base_url: BaseUrl | None = None
@@ -478,7 +500,7 @@ Platform = Annotated[
 ]
 
 
-class ContactCenterTargetSpec(_Model):
+class ContactCenterTargetSpec(_ApiLimits):
     """Contact Center API access: where, and which environment variables hold the credentials."""
 
     base_url: BaseUrl | None = None

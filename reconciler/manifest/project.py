@@ -28,7 +28,7 @@ from .documents import (
     build_manifest,
     document_address,
 )
-from .models import Guards, ProjectFile, TargetSpec
+from .models import DEFAULT_CONCURRENCY, Guards, ProjectFile, TargetSpec
 from .validation import find, problems_from, suggest
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ class ContactNowTarget:
     base_url: str
     username_env: str
     password_env: str
+    concurrency: int = DEFAULT_CONCURRENCY
+    requests_per_second: float | None = None
 
     @property
     def url(self) -> str:
@@ -78,6 +80,8 @@ class ContactCenterTarget:
     base_url: str
     tenant_env: str
     token_env: str
+    concurrency: int = DEFAULT_CONCURRENCY
+    requests_per_second: float | None = None
 
     @property
     def url(self) -> str:
@@ -319,12 +323,16 @@ def _target(name: str, spec: TargetSpec) -> TargetConfig:
     if spec.contactnow is not None:
         block = spec.contactnow
         base_url = block.base_url or CONTACTNOW_REGIONS[block.region or "eu"]
-        contactnow = ContactNowTarget(base_url, block.username_env, block.password_env)
+        contactnow = ContactNowTarget(
+            base_url, block.username_env, block.password_env, block.concurrency, block.requests_per_second
+        )
     contact_center = None
     if spec.contact_center is not None:
         cc = spec.contact_center
         base_url = cc.base_url or f"https://vcc-{cc.platform}.8x8.com"
-        contact_center = ContactCenterTarget(base_url, cc.tenant_env, cc.token_env)
+        contact_center = ContactCenterTarget(
+            base_url, cc.tenant_env, cc.token_env, cc.concurrency, cc.requests_per_second
+        )
     return TargetConfig(name, "remote", contactnow, contact_center, spec.allow_insecure_http)
 
 

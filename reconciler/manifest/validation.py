@@ -89,6 +89,8 @@ _LITERAL_HINTS = {
 _RANGE_HINTS = {
     "priority": "use 0 to 90",
     "maxPercent": "use 0 to 100",
+    "concurrency": "use 1 to 16 write requests in flight (the default is 4)",
+    "requestsPerSecond": "give a number above 0 and at most 1000, e.g. requestsPerSecond: 10, or remove it",
 }
 
 
@@ -276,11 +278,13 @@ def _explain(
     if kind in {"less_than_equal", "less_than"}:
         limit = _number(ctx.get("le", ctx.get("lt")))
         number = f" {value}" if echo else ""
-        return f"{name}{number} is above {limit}", _RANGE_HINTS.get(leaf, ""), where
+        beyond = "is above" if kind == "less_than_equal" else "is not below"
+        return f"{name}{number} {beyond} {limit}", _RANGE_HINTS.get(leaf, ""), where
     if kind in {"greater_than_equal", "greater_than"}:
         limit = _number(ctx.get("ge", ctx.get("gt")))
         number = f" {value}" if echo else ""
-        return f"{name}{number} is below {limit}", _RANGE_HINTS.get(leaf, ""), where
+        beyond = "is below" if kind == "greater_than_equal" else "is not above"
+        return f"{name}{number} {beyond} {limit}", _RANGE_HINTS.get(leaf, ""), where
     if kind == "literal_error":
         options = [
             option.strip().strip("'")

@@ -54,6 +54,13 @@ def test_schema_describes_the_envelope_and_the_yaml_names(tmp_path: Path) -> Non
     assert row["properties"]["Postcode"] == {"type": "string"}
     project = json.loads(paths["project.schema.json"].read_text())
     contactnow = project["$defs"]["ContactNowTargetSpec"]["properties"]
-    assert set(contactnow) == {"baseUrl", "region", "usernameEnv", "passwordEnv"}
+    assert set(contactnow) == {
+        "baseUrl",
+        "region",
+        "usernameEnv",
+        "passwordEnv",
+        "concurrency",
+        "requestsPerSecond",
+    }
     members = json.loads(paths["campaignmembership.schema.json"].read_text())
     assert "customer-id" in members["$defs"]["MemberSpec"]["properties"]
