@@ -332,31 +332,43 @@ class _Reporter:
         self.stream.flush()
 
     def progress(self, label: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
-        return self._bar(label, total)
+        return self._bar(label, total) if self.tty else self._lines(label, total)
 
     @contextmanager
     def _bar(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
-        if self.tty:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TaskProgressColumn,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
+        """A live bar on the terminal: done/total, percent, rows per second and time left."""
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
-            columns = (
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TaskProgressColumn(),
-            )
-            with Progress(*columns, TransferSpeedColumn(), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task(label, total=total)
-                yield lambda rows: bar.advance(task, rows)
-            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+        )
+        console = Console(file=self.stream, force_terminal=True)
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(label, total=total, rate="")
+
+            def advance(rows: int) -> None:
+                bar.advance(task, rows)
+                speed = bar.tasks[0].speed
+                bar.update(task, rate=f"{speed:,.0f}/s" if speed else "")
+
+            yield advance
+
+    @contextmanager
+    def _lines(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        """Quiet log lines elsewhere (CI): one per tenth done, with the rate and the time left."""
         done = [0, 0]
         step = max(1, total // 10)
         started = time.monotonic()
