@@ -214,15 +214,14 @@ def diff_records(
             duplicate_keys.update(keys[row] for row in duplicate.arg_true().to_list())
         seen.scatter(positions.filter(fresh), True)
         differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
-        if len(differing):
-            for row, position, record_id, values in zip(
-                differing.to_list(),
-                positions.gather(differing).to_list(),
-                ids.gather(differing).to_list(),
-                normal[differing].rows(),
-                strict=True,
-            ):
-                changed[position] = (keys[row], record_id, values)
+        for row, position, record_id, values in zip(
+            differing.to_list(),
+            positions.gather(differing).to_list(),
+            ids.gather(differing).to_list(),
+            normal[differing].rows(),
+            strict=True,
+        ):
+            changed[position] = (keys[row], record_id, values)
 
     creates = source.keys.filter(~seen).to_list()
     updates, field_counts, update_sample = _describe_updates(source, fields, changed, sample_size)

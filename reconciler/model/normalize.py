@@ -49,7 +49,7 @@ def normalized(fields: Iterable[str], values: Mapping[str, str]) -> tuple[str, .
 # for values made only of printable ASCII (there, str.strip() and \s mean the space alone, and \d means 0-9);
 # a row holding any other character is normalised by `normalize` itself (see `normalized_frame`).
 
-_PLAIN = r"^[\x20-\x7e]*$"
+_NOT_PLAIN = r"[^\x20-\x7e]"
 _PHONE_NOISE_ASCII = r"[ \-().]"
 _DATE_TIME_SECONDS = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}):(\d{2})(?:\.\d+)?$"
 _DATE_TIME_MINUTES = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?:\.\d+)?$"
@@ -81,7 +81,7 @@ def _odd(column: str) -> pl.Expr:
     """True where the value holds a character outside printable ASCII (normalised by `normalize` itself)."""
     import polars as pl
 
-    return pl.col(column).str.contains(r"[^\x20-\x7e]")
+    return pl.col(column).str.contains(_NOT_PLAIN)
 
 
 def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
@@ -113,7 +113,7 @@ def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame
     )
     patched = []
     for column in columns:
-        values = result.get_column(column).clone()
+        values = result.get_column(column)
         values.scatter(rows, slow.get_column(column))
         patched.append(values)
     return pl.DataFrame(patched)

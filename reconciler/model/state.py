@@ -138,34 +138,20 @@ class LiveBatch:
     @classmethod
     def of(cls, records: Sequence[LiveRecord], fields: Sequence[str]) -> LiveBatch:
         """The batch holding `records` (a field a record lacks counts as empty)."""
-        return cls.of_columns(
-            [record.id for record in records],
-            [record.key for record in records],
-            [[record.values.get(name) or "" for record in records] for name in fields],
-            [record.process_type for record in records],
-            [record.outcome for record in records],
-        )
-
-    @classmethod
-    def of_columns(
-        cls,
-        ids: Sequence[int] | pl.Series,
-        keys: Sequence[str] | pl.Series,
-        values: Sequence[Sequence[str] | pl.Series],
-        process_types: Sequence[str] | pl.Series,
-        outcomes: Sequence[str] | pl.Series,
-    ) -> LiveBatch:
         import polars as pl
 
-        text = {"key": keys, **{f"v{i}": column for i, column in enumerate(values)}}
-        text.update(process_type=process_types, outcome=outcomes)
+        text = {
+            "key": [record.key for record in records],
+            **{
+                f"v{i}": [record.values.get(name) or "" for record in records]
+                for i, name in enumerate(fields)
+            },
+            "process_type": [record.process_type for record in records],
+            "outcome": [record.outcome for record in records],
+        }
+        ids = pl.Series("id", [record.id for record in records], dtype=pl.Int64)
         return cls(
-            pl.DataFrame(
-                [
-                    pl.Series("id", ids, dtype=pl.Int64),
-                    *(pl.Series(name, column, dtype=pl.String) for name, column in text.items()),
-                ]
-            )
+            pl.DataFrame([ids, *(pl.Series(name, column, dtype=pl.String) for name, column in text.items())])
         )
 
 

@@ -69,7 +69,7 @@ def test_requests_per_second_spaces_every_request(estate: Estate) -> None:
     gaps = [later.time - earlier.time for earlier, later in itertools.pairwise(contactnow)]
     assert min(gaps) >= 0.12, gaps  # 1/8 s apart, less a little clock rounding
     cc = [entry for entry in estate.state.log.entries(mark) if entry.path.startswith("/cc")]
-    assert cc == []  # the budget is ContactNow's; this project has no memberships
+    assert cc == []  # no memberships: nothing goes to Contact Center
 
 
 @pytest.mark.parametrize(
