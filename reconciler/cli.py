@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shlex
 import sys
 import time
@@ -36,12 +35,13 @@ from .plan.document import PlanDocument
 from .plan.guards import Acknowledgements
 from .plan.plan import checksum, dumps
 from .planner import Target
-from .providers.http import env_number, install_log_redaction, redact
+from .providers.http import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import render_markdown, render_text, summary_line
 from .schemas import write_all
 from .scope import Scope, ScopedPlan, plan_scope
-from .targets import ApiEndpoint, Connection, connect, credentials
+from .settings import Settings
+from .targets import ApiEndpoint, Connection, connect, credentials, retry_policy
 from .transport import SyncAsgiTransport
 
 app = typer.Typer(
@@ -107,12 +107,15 @@ def _errors() -> Iterator[None]:
         _fail(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("RECONCILER_LOG", "WARNING").upper()
+def _configure_logging() -> Settings:
+    """Read the settings once, and set up logging as they ask (secrets redacted)."""
+    settings = Settings.from_env()
     logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING), format="%(levelname)s %(name)s: %(message)s"
+        level=getattr(logging, settings.log_level, logging.WARNING),
+        format="%(levelname)s %(name)s: %(message)s",
     )
     install_log_redaction()
+    return settings
 
 
 def _load(directory: Path, *, check_sources: bool = False) -> tuple[Project, DesiredState]:
@@ -122,7 +125,7 @@ def _load(directory: Path, *, check_sources: bool = False) -> tuple[Project, Des
     return project, desired_state(project)
 
 
-def _connection(project: Project, name: str | None) -> Connection:
+def _connection(project: Project, name: str | None, settings: Settings) -> Connection:
     target_name = name or project.config.default_target
     targets = project.config.targets
     config = targets.get(target_name)
@@ -132,15 +135,19 @@ def _connection(project: Project, name: str | None) -> Connection:
             f"unknown target {target_name} (known: {known}); name one of reconciler.yaml's targets"
         )
     if config.is_emulator:
-        return _embedded_emulator(project.root)
+        return _embedded_emulator(project.root, settings)
     contactnow = contact_center = None
     if config.contactnow is not None:
         spec = config.contactnow
-        user, secret = credentials(target_name, "ContactNow", (spec.username_env, spec.password_env))
+        user, secret = credentials(
+            target_name, "ContactNow", (spec.username_env, spec.password_env), settings
+        )
         contactnow = ApiEndpoint(spec.url, user, secret, spec.concurrency, spec.requests_per_second)
     if config.contact_center is not None:
         spec_cc = config.contact_center
-        user, secret = credentials(target_name, "Contact Center", (spec_cc.tenant_env, spec_cc.token_env))
+        user, secret = credentials(
+            target_name, "Contact Center", (spec_cc.tenant_env, spec_cc.token_env), settings
+        )
         contact_center = ApiEndpoint(
             spec_cc.url, user, secret, spec_cc.concurrency, spec_cc.requests_per_second
         )
@@ -149,7 +156,9 @@ def _connection(project: Project, name: str | None) -> Connection:
         contactnow,
         contact_center,
         allow_insecure_http=config.allow_insecure_http,
-        consistency_window=env_number(os.environ, "RECONCILER_CONSISTENCY_SECONDS", 3.0, 0.0, 600.0),
+        consistency_window=settings.consistency_seconds,
+        retry=retry_policy(settings),
+        batch_size=settings.batch_size,
     )
 
 
@@ -165,7 +174,7 @@ def _work_dir(root: Path) -> Path:
     return work
 
 
-def _lock_place(root: Path, connection: Connection) -> tuple[Path, str]:
+def _lock_place(root: Path, connection: Connection, settings: Settings) -> tuple[Path, str]:
     """Where the apply lock of a target's account lives, and the account's short name.
 
     A real account is locked machine-wide, under the user's cache folder and named by a hash of its base
@@ -176,8 +185,7 @@ def _lock_place(root: Path, connection: Connection) -> tuple[Path, str]:
         return _work_dir(root), ""
     endpoints = (connection.contactnow, connection.contact_center)
     account = "\n".join(f"{item.base_url}\x1f{item.user}" for item in endpoints if item is not None)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    locks = cache / "reconciler" / "locks"
+    locks = settings.cache_home / "reconciler" / "locks"
     try:
         locks.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -186,7 +194,7 @@ def _lock_place(root: Path, connection: Connection) -> tuple[Path, str]:
     return locks, hashlib.sha256(account.encode()).hexdigest()[:16]
 
 
-def _embedded_emulator(root: Path) -> Connection:
+def _embedded_emulator(root: Path, settings: Settings) -> Connection:
     """The built-in target: the emulator in-process, its store under .reconciler/ so runs converge."""
     from .emulator import build_state, create_app
 
@@ -194,7 +202,13 @@ def _embedded_emulator(root: Path) -> Connection:
     state = build_state(db=str(store / "emulator.sqlite3"))
     transport = SyncAsgiTransport(create_app(state))
     return Connection(
-        "emulator", EMULATOR_CONTACTNOW, EMULATOR_CC, transport=transport, consistency_window=0.0
+        "emulator",
+        EMULATOR_CONTACTNOW,
+        EMULATOR_CC,
+        transport=transport,
+        consistency_window=0.0,
+        retry=retry_policy(settings),
+        batch_size=settings.batch_size,
     )
 
 
@@ -215,20 +229,20 @@ def _command(name: str, directory: Path, target: str | None, scope: Scope, *extr
     return " ".join([*parts, *extra])
 
 
-def _write_plan_output(body: dict[str, Any], fmt: Format, stream: TextIO) -> None:
+def _write_plan_output(body: dict[str, Any], fmt: Format, stream: TextIO, settings: Settings) -> None:
     if fmt is Format.json:
         stream.write(dumps(body))
     elif fmt is Format.markdown:
         render_markdown(body, stream)
     else:
-        render_text(body, stream, colour=stream.isatty() and "NO_COLOR" not in os.environ)
+        render_text(body, stream, colour=stream.isatty() and not settings.no_color)
 
 
 @app.command()
 def validate(directory: DirArg = Path(".")) -> None:
     """Check manifests and their sources. Exit 0 when valid, 1 with every problem listed when not."""
-    _configure_logging()
     with _errors():
+        _configure_logging()
         project, desired = _load(directory, check_sources=True)
         typer.echo(
             f"Valid: {len(desired.datasets)} datasets, {len(desired.record_sets)} record sets, "
@@ -270,15 +284,15 @@ def plan(
 
     The last line (on stderr) sums the plan up and says what to run next.
     """
-    _configure_logging()
     acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
     scope = Scope.of(only, exclude)
     with _errors():
+        settings = _configure_logging()
         project, desired = _load(directory)
-        with connect(_connection(project, target)) as live:
+        with connect(_connection(project, target, settings)) as live:
             result = _plan(desired, live, acks, scope)
         body = result.to_dict(show_values=show_values)
-        _write_plan_output(body, fmt, sys.stdout)
+        _write_plan_output(body, fmt, sys.stdout, settings)
         if out is not None:
             out.write_text(dumps(body), encoding="utf-8")
         typer.echo(_plan_closing_line(body, directory, target, scope, acks, out), err=True)
@@ -454,11 +468,11 @@ def apply(
     exclude: ExcludeOpt = None,
 ) -> None:
     """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve."""
-    _configure_logging()
     acks = Acknowledgements(allow_expire, allow_mass_complete, allow_mass_remove)
     scope = Scope.of(only, exclude)
     failed = False
     with _errors():
+        settings = _configure_logging()
         saved = _read_saved_plan(plan_file) if plan_file is not None else None
         if saved is not None:
             target = target or saved["target"]
@@ -473,8 +487,8 @@ def apply(
                 )
             scope = saved_scope
         project, desired = _load(directory)
-        connection = _connection(project, target)
-        lock_dir, account = _lock_place(project.root, connection)
+        connection = _connection(project, target, settings)
+        lock_dir, account = _lock_place(project.root, connection, settings)
         lock = apply_lock(
             lock_dir, connection.name, account=account, settle_seconds=connection.consistency_window
         )
@@ -532,11 +546,11 @@ def drift(
     --report FILE is written as JSON when FILE ends in .json, as Markdown when it ends in .md, otherwise in
     --format. The last line (on stderr) sums the drift up and says what to run next.
     """
-    _configure_logging()
     scope = Scope.of(only, exclude)
     with _errors():
+        settings = _configure_logging()
         project, desired = _load(directory)
-        with connect(_connection(project, target)) as live:
+        with connect(_connection(project, target, settings)) as live:
             result = _plan(desired, live, Acknowledgements(True, True, True), scope)
         body = drift_report(
             result.plan, show_values=show_values, scope=None if scope.everything else scope.to_dict()
@@ -639,11 +653,11 @@ def export(
 
     Two exports of one account are byte-identical. Personal values go only into the record CSV files.
     """
-    _configure_logging()
     with _errors():
+        settings = _configure_logging()
         project = load_project(directory)
         target_name = target or project.config.default_target
-        connection = _connection(project, target)
+        connection = _connection(project, target, settings)
         options = ExportOptions(
             target=target_name,
             key=key,

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from .apply.concurrency import Prefetch
+from .concurrency import Prefetch
 from .diff.datasets import diff_datasets
 from .diff.members import CampaignWindow, diff_members
 from .diff.records import SourceTable, diff_records, source_table

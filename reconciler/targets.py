@@ -6,8 +6,7 @@ emulator: the CLI mounts it and passes its transport in.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from .providers.contactcenter.provider import ContactCenterProvider
 from .providers.contactnow.client import ContactNowClient
 from .providers.contactnow.provider import ContactNowProvider
 from .providers.http import RateBudget, RetryPolicy
+from .settings import BATCH_LIMIT, Settings
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,20 @@ class Connection:
     transport: httpx.BaseTransport | None = None
     consistency_window: float = 3.0
     retry: RetryPolicy | None = None
+    batch_size: int = BATCH_LIMIT
+    """Rows per write request."""
 
 
-def credentials(
-    target: str, api: str, names: tuple[str, str], env: Mapping[str, str] | None = None
-) -> tuple[str, str]:
+def credentials(target: str, api: str, names: tuple[str, str], settings: Settings) -> tuple[str, str]:
     """Read a pair of credentials from the environment variables a target names."""
-    source = os.environ if env is None else env
-    missing = [name for name in names if not source.get(name)]
+    missing = [name for name in names if not settings.secret(name)]
     if missing:
         listed = ", ".join(missing)
         raise ConfigError(
             f"target {target}: the {api} credentials are not set (environment variable {listed}); "
             f"export {listed} before running, e.g. from your CI secret store"
         )
-    return source[names[0]], source[names[1]]
+    return settings.secret(names[0]), settings.secret(names[1])
 
 
 @contextmanager
@@ -82,7 +81,10 @@ def connect(connection: Connection) -> Iterator[Target]:
                 )
             )
             contactnow = ContactNowProvider(
-                client, workers=endpoint.workers, consistency_window=connection.consistency_window
+                client,
+                workers=endpoint.workers,
+                batch_size=connection.batch_size,
+                consistency_window=connection.consistency_window,
             )
         contact_center = None
         if connection.contact_center is not None:
@@ -98,8 +100,20 @@ def connect(connection: Connection) -> Iterator[Target]:
                     allow_insecure_http=connection.allow_insecure_http,
                 )
             )
-            contact_center = ContactCenterProvider(cc_client, workers=endpoint.workers)
+            contact_center = ContactCenterProvider(
+                cc_client, workers=endpoint.workers, batch_size=connection.batch_size
+            )
         yield Target(connection.name, contactnow, contact_center)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings ask for."""
+    return RetryPolicy(
+        max_attempts=settings.retry_attempts,
+        base_delay=settings.retry_base_seconds,
+        max_delay=settings.retry_max_seconds,
+        max_retry_after=settings.max_retry_after_seconds,
+    )
 
 
 def _budget(endpoint: ApiEndpoint) -> RateBudget | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..apply.concurrency import Prefetch
+from ..concurrency import Prefetch
 from ..errors import Problem
 from ..model.schedules import RelativeSchedule
 from ..model.state import DesiredMember, DesiredMembership, LiveMember, LiveMembers, MemberStatus

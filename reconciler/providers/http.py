@@ -34,7 +34,6 @@ import base64
 import email.utils
 import ipaddress
 import logging
-import os
 import random as _random
 import re
 import ssl
@@ -44,7 +43,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final, Self
+from typing import Self
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -58,14 +57,12 @@ from reconciler.errors import (
 )
 
 __all__ = [
-    "RETRY_SETTINGS",
     "BodyReader",
     "HttpSession",
     "RateBudget",
     "RedactingFilter",
     "RetryPolicy",
     "check_base_url",
-    "env_number",
     "install_log_redaction",
     "parse_retry_after",
     "redact",
@@ -273,55 +270,6 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2.0 ** min(max(0, retry_number - 1), 60)))
         return self.random() * ceiling
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-        """The policy the environment asks for (RETRY_SETTINGS), each value defaulting to the class default.
-
-        A value that is not a number in its range raises ConfigError naming the variable and the range.
-        """
-        source = os.environ if environ is None else environ
-        return cls(
-            max_attempts=int(env_number(source, "RECONCILER_RETRY_ATTEMPTS", 5, 1, 20, integer=True)),
-            base_delay=env_number(source, "RECONCILER_RETRY_BASE_SECONDS", 0.5, 0.0, 60.0),
-            max_delay=env_number(source, "RECONCILER_RETRY_MAX_SECONDS", 30.0, 0.0, 600.0),
-            max_retry_after=env_number(source, "RECONCILER_MAX_RETRY_AFTER_SECONDS", 300.0, 0.0, 86400.0),
-        )
-
-
-RETRY_SETTINGS: Final = {
-    "RECONCILER_RETRY_ATTEMPTS": "attempts per request, the first included (default 5, 1..20)",
-    "RECONCILER_RETRY_BASE_SECONDS": "backoff base: retry n waits random() * base * 2**(n-1) (default 0.5)",
-    "RECONCILER_RETRY_MAX_SECONDS": "longest backoff between two attempts (default 30)",
-    "RECONCILER_MAX_RETRY_AFTER_SECONDS": "longest Retry-After honoured; longer ends the run (default 300)",
-}
-"""Environment variables `RetryPolicy.from_env` reads."""
-
-
-def env_number(
-    environ: Mapping[str, str],
-    name: str,
-    default: float,
-    minimum: float,
-    maximum: float,
-    *,
-    integer: bool = False,
-) -> float:
-    """A numeric setting from the environment: `default` when unset or empty; ConfigError when out of range."""
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    kind = "a whole number" if integer else "a number"
-    try:
-        value = float(int(raw)) if integer else float(raw)
-    except ValueError:
-        value = float("nan")
-    if not minimum <= value <= maximum:  # also false for nan
-        raise ConfigError(
-            f"environment variable {name} is {raw!r}; set it to {kind} from {minimum:g} to {maximum:g} "
-            "or unset it to use the default"
-        )
-    return value
-
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date. None if absent or invalid."""
@@ -488,7 +436,7 @@ class HttpSession:
         install_log_redaction()
         self.base_url = check_base_url(base_url, allow_insecure_http)
         self.service = service
-        self.retry = retry if retry is not None else RetryPolicy.from_env()
+        self.retry = retry if retry is not None else RetryPolicy()
         self.rate = rate
         self._not_before = 0.0
         self._not_before_lock = threading.Lock()

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ...apply.concurrency import batches, run_bounded
+from ...concurrency import batches, run_bounded
 from ...errors import ApiError
 from ...model.state import LiveMember, LiveMembers, MemberStatus
-from ..writes import BATCH_LIMIT, FATAL, StopGate, configured_batch_size
+from ..writes import BATCH_LIMIT, FATAL, StopGate
 from .client import ContactCenterClient
 from .wire import AddItem, DeleteOutcome, WireCampaign
 
@@ -108,7 +108,7 @@ class ContactCenterProvider:
     ) -> None:
         self.client = client
         self.workers = max(1, workers)
-        self.batch_size = min(batch_size or configured_batch_size(), BATCH_LIMIT)
+        self.batch_size = min(batch_size or BATCH_LIMIT, BATCH_LIMIT)
         self.resend_rounds = resend_rounds
 
     def campaign(self, campaign_id: int) -> CampaignInfo:

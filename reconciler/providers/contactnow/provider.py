@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...apply.concurrency import batches, run_bounded
+from ...concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
 from ...model.state import Dataset, LiveBatch, LiveRecord, SourceRecord, Status
-from ..writes import BATCH_LIMIT, FATAL, StopGate, configured_batch_size
+from ..writes import BATCH_LIMIT, FATAL, StopGate
 from .client import ContactNowClient
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset
 
@@ -116,7 +116,7 @@ class ContactNowProvider:
     ) -> None:
         self.client = client
         self.workers = max(1, workers)
-        self.batch_size = min(batch_size or configured_batch_size(), BATCH_LIMIT)
+        self.batch_size = min(batch_size or BATCH_LIMIT, BATCH_LIMIT)
         self.consistency_window = consistency_window
         self.resend_rounds = resend_rounds
         self._sleep = sleep
