@@ -23,19 +23,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from .desired import addresses, restrict
-from .errors import ConfigError, PlanError, Problem, UnsafePlanError
-from .model.state import DesiredState, Status
-from .plan.changes import Change, DatasetWork
-from .plan.guards import Acknowledgements
+from .errors import ConfigError, PlanError, Problem
+from .kinds import REGISTRY
+from .kinds.base import DesiredState, LiveReads
+from .plan.guards import Verdict
 from .plan.plan import Plan, checksum
-from .planner import Target, make_plan
+from .planner import make_plan
+from .providers.base import Target
 
 logger = logging.getLogger(__name__)
-
-EVERYTHING = Acknowledgements(True, True, True)
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Scope:
 
     def select(self, desired: DesiredState) -> frozenset[str]:
         """The addresses in scope. Raises ConfigError naming every unknown address and the known ones."""
-        known = addresses(desired)
+        known = desired.addresses()
         unknown = [
             f"{flag} {item}"
             for flag, items in (("--only", self.only), ("--exclude", self.exclude))
@@ -94,11 +93,13 @@ class Scope:
 
 @dataclass(frozen=True)
 class ScopedPlan:
-    """A plan of the resources in scope, and the desired state apply needs to carry it out."""
+    """A plan of the resources in scope, the guards' verdicts on its changes, and the desired state apply
+    needs to carry it out."""
 
     plan: Plan
     desired: DesiredState
     scope: Scope = field(default_factory=Scope)
+    verdicts: tuple[Verdict, ...] = ()
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
         """The plan's canonical form; a scoped plan also records its scope (and its checksum covers it)."""
@@ -110,111 +111,105 @@ class ScopedPlan:
 
 
 def plan_scope(
-    desired: DesiredState, target: Target, scope: Scope, *, acks: Acknowledgements = Acknowledgements()
+    desired: DesiredState, target: Target, scope: Scope, *, now: datetime | None = None
 ) -> ScopedPlan:
-    """Plan the resources in scope (everything when the scope is empty). Raises PlanError or UnsafePlanError."""
+    """Plan the resources in scope (everything when the scope is empty). Raises PlanError or ManifestError.
+
+    Each resource's live state is read once: the dependencies of the resources in scope are read with them, and
+    the second round (rule 2) reads only the dependants it needs, sharing every read of the first.
+    """
     if scope.everything:
-        return ScopedPlan(make_plan(desired, target, acks=acks), desired, scope)
+        planned = make_plan(desired, target, now=now)
+        return ScopedPlan(planned.plan, desired, scope, planned.verdicts)
     chosen = scope.select(desired)
-    dataset_of = {item.address: item.dataset_address for item in desired.record_sets}
-    needed = chosen | {dataset_of[address] for address in chosen if address in dataset_of}
-    part = restrict(desired, needed)
-    full = _plan_ignoring_guards_outside(part, target, acks, chosen)
-    problems = _dependency_problems(full, chosen, dataset_of)
-    live_digests = dict(full.live_digests)
-    source_digests = dict(full.source_digests)
-    pending = _record_sets_behind(full, chosen, desired)
-    if pending:
+    needed = chosen | {need for address in chosen for need in _needs(desired, address)}
+    part = desired.restrict(needed)
+    reads = LiveReads()
+    full = make_plan(part, target, now=now, reads=reads)
+    problems = _blocked_by_dependencies(full.plan, chosen, desired)
+    live_digests = dict(full.plan.live_digests)
+    source_digests = dict(full.plan.source_digests)
+    holding = _holding(full.plan, chosen, desired)
+    if holding:
+        behind = frozenset(dependant for dependants in holding.values() for dependant in dependants)
         side = make_plan(
-            restrict(desired, pending | {dataset_of[item] for item in pending}), target, acks=EVERYTHING
+            desired.restrict(behind | {need for address in behind for need in _needs(desired, address)}),
+            target,
+            now=now,
+            reads=reads,
         )
-        problems.extend(_going_live_problems(side, chosen, desired))
-        live_digests.update({key: value for key, value in side.live_digests.items() if key in pending})
-        source_digests.update({key: value for key, value in side.source_digests.items() if key in pending})
+        problems += _held_problems(full.plan, side.plan, holding, desired)
+        live_digests.update({key: value for key, value in side.plan.live_digests.items() if key in behind})
+        source_digests.update(
+            {key: value for key, value in side.plan.source_digests.items() if key in behind}
+        )
     if problems:
         raise PlanError(problems)
-    logger.info("scoped plan: %d of %d resources in scope", len(chosen), len(addresses(desired)))
+    logger.info("scoped plan: %d of %d resources in scope", len(chosen), len(desired.items))
     plan = Plan(
-        full.target,
-        tuple(change for change in full.changes if change.address in chosen),
-        tuple(item for item in full.observations if item.address in chosen),
+        full.plan.target,
+        tuple(change for change in full.plan.changes if change.address in chosen),
+        tuple(item for item in full.plan.observations if item.address in chosen),
         live_digests,
         source_digests,
     )
-    return ScopedPlan(plan, part, scope)
+    verdicts = tuple(verdict for verdict in full.verdicts if verdict.address in chosen)  # rule 3
+    return ScopedPlan(plan, part, scope, verdicts)
 
 
-def _plan_ignoring_guards_outside(
-    desired: DesiredState, target: Target, acks: Acknowledgements, chosen: frozenset[str]
-) -> Plan:
-    """make_plan, where a guard refuses only for resources in scope (rule 3)."""
-    try:
-        return make_plan(desired, target, acks=acks)
-    except UnsafePlanError as refused:
-        inside = [problem for problem in refused.problems if problem.address in chosen]
-        if inside:
-            raise UnsafePlanError(inside) from None
-    return make_plan(desired, target, acks=EVERYTHING)
+def _needs(desired: DesiredState, address: str) -> tuple[str, ...]:
+    item = desired.get(address)
+    return () if item is None else item.needs()
 
 
-def _dependency_problems(plan: Plan, chosen: frozenset[str], dataset_of: Mapping[str, str]) -> list[Problem]:
-    """Rule 1: record changes in scope whose dataset, out of scope, must change first."""
+def _blocked_by_dependencies(plan: Plan, chosen: frozenset[str], desired: DesiredState) -> list[Problem]:
+    """Rule 1: changes in scope whose dependency, out of scope, has a change that must come first."""
     by_address = {change.address: change for change in plan.changes}
     problems: list[Problem] = []
     for change in plan.changes:
-        dataset = dataset_of.get(change.address)
-        if dataset is None or change.address not in chosen or dataset in chosen:
+        if change.address not in chosen:
             continue
-        work = by_address[dataset].work if dataset in by_address else None
-        if not isinstance(work, DatasetWork):
-            continue
-        if work.live is None:
-            reason = f"its dataset {dataset} does not exist yet and is out of scope"
-        elif work.live.status is Status.LIVE and work.desired.status is Status.HOLD:
-            reason = (
-                f"its dataset {dataset} must go from LIVE to HOLD before records change, and is out of scope"
-            )
-        else:
-            continue
-        problems.append(Problem(reason, None, change.address, f"add --only {dataset} (or stop excluding it)"))
+        for need in _needs(desired, change.address):
+            before = by_address.get(need)
+            if need in chosen or before is None:
+                continue
+            reason = REGISTRY.of(need).blocks_dependants(before)
+            if reason is not None:
+                problems.append(
+                    Problem(reason, None, change.address, f"add --only {need} (or stop excluding it)")
+                )
     return problems
 
 
-def _goes_live(change: Change) -> bool:
-    work = change.work
-    return (
-        isinstance(work, DatasetWork)
-        and work.desired.status is Status.LIVE
-        and (work.live is None or work.live.status is not Status.LIVE)
-    )
-
-
-def _record_sets_behind(plan: Plan, chosen: frozenset[str], desired: DesiredState) -> frozenset[str]:
-    """Record sets out of scope whose dataset, in scope, would go LIVE (rule 2 reads them)."""
-    going_live = {
-        change.address for change in plan.changes if change.address in chosen and _goes_live(change)
-    }
-    return frozenset(
-        item.address
-        for item in desired.record_sets
-        if item.dataset_address in going_live and item.address not in chosen
-    )
-
-
-def _going_live_problems(side: Plan, chosen: frozenset[str], desired: DesiredState) -> list[Problem]:
-    dataset_of = {item.address: item.dataset_address for item in desired.record_sets}
-    locations = {item.address: item.location for item in desired.datasets}
-    problems = []
-    for change in side.changes:
-        dataset = dataset_of.get(change.address)
-        if dataset is None or dataset not in chosen or change.address in chosen:
+def _holding(plan: Plan, chosen: frozenset[str], desired: DesiredState) -> Mapping[str, tuple[str, ...]]:
+    """Rule 2: changes in scope that must wait for dependants out of scope, with those dependants."""
+    found = {}
+    for change in plan.changes:
+        if change.address not in chosen:
             continue
-        problems.append(
-            Problem(
-                f"would go LIVE while {change.address}, out of scope, still has records to load or change",
-                locations.get(dataset),
-                dataset,
-                f"add --only {change.address} so the records load first (or stop excluding it)",
-            )
-        )
+        outside = tuple(item for item in desired.dependants(change.address) if item not in chosen)
+        kind = REGISTRY.of(change.address)
+        waiting = tuple(item for item in outside if kind.holds_for_dependants(change, item) is not None)
+        if waiting:
+            found[change.address] = waiting
+    return found
+
+
+def _held_problems(
+    plan: Plan, side: Plan, holding: Mapping[str, tuple[str, ...]], desired: DesiredState
+) -> list[Problem]:
+    """Rule 2's refusals: a change in scope whose out-of-scope dependant still has changes to make."""
+    pending = {change.address for change in side.changes}
+    by_address = {change.address: change for change in plan.changes}
+    problems = []
+    for address, dependants in holding.items():
+        item = desired.get(address)
+        kind = REGISTRY.of(address)
+        for dependant in dependants:
+            if dependant not in pending:
+                continue
+            held = kind.holds_for_dependants(by_address[address], dependant)
+            assert held is not None
+            reason, remedy = held
+            problems.append(Problem(reason, None if item is None else item.location, address, remedy))
     return problems

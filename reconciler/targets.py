@@ -1,19 +1,23 @@
-"""Connect to a target: build the clients and providers from its configuration and the environment.
+"""Targets: from a name in reconciler.yaml to a Connection (where, with which credentials and limits), and
+from a Connection to a connected Target (providers over clients).
 
+Three types, three stages: TargetSpec (reconciler.yaml, manifest/project_file.py), Connection (this module:
+URLs, credentials read from the environment, limits), Target (providers/base.py: what kinds call).
 Credentials come only from the environment variables the target names. This module never imports the
-emulator: the CLI mounts it and passes its transport in.
+emulator: the built-in `emulator` target is mounted by the CLI, which passes its in-process transport in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import httpx
 
 from .errors import ConfigError
-from .planner import Target
+from .manifest import EMULATOR, ProjectConfig
+from .providers.base import Target
 from .providers.contactcenter.client import ContactCenterClient
 from .providers.contactcenter.provider import ContactCenterProvider
 from .providers.contactnow.client import ContactNowClient
@@ -48,6 +52,59 @@ class Connection:
     retry: RetryPolicy | None = None
     batch_size: int = BATCH_LIMIT
     """Rows per write request."""
+
+
+EMULATOR_CONTACTNOW = ("http://127.0.0.1/contactnow/", "demo", "demo-password")
+EMULATOR_CC = ("http://127.0.0.1/cc", "demo", "demo-token")
+"""The built-in emulator's base URLs and demo credentials (its seed's own; not secrets)."""
+
+Transport = Callable[[], httpx.BaseTransport]
+
+
+def connection(
+    config: ProjectConfig, name: str | None, settings: Settings, *, embedded: Transport | None = None
+) -> Connection:
+    """How to reach the target `name` (the project's default when None). The built-in emulator is reached
+    through `embedded`, an in-process transport the caller mounts."""
+    target_name = name or config.default_target
+    if target_name == EMULATOR:
+        if embedded is None:
+            raise ConfigError("the built-in emulator target is not available here; name another target")
+        return Connection(
+            EMULATOR,
+            ApiEndpoint(*EMULATOR_CONTACTNOW),
+            ApiEndpoint(*EMULATOR_CC),
+            transport=embedded(),
+            consistency_window=0.0,
+            retry=retry_policy(settings),
+            batch_size=settings.batch_size,
+        )
+    spec = config.targets.get(target_name)
+    if spec is None:
+        raise ConfigError(
+            f"unknown target {target_name} (known: {', '.join(config.target_names)}); "
+            "name one of reconciler.yaml's targets"
+        )
+    contactnow = contact_center = None
+    if spec.contactnow is not None:
+        block = spec.contactnow
+        user, secret = credentials(
+            target_name, "ContactNow", (block.username_env, block.password_env), settings
+        )
+        contactnow = ApiEndpoint(block.url, user, secret, block.concurrency, block.requests_per_second)
+    if spec.contact_center is not None:
+        cc = spec.contact_center
+        user, secret = credentials(target_name, "Contact Center", (cc.tenant_env, cc.token_env), settings)
+        contact_center = ApiEndpoint(cc.url, user, secret, cc.concurrency, cc.requests_per_second)
+    return Connection(
+        target_name,
+        contactnow,
+        contact_center,
+        allow_insecure_http=spec.allow_insecure_http,
+        consistency_window=settings.consistency_seconds,
+        retry=retry_policy(settings),
+        batch_size=settings.batch_size,
+    )
 
 
 def credentials(target: str, api: str, names: tuple[str, str], settings: Settings) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """A local apply lock: two applies against one account from one machine never write at the same time.
 
-The lock is an advisory `flock` on a file named after the account (see cli: under the user's cache folder,
+The lock is an advisory `flock` on a file named after the account (`lock_place`: under the user's cache folder,
 so two checkouts of one repository exclude each other too): the kernel releases it when the process ends,
 however it ends, so a lock held by a killed process never blocks the next run. A second apply fails fast with
 LockError (it does not wait: the first one's writes would make its plan stale anyway).
@@ -15,6 +15,7 @@ every record the previous run stored and creates no duplicate.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import time
@@ -22,7 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import LockError
+from ..errors import ConfigError, LockError
+from ..settings import Settings
+from ..targets import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +74,35 @@ def apply_lock(
         handle.flush()
     finally:
         handle.close()
+
+
+def work_dir(root: Path) -> Path:
+    """The project's own working folder, `.reconciler/` (locks, the embedded emulator's store), created."""
+    work = root / ".reconciler"
+    if work.is_symlink() or (work.exists() and not work.is_dir()):
+        raise ConfigError(
+            f"{work} is a symbolic link or not a folder; the reconciler keeps its locks and the embedded "
+            "emulator's store there. Remove it and run again"
+        )
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def lock_place(root: Path, connection: Connection, settings: Settings) -> tuple[Path, str]:
+    """Where the apply lock of a target's account lives, and the account's short name.
+
+    A real account is locked machine-wide, under the user's cache folder and named by a hash of its base
+    URLs and user names, so that two checkouts applying to one account never write at the same time. The
+    embedded emulator's account is the project's own store, so its lock stays in the project.
+    """
+    if connection.transport is not None:
+        return work_dir(root), ""
+    endpoints = (connection.contactnow, connection.contact_center)
+    account = "\n".join(f"{item.base_url}\x1f{item.user}" for item in endpoints if item is not None)
+    locks = settings.cache_home / "reconciler" / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        logger.warning("cannot use %s for the apply lock (%s); locking in the project only", locks, error)
+        return work_dir(root), ""
+    return locks, hashlib.sha256(account.encode()).hexdigest()[:16]

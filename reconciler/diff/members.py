@@ -9,16 +9,16 @@ Members the dialler has accepted or completed cannot be removed: the plan report
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..concurrency import Prefetch
 from ..errors import Problem
 from ..model.schedules import RelativeSchedule
-from ..model.state import DesiredMember, DesiredMembership, LiveMember, LiveMembers, MemberStatus
-from ..plan.changes import Action, Change, FieldChange, MemberWork, Observation, Phase, RowSample
+from ..model.state import DesiredMember, LiveMember, LiveMembers, MemberSource, MemberStatus
+from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RowSample, Work
 from .records import SAMPLE_SIZE
 
 if TYPE_CHECKING:
@@ -29,6 +29,31 @@ _NONE, _ABSOLUTE, _RELATIVE = 0, 1, 2
 """What kind of schedule a desired member has (the `kind` column)."""
 _BATCH = 100_000
 _HASH_SLICE = 1_000_000
+
+
+class MembershipInput(Protocol):
+    """What the diff reads of a membership's desired state (the CampaignMembership kind's DesiredMembership)."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def campaign(self) -> int: ...
+
+    @property
+    def source(self) -> MemberSource: ...
+
+    @property
+    def remove_absent(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class MemberWork(Work):
+    campaign: int
+    removes: tuple[str, ...] = ()
+    adds: tuple[DesiredMember, ...] = ()
+    """Members to add (reschedules are both removed and added). Schedules are resolved at plan time."""
+    resolved: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,7 +74,7 @@ class MemberDiff:
 
 
 def diff_members(
-    desired: DesiredMembership,
+    desired: MembershipInput,
     live: Iterable[LiveMember] | Iterable[LiveMembers],
     *,
     now: datetime,
@@ -228,14 +253,13 @@ def _kind(schedule: object) -> int:
     return _RELATIVE if isinstance(schedule, RelativeSchedule) else _ABSOLUTE
 
 
-def _wanted(desired: DesiredMembership) -> _Wanted:
+def _wanted(desired: MembershipInput) -> _Wanted:
     import polars as pl
 
     schema = pl.Schema({"id": pl.String, "kind": pl.UInt8, "row": pl.Int64})
-    scan = getattr(desired.source, "frame", None)
-    lazy = scan() if callable(scan) else None
-    build = getattr(desired.source, "frame_member", None)
-    if lazy is not None and callable(build):
+    lazy = desired.source.frame()
+    build = desired.source.frame_member
+    if lazy is not None:
         frame = lazy.collect()
         ids = frame.get_column(frame.columns[0])
         texts = frame.get_column("schedule") if "schedule" in frame.columns else None
@@ -248,8 +272,7 @@ def _wanted(desired: DesiredMembership) -> _Wanted:
 
         def member(row: int) -> DesiredMember:
             text = "" if texts is None else texts[row]
-            built: DesiredMember = build(row, ids[row], text)
-            return built
+            return build(row, ids[row], text)
 
         return _Wanted(table.select("id", "kind", "row"), member)
     members: list[DesiredMember] = []
@@ -315,7 +338,7 @@ def _resolve(member: DesiredMember, now: datetime) -> datetime | None:
 
 
 def _check_schedule(
-    desired: DesiredMembership, member: DesiredMember, when: datetime, now: datetime, window: CampaignWindow
+    desired: MembershipInput, member: DesiredMember, when: datetime, now: datetime, window: CampaignWindow
 ) -> Problem | None:
     reason = None
     if when <= now:

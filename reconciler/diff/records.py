@@ -17,12 +17,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..model.fields import is_personal
 from ..model.normalize import normalized_frame, row_digests
-from ..model.state import DesiredRecordSet, LiveBatch, LiveRecord
-from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RecordWork, RowSample
+from ..model.state import LiveBatch, LiveRecord, Policy, RecordSource
+from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RowSample, Work
 
 if TYPE_CHECKING:
     import polars as pl
@@ -33,6 +33,44 @@ PERSONAL_KEY = "(sensitive key)"
 CHUNK_ROWS = 200_000
 """Rows normalised and digested at a time (source side)."""
 _CLOSED = frozenset({"COMPLETE", "EXPIRED"})
+
+
+class RecordSetInput(Protocol):
+    """What the diff reads of a record set's desired state (the RecordSet kind's DesiredRecordSet)."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def dataset_address(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def source(self) -> RecordSource: ...
+
+    @property
+    def absent(self) -> Policy: ...
+
+    @property
+    def dedupe(self) -> Policy: ...
+
+
+@dataclass(frozen=True)
+class RecordWork(Work):
+    """What apply does to a record set. Payloads are not held: apply streams them from the source."""
+
+    dataset_address: str
+    dataset_id: int | None = None
+    """The live dataset's id; None when apply creates the dataset first."""
+    create_keys: frozenset[str] = frozenset()
+    updates: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    """key -> (live record id, the managed fields that differ)."""
+    complete_ids: tuple[int, ...] = ()
+    complete_outcome: str | None = None
+    dedupe_ids: tuple[int, ...] = ()
+    dedupe_outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +99,10 @@ class SourceTable:
     """Row indexes -> their normalised values, in the table's field order."""
 
 
-def source_table(desired: DesiredRecordSet, fields: Sequence[str]) -> SourceTable:
+def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     """Pass 1: read the source once. `fields` are the managed fields (key first) with their live spelling;
     the source's columns are matched to them without regard to case."""
-    scan = getattr(desired.source, "frame", None)
-    lazy = scan() if callable(scan) else None
+    lazy = desired.source.frame()
     if lazy is not None:
         return _table_from_frame(lazy, fields)
     return _table_from_rows(desired, fields)
@@ -90,7 +127,7 @@ def _table_from_frame(lazy: pl.LazyFrame, fields: Sequence[str]) -> SourceTable:
     return table
 
 
-def _table_from_rows(desired: DesiredRecordSet, fields: Sequence[str]) -> SourceTable:
+def _table_from_rows(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     import polars as pl
 
     table = _empty_table(fields)
@@ -161,7 +198,7 @@ def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys
 
 
 def diff_records(
-    desired: DesiredRecordSet,
+    desired: RecordSetInput,
     fields: Sequence[str],
     live: Iterable[LiveRecord] | Iterable[LiveBatch] | None,
     *,

@@ -1,14 +1,6 @@
 """`reconciler export`: write manifests that reproduce a live account, so that the first plan is empty.
 
-    from reconciler.export import ExportOptions, export_account
-    summary = export_account(target, ExportOptions(target="production", cc_campaigns=(125,)), Path("adopted"))
-
-Modules: account (what is read and where it is written), records (streaming record CSVs), members (member
-CSVs), documents (YAML text), names (stable, unique manifest names).
+Modules: account (the export: options, where it writes, atomically; each kind writes its own documents),
+records (streaming record CSVs), members (member CSVs), documents (YAML text), names (stable, unique manifest
+names). This package's __init__ imports nothing, so that kinds may use its writers.
 """
-
-from __future__ import annotations
-
-from .account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
-
-__all__ = ["DEFAULT_SCHEDULED_AS", "ExportOptions", "ExportSummary", "export_account"]

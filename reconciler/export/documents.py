@@ -1,4 +1,6 @@
-"""Manifest documents and the project file of an export, as YAML text. Same input, same bytes."""
+"""Manifest documents and the project file of an export, as YAML text. Same input, same bytes.
+
+Each kind builds its own documents with `document` (reconciler/kinds/); this module only writes YAML."""
 
 from __future__ import annotations
 
@@ -8,8 +10,6 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from ..model.state import Dataset
 
 API_VERSION = "reconciler/v1"
 
@@ -22,52 +22,21 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _flow(value: Mapping[str, Any] | Sequence[Any]) -> CommentedMap | CommentedSeq:
+def flow(value: Mapping[str, Any] | Sequence[Any]) -> CommentedMap | CommentedSeq:
+    """A mapping or list written on one line (`{policy: ignore}`, `[A, B]`)."""
     node = CommentedMap(value) if isinstance(value, Mapping) else CommentedSeq(value)
     node.fa.set_flow_style()
     return node
 
 
-def _document(kind: str, name: str, spec: CommentedMap) -> CommentedMap:
-    document = CommentedMap()
-    document["apiVersion"] = API_VERSION
-    document["kind"] = kind
-    document["metadata"] = _flow({"name": name})
-    document["spec"] = spec
-    return document
-
-
-def dataset_document(name: str, dataset: Dataset, *, pin: bool) -> CommentedMap:
-    spec = CommentedMap()
-    spec["campaign"] = dataset.campaign
-    spec["description"] = dataset.description
-    if dataset.queue:
-        spec["queue"] = dataset.queue
-    spec["status"] = dataset.status.value
-    spec["priority"] = dataset.priority
-    if pin and dataset.id is not None:
-        spec["id"] = dataset.id
-    return _document("Dataset", name, spec)
-
-
-def record_set_document(
-    name: str, dataset_name: str, key: str, fields: Sequence[str], source: str
-) -> CommentedMap:
-    spec = CommentedMap()
-    spec["dataset"] = dataset_name
-    spec["key"] = key
-    spec["fields"] = _flow(list(fields))
-    spec["source"] = source
-    spec["absent"] = _flow({"policy": "ignore"})
-    return _document("RecordSet", name, spec)
-
-
-def membership_document(name: str, campaign: int, source: str) -> CommentedMap:
-    spec = CommentedMap()
-    spec["campaign"] = campaign
-    spec["source"] = source
-    spec["absent"] = "ignore"
-    return _document("CampaignMembership", name, spec)
+def document(kind: str, name: str, spec: Mapping[str, Any]) -> CommentedMap:
+    """A manifest document of `kind`: its spec keys in the order given."""
+    body = CommentedMap()
+    body["apiVersion"] = API_VERSION
+    body["kind"] = kind
+    body["metadata"] = flow({"name": name})
+    body["spec"] = CommentedMap(spec)
+    return body
 
 
 def manifest_file(header: str, documents: Sequence[CommentedMap]) -> str:
@@ -85,9 +54,9 @@ def project_file(
     body = CommentedMap()
     body["apiVersion"] = API_VERSION
     body["kind"] = "Project"
-    body["manifests"] = _flow(["manifests"])
+    body["manifests"] = flow(["manifests"])
     body["defaultTarget"] = default_target
-    body["guards"] = _flow(dict(guards))
+    body["guards"] = flow(dict(guards))
     if targets:
         body["targets"] = _plain(targets)
     stream = io.StringIO()

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..model.fields import PHONE_FIELDS, STANDARD_RECORD_FIELDS, VENDOR_OWNED_FIELDS
 from ..model.normalize import normalize
 from ..model.state import LiveRecord
-from ..providers.contactnow.wire import CampaignField
+from ..providers.base import FieldInfo
 
 logger = logging.getLogger(__name__)
 
@@ -45,24 +45,23 @@ class RecordExport:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def integer_fields(table_fields: Iterable[CampaignField]) -> frozenset[str]:
+def integer_fields(table_fields: Iterable[FieldInfo]) -> frozenset[str]:
     """Fields whose type is an integer: their "0" is the vendor's default, not a value someone wrote."""
     return frozenset(
         item.name for item in table_fields if item.type.casefold() in {"int", "integer", "tinyint"}
     )
 
 
-def candidate_fields(table_fields: Iterable[CampaignField], key: str) -> tuple[str, ...]:
+def candidate_fields(table_fields: Iterable[FieldInfo], key: str) -> tuple[str, ...]:
     """The fields a record set may manage, in the table's order: every field but the key and those the dialler
     writes. Standard fields come in the vendor's documented order, then custom fields by position."""
     names = [item for item in table_fields if item.name.casefold() not in _VENDOR_OWNED | {key.casefold()}]
 
-    def order(item: CampaignField) -> tuple[int, int, str]:
+    def order(item: FieldInfo) -> tuple[int, int, str]:
         standard = _STANDARD_ORDER.get(item.name.casefold())
         if standard is not None:
             return (0, standard, item.name)
-        position = int(item.position) if item.position.isdigit() else 0
-        return (1, position, item.name)
+        return (1, item.position, item.name)
 
     return tuple(item.name for item in sorted(names, key=order))
 

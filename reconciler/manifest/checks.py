@@ -1,104 +1,43 @@
 """Checks that look across documents, or through a whole source.
 
-Across documents: unique addresses, RecordSet.dataset names a Dataset, one RecordSet per dataset, one
-CampaignMembership per campaign, no two Datasets that would match the same live dataset, and managed fields the
-dialler does not own.
+Across documents: unique addresses here; each kind adds its own (references, natural keys, fields).
 
-Through a source: every row or member is usable, and keys are unique. Uniqueness keeps one 64-bit hash per key
-(not the key, not the row); only when a hash repeats is the source read a second time, to name both lines.
+Through a source (`check_scanned`): every row is usable, and keys are unique. Uniqueness keeps one 64-bit hash
+per key (not the key, not the row); only when a hash repeats is the source read a second time, to name both
+lines.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
 from reconciler.errors import Location, Problem
-from reconciler.model.fields import VENDOR_OWNED_FIELDS, is_personal
+from reconciler.model.fields import is_personal
 
-from .documents import DatasetManifest, Manifest, MembershipManifest, RecordSetManifest
-from .rows import (
-    SourceMember,
-    SourceRow,
-    phone_fields,
-    scan_members,
-    scan_records,
-    valid_member_frame,
-    valid_record_frame,
-)
-from .validation import find, suggest
+from .documents import DocumentIndex, DocumentKind, ManifestDocument
+from .rows import SourceMember, SourceRow
 
 MAX_PROBLEMS_PER_SOURCE = 100
 """Past this, a source's further problems are counted, not listed."""
 
 T = TypeVar("T", SourceRow, SourceMember)
 
-_VENDOR_OWNED = {name.casefold(): name for name in VENDOR_OWNED_FIELDS}
 
-
-def check_documents(manifests: Iterable[Manifest], *, invalid: Collection[str] = ()) -> list[Problem]:
-    """Problems between documents and inside a spec that the models alone cannot see. `invalid` holds the
-    addresses of documents refused for other reasons: a reference to one of them is not reported again."""
-    ordered = list(manifests)
-    problems: list[Problem] = []
-    problems += _unique_addresses(ordered)
-    datasets = {m.name: m for m in ordered if isinstance(m, DatasetManifest)}
-    problems += _datasets(ordered)
-    owners: dict[str, RecordSetManifest] = {}
-    campaigns: dict[int, MembershipManifest] = {}
-    for manifest in ordered:
-        if isinstance(manifest, RecordSetManifest):
-            problems += _record_set_fields(manifest)
-            dataset = manifest.spec.dataset
-            where = manifest.location_of("spec.dataset")
-            if dataset not in datasets and f"Dataset/{dataset}" not in invalid:
-                known = [*datasets, *(a.split("/", 1)[1] for a in invalid if a.startswith("Dataset/"))]
-                guess = suggest(dataset, known)
-                problems.append(
-                    Problem(
-                        f'dataset "{dataset}" is not the name of a Dataset document',
-                        where,
-                        manifest.address,
-                        f'did you mean "{guess}"?' if guess else "define a Dataset with this metadata.name",
-                    )
-                )
-            elif dataset not in datasets:
-                pass
-            elif dataset in owners:
-                first = owners[dataset]
-                problems.append(
-                    Problem(
-                        f"Dataset/{dataset} already gets its records from {first.address} ({first.location})",
-                        where,
-                        manifest.address,
-                        "a dataset has one RecordSet; merge them",
-                    )
-                )
-            else:
-                owners[dataset] = manifest
-        elif isinstance(manifest, MembershipManifest):
-            campaign = manifest.spec.campaign
-            if campaign in campaigns:
-                first_membership = campaigns[campaign]
-                problems.append(
-                    Problem(
-                        f"campaign {campaign} already gets its members from {first_membership.address} "
-                        f"({first_membership.location})",
-                        manifest.location_of("spec.campaign"),
-                        manifest.address,
-                        "a campaign has one CampaignMembership; merge them",
-                    )
-                )
-            else:
-                campaigns[campaign] = manifest
+def check_documents(kinds: Iterable[DocumentKind], index: DocumentIndex) -> list[Problem]:
+    """Problems between documents and inside a spec that the models alone cannot see: unique addresses, then
+    each kind's own checks (references to other documents, natural keys, fields)."""
+    problems = _unique_addresses(list(index.manifests))
+    for kind in kinds:
+        problems += kind.check_documents(index)
     return problems
 
 
-def _unique_addresses(manifests: list[Manifest]) -> list[Problem]:
+def _unique_addresses(manifests: list[ManifestDocument]) -> list[Problem]:
     problems = []
-    seen: dict[str, Manifest] = {}
+    seen: dict[str, ManifestDocument] = {}
     for manifest in manifests:
         first = seen.get(manifest.address)
         if first is None:
@@ -115,130 +54,14 @@ def _unique_addresses(manifests: list[Manifest]) -> list[Problem]:
     return problems
 
 
-def _datasets(manifests: list[Manifest]) -> list[Problem]:
-    problems = []
-    ids: dict[int, DatasetManifest] = {}
-    natural: dict[tuple[str, str], DatasetManifest] = {}
-    for manifest in manifests:
-        if not isinstance(manifest, DatasetManifest):
-            continue
-        spec = manifest.spec
-        if spec.id is not None:
-            first = ids.setdefault(spec.id, manifest)
-            if first is not manifest:
-                problems.append(
-                    Problem(
-                        f"id {spec.id} is already pinned by {first.address} ({first.location})",
-                        manifest.location_of("spec.id"),
-                        manifest.address,
-                        "each dataset is described once; remove one of them",
-                    )
-                )
-            continue
-        pair = (spec.campaign, spec.description)
-        other = natural.setdefault(pair, manifest)
-        if other is not manifest:
-            problems.append(
-                Problem(
-                    f"same campaign and description as {other.address} ({other.location}), so both would "
-                    "match the same live dataset",
-                    manifest.location_of("spec.description"),
-                    manifest.address,
-                    "change one description, or pin each to its dataset with id",
-                )
-            )
-    return problems
-
-
-def _record_set_fields(manifest: RecordSetManifest) -> list[Problem]:
-    spec = manifest.spec
-    problems = []
-    owned = _VENDOR_OWNED.get(spec.key.casefold())
-    if owned is not None:
-        problems.append(
-            Problem(
-                f"key {spec.key} is written by the dialler and cannot identify your records",
-                manifest.location_of("spec.key"),
-                manifest.address,
-                "use VENDOR_URN, the default, or a custom field that holds your own id",
-            )
-        )
-    seen: dict[str, int] = {}
-    for index, name in enumerate(spec.fields):
-        where = manifest.location_of(f"spec.fields.{index}")
-        owned = _VENDOR_OWNED.get(name.casefold())
-        if owned is not None:
-            problems.append(
-                Problem(
-                    f"field {name} is written by the dialler and cannot be managed",
-                    where,
-                    manifest.address,
-                    "remove it from fields",
-                )
-            )
-        folded = name.casefold()
-        if folded in seen:
-            problems.append(
-                Problem(
-                    f"field {name} is listed twice",
-                    where,
-                    manifest.address,
-                    f"it is already item {seen[folded] + 1} of fields; keep one",
-                )
-            )
-        else:
-            seen[folded] = index
-    if not phone_fields(spec):
-        problems.append(
-            Problem(
-                "fields name no phone field",
-                manifest.location_of("spec.fields"),
-                manifest.address,
-                "manage at least one of HomePhone, MobilePhone or WorkPhone: ContactNow refuses a record "
-                "without a phone number",
-            )
-        )
-    return problems
-
-
-def check_rows(manifest: RecordSetManifest | MembershipManifest) -> list[Problem]:
-    """Stream the rows (or members) once: every problem of every row, and duplicate keys with both lines.
-
-    A large plain CSV source is checked a column at a time first; only when that finds something are the rows
-    read one by one, to name each problem with its line."""
-    if (
-        isinstance(manifest, RecordSetManifest)
-        and valid_record_frame(manifest.spec, manifest.source) is not None
-    ):
-        return []
-    if isinstance(manifest, MembershipManifest) and valid_member_frame(manifest.source) is not None:
-        return []
-    if isinstance(manifest, RecordSetManifest):
-        key_name = manifest.spec.key
-        rows_node = find(manifest.node, ("spec", "rows"))
-        record_spec = manifest.spec
-        record_source = manifest.source
-
-        def records() -> Iterator[SourceRow | Problem]:
-            return scan_records(record_spec, rows_node, record_source)
-
-        return _check(manifest, records, lambda row: row.values[key_name], key_name)
-    members_node = find(manifest.node, ("spec", "members"))
-    member_spec = manifest.spec
-    member_source = manifest.source
-
-    def members() -> Iterator[SourceMember | Problem]:
-        return scan_members(member_spec, members_node, member_source)
-
-    return _check(manifest, members, lambda member: member.customer_id, "customer-id")
-
-
-def _check(
-    manifest: RecordSetManifest | MembershipManifest,
+def check_scanned(
+    manifest: ManifestDocument,
     scan: Callable[[], Iterator[T | Problem]],
     key_of: Callable[[T], str],
     key_name: str,
 ) -> list[Problem]:
+    """Every problem `scan()` yields (the first MAX_PROBLEMS_PER_SOURCE listed, the rest counted), and every
+    repeated key with the line it first appears on. `scan` is called again only when a key hash repeats."""
     problems: list[Problem] = []
     hidden = 0
     first_hidden: Location | None = None
@@ -279,7 +102,7 @@ def _check(
 
 
 def _duplicates(
-    manifest: RecordSetManifest | MembershipManifest,
+    manifest: ManifestDocument,
     scan: Callable[[], Iterator[T | Problem]],
     key_of: Callable[[T], str],
     key_name: str,

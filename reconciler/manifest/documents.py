@@ -1,35 +1,23 @@
-"""Manifest documents: one class per kind, built from a composed YAML document.
+"""Manifest documents, built from composed YAML documents by the kind each names.
 
-Each keeps its validated spec, its address (`Kind/name`), its file and the node tree, so that any later error
-can point at a spec field: `manifest.location_of("spec.priority")`.
+Every document keeps its address (`Kind/name`), its file and the node tree, so that any later error can point at
+a spec field: `manifest.location_of("spec.priority")`. Each kind (reconciler/kinds/) subclasses
+ManifestDocument with its validated spec; this module knows kinds only through the DocumentKind protocol.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import ClassVar
+from typing import Any, ClassVar, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import Location, ManifestError, Problem
+from reconciler.errors import Location, Problem
 
 from . import yaml_loader as y
-from .models import (
-    DOCUMENT_MODELS,
-    KINDS,
-    CampaignMembershipDocument,
-    CampaignMembershipSpec,
-    DatasetDocument,
-    DatasetSpec,
-    RecordSetDocument,
-    RecordSetSpec,
-)
-from .rows import SourceMember, SourceRow, managed_fields, scan_members, scan_records
-from .sources import SourceFile, SourcePathError, file_digest, resolve_source
+from .sources import SourceFile, SourcePathError, resolve_source
 from .validation import find, problems_from, suggest
 
 
@@ -38,6 +26,7 @@ class ManifestDocument:
     """What every manifest document has: name, file, location and the YAML it came from."""
 
     KIND: ClassVar[str] = ""
+    """The kind's name; each kind's subclass sets it."""
 
     name: str
     file: Path
@@ -62,81 +51,9 @@ class ManifestDocument:
                 return node.location
         return self.location
 
-
-@dataclass(frozen=True, eq=False)
-class DatasetManifest(ManifestDocument):
-    KIND: ClassVar[str] = "Dataset"
-
-    spec: DatasetSpec = field(kw_only=True)
-
-
-@dataclass(frozen=True, eq=False)
-class RecordSetManifest(ManifestDocument):
-    KIND: ClassVar[str] = "RecordSet"
-
-    spec: RecordSetSpec = field(kw_only=True)
-    source: SourceFile | None = field(kw_only=True, default=None)
-    """The resolved source file, or None for inline rows."""
-
-    @property
-    def managed_fields(self) -> tuple[str, ...]:
-        """The key first, then the managed fields, each once."""
-        return managed_fields(self.spec)
-
-    def iter_rows(self) -> Iterator[SourceRow]:
-        """Stream the rows. Raises ManifestError at the first row that cannot be used. Key uniqueness is
-        checked by load_project(check_sources=True), not here."""
-        for item in scan_records(self.spec, self.node_at("spec.rows"), self.source):
-            if isinstance(item, Problem):
-                raise ManifestError([replace(item, address=self.address)])
-            yield item
-
-    def source_digest(self) -> str:
-        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline rows."""
-        if self.source is not None:
-            return file_digest(self.source)
-        digest = hashlib.sha256()
-        for row in self.iter_rows():
-            digest.update(json.dumps(row.values, sort_keys=True, ensure_ascii=False).encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
-
     def node_at(self, path: str) -> y.Node | None:
+        """The YAML node at a dotted path under the document, e.g. "spec.rows"; None when not written."""
         return find(self.node, path.split("."))
-
-
-@dataclass(frozen=True, eq=False)
-class MembershipManifest(ManifestDocument):
-    KIND: ClassVar[str] = "CampaignMembership"
-
-    spec: CampaignMembershipSpec = field(kw_only=True)
-    source: SourceFile | None = field(kw_only=True, default=None)
-    """The resolved source file, or None for inline members."""
-
-    def iter_members(self) -> Iterator[SourceMember]:
-        """Stream the members. Raises ManifestError at the first member that cannot be used. Uniqueness of
-        customer ids is checked by load_project(check_sources=True), not here."""
-        for item in scan_members(self.spec, find(self.node, ("spec", "members")), self.source):
-            if isinstance(item, Problem):
-                raise ManifestError([replace(item, address=self.address)])
-            yield item
-
-    def source_digest(self) -> str:
-        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline members."""
-        if self.source is not None:
-            return file_digest(self.source)
-        digest = hashlib.sha256()
-        for member in self.iter_members():
-            entry = {
-                "customer-id": member.customer_id,
-                "schedule": member.schedule.text if member.schedule else None,
-            }
-            digest.update(json.dumps(entry, sort_keys=True).encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
-
-
-Manifest = DatasetManifest | RecordSetManifest | MembershipManifest
 
 
 @dataclass(frozen=True)
@@ -149,21 +66,83 @@ class FileContext:
     root_real: Path
     root_display: str
 
+    def resolve(
+        self, text: str | None, root: y.Mapping, address: str
+    ) -> tuple[SourceFile | None, Problem | None]:
+        """The source file `spec.source` names (None for none), or the problem with its path."""
+        if text is None:
+            return None, None
+        try:
+            return resolve_source(text, self.rel_dir, self.root_real, self.root_display), None
+        except SourcePathError as exc:
+            node = find(root, ("spec", "source"))
+            location = node.location if node is not None else root.location
+            return None, Problem(exc.reason, location, address, exc.remedy)
 
-def document_address(root: y.Node | None) -> str | None:
+
+@dataclass(frozen=True)
+class DocumentBase:
+    """What every document has before its kind builds it: name, file, where its name was written, its YAML."""
+
+    name: str
+    file: Path
+    location: Location
+    node: y.Mapping = field(repr=False)
+
+
+class DocumentIndex(Protocol):
+    """What a kind's cross-document checks may look at: every valid document, and the addresses of the
+    documents refused for other reasons (a reference to one of those is not reported again)."""
+
+    @property
+    def manifests(self) -> Sequence[ManifestDocument]: ...
+
+    @property
+    def invalid(self) -> Collection[str]: ...
+
+
+class DocumentKind(Protocol):
+    """What the loader needs of a kind (reconciler/kinds/ implements it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def document(self) -> type[BaseModel]:
+        """The pydantic model of the whole document (apiVersion, kind, metadata, spec)."""
+        ...
+
+    def manifest(
+        self, document: Any, base: DocumentBase, context: FileContext
+    ) -> tuple[ManifestDocument, list[Problem]]:
+        """The manifest built from a validated document, with any problem found on the way."""
+        ...
+
+    def check_documents(self, index: DocumentIndex) -> list[Problem]:
+        """Problems between this kind's documents and the others that the models alone cannot see."""
+        ...
+
+    def check_rows(self, manifest: Any, *, files: bool) -> list[Problem]:
+        """Every problem of a document's rows: inline ones always, a source file's only when `files`."""
+        ...
+
+
+def document_address(root: y.Node | None, kinds: Collection[str]) -> str | None:
     """`Kind/name` when both are written as text, for problems found before the document is validated."""
     if not isinstance(root, y.Mapping):
         return None
     kind, metadata = root.get("kind"), root.get("metadata")
     name = metadata.get("name") if isinstance(metadata, y.Mapping) else None
-    if isinstance(kind, y.Scalar) and kind.value in KINDS and isinstance(name, y.Scalar) and name.value:
+    if isinstance(kind, y.Scalar) and kind.value in kinds and isinstance(name, y.Scalar) and name.value:
         return f"{kind.value}/{name.value}"
     return None
 
 
-def build_manifest(doc: y.YamlDocument, context: FileContext) -> tuple[Manifest | None, list[Problem]]:
+def build_manifest(
+    doc: y.YamlDocument, context: FileContext, kinds: Mapping[str, DocumentKind]
+) -> tuple[ManifestDocument | None, list[Problem]]:
     """Validate one composed document. Returns the manifest, or None with the reasons why not."""
-    address = document_address(doc.root)
+    address = document_address(doc.root, kinds)
     problems = [replace(problem, address=address) for problem in doc.problems]
     root = doc.root
     if root is None or (isinstance(root, y.Scalar) and root.value is None and not problems):
@@ -179,14 +158,14 @@ def build_manifest(doc: y.YamlDocument, context: FileContext) -> tuple[Manifest 
             )
         )
         return None, problems
-    kind_problem = _check_kind(root)
+    kind_problem = _check_kind(root, kinds)
     if kind_problem is not None:
         problems.append(kind_problem)
         return None, problems
     kind_node = root.get("kind")
     assert isinstance(kind_node, y.Scalar) and kind_node.value is not None
-    kind = kind_node.value
-    model = DOCUMENT_MODELS[kind]
+    kind = kinds[kind_node.value]
+    model = kind.document
     try:
         document = model.model_validate(y.to_data(root))
     except ValidationError as exc:
@@ -194,32 +173,19 @@ def build_manifest(doc: y.YamlDocument, context: FileContext) -> tuple[Manifest 
         return None, problems
     name_node = find(root, ("metadata", "name"))
     location = name_node.location if name_node is not None else root.location
-    name = document.metadata.name
-    address = f"{kind}/{name}"
-    if isinstance(document, DatasetDocument):
-        manifest: Manifest = DatasetManifest(name, context.file, location, root, spec=document.spec)
-    elif isinstance(document, RecordSetDocument):
-        source, problem = _resolve(document.spec.source, root, context, address)
-        if problem is not None:
-            problems.append(problem)
-        manifest = RecordSetManifest(name, context.file, location, root, spec=document.spec, source=source)
-    else:
-        assert isinstance(document, CampaignMembershipDocument)
-        source, problem = _resolve(document.spec.source, root, context, address)
-        if problem is not None:
-            problems.append(problem)
-        manifest = MembershipManifest(name, context.file, location, root, spec=document.spec, source=source)
-    return manifest, problems
+    base = DocumentBase(document.metadata.name, context.file, location, root)  # type: ignore[attr-defined]
+    manifest, found = kind.manifest(document, base, context)
+    return manifest, problems + found
 
 
-def _check_kind(root: y.Mapping) -> Problem | None:
+def _check_kind(root: y.Mapping, kinds: Collection[str]) -> Problem | None:
     node = root.get("kind")
-    kinds = ", ".join(KINDS)
+    names = ", ".join(kinds)
     if node is None:
-        return Problem('missing required field "kind"', root.location, remedy=f"add kind: one of {kinds}")
+        return Problem('missing required field "kind"', root.location, remedy=f"add kind: one of {names}")
     if not isinstance(node, y.Scalar) or node.value is None:
-        return Problem(f"kind must be one of {kinds}, not {y.describe(node)}", node.location)
-    if node.value in KINDS:
+        return Problem(f"kind must be one of {names}, not {y.describe(node)}", node.location)
+    if node.value in kinds:
         return None
     if node.value == "Project":
         return Problem(
@@ -227,22 +193,9 @@ def _check_kind(root: y.Mapping) -> Problem | None:
             node.location,
             remedy="move this document to reconciler.yaml, or leave it out of the manifest directories",
         )
-    guess = suggest(node.value, KINDS)
+    guess = suggest(node.value, kinds)
     return Problem(
         f'unknown kind "{node.value}"',
         node.location,
-        remedy=f'did you mean "{guess}"?' if guess else f"use one of {kinds}",
+        remedy=f'did you mean "{guess}"?' if guess else f"use one of {names}",
     )
-
-
-def _resolve(
-    text: str | None, root: y.Mapping, context: FileContext, address: str
-) -> tuple[SourceFile | None, Problem | None]:
-    if text is None:
-        return None, None
-    try:
-        return resolve_source(text, context.rel_dir, context.root_real, context.root_display), None
-    except SourcePathError as exc:
-        node = find(root, ("spec", "source"))
-        location = node.location if node is not None else root.location
-        return None, Problem(exc.reason, location, address, exc.remedy)

@@ -9,117 +9,51 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from reconciler.errors import Location, ManifestError, Problem
+from reconciler.model.state import Guard
 
 from . import yaml_loader as y
-from .checks import check_documents, check_rows
-from .documents import (
-    DatasetManifest,
-    FileContext,
-    Manifest,
-    MembershipManifest,
-    RecordSetManifest,
-    build_manifest,
-    document_address,
-)
-from .models import DEFAULT_CONCURRENCY, Guards, ProjectFile, TargetSpec
+from .checks import check_documents
+from .documents import DocumentKind, FileContext, ManifestDocument, build_manifest, document_address
+from .project_file import ProjectFile, TargetSpec
 from .validation import find, problems_from, suggest
 
 log = logging.getLogger(__name__)
 
 PROJECT_FILE = "reconciler.yaml"
 EMULATOR = "emulator"
+"""The built-in target: the embedded emulator, which needs no entry in reconciler.yaml."""
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-DEFAULT_MAX_PERCENT = 30.0
-DEFAULT_MIN_ROWS = 10
-CONTACTNOW_REGIONS = {"eu": "https://api-106.dxi.eu/", "us": "https://api.contactnow.8x8.com/api/"}
 
-
-@dataclass(frozen=True)
-class GuardsConfig:
-    """Mass-change limits with every value filled in."""
-
-    max_percent: float = DEFAULT_MAX_PERCENT
-    min_rows: int = DEFAULT_MIN_ROWS
-
-    def merged(self, override: Guards | None) -> GuardsConfig:
-        """These limits, with the values an override sets replacing them."""
-        if override is None:
-            return self
-        return GuardsConfig(
-            self.max_percent if override.max_percent is None else override.max_percent,
-            self.min_rows if override.min_rows is None else override.min_rows,
-        )
-
-
-@dataclass(frozen=True)
-class ContactNowTarget:
-    """ContactNow access: the base URL (from baseUrl or region) and the NAMES of the credential variables."""
-
-    base_url: str
-    username_env: str
-    password_env: str
-    concurrency: int = DEFAULT_CONCURRENCY
-    requests_per_second: float | None = None
-
-    @property
-    def url(self) -> str:
-        return self.base_url
-
-
-@dataclass(frozen=True)
-class ContactCenterTarget:
-    """Contact Center access: the base URL (from baseUrl or platform) and the NAMES of the credential variables."""
-
-    base_url: str
-    tenant_env: str
-    token_env: str
-    concurrency: int = DEFAULT_CONCURRENCY
-    requests_per_second: float | None = None
-
-    @property
-    def url(self) -> str:
-        return self.base_url
-
-
-@dataclass(frozen=True)
-class TargetConfig:
-    """Where plans are read from and applied to. The built-in emulator has kind "emulator" and no API blocks
-    (the CLI starts it and knows its URLs); a real target has kind "remote" and one or both API blocks."""
-
-    name: str
-    kind: Literal["emulator", "remote"]
-    contactnow: ContactNowTarget | None = None
-    contact_center: ContactCenterTarget | None = None
-    allow_insecure_http: bool = False
-
-    @property
-    def is_emulator(self) -> bool:
-        return self.kind == "emulator"
-
-
-EMULATOR_TARGET = TargetConfig(EMULATOR, "emulator")
+M = TypeVar("M", bound=ManifestDocument)
 
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """reconciler.yaml, resolved: defaults filled in and the built-in emulator target added."""
+    """reconciler.yaml, resolved: defaults filled in."""
 
     manifests: tuple[str, ...] = (".",)
     default_target: str = EMULATOR
-    guards: GuardsConfig = GuardsConfig()
-    targets: dict[str, TargetConfig] = field(default_factory=lambda: {EMULATOR: EMULATOR_TARGET})
+    guards: Guard = Guard()
+    targets: Mapping[str, TargetSpec] = field(default_factory=dict)
+    """The targets reconciler.yaml names (the built-in emulator is not among them)."""
     file: Path | None = None
     """The reconciler.yaml read, or None when the project has none."""
     display: str = PROJECT_FILE
     """How messages name reconciler.yaml."""
     node: y.Mapping | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def target_names(self) -> list[str]:
+        """Every target, the built-in emulator included, sorted."""
+        return sorted({EMULATOR, *self.targets})
 
     def location_of(self, path: str) -> Location:
         """Where a setting of reconciler.yaml was written, e.g. "targets.production.contactnow.baseUrl"."""
@@ -133,39 +67,35 @@ class ProjectConfig:
 
 @dataclass(frozen=True)
 class Project:
-    """Every validated document of a project."""
+    """Every validated document of a project, sorted by address."""
 
     root: Path
     config: ProjectConfig
-    datasets: tuple[DatasetManifest, ...]
-    record_sets: tuple[RecordSetManifest, ...]
-    memberships: tuple[MembershipManifest, ...]
+    manifests: tuple[ManifestDocument, ...]
 
-    @property
-    def manifests(self) -> tuple[Manifest, ...]:
-        """Every document, sorted by address."""
-        everything: list[Manifest] = [*self.datasets, *self.record_sets, *self.memberships]
-        return tuple(sorted(everything, key=lambda manifest: manifest.address))
+    def of(self, kind: type[M]) -> tuple[M, ...]:
+        """The documents of one kind, by their class (e.g. `project.of(DatasetManifest)`), sorted by address."""
+        return tuple(manifest for manifest in self.manifests if isinstance(manifest, kind))
 
-    def get(self, address: str) -> Manifest | None:
-        """The document at an address such as "Dataset/spring", or None."""
+    def get(self, address: str) -> ManifestDocument | None:
+        """The document at an address such as "Kind/name", or None."""
         return next((manifest for manifest in self.manifests if manifest.address == address), None)
 
-    def dataset_of(self, record_set: RecordSetManifest) -> DatasetManifest:
-        """The Dataset document a RecordSet belongs to (load_project guarantees there is one)."""
-        return next(dataset for dataset in self.datasets if dataset.name == record_set.spec.dataset)
 
-    def guards_for(self, manifest: RecordSetManifest | MembershipManifest) -> GuardsConfig:
-        """The project's guards with the resource's own overrides applied."""
-        return self.config.guards.merged(manifest.spec.guards)
+@dataclass(frozen=True)
+class _Index:
+    manifests: Sequence[ManifestDocument]
+    invalid: Collection[str]
 
 
-def load_project(root: Path, *, check_sources: bool = True) -> Project:
-    """Load and validate a project directory. Raises ManifestError with every problem found.
+def load_project(root: Path, kinds: Sequence[DocumentKind], *, check_sources: bool = True) -> Project:
+    """Load and validate a project directory whose documents are of `kinds`. Raises ManifestError with every
+    problem found.
 
     With check_sources, every source file is streamed once to check its rows and the uniqueness of its keys.
     Inline rows and members are always checked.
     """
+    by_name = {kind.name: kind for kind in kinds}
     root = Path(root)
     root_display = _display_root(root)
     if not root.is_dir():
@@ -178,7 +108,7 @@ def load_project(root: Path, *, check_sources: bool = True) -> Project:
     problems += config_problems
     files, file_problems = _manifest_files(root, root_real, root_display, config)
     problems += file_problems
-    manifests: list[Manifest] = []
+    manifests: list[ManifestDocument] = []
     invalid: set[str] = set()
     for rel in files:
         context = FileContext(
@@ -187,29 +117,20 @@ def load_project(root: Path, *, check_sources: bool = True) -> Project:
         loaded = y.load_yaml_file(context.file, context.display)
         problems += loaded.problems
         for document in loaded.documents:
-            manifest, document_problems = build_manifest(document, context)
+            manifest, document_problems = build_manifest(document, context, by_name)
             problems += document_problems
             if manifest is not None:
                 manifests.append(manifest)
             else:
-                invalid.add(document_address(document.root) or "")
-    problems += check_documents(manifests, invalid=invalid)
-    for manifest in manifests:
-        if isinstance(manifest, RecordSetManifest | MembershipManifest):
-            inline = manifest.spec.source is None
-            if inline or (check_sources and manifest.source is not None):
-                problems += check_rows(manifest)
+                invalid.add(document_address(document.root, by_name) or "")
+    ordered = sorted(manifests, key=lambda manifest: manifest.address)
+    problems += check_documents(kinds, _Index(ordered, invalid))
+    for manifest in ordered:
+        problems += by_name[manifest.kind].check_rows(manifest, files=check_sources)
     if problems:
         raise ManifestError(problems)
     log.debug("loaded %d manifest documents from %s", len(manifests), root_display)
-    ordered = sorted(manifests, key=lambda manifest: manifest.address)
-    return Project(
-        root=root,
-        config=config,
-        datasets=tuple(m for m in ordered if isinstance(m, DatasetManifest)),
-        record_sets=tuple(m for m in ordered if isinstance(m, RecordSetManifest)),
-        memberships=tuple(m for m in ordered if isinstance(m, MembershipManifest)),
-    )
+    return Project(root=root, config=config, manifests=tuple(ordered))
 
 
 def _display_root(root: Path) -> str:
@@ -276,22 +197,19 @@ def _load_config(root: Path, root_real: Path, root_display: str) -> tuple[Projec
     except ValidationError as exc:
         salvaged = ProjectConfig(manifests=_salvage_manifests(node), file=path, display=display, node=node)
         return salvaged, problems + problems_from(exc, node, ProjectFile, None, node.location)
-    targets: dict[str, TargetConfig] = {EMULATOR: EMULATOR_TARGET}
-    for name, spec in parsed.targets.items():
-        if name != EMULATOR:
-            targets[name] = _target(name, spec)
-    if parsed.default_target not in targets:
-        guess = suggest(parsed.default_target, targets)
+    targets = {name: spec for name, spec in parsed.targets.items() if name != EMULATOR}
+    if parsed.default_target not in {EMULATOR, *targets}:
+        guess = suggest(parsed.default_target, [EMULATOR, *targets])
         problems.append(
             Problem(
                 f'defaultTarget "{parsed.default_target}" is not a target',
                 _value_location(node, ("defaultTarget",), display),
                 remedy=f'did you mean "{guess}"?'
                 if guess
-                else f"define it under targets, or use one of: {', '.join(sorted(targets))}",
+                else f"define it under targets, or use one of: {', '.join(sorted({EMULATOR, *targets}))}",
             )
         )
-    guards = GuardsConfig().merged(parsed.guards)
+    guards = Guard().merged(parsed.guards)
     config = ProjectConfig(parsed.manifests, parsed.default_target, guards, targets, path, display, node)
     return config, problems
 
@@ -316,24 +234,6 @@ def _empty(node: y.Node | None) -> bool:
 def _value_location(node: y.Mapping, loc: tuple[int | str, ...], display: str) -> Location:
     found = find(node, loc)
     return found.location if found is not None else Location(display)
-
-
-def _target(name: str, spec: TargetSpec) -> TargetConfig:
-    contactnow = None
-    if spec.contactnow is not None:
-        block = spec.contactnow
-        base_url = block.base_url or CONTACTNOW_REGIONS[block.region or "eu"]
-        contactnow = ContactNowTarget(
-            base_url, block.username_env, block.password_env, block.concurrency, block.requests_per_second
-        )
-    contact_center = None
-    if spec.contact_center is not None:
-        cc = spec.contact_center
-        base_url = cc.base_url or f"https://vcc-{cc.platform}.8x8.com"
-        contact_center = ContactCenterTarget(
-            base_url, cc.tenant_env, cc.token_env, cc.concurrency, cc.requests_per_second
-        )
-    return TargetConfig(name, "remote", contactnow, contact_center, spec.allow_insecure_http)
 
 
 def _manifest_files(
@@ -406,16 +306,4 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-__all__ = [
-    "ContactCenterTarget",
-    "ContactNowTarget",
-    "DatasetManifest",
-    "GuardsConfig",
-    "Manifest",
-    "MembershipManifest",
-    "Project",
-    "ProjectConfig",
-    "RecordSetManifest",
-    "TargetConfig",
-    "load_project",
-]
+__all__ = ["EMULATOR", "PROJECT_FILE", "Project", "ProjectConfig", "load_project"]

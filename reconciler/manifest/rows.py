@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, TEXT_ONLY_FIELDS
 
 from . import yaml_loader as y
-from .models import CUSTOMER_ID_PATTERN, CampaignMembershipSpec, RecordSetSpec
 from .schedules import Schedule, ScheduleError, parse_schedule
 from .sources import CSV_FIELD_LIMIT, Cell, RawRow, SourceFile, csv_frame, read_rows, scan_plain_csv
+from .spec import CUSTOMER_ID_PATTERN
 from .validation import suggest
 
 if TYPE_CHECKING:
@@ -33,6 +33,26 @@ _PHONES = frozenset(name.casefold() for name in PHONE_FIELDS)
 _PHONE_SEPARATORS = re.compile(r"[ ()./-]")
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
+
+
+class RecordColumns(Protocol):
+    """What the row checks need of a record set's spec: its key and its managed fields."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def fields(self) -> Sequence[str]: ...
+
+
+class InlineMember(Protocol):
+    """A member written inline, as its spec model holds it (the schedule already checked)."""
+
+    @property
+    def customer_id(self) -> str: ...
+
+    @property
+    def schedule(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +72,7 @@ class SourceMember:
     schedule: Schedule | None
 
 
-def managed_fields(spec: RecordSetSpec) -> tuple[str, ...]:
+def managed_fields(spec: RecordColumns) -> tuple[str, ...]:
     """The key first, then the managed fields in manifest order, each once."""
     names = [spec.key]
     for name in spec.fields:
@@ -61,12 +81,12 @@ def managed_fields(spec: RecordSetSpec) -> tuple[str, ...]:
     return tuple(names)
 
 
-def phone_fields(spec: RecordSetSpec) -> tuple[str, ...]:
+def phone_fields(spec: RecordColumns) -> tuple[str, ...]:
     return tuple(name for name in managed_fields(spec) if name.casefold() in _PHONES)
 
 
 class _RecordRules:
-    def __init__(self, spec: RecordSetSpec) -> None:
+    def __init__(self, spec: RecordColumns) -> None:
         self.key = spec.key
         self.managed = managed_fields(spec)
         self.managed_set = frozenset(self.managed)
@@ -186,7 +206,7 @@ def inline_cells(row: y.Mapping) -> dict[str, str | Cell]:
 
 
 def scan_records(
-    spec: RecordSetSpec, rows_node: y.Node | None, source: SourceFile | None
+    spec: RecordColumns, rows_node: y.Node | None, source: SourceFile | None
 ) -> Iterator[SourceRow | Problem]:
     """Every row, or a Problem for each row (or file) that cannot be used. Problems carry no address."""
     rules = _RecordRules(spec)
@@ -205,13 +225,13 @@ def scan_records(
 
 
 def scan_members(
-    spec: CampaignMembershipSpec, members_node: y.Node | None, source: SourceFile | None
+    inline: Sequence[InlineMember] | None, members_node: y.Node | None, source: SourceFile | None
 ) -> Iterator[SourceMember | Problem]:
     """Every member, or a Problem for each member (or file) that cannot be used. Problems carry no address."""
     if source is None:
-        if spec.members is None or not isinstance(members_node, y.Sequence):
+        if inline is None or not isinstance(members_node, y.Sequence):
             return
-        for member, node in zip(spec.members, members_node.items, strict=False):
+        for member, node in zip(inline, members_node.items, strict=False):
             schedule = parse_schedule(member.schedule) if member.schedule else None
             yield SourceMember(node.location, member.customer_id, schedule)
         return
@@ -257,7 +277,7 @@ def _as_cell(value: str | Cell | None) -> Cell | None:
 # without a problem; for any other source these return None, and the row checks run to name each problem.
 
 
-def valid_record_frame(spec: RecordSetSpec, source: SourceFile | None) -> pl.LazyFrame | None:
+def valid_record_frame(spec: RecordColumns, source: SourceFile | None) -> pl.LazyFrame | None:
     """The managed columns of a plain CSV source in which every row is usable and every key unique, else None."""
     if source is None:
         return None

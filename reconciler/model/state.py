@@ -1,18 +1,19 @@
-"""Immutable domain types. Desired state (from manifests) and live state (from providers) share them.
+"""Immutable domain values that manifests, providers and the diff engines share.
 
-Datasets are small and held whole. Record sets and memberships can hold millions of rows, so their state is a
-description (which fields, which policies) plus rows that are streamed, never held, by the diff.
+Desired state (from manifests) and live state (from providers) share them. Datasets are small and held whole.
+Record sets and memberships can hold millions of rows, so their rows are streamed, never held, by the diff.
+Each kind's desired state (which fields, which policies) lives in its kind module, reconciler/kinds/.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import Location
+from ..errors import Location, Problem
 from .schedules import RelativeSchedule
 
 if TYPE_CHECKING:
@@ -25,12 +26,31 @@ class Status(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class GuardOverride(Protocol):
+    """What a manifest may set of a guard (None: keep the value it overrides)."""
+
+    @property
+    def max_percent(self) -> float | None: ...
+
+    @property
+    def min_rows(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Guard:
-    """Mass-change threshold: refuse to complete or remove more than `max_percent` of a set of at least `min_rows`."""
+    """Mass-change threshold: refuse to change more than `max_percent` of a set of at least `min_rows` rows."""
 
     max_percent: float = 30.0
     min_rows: int = 10
+
+    def merged(self, override: GuardOverride | None) -> Guard:
+        """This guard, with the values an override sets replacing its own."""
+        if override is None:
+            return self
+        return Guard(
+            self.max_percent if override.max_percent is None else float(override.max_percent),
+            self.min_rows if override.min_rows is None else int(override.min_rows),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,17 +75,6 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class DesiredDataset:
-    """A Dataset manifest: its address, where it was written, what it wants and what it acknowledges."""
-
-    address: str
-    location: Location
-    want: Dataset
-    queue_name: str | None = None
-    acknowledge: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
 class SourceRecord:
     """One desired record: its key value and the managed values exactly as the source wrote them."""
 
@@ -79,6 +88,14 @@ class RecordSource(Protocol):
 
     def iter_records(self) -> Iterator[SourceRecord]: ...
 
+    def check(self) -> list[Problem]:
+        """Every problem of the source's rows (duplicate keys included); [] when they were checked already."""
+        ...
+
+    def frame(self) -> pl.LazyFrame | None:
+        """The managed columns (key first) as one columnar scan when the source allows it, else None."""
+        ...
+
     def digest(self) -> str: ...
 
 
@@ -88,19 +105,6 @@ class Policy:
 
     action: str = "ignore"  # ignore | report | complete
     outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class DesiredRecordSet:
-    address: str
-    location: Location
-    dataset_address: str
-    key: str
-    fields: tuple[str, ...]
-    source: RecordSource
-    absent: Policy = Policy()
-    dedupe: Policy = Policy("report")
-    guard: Guard = Guard()
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ class LiveRecord:
         return self.process_type in {"COMPLETE", "EXPIRED"}
 
 
-Schedule = datetime | RelativeSchedule
+MemberSchedule = datetime | RelativeSchedule
+"""When a member should be called: a moment, or relative to the day it is added."""
 
 
 @dataclass(frozen=True)
@@ -158,24 +163,29 @@ class LiveBatch:
 @dataclass(frozen=True)
 class DesiredMember:
     customer_id: str
-    schedule: Schedule | None
+    schedule: MemberSchedule | None
     location: Location
 
 
 class MemberSource(Protocol):
+    """Where a membership's desired members come from. Streams; never holds every member."""
+
     def iter_members(self) -> Iterator[DesiredMember]: ...
 
+    def check(self) -> list[Problem]:
+        """Every problem of the source's members (duplicates included); [] when they were checked already."""
+        ...
+
+    def frame(self) -> pl.LazyFrame | None:
+        """`customer-id` (and `schedule`, when written) as one columnar scan when the source allows it, else
+        None. Row n of the frame is the member `frame_member(n, ...)` builds."""
+        ...
+
+    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
+        """The member `iter_members` gives for row `row` (0-based) of `frame()`."""
+        ...
+
     def digest(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class DesiredMembership:
-    address: str
-    location: Location
-    campaign: int
-    source: MemberSource
-    remove_absent: bool = False
-    guard: Guard = Guard()
 
 
 class MemberStatus(StrEnum):
@@ -207,14 +217,3 @@ class LiveMembers:
 
     customer_ids: list[str]
     statuses: list[int]
-
-
-@dataclass(frozen=True)
-class DesiredState:
-    """Everything the manifests ask for, in manifest order."""
-
-    datasets: tuple[DesiredDataset, ...] = ()
-    record_sets: tuple[DesiredRecordSet, ...] = ()
-    memberships: tuple[DesiredMembership, ...] = ()
-    guard: Guard = Guard()
-    source_digests: Mapping[str, str] = field(default_factory=dict)

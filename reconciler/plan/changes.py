@@ -1,19 +1,17 @@
 """The change vocabulary: what a plan says will happen, as small immutable values with a total order.
 
-A Change says what happens to one resource. Datasets carry field-level before/after values. Record sets and
-memberships can change millions of rows, so their Change carries counts per action, per-field counts and a
-bounded sample, while the work itself (which keys, which ids) sits in `work`, which apply uses and the plan
-file never holds: apply re-derives it by planning again and checking that the result is the same plan.
+A Change says what happens to one resource. Small resources (a dataset) carry field-level before/after values.
+Row-level resources (record sets, memberships) can change millions of rows, so their Change carries counts per
+action, per-field counts and a bounded sample, while the work itself (which keys, which ids) sits in `work`,
+which apply uses and the plan file never holds. This module imports nothing but the standard library: kinds,
+the planner, apply and the renderers all speak it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum, StrEnum
-
-from ..model.state import Dataset, DesiredMember
 
 
 class Action(StrEnum):
@@ -25,13 +23,28 @@ class Action(StrEnum):
 
 
 class Phase(IntEnum):
-    """The order of apply (DESIGN.md section 4). A change is shown at the phase of its first step."""
+    """The order of apply (DESIGN.md section 4): every apply step is tagged with one, and steps run in phase
+    order. A change is shown at the phase of its first step."""
 
     DATASET = 10  # create (on HOLD), attribute updates, LIVE -> HOLD
     RECORDS = 20  # record creates, updates and completes, while the dataset is on HOLD
     MEMBERS = 25  # CC removals, then adds
     GO_LIVE = 30  # HOLD -> LIVE, once the records are in
     EXPIRE = 40  # -> EXPIRED, last
+
+    @property
+    def label(self) -> str:
+        """What the phase does, for the plan document's description."""
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.DATASET: "datasets",
+    Phase.RECORDS: "records",
+    Phase.MEMBERS: "CC members",
+    Phase.GO_LIVE: "datasets go LIVE",
+    Phase.EXPIRE: "EXPIRED",
+}
 
 
 @dataclass(frozen=True)
@@ -50,35 +63,10 @@ class RowSample:
     fields: tuple[FieldChange, ...] = ()
 
 
-@dataclass(frozen=True)
-class RecordWork:
-    """What apply does to a record set. Payloads are not held: apply streams them from the source."""
-
-    dataset_address: str
-    dataset_id: int | None = None
-    """The live dataset's id; None when apply creates the dataset first."""
-    create_keys: frozenset[str] = frozenset()
-    updates: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
-    """key -> (live record id, the managed fields that differ)."""
-    complete_ids: tuple[int, ...] = ()
-    complete_outcome: str | None = None
-    dedupe_ids: tuple[int, ...] = ()
-    dedupe_outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class MemberWork:
-    campaign: int
-    removes: tuple[str, ...] = ()
-    adds: tuple[DesiredMember, ...] = ()
-    """Members to add (reschedules are both removed and added). Schedules are resolved at plan time."""
-    resolved: Mapping[str, datetime] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DatasetWork:
-    desired: Dataset
-    live: Dataset | None
+class Work:
+    """What apply needs to carry out a change, beyond what the plan shows. Each kind defines its own (a
+    subclass); only that kind reads it. It is never written to a plan file: apply re-derives it by planning
+    again and checking that the result is the same plan."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +82,11 @@ class Change:
     sample: tuple[RowSample, ...] = ()
     notes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
-    work: DatasetWork | RecordWork | MemberWork | None = field(default=None, compare=False, repr=False)
+    unit: str = ""
+    """What `counts` count ("records", "members"); empty for a change without row counts."""
+    tally: Mapping[str, int] = field(default_factory=dict)
+    """What this change adds to the plan's summary: how many to "create", to "change" and to "remove"."""
+    work: Work | None = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -10,15 +10,18 @@ it, but they are added to these models (and so to the schemas) first.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-ADDRESS_PATTERN = r"^(Dataset|RecordSet|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+from .changes import Phase
+
+NAME_PATTERN = r"[a-z0-9][a-z0-9._-]{0,62}"
 CHECKSUM_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 ActionSymbol = Literal["+", "~", "-", "-/+", "!"]
-Kind = Literal["Dataset", "RecordSet", "CampaignMembership"]
 Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info"]
 
 
@@ -43,14 +46,16 @@ class SampleDocument(_Document):
 
 
 class ChangeDocument(_Document):
+    """One resource's change. `kind`, `address` and `phase` are narrowed to the registered kinds and the
+    phases by `documents()`."""
+
     action: ActionSymbol = Field(
         description="+ create, ~ update, - complete or remove, -/+ replace, ! irreversible"
     )
-    address: str = Field(pattern=ADDRESS_PATTERN, description="Kind/name of the resource")
-    kind: Kind
-    phase: Literal[10, 20, 25, 30, 40] = Field(
-        description="apply order: 10 datasets, 20 records, 25 CC members, 30 datasets go LIVE, 40 EXPIRED"
-    )
+    address: str = Field(description="Kind/name of the resource")
+    kind: str
+    phase: int = Field(description="apply order")
+    unit: str = Field(description='what `counts` count ("records", "members"); empty without row counts')
     fields: list[FieldChangeDocument] = Field(description="field-level changes of a Dataset")
     counts: dict[str, int] = Field(
         description="rows per action of a RecordSet or CampaignMembership: create, update, complete, dedupe, "
@@ -124,3 +129,29 @@ class DriftDocument(_Document):
     observed: ObservedDocument
     scope: ScopeDocument | None = Field(default=None, description="present only in a scoped report")
     checksum: str = Field(pattern=CHECKSUM_PATTERN)
+
+
+@cache
+def documents(kinds: Sequence[str]) -> tuple[type[PlanDocument], type[DriftDocument]]:
+    """The plan and drift document models for these kinds (the registry's names, in order): a change's `kind`
+    is one of them, its address starts with one, and its `phase` is one of the Phase values."""
+    phases = tuple(int(phase) for phase in Phase)
+    described = ", ".join(f"{int(phase)} {phase.label}" for phase in Phase)
+    fields: dict[str, Any] = {
+        "address": (
+            str,
+            Field(pattern=rf"^({'|'.join(kinds)})/{NAME_PATTERN}$", description="Kind/name of the resource"),
+        ),
+        "kind": (Literal.__getitem__(tuple(kinds)), ...),
+        "phase": (Literal.__getitem__(phases), Field(description=f"apply order: {described}")),
+    }
+    change = create_model("ChangeDocument", __base__=ChangeDocument, **fields)
+    plan = create_model(
+        "PlanDocument", __base__=PlanDocument, changes=(list[change], Field(description="in apply order"))
+    )
+    drift = create_model(
+        "DriftDocument",
+        __base__=DriftDocument,
+        config_drift=(list[change], Field(description="fields the manifests own that changed outside git")),
+    )
+    return plan, drift

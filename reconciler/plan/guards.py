@@ -1,81 +1,82 @@
-"""Safety guards: a plan that completes or removes too much, or takes an irreversible step that nobody
-acknowledged, is refused with the numbers and the way to acknowledge it. Each class of risk has its own flag."""
+"""Safety guards as verdicts: a kind says which of its changes take a risk that needs acknowledging, with the
+numbers and the way to acknowledge it; the engine decides, from the command line's acknowledgements and the
+run's scope, whether the plan is refused. Each class of risk has its own acknowledgement (`--allow-<class>`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import Location, Problem
 from ..model.state import Guard
-from .changes import Action, Change
 
 
 @dataclass(frozen=True)
 class Acknowledgements:
-    """What the operator acknowledged on the command line."""
+    """The classes of risk the operator acknowledged on the command line (`--allow-expire` gives "expire")."""
 
-    expire: bool = False
-    mass_complete: bool = False
-    mass_remove: bool = False
+    given: frozenset[str] = frozenset()
+    everything: bool = False
+    """Every class at once: what drift and the verification after an apply plan with."""
+
+    @classmethod
+    def of(cls, classes: Iterable[str]) -> Acknowledgements:
+        return cls(frozenset(classes))
+
+    def covers(self, risk: str) -> bool:
+        return self.everything or risk in self.given
+
+    def flags(self) -> list[str]:
+        """The command-line flags that give these acknowledgements, sorted."""
+        return sorted(flag(risk) for risk in self.given)
+
+
+EVERYTHING = Acknowledgements(everything=True)
 
 
 @dataclass(frozen=True)
-class GuardContext:
-    """Per resource: its guard, its live row count, what its manifest acknowledges, and where it was written."""
+class Verdict:
+    """A guard's refusal of one change, which stands unless its class of risk is acknowledged."""
 
-    guard: Guard
-    live_rows: int = 0
-    acknowledged: frozenset[str] = frozenset()
-    location: Location | None = None
+    risk: str
+    """The class of risk: "expire", "mass-complete", "mass-remove", ..."""
+    problem: Problem
 
-
-def check_guards(
-    changes: tuple[Change, ...], context: Mapping[str, GuardContext], acks: Acknowledgements
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for change in changes:
-        info = context.get(change.address, GuardContext(Guard()))
-        if change.action is Action.IRREVERSIBLE and change.kind == "Dataset":
-            if not acks.expire and "expire" not in info.acknowledged:
-                problems.append(
-                    Problem(
-                        "moves to EXPIRED, which is irreversible: its records close and can never be edited or reopened",
-                        info.location,
-                        change.address,
-                        "acknowledge with --allow-expire, or add `acknowledge: [expire]` to the Dataset spec",
-                    )
-                )
-            continue
-        if change.kind == "RecordSet":
-            count = change.counts.get("complete", 0) + change.counts.get("dedupe", 0)
-            problem = _mass(
-                change.address, count, info, "completes", "--allow-mass-complete", acks.mass_complete
-            )
-        elif change.kind == "CampaignMembership":
-            count = change.counts.get("remove", 0)
-            problem = _mass(change.address, count, info, "removes", "--allow-mass-remove", acks.mass_remove)
-        else:
-            continue
-        if problem is not None:
-            problems.append(problem)
-    return problems
+    @property
+    def address(self) -> str:
+        return self.problem.address or ""
 
 
-def _mass(
-    address: str, count: int, info: GuardContext, verb: str, flag: str, acknowledged: bool
-) -> Problem | None:
-    base = info.live_rows
-    if acknowledged or count == 0 or base < info.guard.min_rows:
+def flag(risk: str) -> str:
+    """The command-line flag that acknowledges a class of risk."""
+    return f"--allow-{risk}"
+
+
+def mass_change(
+    address: str,
+    count: int,
+    base: int,
+    guard: Guard,
+    location: Location | None,
+    *,
+    verb: str,
+    risk: str,
+) -> Verdict | None:
+    """The verdict on a change that `verb`s `count` of `base` live rows: refused above the guard's percentage,
+    once the set has at least the guard's minimum of rows."""
+    if count == 0 or base < guard.min_rows:
         return None
     share = 100.0 * count / base
-    if share <= info.guard.max_percent:
+    if share <= guard.max_percent:
         return None
-    return Problem(
-        f"{verb} {_percent(share)}% ({count}/{base}) of its live rows; limit {_percent(info.guard.max_percent)}%",
-        info.location,
-        address,
-        f"acknowledge with {flag}, or raise spec.guards.maxPercent if this is expected",
+    return Verdict(
+        risk,
+        Problem(
+            f"{verb} {_percent(share)}% ({count}/{base}) of its live rows; limit {_percent(guard.max_percent)}%",
+            location,
+            address,
+            f"acknowledge with {flag(risk)}, or raise spec.guards.maxPercent if this is expected",
+        ),
     )
 
 

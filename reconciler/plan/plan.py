@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.fields import is_personal
-from .changes import Action, Change, FieldChange, Observation, RowSample
+from .changes import Change, FieldChange, Observation, RowSample
 
 PLAN_FORMAT = "reconciler-plan"
 PLAN_VERSION = 1
@@ -33,25 +33,12 @@ class Plan:
         return not self.changes
 
     def summary(self) -> dict[str, int]:
-        """Resource-level counts for the closing line: to create, to change, to complete/remove."""
-        created = sum(
-            1 for change in self.changes if change.action is Action.CREATE and change.kind == "Dataset"
-        )
-        removed = 0
-        changed = 0
+        """Counts for the closing line: to create, to change, to complete/remove (each change's tally)."""
+        totals = {"create": 0, "change": 0, "remove": 0}
         for change in self.changes:
-            if change.kind == "Dataset":
-                if change.action is not Action.CREATE:
-                    changed += 1
-                continue
-            created += change.counts.get("create", 0) + change.counts.get("add", 0)
-            changed += change.counts.get("update", 0) + change.counts.get("reschedule", 0)
-            removed += (
-                change.counts.get("complete", 0)
-                + change.counts.get("remove", 0)
-                + change.counts.get("dedupe", 0)
-            )
-        return {"create": created, "change": changed, "remove": removed}
+            for name, count in change.tally.items():
+                totals[name] += count
+        return totals
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -110,6 +97,7 @@ def _change_dict(change: Change, show_values: bool) -> dict[str, Any]:
         "address": change.address,
         "kind": change.kind,
         "phase": int(change.phase),
+        "unit": change.unit,
         "fields": [_field_dict(item, show_values) for item in change.fields],
         "counts": dict(sorted(change.counts.items())),
         "field_counts": dict(sorted(change.field_counts.items())),

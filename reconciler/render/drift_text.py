@@ -26,7 +26,7 @@ def _change_lines(change: Mapping[str, Any]) -> list[str]:
         f"{item['field']}: {_value(item['before'])} -> {_value(item['after'])}" for item in change["fields"]
     ]
     if change["counts"]:
-        lines.append(f"records: {_counts_text(change['counts'])}")
+        lines.append(f"{change['unit'] or 'rows'}: {_counts_text(change['counts'])}")
     if change["field_counts"]:
         lines.append(
             "fields: " + ", ".join(f"{name} {count}" for name, count in change["field_counts"].items())

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from ..plan.plan import dumps
+
+__all__ = ["MARKDOWN_MARKER", "dumps", "render_markdown", "render_text", "summary_line"]
+
 MARKDOWN_MARKER = "<!-- reconciler-plan -->"
 """A bot looks for this line to find and update its own pull-request comment."""
 
@@ -57,8 +61,7 @@ def render_text(plan: Mapping[str, Any], stream: TextIO, *, colour: bool = False
         for item in change["fields"]:
             stream.write(f"      {item['field']}: {_value(item['before'])} -> {_value(item['after'])}\n")
         if change["counts"]:
-            rows = "members" if change["kind"] == "CampaignMembership" else "records"
-            stream.write(f"      {rows}: {_counts_text(change['counts'])}\n")
+            stream.write(f"      {change['unit'] or 'rows'}: {_counts_text(change['counts'])}\n")
         if change["field_counts"]:
             fields = ", ".join(f"{name} {count}" for name, count in change["field_counts"].items())
             stream.write(f"      fields changing: {fields}\n")

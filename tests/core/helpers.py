@@ -1,4 +1,4 @@
-"""Fakes for the pure core: in-memory sources built from plain rows."""
+"""Fakes for the pure core: in-memory sources built from plain rows, and the desired state of each kind."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.errors import Location
-from reconciler.model.state import (
-    DesiredMember,
-    DesiredMembership,
-    DesiredRecordSet,
-    Guard,
-    Policy,
-    SourceRecord,
-)
+from reconciler.errors import Location, Problem
+from reconciler.kinds.membership import DesiredMembership
+from reconciler.kinds.recordset import DesiredRecordSet
+from reconciler.model.state import DesiredMember, Guard, Policy, SourceRecord
 
 
 @dataclass(frozen=True)
@@ -26,6 +21,12 @@ class ListSource:
         for number, row in enumerate(self.rows, start=2):
             yield SourceRecord(row[self.key], row, Location("records.csv", number, 1))
 
+    def check(self) -> list[Problem]:
+        return []
+
+    def frame(self) -> None:
+        return None
+
     def digest(self) -> str:
         return hashlib.sha256(repr(self.rows).encode()).hexdigest()
 
@@ -36,6 +37,15 @@ class MemberList:
 
     def iter_members(self) -> Iterator[DesiredMember]:
         yield from self.members
+
+    def check(self) -> list[Problem]:
+        return []
+
+    def frame(self) -> None:
+        return None
+
+    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
+        raise AssertionError("a list of members has no frame")
 
     def digest(self) -> str:
         return "members"
@@ -52,10 +62,10 @@ def record_set(
     return DesiredRecordSet(
         "RecordSet/spring",
         Location("manifests/records.yaml", 1, 1),
-        "Dataset/spring",
-        "VENDOR_URN",
-        fields,
-        ListSource(rows),
+        dataset_address="Dataset/spring",
+        key="VENDOR_URN",
+        fields=fields,
+        source=ListSource(rows),
         absent=absent,
         dedupe=dedupe,
         guard=guard,
@@ -66,7 +76,7 @@ def membership(members: Sequence[DesiredMember], *, remove_absent: bool = False)
     return DesiredMembership(
         "CampaignMembership/winback",
         Location("manifests/members.yaml", 1, 1),
-        125,
-        MemberList(members),
+        campaign=125,
+        source=MemberList(members),
         remove_absent=remove_absent,
     )

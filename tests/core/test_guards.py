@@ -1,25 +1,35 @@
-"""Mass-change guards: the exact boundaries and the exact refusal text."""
+"""Mass-change guards: the exact boundaries and the exact refusal text, from each kind's verdict."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from reconciler.errors import Location
-from reconciler.model.state import Guard
+from core.helpers import record_set
+from reconciler.engine import refuse
+from reconciler.errors import Location, UnsafePlanError
+from reconciler.kinds.dataset import DATASET, DesiredDataset
+from reconciler.kinds.recordset import RECORD_SET
+from reconciler.model.state import Dataset, Status
 from reconciler.plan.changes import Action, Change, Phase
-from reconciler.plan.guards import Acknowledgements, GuardContext, check_guards
+from reconciler.plan.guards import Acknowledgements
 
 RECORDS = "RecordSet/spring"
 WHERE = Location("manifests/records.yaml", 3, 1)
 
 
-def _completes(count: int) -> tuple[Change, ...]:
-    return (Change(Action.UPDATE, RECORDS, Phase.RECORDS, counts={"complete": count}),)
+def _completes(count: int) -> Change:
+    return Change(Action.UPDATE, RECORDS, Phase.RECORDS, counts={"complete": count})
 
 
 def _check(count: int, live: int, acks: Acknowledgements = Acknowledgements()) -> list[str]:
-    context = {RECORDS: GuardContext(Guard(), live, location=WHERE)}
-    return [str(problem) for problem in check_guards(_completes(count), context, acks)]
+    verdict = RECORD_SET.guard(_completes(count), dataclasses.replace(record_set([]), location=WHERE), live)
+    try:
+        refuse([] if verdict is None else [verdict], acks)
+    except UnsafePlanError as refused:
+        return [str(problem) for problem in refused.problems]
+    return []
 
 
 def test_thirty_percent_passes() -> None:
@@ -45,18 +55,22 @@ def test_empty_source_completing_everything_is_refused() -> None:
 
 
 def test_acknowledgement_passes_a_refused_plan() -> None:
-    assert _check(31, 100, Acknowledgements(mass_complete=True)) == []
+    assert _check(31, 100, Acknowledgements.of(["mass-complete"])) == []
 
 
 def test_expire_needs_its_own_acknowledgement() -> None:
-    change = (Change(Action.IRREVERSIBLE, "Dataset/old", Phase.EXPIRE),)
-    context = {"Dataset/old": GuardContext(Guard(), location=Location("manifests/datasets.yaml", 9, 1))}
-    refused = check_guards(change, context, Acknowledgements(mass_complete=True, mass_remove=True))
-    assert [str(problem) for problem in refused] == [
+    change = Change(Action.IRREVERSIBLE, "Dataset/old", Phase.EXPIRE)
+    where = Location("manifests/datasets.yaml", 9, 1)
+    item = DesiredDataset("Dataset/old", where, want=Dataset("Willtest", "Old", Status.EXPIRED))
+    verdict = DATASET.guard(change, item, 0)
+    assert verdict is not None
+    with pytest.raises(UnsafePlanError) as refused:
+        refuse([verdict], Acknowledgements.of(["mass-complete", "mass-remove"]))
+    assert [str(problem) for problem in refused.value.problems] == [
         "manifests/datasets.yaml:9:1: Dataset/old: moves to EXPIRED, which is irreversible: its records close and "
         "can never be edited or reopened (acknowledge with --allow-expire, or add `acknowledge: [expire]` to the "
         "Dataset spec)"
     ]
-    assert check_guards(change, context, Acknowledgements(expire=True)) == []
-    acknowledged = {"Dataset/old": GuardContext(Guard(), acknowledged=frozenset({"expire"}))}
-    assert check_guards(change, acknowledged, Acknowledgements()) == []
+    refuse([verdict], Acknowledgements.of(["expire"]))
+    acknowledged = DesiredDataset("Dataset/old", where, want=item.want, acknowledge=frozenset({"expire"}))
+    assert DATASET.guard(change, acknowledged, 0) is None

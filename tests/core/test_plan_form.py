@@ -9,8 +9,22 @@ from reconciler.plan.plan import Plan, checksum, dumps
 def _plan() -> Plan:
     sample = (RowSample("A-1", Action.UPDATE, (FieldChange("MobilePhone", "07700900001", "07700900002"),)),)
     changes = (
-        Change(Action.UPDATE, "Dataset/spring", Phase.DATASET, (FieldChange("priority", "10", "50"),)),
-        Change(Action.UPDATE, "RecordSet/spring", Phase.RECORDS, counts={"update": 1}, sample=sample),
+        Change(
+            Action.UPDATE,
+            "Dataset/spring",
+            Phase.DATASET,
+            (FieldChange("priority", "10", "50"),),
+            tally={"change": 1},
+        ),
+        Change(
+            Action.UPDATE,
+            "RecordSet/spring",
+            Phase.RECORDS,
+            counts={"update": 1},
+            sample=sample,
+            unit="records",
+            tally={"change": 1},
+        ),
     )
     return Plan(
         "emulator", changes, live_digests={"Dataset/spring": "abc"}, source_digests={"RecordSet/spring": "d"}

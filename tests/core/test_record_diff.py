@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.diff.records import diff_records
+from reconciler.diff.records import RecordWork, diff_records
 from reconciler.model.normalize import normalize
 from reconciler.model.state import LiveRecord, Policy
-from reconciler.plan.changes import Action, RecordWork
+from reconciler.plan.changes import Action
 
 from .helpers import record_set
 

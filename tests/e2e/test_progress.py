@@ -9,7 +9,7 @@ import time
 import pytest
 from support import dataset_doc, record_set_doc
 
-from reconciler.cli import _Reporter
+from reconciler.render.progress import Reporter
 
 from .conftest import Estate
 
@@ -44,7 +44,7 @@ class _Terminal(io.StringIO):
 
 def test_on_a_terminal_the_bar_shows_done_total_rate_and_time_left() -> None:
     terminal = _Terminal()
-    reporter = _Reporter(terminal)
+    reporter = Reporter(terminal)
     with reporter.progress("RecordSet/spring-records: create", 1000) as advance:
         for _ in range(4):
             advance(100)

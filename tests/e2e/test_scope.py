@@ -274,3 +274,44 @@ def test_drift_in_scope_only(estate: Estate) -> None:
     report = json.loads((estate.root / "drift.json").read_text())
     assert report["scope"] == {"only": [], "exclude": ["RecordSet/nelson"]}
     assert [change["address"] for change in report["config_drift"]] == ["Dataset/nelson"]
+
+
+def _reads(estate: Estate, since: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in estate.state.log.entries(since):
+        counts[entry.op] = counts.get(entry.op, 0) + 1
+    return counts
+
+
+def test_a_scoped_plan_reads_each_resource_once(estate: Estate) -> None:
+    """Rule 2 plans the out-of-scope record set in a second round, which shares every read of the first: the
+    account's tables, fields, queues and outcome codes, and the campaign table's datasets, are read once."""
+    write(estate)
+    converge(estate)
+    write(estate, spring=4, spring_status="LIVE")
+    mark = estate.mark()
+    refused = estate.cli("plan", "--only", "Dataset/spring")
+    assert refused.exit_code == 1
+    assert _reads(estate, mark) == {
+        "token.get": 1,
+        "campaign_tables.read": 1,
+        "queues.read": 1,
+        "ecnow_datasets.read": 1,
+        "campaign_fields.read": 1,
+        "outcomecodes.read": 1,
+        "ecnow_records.read": 1,
+    }
+
+
+def test_a_guard_outside_the_scope_costs_no_second_read(estate: Estate) -> None:
+    """A guard refusing out of scope no longer makes the plan run twice: each record set is read once."""
+    write(estate)
+    converge(estate)
+    write(estate, spring=4, nelson_status="EXPIRED")
+    mark = estate.mark()
+    scoped = estate.cli("plan", "--exclude", "Dataset/nelson")
+    assert scoped.exit_code == 0, scoped.stderr
+    reads = _reads(estate, mark)
+    assert reads["ecnow_records.read"] == 2  # RecordSet/spring and RecordSet/nelson, once each
+    assert reads["ecnow_datasets.read"] == 2  # the two campaign tables, once each
+    assert (reads["cc.campaign"], reads["cc.read"]) == (1, 1)

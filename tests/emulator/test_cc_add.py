@@ -10,9 +10,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from reconciler.emulator import build_state
+from reconciler.emulator import SyncAsgiTransport, build_state
 from reconciler.emulator.cc import ContactCenterApi
-from reconciler.transport import SyncAsgiTransport
 
 from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, add_campaign, add_crm, customers_url, epoch, member_ids, records

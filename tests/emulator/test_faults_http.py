@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reconciler.emulator import build_state, create_app
-from reconciler.transport import SyncAsgiTransport
+from reconciler.emulator import SyncAsgiTransport, build_state, create_app
 
 from .conftest import Emulator, EmulatorProcess, FakeClock
 from .test_cc_helpers import AUTH, add, member_ids

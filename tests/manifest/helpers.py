@@ -8,7 +8,8 @@ import pytest
 from support import dataset_doc, record_set_doc
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import Project, load_project
+from reconciler.kinds import load_project
+from reconciler.manifest import Project
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime, time
 
 from reconciler.errors import Location
-from reconciler.manifest import (
-    GuardsConfig,
-    RelativeSchedule,
-    load_project,
-)
+from reconciler.kinds import desired_state, load_project
+from reconciler.kinds.dataset import DatasetManifest
+from reconciler.kinds.membership import MembershipManifest
+from reconciler.kinds.recordset import DesiredRecordSet, RecordSetManifest
+from reconciler.manifest import RelativeSchedule
+from reconciler.model.state import Guard
 
 from . import generate_example_data
 from .helpers import EXAMPLES, REPO
@@ -19,21 +20,22 @@ from .helpers import EXAMPLES, REPO
 
 def test_examples_load_with_exact_documents() -> None:
     project = load_project(EXAMPLES, check_sources=True)
-    assert [d.address for d in project.datasets] == [
+    assert [d.address for d in project.of(DatasetManifest)] == [
         "Dataset/autumn-archive",
         "Dataset/nelson-callbacks",
         "Dataset/nelson-trial",
         "Dataset/spring-renewals",
         "Dataset/winter-leads",
     ]
-    assert [r.address for r in project.record_sets] == [
+    assert [r.address for r in project.of(RecordSetManifest)] == [
         "RecordSet/nelson-callbacks-records",
         "RecordSet/nelson-trial-records",
         "RecordSet/spring-renewals-records",
     ]
-    assert [m.address for m in project.memberships] == ["CampaignMembership/winback-calls"]
+    assert [m.address for m in project.of(MembershipManifest)] == ["CampaignMembership/winback-calls"]
     statuses = {
-        d.name: (d.spec.campaign, d.spec.status, d.spec.priority, d.spec.queue) for d in project.datasets
+        d.name: (d.spec.campaign, d.spec.status, d.spec.priority, d.spec.queue)
+        for d in project.of(DatasetManifest)
     }
     assert statuses == {
         "spring-renewals": ("Willtest", "LIVE", 50, 75674454),
@@ -43,20 +45,20 @@ def test_examples_load_with_exact_documents() -> None:
         "nelson-trial": ("nelsontest", "LIVE", 20, 829603),
     }
     assert project.get("Dataset/autumn-archive") is not None
-    autumn = project.datasets[0]
+    autumn = project.of(DatasetManifest)[0]
     assert autumn.spec.acknowledge == ("expire",)
 
 
 def test_example_rows_and_members_exact() -> None:
     project = load_project(EXAMPLES)
-    counts = {r.name: sum(1 for _ in r.iter_rows()) for r in project.record_sets}
+    counts = {r.name: sum(1 for _ in r.iter_rows()) for r in project.of(RecordSetManifest)}
     assert counts == {
         "spring-renewals-records": 300,
         "nelson-callbacks-records": 5,
         "nelson-trial-records": 20,
     }
 
-    spring = project.record_sets[2]
+    spring = project.of(RecordSetManifest)[2]
     first = next(spring.iter_rows())
     assert (
         first.location == Location("examples/manifests/data/spring-renewals.csv", 2, 1)
@@ -73,10 +75,12 @@ def test_example_rows_and_members_exact() -> None:
         "Customer_Email": "ann.archer.1@example.com",
         "Testy": "alpha",
     }
-    assert project.dataset_of(spring).address == "Dataset/spring-renewals"
-    assert project.guards_for(spring) == GuardsConfig(max_percent=20.0, min_rows=10)
+    desired = desired_state(project).get(spring.address)
+    assert isinstance(desired, DesiredRecordSet)
+    assert desired.needs() == ("Dataset/spring-renewals",)
+    assert desired.guard == Guard(max_percent=20.0, min_rows=10)
 
-    inline = project.record_sets[0]
+    inline = project.of(RecordSetManifest)[0]
     rows = list(inline.iter_rows())
     assert [row.values["VENDOR_URN"] for row in rows] == [
         "NCB-001",
@@ -95,7 +99,7 @@ def test_example_rows_and_members_exact() -> None:
     assert rows[0].location.file.endswith("examples/manifests/recordsets.yaml")
     assert (rows[0].location.line, rows[0].location.column) == (33, 7)
 
-    members = list(project.memberships[0].iter_members())
+    members = list(project.of(MembershipManifest)[0].iter_members())
     assert len(members) == 500
     assert [m.customer_id for m in members[:3]] == ["10000000", "10000001", "10000002"]
     scheduled = [m for m in members if m.schedule is not None]
@@ -111,18 +115,18 @@ def test_example_project_config() -> None:
     config = load_project(EXAMPLES).config
     assert config.manifests == ("manifests",)
     assert config.default_target == "emulator"
-    assert config.guards == GuardsConfig(30.0, 10)
-    assert list(config.targets) == ["emulator"]
-    assert config.targets["emulator"].is_emulator
+    assert config.guards == Guard(30.0, 10)
+    assert config.target_names == ["emulator"]
+    assert config.targets == {}
 
 
 def test_source_digest_is_sha256_of_the_file() -> None:
     project = load_project(EXAMPLES)
-    spring = project.record_sets[2]
+    spring = project.of(RecordSetManifest)[2]
     data = (EXAMPLES / "manifests" / "data" / "spring-renewals.csv").read_bytes()
     assert spring.source_digest() == hashlib.sha256(data).hexdigest()
-    inline = project.record_sets[0]
-    assert inline.source_digest() == load_project(EXAMPLES).record_sets[0].source_digest()
+    inline = project.of(RecordSetManifest)[0]
+    assert inline.source_digest() == load_project(EXAMPLES).of(RecordSetManifest)[0].source_digest()
     assert re.fullmatch(r"[0-9a-f]{64}", inline.source_digest())
 
 

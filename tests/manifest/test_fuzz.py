@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import load_project
+from reconciler.kinds import load_project
+from reconciler.kinds.recordset import RecordSetManifest
 
 SECRET = "Zq9SecretValue"
 """Written only as the value of personal fields: it must never appear in a message."""
@@ -147,7 +148,7 @@ def _check(root: Path, data: bytes, extra: dict[str, bytes] | None = None) -> No
         assert SECRET not in str(error)
         assert error.problems
         return
-    for record_set in project.record_sets:
+    for record_set in project.of(RecordSetManifest):
         for _ in record_set.iter_rows():
             pass
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import load_project
+from reconciler.kinds import load_project
+from reconciler.kinds.recordset import RecordSetManifest
 
 from .helpers import DATASET, record_set, write
 
@@ -32,7 +33,7 @@ def _load(text: str) -> list[dict[str, str]] | list[str]:
             project = load_project(root)
         except ManifestError as error:
             return [f"{p.reason} ({p.remedy})" for p in error.problems]
-        return [row.values for row in project.record_sets[0].iter_rows()]
+        return [row.values for row in project.of(RecordSetManifest)[0].iter_rows()]
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -76,7 +77,7 @@ def test_phones_and_postcodes_in_csv_and_jsonl_are_text(phone: str, postcode: st
             },
         )
         project = load_project(root)
-        for record in project.record_sets:
+        for record in project.of(RecordSetManifest):
             assert [row.values for row in record.iter_rows()] == [
                 {"VENDOR_URN": "A-1", "MobilePhone": phone, "Postcode": postcode}
             ]

@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import Location
-from reconciler.manifest import (
-    ContactCenterTarget,
-    ContactNowTarget,
-    GuardsConfig,
-    TargetConfig,
-    load_project,
-)
+from reconciler.kinds import load_project
+from reconciler.kinds.dataset import DatasetManifest
+from reconciler.kinds.membership import MembershipManifest
+from reconciler.kinds.recordset import RecordSetManifest
+from reconciler.model.state import Guard
 
 from .helpers import DATASET, problems, record_set, write
 
@@ -26,8 +24,9 @@ def test_without_a_project_file_everything_defaults(tmp_path: Path) -> None:
     assert project.root == tmp_path
     assert project.config.manifests == (".",)
     assert project.config.default_target == "emulator"
-    assert project.config.guards == GuardsConfig(30.0, 10)
-    assert project.config.targets == {"emulator": TargetConfig("emulator", "emulator")}
+    assert project.config.guards == Guard(30.0, 10)
+    assert project.config.targets == {}
+    assert project.config.target_names == ["emulator"]
     assert project.config.file is None
 
 
@@ -56,19 +55,24 @@ def test_targets_resolve_urls_and_keep_only_variable_names(tmp_path: Path) -> No
     )
     config = load_project(tmp_path).config
     assert config.default_target == "prod"
-    assert config.guards == GuardsConfig(12.5, 10)
+    assert config.guards == Guard(12.5, 10)
     targets = config.targets
-    assert sorted(targets) == ["custom", "emulator", "eu", "lab", "local", "prod"]
-    assert targets["prod"] == TargetConfig(
-        "prod",
-        "remote",
-        ContactNowTarget("https://api.contactnow.8x8.com/api/", "CN_USER", "CN_PASS"),
-        ContactCenterTarget("https://vcc-na12.8x8.com", "CC_TENANT", "CC_TOKEN"),
-        False,
+    assert config.target_names == ["custom", "emulator", "eu", "lab", "local", "prod"]
+    prod = targets["prod"]
+    assert prod.contactnow is not None and prod.contact_center is not None
+    assert (prod.contactnow.url, prod.contactnow.username_env, prod.contactnow.password_env) == (
+        "https://api.contactnow.8x8.com/api/",
+        "CN_USER",
+        "CN_PASS",
     )
-    assert not targets["prod"].is_emulator
+    assert (prod.contact_center.url, prod.contact_center.tenant_env, prod.contact_center.token_env) == (
+        "https://vcc-na12.8x8.com",
+        "CC_TENANT",
+        "CC_TOKEN",
+    )
+    assert not prod.allow_insecure_http
     assert targets["eu"].contactnow is not None
-    assert targets["eu"].contactnow.base_url == "https://api-106.dxi.eu/"
+    assert targets["eu"].contactnow.url == "https://api-106.dxi.eu/"
     assert targets["eu"].contact_center is None
     assert targets["custom"].contactnow is None
     assert targets["custom"].contact_center is not None
@@ -141,8 +145,8 @@ def test_discovery_skips_hidden_and_project_file_and_finds_yml(tmp_path: Path) -
         },
     )
     project = load_project(tmp_path)
-    assert [d.address for d in project.datasets] == ["Dataset/autumn", "Dataset/spring"]
-    assert project.datasets[1].file == tmp_path / "nested" / "deeper" / "a.yml"
+    assert [d.address for d in project.of(DatasetManifest)] == ["Dataset/autumn", "Dataset/spring"]
+    assert project.of(DatasetManifest)[1].file == tmp_path / "nested" / "deeper" / "a.yml"
 
 
 def test_a_missing_project_directory(tmp_path: Path) -> None:
@@ -151,7 +155,7 @@ def test_a_missing_project_directory(tmp_path: Path) -> None:
 
 def test_location_of_spec_fields_falls_back_to_the_document(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": DATASET + "  priority: 5\n"})
-    dataset = load_project(tmp_path).datasets[0]
+    dataset = load_project(tmp_path).of(DatasetManifest)[0]
     f = f"{tmp_path}/a.yaml"
     assert dataset.location == Location(f, 4, 9)
     assert dataset.location_of("spec.priority") == Location(f, 8, 13)
@@ -174,9 +178,9 @@ def test_text_is_coerced_only_where_the_model_wants_numbers(tmp_path: Path) -> N
         },
     )
     project = load_project(tmp_path)
-    spec = project.datasets[0].spec
+    spec = project.of(DatasetManifest)[0].spec
     assert (spec.description, spec.priority, spec.queue, spec.id) == ("007", 10, "Sales outbound", 351)
-    record = project.record_sets[0]
+    record = project.of(RecordSetManifest)[0]
     assert record.spec.absent.outcome == 510456
     assert record.spec.dedupe.policy == "complete"
     assert [row.values for row in record.iter_rows()] == [
@@ -233,7 +237,7 @@ def test_member_sources(tmp_path: Path) -> None:
             '{"customer-id": 10000003, "schedule": ""}\n',
         },
     )
-    members = list(load_project(tmp_path).memberships[0].iter_members())
+    members = list(load_project(tmp_path).of(MembershipManifest)[0].iter_members())
     assert [(m.customer_id, m.schedule.text if m.schedule else None) for m in members] == [
         ("10000001", None),
         ("0042", "2026-11-25T09:00:00Z"),

@@ -1,40 +1,51 @@
-"""The names other code imports from reconciler.manifest are pinned."""
+"""The names other code imports from reconciler.manifest and reconciler.kinds are pinned."""
 
 from __future__ import annotations
 
+import reconciler.kinds as kinds
 import reconciler.manifest as manifest
 
 
 def test_exported_members() -> None:
     assert sorted(manifest.__all__) == [
-        "AbsentPolicy",
         "AbsoluteSchedule",
-        "CampaignMembershipSpec",
-        "ContactCenterTarget",
-        "ContactNowTarget",
-        "DatasetManifest",
-        "DatasetSpec",
-        "DedupePolicy",
-        "Guards",
-        "GuardsConfig",
-        "Manifest",
+        "ContactCenterTargetSpec",
+        "ContactNowTargetSpec",
+        "DocumentBase",
+        "DocumentKind",
+        "EMULATOR",
+        "FileContext",
+        "GuardsSpec",
         "ManifestDocument",
-        "MemberSpec",
-        "MembershipManifest",
+        "Metadata",
         "Project",
         "ProjectConfig",
-        "RecordSetManifest",
-        "RecordSetSpec",
+        "ProjectFile",
         "RelativeSchedule",
         "Schedule",
         "ScheduleError",
         "SourceFile",
         "SourceMember",
         "SourceRow",
-        "TargetConfig",
+        "SpecModel",
+        "TargetSpec",
         "load_project",
         "parse_schedule",
-        "write_schemas",
     ]
     for name in manifest.__all__:
         assert getattr(manifest, name) is not None
+
+
+def test_kinds_exported_members_and_registry_order() -> None:
+    assert sorted(kinds.__all__) == [
+        "Desired",
+        "DesiredState",
+        "Kind",
+        "REGISTRY",
+        "Registry",
+        "desired_state",
+        "load_project",
+    ]
+    assert kinds.REGISTRY.names() == ("Dataset", "RecordSet", "CampaignMembership")
+    for name in kinds.__all__:
+        assert getattr(kinds, name) is not None

@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.manifest import write_schemas
+from reconciler.kinds import REGISTRY
+from reconciler.schemas import write_all
 
 from .helpers import SCHEMAS
 
 NAMES = [
     "campaignmembership.schema.json",
     "dataset.schema.json",
+    "drift.schema.json",
+    "plan.schema.json",
     "project.schema.json",
     "recordset.schema.json",
 ]
 
 
 def test_committed_schemas_are_current(tmp_path: Path) -> None:
-    written = write_schemas(tmp_path)
+    written = write_all(tmp_path)
     assert [path.name for path in written] == NAMES
     for path in written:
         committed = SCHEMAS / path.name
@@ -28,8 +31,8 @@ def test_committed_schemas_are_current(tmp_path: Path) -> None:
 
 
 def test_schemas_are_deterministic_and_sorted(tmp_path: Path) -> None:
-    first = [path.read_bytes() for path in write_schemas(tmp_path / "a")]
-    second = [path.read_bytes() for path in write_schemas(tmp_path / "b")]
+    first = [path.read_bytes() for path in write_all(tmp_path / "a")]
+    second = [path.read_bytes() for path in write_all(tmp_path / "b")]
     assert first == second
     for text in first:
         assert text.endswith(b"}\n")
@@ -39,7 +42,7 @@ def test_schemas_are_deterministic_and_sorted(tmp_path: Path) -> None:
 
 
 def test_schema_describes_the_envelope_and_the_yaml_names(tmp_path: Path) -> None:
-    paths = {path.name: path for path in write_schemas(tmp_path)}
+    paths = {path.name: path for path in write_all(tmp_path)}
     dataset = json.loads(paths["dataset.schema.json"].read_text())
     assert dataset["required"] == ["apiVersion", "kind", "metadata", "spec"]
     assert dataset["properties"]["kind"]["const"] == "Dataset"
@@ -64,3 +67,17 @@ def test_schema_describes_the_envelope_and_the_yaml_names(tmp_path: Path) -> Non
     }
     members = json.loads(paths["campaignmembership.schema.json"].read_text())
     assert "customer-id" in members["$defs"]["MemberSpec"]["properties"]
+
+
+def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> None:
+    paths = {path.name: path for path in write_all(tmp_path)}
+    for name in ("plan.schema.json", "drift.schema.json"):
+        change = json.loads(paths[name].read_text())["$defs"]["ChangeDocument"]["properties"]
+        assert change["kind"]["enum"] == ["Dataset", "RecordSet", "CampaignMembership"]
+        assert change["kind"]["enum"] == list(REGISTRY.names())
+        assert change["address"]["pattern"] == (
+            "^(Dataset|RecordSet|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+        )
+        assert change["phase"]["enum"] == [10, 20, 25, 30, 40]
+    for kind in REGISTRY:
+        assert kind.schema_file in paths

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import Location, ManifestError
-from reconciler.manifest import RecordSetManifest, load_project
+from reconciler.kinds import load_project
+from reconciler.kinds.recordset import RecordSetManifest
 
 from .helpers import DATASET, problems, record_set, write
 
@@ -25,7 +26,7 @@ def _rows(
 ) -> list[dict[str, str]]:
     write(root, {"m.yaml": DATASET + record_set(f"  source: {source}\n", fields), source: content})
     project = load_project(root)
-    return [row.values for row in project.record_sets[0].iter_rows()]
+    return [row.values for row in project.of(RecordSetManifest)[0].iter_rows()]
 
 
 def test_csv_values_are_text_exactly(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_csv_values_are_text_exactly(tmp_path: Path) -> None:
 def test_csv_row_locations_count_physical_lines(tmp_path: Path) -> None:
     content = 'VENDOR_URN,FirstName,MobilePhone\nA-1,"two\nlines",07700900001\n\nA-2,Bob,07700900002\n'
     write(tmp_path, {"m.yaml": DATASET + CSV_RECORDS, "data/r.csv": content})
-    rows = list(load_project(tmp_path).record_sets[0].iter_rows())
+    rows = list(load_project(tmp_path).of(RecordSetManifest)[0].iter_rows())
     assert [row.location for row in rows] == [
         Location(f"{tmp_path}/data/r.csv", 2, 1),
         Location(f"{tmp_path}/data/r.csv", 5, 1),
@@ -115,7 +116,7 @@ def test_source_checks_only_when_asked_but_paths_always(tmp_path: Path) -> None:
     write(tmp_path, {"m.yaml": DATASET + CSV_RECORDS, "data/r.csv": "VENDOR_URN,FirstName\nA-1,Ann\n"})
     project = load_project(tmp_path, check_sources=False)
     with pytest.raises(ManifestError) as caught:
-        list(project.record_sets[0].iter_rows())
+        list(project.of(RecordSetManifest)[0].iter_rows())
     assert [str(p) for p in caught.value.problems] == [
         f'{tmp_path}/data/r.csv:1:1: RecordSet/spring-records: CSV header has no column "MobilePhone" '
         "(add the column, or stop managing this field)"
@@ -135,7 +136,7 @@ def test_source_paths_are_relative_to_the_manifest(tmp_path: Path) -> None:
             "data/r.csv": "VENDOR_URN,FirstName,MobilePhone\nA-1,Ann,07700900001\n",
         },
     )
-    record_sets = load_project(tmp_path).record_sets
+    record_sets = load_project(tmp_path).of(RecordSetManifest)
     assert record_sets[0].source is not None
     assert record_sets[0].source.display == f"{tmp_path}/data/r.csv"
 
@@ -272,7 +273,9 @@ def test_symlink_inside_the_root_is_fine_and_loops_are_refused(tmp_path: Path) -
     )
     (root / "data").mkdir()
     (root / "data" / "r.csv").symlink_to(root / "real.csv")
-    assert [row.values["VENDOR_URN"] for row in load_project(root).record_sets[0].iter_rows()] == ["A-1"]
+    assert [row.values["VENDOR_URN"] for row in load_project(root).of(RecordSetManifest)[0].iter_rows()] == [
+        "A-1"
+    ]
     (root / "data" / "r.csv").unlink()
     (root / "data" / "r.csv").symlink_to(root / "data" / "loop.csv")
     (root / "data" / "loop.csv").symlink_to(root / "data" / "r.csv")
@@ -315,7 +318,7 @@ def test_iter_rows_streams(tmp_path: Path) -> None:
     write(tmp_path, {"m.yaml": DATASET + CSV_RECORDS})
     (tmp_path / "data").mkdir(exist_ok=True)
     _big_csv(tmp_path / "data" / "r.csv", 40_000)
-    record_sets = load_project(tmp_path, check_sources=False).record_sets
+    record_sets = load_project(tmp_path, check_sources=False).of(RecordSetManifest)
     record: RecordSetManifest = record_sets[0]
     count, peak = _peak_while(record.iter_rows())
     assert count == 40_000

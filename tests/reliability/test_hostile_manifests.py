@@ -31,7 +31,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import checks, load_project
+from reconciler.kinds import load_project
+from reconciler.kinds.recordset import RecordSetManifest
+from reconciler.manifest import checks
 
 DATASET = (
     "apiVersion: reconciler/v1\nkind: Dataset\nmetadata: {name: d}\nspec: {campaign: W, description: D}\n"
@@ -417,7 +419,7 @@ def _verdicts(root: Path, phones: list[str], layout: Layout) -> list[str | None]
     if kept:
         _write(root, layout.again(kept))
         project = load_project(root)
-        assert [row.values["MobilePhone"] for row in project.record_sets[0].iter_rows()] == kept
+        assert [row.values["MobilePhone"] for row in project.of(RecordSetManifest)[0].iter_rows()] == kept
     return verdicts
 
 

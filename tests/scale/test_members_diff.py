@@ -21,13 +21,12 @@ from core.helpers import membership as _membership
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.desired import desired_state
-from reconciler.diff.members import CampaignWindow, MemberDiff, diff_members
+from reconciler.diff.members import CampaignWindow, MemberDiff, MemberWork, diff_members
 from reconciler.errors import Location
-from reconciler.manifest.project import load_project
+from reconciler.kinds import desired_state, load_project
+from reconciler.kinds.membership import DesiredMembership
 from reconciler.model.schedules import RelativeSchedule
-from reconciler.model.state import DesiredMember, DesiredMembership, LiveMember, LiveMembers, MemberStatus
-from reconciler.plan.changes import MemberWork
+from reconciler.model.state import DesiredMember, LiveMember, LiveMembers, MemberStatus
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 IDS = ["1", "2", "02", "3", "10", "11", "12", "510456", "0", "7", "8", "9"]
@@ -179,7 +178,7 @@ def _project(root: Path, lines: list[str], remove_absent: bool) -> DesiredMember
         "apiVersion: reconciler/v1\nkind: CampaignMembership\nmetadata: {name: winback}\n"
         f"spec: {{campaign: 125, source: members.csv, absent: {absent}}}\n"
     )
-    return desired_state(load_project(root, check_sources=False)).memberships[0]
+    return desired_state(load_project(root, check_sources=False)).of(DesiredMembership)[0]
 
 
 SCHEDULE_TEXTS = [

@@ -20,12 +20,12 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.diff.records import diff_records
-from reconciler.errors import Location
+from reconciler.diff.records import RecordWork, diff_records
+from reconciler.errors import Location, Problem
+from reconciler.kinds.recordset import DesiredRecordSet
 from reconciler.manifest.sources import SourceFile, csv_frame
 from reconciler.model.normalize import normalized
-from reconciler.model.state import DesiredRecordSet, LiveBatch, LiveRecord, Policy, SourceRecord
-from reconciler.plan.changes import RecordWork
+from reconciler.model.state import LiveBatch, LiveRecord, Policy, SourceRecord
 
 FIELDS = ("VENDOR_URN", "FirstName", "MobilePhone", "callback", "outcomecode")
 KEYS = [f"K{i}" for i in range(12)]
@@ -67,6 +67,12 @@ class RowsSource:
         for number, row in enumerate(self.rows, start=2):
             yield SourceRecord(row["VENDOR_URN"], row, Location("records.csv", number, 1))
 
+    def check(self) -> list[Problem]:
+        return []
+
+    def frame(self) -> pl.LazyFrame | None:
+        return None
+
     def digest(self) -> str:
         return "rows"
 
@@ -85,10 +91,10 @@ def _record_set(source: RowsSource, absent: str, dedupe: str) -> DesiredRecordSe
     return DesiredRecordSet(
         "RecordSet/spring",
         Location("manifests/records.yaml", 1, 1),
-        "Dataset/spring",
-        "VENDOR_URN",
-        FIELDS[1:],
-        source,
+        dataset_address="Dataset/spring",
+        key="VENDOR_URN",
+        fields=FIELDS[1:],
+        source=source,
         absent=Policy(absent, "510456" if absent == "complete" else None),
         dedupe=Policy(dedupe, "510456" if dedupe == "complete" else None),
     )

@@ -1,4 +1,5 @@
-"""Contact Center dynamic campaigns: wire rows <-> domain values, and membership changes as API calls.
+"""Contact Center dynamic campaigns, behind the provider contract (providers/base.py): wire rows <-> domain
+values, and membership changes as API calls.
 
 Adds cannot duplicate (a second add answers "Duplicate customer"), so they are safe to send again; deletes are
 idempotent too (a second delete answers 404). Removals run before adds, so a reschedule is a removal then an add.
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from ...concurrency import batches, run_bounded
 from ...errors import ApiError
 from ...model.state import LiveMember, LiveMembers, MemberStatus
+from ..base import CampaignInfo, MemberOutcome, Progress
 from ..writes import BATCH_LIMIT, FATAL, StopGate
 from .client import ContactCenterClient
 from .wire import AddItem, DeleteOutcome, WireCampaign
@@ -24,56 +25,6 @@ logger = logging.getLogger(__name__)
 DUPLICATE = "Duplicate customer"
 _STATUSES = {int(status.value): status for status in MemberStatus}
 _CODES = frozenset(_STATUSES)
-NOT_STARTED = frozenset({0, 2})
-STOPPED = frozenset({5, 6, 7})
-
-
-@dataclass(frozen=True)
-class CampaignInfo:
-    id: int
-    name: str
-    dynamic: bool
-    enabled: bool
-    status: int
-    start: datetime | None
-    end: datetime | None
-
-    def problems(self) -> list[str]:
-        reasons = []
-        if not self.dynamic:
-            reasons.append(f"campaign {self.id} is not a dynamic campaign")
-        if not self.enabled:
-            reasons.append(f"campaign {self.id} is not enabled")
-        if self.status in STOPPED:
-            reasons.append(f"campaign {self.id} has stopped (status {self.status}); no members can be added")
-        if self.status in NOT_STARTED:
-            reasons.append(f"campaign {self.id} has not started (status {self.status})")
-        return reasons
-
-
-@dataclass
-class MemberFailure:
-    customer_id: str
-    reason: str
-
-
-@dataclass
-class MemberOutcome:
-    added: int = 0
-    removed: int = 0
-    failures: list[MemberFailure] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def fail(self, customer_id: str, reason: str) -> None:
-        with self.lock:
-            self.failures.append(MemberFailure(customer_id, reason))
-
-
-Progress = Callable[[int], None]
 
 
 def _parse_time(value: str | None) -> datetime | None:

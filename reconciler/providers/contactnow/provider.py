@@ -1,4 +1,5 @@
-"""ContactNow v2: wire rows <-> domain values, and how a change becomes API calls.
+"""ContactNow v2, behind the provider contract (providers/base.py): wire rows <-> domain values, and how a
+kind's intent becomes batched, concurrent API calls.
 
 Creates are not idempotent in ContactNow: posting the same rows twice makes two records. So a create that may
 have reached the server (timeout, reset, 5xx after send) is never re-sent blindly. Its keys are put "in doubt";
@@ -12,15 +13,33 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ...concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
 from ...model.state import Dataset, LiveBatch, LiveRecord, SourceRecord, Status
+from ..base import (
+    Catalog,
+    DatasetUpdate,
+    FieldInfo,
+    OutcomeInfo,
+    Progress,
+    QueueInfo,
+    RecordUpdate,
+    RowFailure,
+    WriteOutcome,
+)
 from ..writes import BATCH_LIMIT, FATAL, StopGate
 from .client import ContactNowClient
-from .wire import CampaignField, OutcomeCode, Queue, WireDataset
+from .wire import (
+    CampaignField,
+    WireDataset,
+    dataset_create_row,
+    dataset_update_row,
+    record_complete_values,
+    record_create_row,
+    record_update_row,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,61 +50,63 @@ NOT_REAL_QUEUES = frozenset({"999", "505050"})
 """qid 999 is a deleted queue and 505050 the default PBX queue: neither is a real queue."""
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """The live account facts a plan checks manifests against."""
+class _Catalog:
+    """The account facts, each read on first use and kept for the life of the catalog (one plan)."""
 
-    tables: frozenset[str]
-    fields: Mapping[str, tuple[CampaignField, ...]]
-    queues: tuple[Queue, ...]
-    outcomes: Mapping[str, OutcomeCode]
+    def __init__(self, client: ContactNowClient) -> None:
+        self._client = client
+        self._tables: frozenset[str] | None = None
+        self._fields: dict[str, dict[str, FieldInfo]] = {}
+        self._queues: tuple[QueueInfo, ...] | None = None
+        self._outcomes: dict[str, OutcomeInfo] | None = None
 
-    def field_names(self, table: str) -> dict[str, CampaignField]:
-        """Fields of a table by case-folded name (the API matches field names case-insensitively)."""
-        return {item.name.casefold(): item for item in self.fields.get(table, ())}
+    def tables(self) -> frozenset[str]:
+        if self._tables is None:
+            self._tables = frozenset(self._client.campaign_tables())
+        return self._tables
 
-    def outbound_queues(self) -> dict[int, Queue]:
+    def fields(self, table: str) -> dict[str, FieldInfo]:
+        if table not in self.tables():
+            return {}
+        if table not in self._fields:
+            self._fields[table] = {
+                row.name.casefold(): field_from_wire(row) for row in self._client.campaign_fields(table)
+            }
+        return self._fields[table]
+
+    def queues(self) -> tuple[QueueInfo, ...]:
+        if self._queues is None:
+            self._queues = tuple(
+                QueueInfo(row.qid, row.type, row.description) for row in self._client.queues()
+            )
+        return self._queues
+
+    def outbound_queues(self) -> dict[int, QueueInfo]:
         return {
             int(queue.qid): queue
-            for queue in self.queues
+            for queue in self.queues()
             if queue.type == "outbound" and queue.qid not in NOT_REAL_QUEUES and queue.qid.isdigit()
         }
 
-
-@dataclass
-class RowFailure:
-    """A row the vendor refused for good, named by its record key (never by personal values)."""
-
-    key: str
-    reason: str
-
-
-@dataclass
-class WriteOutcome:
-    """What a batched write achieved."""
-
-    written: int = 0
-    failures: list[RowFailure] = field(default_factory=list)
-    unresolved: list[str] = field(default_factory=list)
-    """Keys still in doubt after every re-read and re-send."""
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count(self, rows: int, progress: Progress | None) -> None:
-        with self.lock:
-            self.written += rows
-        if progress and rows:
-            progress(rows)
-
-    def fail(self, failures: Iterable[RowFailure]) -> None:
-        with self.lock:
-            self.failures.extend(failures)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.unresolved
+    def outcomes(self) -> dict[str, OutcomeInfo]:
+        if self._outcomes is None:
+            self._outcomes = {
+                row.outcome: OutcomeInfo(
+                    row.outcome, row.description, row.complete == "Y", row.do_not_call == "Y"
+                )
+                for row in self._client.outcome_codes()
+            }
+        return self._outcomes
 
 
-Progress = Callable[[int], None]
+def field_from_wire(row: CampaignField) -> FieldInfo:
+    size, position = row.size.strip(), row.position.strip()
+    return FieldInfo(
+        row.name,
+        int(size) if size.isdigit() else 0,
+        row.type,
+        int(position) if position.isdigit() else 0,
+    )
 
 
 def dataset_from_wire(row: WireDataset) -> Dataset:
@@ -124,13 +145,9 @@ class ContactNowProvider:
 
     # ------------------------------------------------------------------------------------------ reading
 
-    def metadata(self, tables: Iterable[str]) -> Metadata:
-        live_tables = frozenset(self.client.campaign_tables())
-        fields = {
-            table: tuple(self.client.campaign_fields(table)) for table in sorted(set(tables) & live_tables)
-        }
-        outcomes = {code.outcome: code for code in self.client.outcome_codes()}
-        return Metadata(live_tables, fields, tuple(self.client.queues()), outcomes)
+    def catalog(self) -> Catalog:
+        """The account's tables, fields, queues and outcome codes, each read when first asked for."""
+        return _Catalog(self.client)
 
     def datasets(self, tables: Iterable[str]) -> list[Dataset]:
         found: dict[int, Dataset] = {}
@@ -181,17 +198,13 @@ class ContactNowProvider:
         """Create a dataset (it starts on HOLD) and return its id. Safe against an ambiguous create."""
         before = {row.dataset for row in self._same_description(want)}
         try:
-            result = self.client.create_datasets(
-                [{"import_table": want.campaign, "description": want.description}]
-            )
+            result = self.client.create_datasets([dataset_create_row(want.campaign, want.description)])
         except AmbiguousWriteError:
             logger.warning("dataset create may or may not have been stored; re-reading before any retry")
             created = self._await_new_dataset(want, before)
             if created is not None:
                 return created
-            result = self.client.create_datasets(
-                [{"import_table": want.campaign, "description": want.description}]
-            )
+            result = self.client.create_datasets([dataset_create_row(want.campaign, want.description)])
         if result.bad or not result.total:
             raise ApiError(f"dataset was not created: {result.error or 'the API refused the row'}")
         after = [row for row in self._same_description(want) if row.dataset not in before]
@@ -216,8 +229,15 @@ class ContactNowProvider:
                 return None
             self._sleep(min(0.5, remaining))
 
-    def update_dataset(self, dataset_id: int, values: Mapping[str, str]) -> None:
-        result = self.client.update_datasets([{"dataset": str(dataset_id), **values}])
+    def update_dataset(self, dataset_id: int, update: DatasetUpdate) -> None:
+        row = dataset_update_row(
+            dataset_id,
+            description=update.description,
+            queue=update.queue,
+            priority=update.priority,
+            status=None if update.status is None else update.status.value,
+        )
+        result = self.client.update_datasets([row])
         if result.bad or not result.total:
             raise ApiError(
                 f"dataset {dataset_id} was not updated: {result.error or 'the API refused the row'}"
@@ -247,7 +267,7 @@ class ContactNowProvider:
         gate = StopGate()
 
         def rows_of(batch: Sequence[SourceRecord]) -> list[dict[str, str]]:
-            return [{"dataset": str(dataset_id), key: record.key, **dict(record.values)} for record in batch]
+            return [record_create_row(dataset_id, key, record.key, record.values) for record in batch]
 
         def send(rows: list[dict[str, str]]) -> None:
             if gate.closed:
@@ -322,24 +342,34 @@ class ContactNowProvider:
         return found
 
     def update_records(
-        self,
-        dataset_id: int,
-        rows: Iterable[tuple[str, dict[str, str]]],
-        *,
-        progress: Progress | None = None,
+        self, dataset_id: int, updates: Iterable[RecordUpdate], *, progress: Progress | None = None
     ) -> WriteOutcome:
-        """Update records: rows are (key, {"id": ..., field: value}). Updates are idempotent (retried by the
-        HTTP layer), so a batch with refused rows is sent again row by row to learn which rows fail and why.
-        A failure that retries could not get past stops the writes and is raised."""
+        """Update records by id. Updates are idempotent (retried by the HTTP layer), so a batch with refused
+        rows is sent again row by row to learn which rows fail and why. A failure that retries could not get
+        past stops the writes and is raised."""
+        rows = ((item.key, record_update_row(dataset_id, item.record_id, item.values)) for item in updates)
+        return self._update(rows, progress)
+
+    def complete_records(
+        self, dataset_id: int, record_ids: Sequence[int], outcome: str, *, progress: Progress | None = None
+    ) -> WriteOutcome:
+        """Complete records by id with `outcome`; a refused one is named `#<id>`."""
+        values = record_complete_values(outcome)
+        rows = (
+            (f"#{record_id}", record_update_row(dataset_id, record_id, values)) for record_id in record_ids
+        )
+        return self._update(rows, progress)
+
+    def _update(self, rows: Iterable[tuple[str, dict[str, str]]], progress: Progress | None) -> WriteOutcome:
+        """Send update rows, (name for messages, wire row), in batches, several at once."""
         outcome = WriteOutcome()
         gate = StopGate()
 
         def send(batch: list[tuple[str, dict[str, str]]]) -> None:
             if gate.closed:
                 return
-            payload = [{**row, "dataset": str(dataset_id)} for _, row in batch]
             try:
-                result = self.client.update_records(payload)
+                result = self.client.update_records([row for _, row in batch])
             except FATAL as error:
                 gate.close(error)
                 return

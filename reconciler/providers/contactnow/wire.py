@@ -17,6 +17,11 @@ __all__ = [
     "Queue",
     "WireDataset",
     "WriteResult",
+    "dataset_create_row",
+    "dataset_update_row",
+    "record_complete_values",
+    "record_create_row",
+    "record_update_row",
     "text",
 ]
 
@@ -128,3 +133,46 @@ class WriteResult:
     @property
     def ok(self) -> bool:
         return self.bad == 0
+
+
+# ---------------------------------------------------------------------------------------------- writes
+# Write rows are plain `dict[str, str]` in the API's names; these build them from domain values, so that the
+# names live here, beside the read side, and nowhere else.
+
+
+def dataset_create_row(table: str, description: str) -> dict[str, str]:
+    """One row of `ecnow_datasets` create: a new dataset of a campaign table (it starts on HOLD)."""
+    return {"import_table": table, "description": description}
+
+
+def dataset_update_row(
+    dataset_id: int,
+    *,
+    description: str | None = None,
+    queue: int | None = None,
+    priority: int | None = None,
+    status: str | None = None,
+) -> dict[str, str]:
+    """One row of `ecnow_datasets` update: the dataset and only the fields that change."""
+    row = {"dataset": str(dataset_id)}
+    for name, value in (("description", description), ("qid", queue), ("d_priority", priority)):
+        if value is not None:
+            row[name] = str(value)
+    if status is not None:
+        row["d_status"] = status
+    return row
+
+
+def record_create_row(dataset_id: int, key: str, key_value: str, values: Mapping[str, str]) -> dict[str, str]:
+    """One row of `ecnow_records` create: the dataset, the key and the managed values."""
+    return {"dataset": str(dataset_id), key: key_value, **values}
+
+
+def record_update_row(dataset_id: int, record_id: int, values: Mapping[str, str]) -> dict[str, str]:
+    """One row of `ecnow_records` update: the record by id, and the values to set."""
+    return {"id": str(record_id), **values, "dataset": str(dataset_id)}
+
+
+def record_complete_values(outcome: str) -> dict[str, str]:
+    """The values that complete a record with an outcome code."""
+    return {"outcomecode": outcome}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .plan.plan import Plan, checksum
+from .plan import Plan, checksum
 
 DRIFT_FORMAT = "reconciler-drift"
 DRIFT_VERSION = 1

@@ -1,0 +1,241 @@
+"""The use cases: validate, plan, apply, drift and export, each from a project directory and one Settings.
+
+The CLI turns options into calls here and results into output and exit codes; everything between (loading,
+resolving the target, locking, planning, guarding, checking a saved plan, applying, waiting for reads to catch
+up, verifying) happens here. The engine never prints and never imports the emulator: the built-in `emulator`
+target is reached through a transport the caller mounts (`Engine.embedded`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .apply.lock import apply_lock, lock_place, work_dir
+from .apply.runner import ApplyReport, apply_plan
+from .apply.steps import Reporter
+from .errors import ConfigError, Problem, StalePlanError, UnsafePlanError
+from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
+from .kinds import REGISTRY, desired_state, load_project
+from .kinds.base import DesiredState
+from .manifest import EMULATOR, Project
+from .manifest.validation import find
+from .manifest.yaml_loader import to_data
+from .model.state import Status
+from .plan.document import documents
+from .plan.drift import drift_report
+from .plan.guards import EVERYTHING, Acknowledgements, Verdict
+from .plan.plan import Plan
+from .plan.saved import read_saved_plan, stale_reasons
+from .scope import Scope, ScopedPlan, plan_scope
+from .settings import Settings
+from .targets import Connection, connect, connection
+
+__all__ = [
+    "DEFAULT_SCHEDULED_AS",
+    "EVERYTHING",
+    "Acknowledgements",
+    "Applied",
+    "Engine",
+    "ExportOptions",
+    "ExportSummary",
+    "Scope",
+    "Status",
+]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    project: Project
+    desired: DesiredState
+
+
+@dataclass(frozen=True)
+class Validated:
+    root: Path
+    counts: tuple[tuple[str, int], ...]
+    """(plural noun, documents) of every registered kind, in registry order."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What an apply did: nothing (the live state already matched), or a report and what is still to do."""
+
+    report: ApplyReport | None = None
+    remaining: Plan | None = None
+    """The plan of what is left, read after the consistency window; empty when the apply converged."""
+
+
+Approve = Callable[[dict[str, Any], bool], bool]
+"""Asked before an apply writes: the plan's dictionary and whether it is a saved plan; False cancels."""
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    embedded: Callable[[Path], httpx.BaseTransport] | None = None
+    """Mounts the built-in emulator over the store file it is given (the CLI's; None: no built-in target)."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sleep: Callable[[float], None] = time.sleep
+
+    # ------------------------------------------------------------------------------------------- loading
+
+    def load(self, directory: Path, *, check_sources: bool = False) -> Loaded:
+        """The project and its desired state. Source files are checked here only when asked (validate): plan,
+        apply and drift check each one while the live state it is compared with streams in."""
+        project = load_project(directory, check_sources=check_sources)
+        return Loaded(project, desired_state(project))
+
+    def validate(self, directory: Path) -> Validated:
+        loaded = self.load(directory, check_sources=True)
+        counts = tuple(
+            (kind.plural, sum(1 for item in loaded.project.manifests if item.kind == kind.name))
+            for kind in REGISTRY
+        )
+        return Validated(loaded.project.root, counts)
+
+    def connection(self, project: Project, target: str | None) -> Connection:
+        embedded = self.embedded
+        mount = None
+        if embedded is not None:
+            root = project.root
+
+            def mount() -> httpx.BaseTransport:
+                return embedded(work_dir(root) / "emulator.sqlite3")
+
+        return connection(project.config, target, self.settings, embedded=mount)
+
+    # ---------------------------------------------------------------------------------------------- plan
+
+    def plan(self, directory: Path, target: str | None, scope: Scope, acks: Acknowledgements) -> ScopedPlan:
+        """Plan the scope. Raises UnsafePlanError when a guard's verdict is not acknowledged."""
+        loaded = self.load(directory)
+        with connect(self.connection(loaded.project, target)) as live:
+            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+        refuse(result.verdicts, acks)
+        return result
+
+    def drift(
+        self, directory: Path, target: str | None, scope: Scope, *, show_values: bool = False
+    ) -> dict[str, Any]:
+        loaded = self.load(directory)
+        with connect(self.connection(loaded.project, target)) as live:
+            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+        return drift_report(
+            result.plan, show_values=show_values, scope=None if scope.everything else scope.to_dict()
+        )
+
+    # --------------------------------------------------------------------------------------------- apply
+
+    def read_saved(self, path: Path) -> dict[str, Any]:
+        return read_saved_plan(path, documents(REGISTRY.names())[0])
+
+    def apply(
+        self,
+        directory: Path,
+        target: str | None,
+        scope: Scope,
+        acks: Acknowledgements,
+        *,
+        approve: Approve,
+        reporter: Reporter,
+        saved: Mapping[str, Any] | None = None,
+        show_values: bool = False,
+    ) -> Applied:
+        """Lock the account, plan, check the saved plan (if any) is still what would be done, ask, apply, wait
+        for reads to catch up, and verify. A saved plan's target and scope are the run's."""
+        if saved is not None:
+            target = target or saved["target"]
+            if target != saved["target"]:
+                raise ConfigError(f"the plan was made for target {saved['target']}, not {target}")
+            show_values = saved["values"] == "shown"
+            saved_scope = Scope.from_plan(saved)
+            if not scope.everything and scope != saved_scope:
+                raise ConfigError(
+                    f"the plan was made with scope {saved_scope.describe()}, not {scope.describe()}; "
+                    "apply it without --only/--exclude (its scope is recorded in it), or make a new plan"
+                )
+            scope = saved_scope
+        loaded = self.load(directory)
+        link = self.connection(loaded.project, target)
+        lock_dir, account = lock_place(loaded.project.root, link, self.settings)
+        lock = apply_lock(lock_dir, link.name, account=account, settle_seconds=link.consistency_window)
+        with lock, connect(link) as live:
+            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+            refuse(result.verdicts, acks)
+            body = result.to_dict(show_values=show_values)
+            if saved is not None and body["checksum"] != saved["checksum"]:
+                raise StalePlanError(
+                    [Problem(reason, remedy="make a new plan") for reason in stale_reasons(saved, body)]
+                )
+            if result.plan.empty:
+                return Applied()
+            if not approve(body, saved is not None):
+                return Applied()
+            report = apply_plan(result.plan, result.desired, live, reporter)
+            if report.results and link.consistency_window > 0:
+                self.sleep(link.consistency_window)  # reads may lag writes: verify what they will show
+            remaining = plan_scope(loaded.desired, live, scope, now=self.clock()).plan
+        return Applied(report, remaining)
+
+    # -------------------------------------------------------------------------------------------- export
+
+    def export(
+        self,
+        directory: Path,
+        target: str | None,
+        out: Path,
+        options: ExportOptions,
+        progress: Callable[[str], None],
+    ) -> ExportSummary:
+        """Export the account of `target` to `out` (the options' target, its entry of reconciler.yaml and
+        the guards are the project's)."""
+        project = load_project(directory)
+        name = target or project.config.default_target
+        link = self.connection(project, target)
+        guards = project.config.guards
+        chosen = replace(
+            options,
+            target=name,
+            project_targets=_target_entry(project, name),
+            guards={"maxPercent": guards.max_percent, "minRows": guards.min_rows},
+        )
+        with connect(link) as live:
+            summary = export_account(live, chosen, out, progress)
+        if link.transport is not None and name == EMULATOR:
+            summary.notes.append(
+                "the embedded emulator keeps its account in the project directory, so the exported project "
+                "starts from an empty one; export from a served emulator (`reconciler emulator`) instead"
+            )
+        return summary
+
+
+def write_schemas(out: Path) -> list[Path]:
+    """Write every published JSON Schema into `out` (see schemas.py); the paths written, sorted."""
+    from .schemas import write_all
+
+    return write_all(out)
+
+
+def refuse(verdicts: Iterable[Verdict], acks: Acknowledgements) -> None:
+    """Raise UnsafePlanError with every verdict whose class of risk is not acknowledged."""
+    refused = [verdict.problem for verdict in verdicts if not acks.covers(verdict.risk)]
+    if refused:
+        raise UnsafePlanError(refused)
+
+
+def _target_entry(project: Project, name: str) -> dict[str, Any]:
+    """The target's entry of reconciler.yaml as written (region or baseUrl, variable names), for the export."""
+    node = find(project.config.node, ("targets", name)) if project.config.node is not None else None
+    data = to_data(node)
+    if not isinstance(data, dict):
+        return {}
+    if "allowInsecureHttp" in data:
+        data["allowInsecureHttp"] = str(data["allowInsecureHttp"]).lower() == "true"
+    return {name: data}

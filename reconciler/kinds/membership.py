@@ -1,0 +1,482 @@
+"""CampaignMembership: the members of one Contact Center dynamic campaign, from a source file or inline.
+
+A member is a CRM customer id with an optional schedule (absolute, or relative to the day it is added). Live
+members not listed follow `absent` (ignore, or remove); the dialler's accepted and completed members cannot be
+removed, and the plan says so. Removing more than the guard allows needs `mass-remove` acknowledged.
+
+Planning checks the campaign (dynamic, enabled, running), then streams the live members through the member diff
+(reconciler/diff/members.py). Apply removes, then adds (phase MEMBERS); a reschedule is a removal then an add.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..apply.steps import Outcome, Step, StepContext, StepResult
+from ..diff.members import CampaignWindow, MemberWork, diff_members
+from ..errors import ApiError, ConfigError, ExportError, Location, ManifestError, Problem, ReconcilerError
+from ..export.documents import document, manifest_file
+from ..export.members import export_members
+from ..export.names import slug, unique_names
+from ..manifest import DocumentBase, FileContext, ManifestDocument, Project, SourceFile, SourceMember
+from ..manifest.checks import check_scanned
+from ..manifest.documents import DocumentIndex
+from ..manifest.rows import scan_members, valid_member_frame
+from ..manifest.schedules import AbsoluteSchedule, Schedule, ScheduleError, parse_schedule
+from ..manifest.sources import file_digest
+from ..manifest.spec import (
+    CUSTOMER_ID_PATTERN,
+    GuardsSpec,
+    Metadata,
+    NonEmptyText,
+    SpecModel,
+    check_one_source,
+    invalid,
+)
+from ..model.state import DesiredMember, Guard, MemberSchedule
+from ..plan.changes import Change, Phase
+from ..plan.guards import Verdict, mass_change
+from ..providers.base import CampaignInfo, ContactCenterApi
+from .base import Desired, ExportContext, Kind, PlanContext
+from .dataset import no_api
+
+if TYPE_CHECKING:
+    import polars as pl
+
+MASS_REMOVE = "mass-remove"
+RELATIVE_SCHEDULE_PATTERN = r"^\+[0-7]d [0-2][0-9]:[0-5][0-9](Z|[+-][0-9]{2}:[0-9]{2})$"
+NOT_STARTED = frozenset({0, 2})
+STOPPED = frozenset({5, 6, 7})
+"""Campaign statuses (GET /api/stats/campaigns/{id}.json) in which no member can be added."""
+
+# ------------------------------------------------------------------------------------------------- document
+
+
+def _schedule_text(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        parse_schedule(value)
+    except ScheduleError as exc:
+        raise PydanticCustomError(
+            "reconciler", "{what}", {"what": exc.reason, "remedy": exc.remedy, "echo": True, "whole": True}
+        ) from None
+    return value
+
+
+ScheduleText = Annotated[
+    str | None,
+    AfterValidator(_schedule_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": RELATIVE_SCHEDULE_PATTERN},
+                {"type": "null"},
+            ],
+            "description": "An ISO 8601 date-time with a UTC offset or Z, e.g. 2026-11-25T09:00:00+00:00; "
+            "or relative to the day of apply, e.g. +2d 09:00+00:00 (0 to 7 days)",
+        }
+    ),
+]
+
+
+def _customer_id(value: str) -> str:
+    if not value:
+        raise invalid("is empty", "give the CRM customer id (digits)", echo=False)
+    if re.fullmatch(CUSTOMER_ID_PATTERN, value) is None:
+        raise invalid("is not a CRM customer id", "use the customer's id in the CRM: digits only", echo=False)
+    return value
+
+
+CustomerId = Annotated[
+    str,
+    AfterValidator(_customer_id),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": CUSTOMER_ID_PATTERN},
+            ],
+            "description": "The customer's id in the Contact Center CRM (digits); kept exactly as written",
+        }
+    ),
+]
+
+
+class MemberSpec(SpecModel):
+    """One CRM customer in a dynamic campaign, with an optional schedule."""
+
+    customer_id: CustomerId = Field(alias="customer-id")
+    schedule: ScheduleText = None
+
+
+class CampaignMembershipSpec(SpecModel):
+    """The members of one Contact Center dynamic campaign."""
+
+    campaign: int = Field(ge=1, description="The Contact Center campaign id")
+    source: NonEmptyText | None = Field(
+        default=None,
+        description="A .csv (columns customer-id, schedule) or .jsonl file (optionally .gz), relative to this file",
+    )
+    members: tuple[MemberSpec, ...] | None = Field(
+        default=None, description="Inline members, instead of source"
+    )
+    absent: Literal["ignore", "remove"] = Field(
+        default="ignore", description="What happens to live members not listed: ignore or remove"
+    )
+    guards: GuardsSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CampaignMembershipSpec:
+        check_one_source(self.source, self.members, "members")
+        return self
+
+
+class CampaignMembershipDocument(SpecModel):
+    """A CampaignMembership manifest document: the members of one Contact Center dynamic campaign."""
+
+    api_version: Literal["reconciler/v1"]
+    kind: Literal["CampaignMembership"]
+    metadata: Metadata
+    spec: CampaignMembershipSpec
+
+
+@dataclass(frozen=True, eq=False)
+class MembershipManifest(ManifestDocument):
+    KIND: ClassVar[str] = "CampaignMembership"
+
+    spec: CampaignMembershipSpec = field(kw_only=True)
+    source: SourceFile | None = field(kw_only=True, default=None)
+    """The resolved source file, or None for inline members."""
+
+    def iter_members(self) -> Iterator[SourceMember]:
+        """Stream the members. Raises ManifestError at the first member that cannot be used. Uniqueness of
+        customer ids is checked by load_project(check_sources=True), not here."""
+        for item in self.scan():
+            if isinstance(item, Problem):
+                raise ManifestError([replace(item, address=self.address)])
+            yield item
+
+    def scan(self) -> Iterator[SourceMember | Problem]:
+        """Every member, or a Problem (without its address) for each member that cannot be used."""
+        return scan_members(self.spec.members, self.node_at("spec.members"), self.source)
+
+    def source_digest(self) -> str:
+        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline members."""
+        if self.source is not None:
+            return file_digest(self.source)
+        digest = hashlib.sha256()
+        for member in self.iter_members():
+            entry = {
+                "customer-id": member.customer_id,
+                "schedule": member.schedule.text if member.schedule else None,
+            }
+            digest.update(json.dumps(entry, sort_keys=True).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- desired
+
+
+@dataclass(frozen=True)
+class ManifestMembers:
+    """A CampaignMembership manifest's members as the diff reads them: streamed, never held."""
+
+    manifest: MembershipManifest
+
+    def iter_members(self) -> Iterator[DesiredMember]:
+        for member in self.manifest.iter_members():
+            yield DesiredMember(member.customer_id, _schedule(member.schedule), member.location)
+
+    def check(self) -> list[Problem]:
+        """Every problem of the source file's members (inline members are checked when the project loads)."""
+        return _check_rows(self.manifest) if self.manifest.source is not None else []
+
+    def frame(self) -> pl.LazyFrame | None:
+        """customer-id (and schedule, when written) of a plain CSV source whose members are all usable and
+        unique, read a column at a time; else None (see valid_member_frame)."""
+        return valid_member_frame(self.manifest.source)
+
+    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
+        """The member `iter_members` gives for row `row` (0-based) of `frame()`: a plain CSV row is one line."""
+        source = self.manifest.source
+        assert source is not None
+        when = _schedule(parse_schedule(schedule)) if schedule else None
+        return DesiredMember(customer_id, when, Location(source.display, row + 2, 1))
+
+    def digest(self) -> str:
+        return self.manifest.source_digest()
+
+
+def _schedule(schedule: Schedule | None) -> MemberSchedule | None:
+    if isinstance(schedule, AbsoluteSchedule):
+        return schedule.at
+    return schedule
+
+
+@dataclass(frozen=True)
+class DesiredMembership(Desired):
+    campaign: int = field(kw_only=True)
+    source: Any = field(kw_only=True)
+    """A MemberSource (model/state.py)."""
+    remove_absent: bool = field(default=False, kw_only=True)
+    guard: Guard = field(default=Guard(), kw_only=True)
+
+    def check_source(self) -> list[Problem]:
+        return list(self.source.check())
+
+
+# ------------------------------------------------------------------------------------------------- kind
+
+
+class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
+    name: ClassVar[str] = "CampaignMembership"
+    document: ClassVar[type[CampaignMembershipDocument]] = CampaignMembershipDocument
+    manifest_type: ClassVar[type[MembershipManifest]] = MembershipManifest
+    plural: ClassVar[str] = "campaign memberships"
+    unit: ClassVar[str] = "members"
+
+    # ---------------------------------------------------------------------------------------- manifests
+
+    def manifest(
+        self, document: Any, base: DocumentBase, context: FileContext
+    ) -> tuple[MembershipManifest, list[Problem]]:
+        assert isinstance(document, CampaignMembershipDocument)
+        address = self.address(base.name)
+        source, problem = context.resolve(document.spec.source, base.node, address)
+        manifest = MembershipManifest(
+            base.name, base.file, base.location, base.node, spec=document.spec, source=source
+        )
+        return manifest, [] if problem is None else [problem]
+
+    def check_documents(self, index: DocumentIndex) -> list[Problem]:
+        """A campaign gets its members from one document."""
+        campaigns: dict[int, MembershipManifest] = {}
+        problems = []
+        for manifest in self.mine(index):
+            campaign = manifest.spec.campaign
+            first = campaigns.setdefault(campaign, manifest)
+            if first is not manifest:
+                problems.append(
+                    Problem(
+                        f"campaign {campaign} already gets its members from {first.address} ({first.location})",
+                        manifest.location_of("spec.campaign"),
+                        manifest.address,
+                        "a campaign has one CampaignMembership; merge them",
+                    )
+                )
+        return problems
+
+    def check_rows(self, manifest: MembershipManifest, *, files: bool) -> list[Problem]:
+        if manifest.source is None or files:
+            return _check_rows(manifest)
+        return []
+
+    def desired(self, manifest: MembershipManifest, project: Project) -> DesiredMembership:
+        spec = manifest.spec
+        return DesiredMembership(
+            manifest.address,
+            manifest.location,
+            campaign=spec.campaign,
+            source=ManifestMembers(manifest),
+            remove_absent=spec.absent == "remove",
+            guard=project.config.guards.merged(spec.guards),
+        )
+
+    def source_digest(self, manifest: MembershipManifest) -> str:
+        return manifest.source_digest()
+
+    # --------------------------------------------------------------------------------------------- plan
+
+    def plan(self, items: Sequence[DesiredMembership], ctx: PlanContext) -> None:
+        provider = ctx.target.contact_center
+        for item in items:
+            if provider is None:
+                ctx.problems.append(no_api(ctx.target.name, item, "Contact Center", "contactCenter"))
+                continue
+            try:
+                info = ctx.reads.get(("cc", "campaign", item.campaign), _campaign(provider, item.campaign))
+            except ApiError as error:
+                if error.status != 404:
+                    raise
+                ctx.problems.append(
+                    Problem(
+                        f"campaign {item.campaign} does not exist",
+                        item.location,
+                        item.address,
+                        "fix spec.campaign (the campaign id in CC Configuration Manager)",
+                    )
+                )
+                continue
+            reasons = campaign_problems(info)
+            if reasons:
+                ctx.problems.extend(
+                    Problem(reason, item.location, item.address, "choose a running, enabled dynamic campaign")
+                    for reason in reasons
+                )
+                continue
+            if not ctx.source_ok(item):
+                continue
+            result = diff_members(
+                item,
+                provider.iter_member_pieces(item.campaign),
+                now=ctx.now,
+                window=CampaignWindow(info.start, info.end),
+            )
+            ctx.problems.extend(result.problems)
+            ctx.observations.extend(result.observations)
+            ctx.live[item.address] = result.live_digest
+            ctx.live_rows[item.address] = result.live_rows
+            if result.change is not None:
+                counts = result.change.counts
+                tally = {
+                    "create": counts.get("add", 0),
+                    "change": counts.get("reschedule", 0),
+                    "remove": counts.get("remove", 0),
+                }
+                ctx.changes.append(replace(result.change, unit=self.unit, tally=tally))
+
+    def guard(self, change: Change, item: DesiredMembership, live_rows: int) -> Verdict | None:
+        return mass_change(
+            item.address,
+            change.counts.get("remove", 0),
+            live_rows,
+            item.guard,
+            item.location,
+            verb="removes",
+            risk=MASS_REMOVE,
+        )
+
+    # -------------------------------------------------------------------------------------------- apply
+
+    def steps(self, change: Change, item: DesiredMembership) -> list[Step]:
+        work = change.work
+        assert isinstance(work, MemberWork)
+        return [Step(Phase.MEMBERS, lambda ctx: _apply(ctx, change.address, work))]
+
+    # ------------------------------------------------------------------------------------------- export
+
+    def prepare_export(self, ctx: ExportContext) -> None:
+        """The campaigns to export, checked first: one that cannot be planned is refused before anything is
+        read."""
+        options = ctx.options
+        provider = ctx.target.contact_center
+        if not options.cc_campaigns:
+            return
+        if provider is None:
+            raise ConfigError(f"target {options.target} has no Contact Center API; drop --cc-campaign")
+        campaigns = {}
+        problems: list[Problem] = []
+        for campaign_id in sorted(set(options.cc_campaigns)):
+            info = provider.campaign(campaign_id)
+            problems.extend(
+                Problem(
+                    reason,
+                    None,
+                    f"--cc-campaign {campaign_id}",
+                    "export only running, enabled dynamic campaigns",
+                )
+                for reason in campaign_problems(info)
+            )
+            campaigns[campaign_id] = info
+        if problems:
+            raise ExportError(problems)
+        ctx.exported[self.name] = campaigns
+
+    def export(self, ctx: ExportContext) -> None:
+        """memberships.yaml and one CSV of members per --cc-campaign, by customer id."""
+        campaigns: Mapping[int, CampaignInfo] = ctx.exported.get(self.name) or {}  # type: ignore[assignment]
+        provider = ctx.target.contact_center
+        if not campaigns or provider is None:
+            return
+        options = ctx.options
+        names = unique_names(
+            {key: slug(info.name, "campaign") for key, info in campaigns.items()}, "campaign"
+        )
+        (ctx.manifests / "data" / "members").mkdir(parents=True)
+        documents = []
+        for campaign_id in sorted(campaigns, key=lambda key: names[key]):
+            name = names[campaign_id]
+            ctx.progress(f"reading the members of campaign {campaign_id} ({name})")
+            source = f"data/members/{name}.csv"
+            result = export_members(
+                provider.iter_members(campaign_id), ctx.manifests / source, options.scheduled_as
+            )
+            documents.append(
+                document(self.name, name, {"campaign": campaign_id, "source": source, "absent": "ignore"})
+            )
+            ctx.files[f"manifests/{source}"] = (
+                f"{result.members} members, {result.scheduled} scheduled (written as {options.scheduled_as})"
+            )
+        (ctx.manifests / "memberships.yaml").write_text(
+            manifest_file(ctx.header, documents), encoding="utf-8"
+        )
+        ctx.files["manifests/memberships.yaml"] = f"{len(documents)} campaign memberships"
+
+
+def campaign_problems(info: CampaignInfo) -> list[str]:
+    """Why members cannot be managed in a campaign ([] when they can)."""
+    reasons = []
+    if not info.dynamic:
+        reasons.append(f"campaign {info.id} is not a dynamic campaign")
+    if not info.enabled:
+        reasons.append(f"campaign {info.id} is not enabled")
+    if info.status in STOPPED:
+        reasons.append(f"campaign {info.id} has stopped (status {info.status}); no members can be added")
+    if info.status in NOT_STARTED:
+        reasons.append(f"campaign {info.id} has not started (status {info.status})")
+    return reasons
+
+
+def _campaign(provider: ContactCenterApi, campaign_id: int) -> Any:
+    return lambda: provider.campaign(campaign_id)
+
+
+def _check_rows(manifest: MembershipManifest) -> list[Problem]:
+    """Every problem of every member, and repeated customer ids with both lines (a large plain CSV is checked
+    a column at a time first)."""
+    if valid_member_frame(manifest.source) is not None:
+        return []
+    return check_scanned(manifest, manifest.scan, lambda member: member.customer_id, "customer-id")
+
+
+# ------------------------------------------------------------------------------------------------- apply
+
+
+def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
+    provider = ctx.target.contact_center
+    assert provider is not None
+    done: list[str] = []
+    failures: list[str] = []
+    try:
+        if work.removes:
+            with ctx.progress(f"{address}: remove", len(work.removes)) as advance:
+                removed = provider.remove(work.campaign, work.removes, progress=advance)
+            done.append(f"{removed.removed} removed")
+            failures += [f"{failure.customer_id}: {failure.reason}" for failure in removed.failures]
+        blocked = {line.split(":", 1)[0] for line in failures}
+        adds = [member.customer_id for member in work.adds if member.customer_id not in blocked]
+        if adds:
+            with ctx.progress(f"{address}: add", len(adds)) as advance:
+                added = provider.add(work.campaign, adds, work.resolved, progress=advance)
+            done.append(f"{added.added} added")
+            failures += [f"{failure.customer_id}: {failure.reason}" for failure in added.failures]
+    except ReconcilerError as error:
+        return StepResult(Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error)
+    detail = ", ".join(done)
+    if failures:
+        detail += f"; {len(failures)} members failed"
+    return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures)
+
+
+MEMBERSHIP = MembershipKind()

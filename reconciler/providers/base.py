@@ -1,0 +1,238 @@
+"""The provider contract: a target, the narrow protocols the kinds call, and the values that cross them.
+
+A provider reads live state for what a kind asks and turns a kind's intent into API calls. It owns the wire
+mapping in both directions (wire.py of each API holds the read rows and the write payloads), so nothing above
+this line knows a vendor's field names. Kinds, the planner, apply and export import this module, never a
+concrete provider; only targets.py builds one.
+
+The protocols are deliberately small: adding a kind that needs a new call adds one method here and its
+implementation in the provider, nothing else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from ..model.state import Dataset, LiveBatch, LiveMember, LiveMembers, LiveRecord, SourceRecord, Status
+
+Progress = Callable[[int], None]
+"""Told how many more rows a write has done."""
+
+# ------------------------------------------------------------------------------------------- ContactNow
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A field of a campaign table: its name as ContactNow spells it, how many characters it holds (0: no
+    limit given), its type as the vendor names it, and its position in the table."""
+
+    name: str
+    size: int = 0
+    type: str = ""
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    qid: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class OutcomeInfo:
+    outcome: str
+    description: str
+    complete: bool
+    do_not_call: bool = False
+
+
+class Catalog(Protocol):
+    """The ContactNow account facts a plan checks manifests against. Each is read at most once per catalog."""
+
+    def tables(self) -> frozenset[str]: ...
+
+    def fields(self, table: str) -> dict[str, FieldInfo]:
+        """Fields of a table by case-folded name (the API matches field names without regard to case)."""
+        ...
+
+    def queues(self) -> tuple[QueueInfo, ...]: ...
+
+    def outbound_queues(self) -> dict[int, QueueInfo]:
+        """Real outbound queues by qid."""
+        ...
+
+    def outcomes(self) -> dict[str, OutcomeInfo]: ...
+
+
+@dataclass(frozen=True)
+class DatasetUpdate:
+    """The dataset fields one update sets (None: left as it is)."""
+
+    description: str | None = None
+    queue: int | None = None
+    priority: int | None = None
+    status: Status | None = None
+
+    def names(self) -> list[str]:
+        """The fields set, sorted."""
+        return sorted(name for name, value in vars(self).items() if value is not None)
+
+
+@dataclass(frozen=True)
+class RecordUpdate:
+    """One record to update: its key (for messages), its live id, and the managed values to set."""
+
+    key: str
+    record_id: int
+    values: Mapping[str, str]
+
+
+@dataclass
+class RowFailure:
+    """A row the vendor refused for good, named by its record key (never by personal values)."""
+
+    key: str
+    reason: str
+
+
+@dataclass
+class WriteOutcome:
+    """What a batched write achieved."""
+
+    written: int = 0
+    failures: list[RowFailure] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    """Keys still in doubt after every re-read and re-send."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, rows: int, progress: Progress | None) -> None:
+        with self.lock:
+            self.written += rows
+        if progress and rows:
+            progress(rows)
+
+    def fail(self, failures: Iterable[RowFailure]) -> None:
+        with self.lock:
+            self.failures.extend(failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.unresolved
+
+
+class ContactNowApi(Protocol):
+    """What the ContactNow kinds read and write."""
+
+    def catalog(self) -> Catalog: ...
+
+    def datasets(self, tables: Iterable[str]) -> list[Dataset]:
+        """Every live dataset of these campaign tables, by id."""
+        ...
+
+    def iter_records(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveRecord]: ...
+
+    def iter_record_batches(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveBatch]:
+        """The records of `iter_records`, a page at a time as columns (what a diff of millions reads)."""
+        ...
+
+    def create_dataset(self, want: Dataset) -> int:
+        """Create a dataset (it starts on HOLD) and return its id; safe against an ambiguous create."""
+        ...
+
+    def update_dataset(self, dataset_id: int, update: DatasetUpdate) -> None: ...
+
+    def create_records(
+        self, dataset_id: int, key: str, records: Iterable[SourceRecord], *, progress: Progress | None = None
+    ) -> WriteOutcome:
+        """Create records; a create that may have been stored is settled by re-reading by key."""
+        ...
+
+    def update_records(
+        self, dataset_id: int, updates: Iterable[RecordUpdate], *, progress: Progress | None = None
+    ) -> WriteOutcome: ...
+
+    def complete_records(
+        self, dataset_id: int, record_ids: Sequence[int], outcome: str, *, progress: Progress | None = None
+    ) -> WriteOutcome:
+        """Set a complete outcome code on records, by id (refusals are named `#<id>`)."""
+        ...
+
+
+# --------------------------------------------------------------------------------------- Contact Center
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    id: int
+    name: str
+    dynamic: bool
+    enabled: bool
+    status: int
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass
+class MemberFailure:
+    customer_id: str
+    reason: str
+
+
+@dataclass
+class MemberOutcome:
+    added: int = 0
+    removed: int = 0
+    failures: list[MemberFailure] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, customer_id: str, reason: str) -> None:
+        with self.lock:
+            self.failures.append(MemberFailure(customer_id, reason))
+
+
+class ContactCenterApi(Protocol):
+    """What the Contact Center kinds read and write."""
+
+    def campaign(self, campaign_id: int) -> CampaignInfo:
+        """The campaign; ApiError with status 404 when it does not exist."""
+        ...
+
+    def iter_members(self, campaign_id: int) -> Iterator[LiveMember]: ...
+
+    def iter_member_pieces(self, campaign_id: int) -> Iterator[LiveMembers]:
+        """The live members a piece of the body at a time, as columns."""
+        ...
+
+    def remove(
+        self, campaign_id: int, customers: Sequence[str], *, progress: Progress | None = None
+    ) -> MemberOutcome: ...
+
+    def add(
+        self,
+        campaign_id: int,
+        customers: Sequence[str],
+        schedules: Mapping[str, datetime],
+        *,
+        progress: Progress | None = None,
+    ) -> MemberOutcome: ...
+
+
+# ----------------------------------------------------------------------------------------------- target
+
+
+@dataclass(frozen=True)
+class Target:
+    """A connected target: its name and a provider per API it manages (None where it has none)."""
+
+    name: str
+    contactnow: ContactNowApi | None = None
+    contact_center: ContactCenterApi | None = None

@@ -1,0 +1,88 @@
+"""How apply's progress reaches a person: each change's result as a line, and a live bar with rows per second
+and time left on a terminal, or one quiet line per tenth done elsewhere (a CI log). It decides nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TextIO
+
+from ..apply.steps import ChangeResult, Outcome
+
+MAX_FAILURE_LINES = 20
+"""Refused rows listed in full; the rest are named by key or customer id only."""
+
+
+class Reporter:
+    """Prints each change's result; shows progress bars on a terminal and quiet log lines elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def result(self, result: ChangeResult) -> None:
+        mark = {Outcome.APPLIED: "ok", Outcome.FAILED: "FAILED", Outcome.SKIPPED: "skipped"}[result.outcome]
+        self.stream.write(f"  {result.address}: {mark}: {result.detail}\n")
+        for line in result.failures[:MAX_FAILURE_LINES]:
+            self.stream.write(f"      {line}\n")
+        if (
+            len(result.failures) > MAX_FAILURE_LINES
+        ):  # the rest by key or customer id only: every one is named
+            rest = ", ".join(line.split(":", 1)[0] for line in result.failures[MAX_FAILURE_LINES:])
+            self.stream.write(f"      ... and {len(result.failures) - MAX_FAILURE_LINES} more: {rest}\n")
+        self.stream.flush()
+
+    def progress(self, label: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
+        return self._bar(label, total) if self.tty else self._lines(label, total)
+
+    @contextmanager
+    def _bar(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        """A live bar on the terminal: done/total, percent, rows per second and time left."""
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+        )
+        console = Console(file=self.stream, force_terminal=True)
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(label, total=total, rate="")
+
+            def advance(rows: int) -> None:
+                bar.advance(task, rows)
+                speed = bar.tasks[0].speed
+                bar.update(task, rate=f"{speed:,.0f}/s" if speed else "")
+
+            yield advance
+
+    @contextmanager
+    def _lines(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        """Quiet log lines elsewhere (CI): one per tenth done, with the rate and the time left."""
+        done = [0, 0]
+        step = max(1, total // 10)
+        started = time.monotonic()
+
+        def advance(rows: int) -> None:
+            done[0] += rows
+            if done[0] - done[1] >= step or done[0] >= total:
+                done[1] = done[0]
+                elapsed = max(time.monotonic() - started, 1e-9)
+                rate = done[0] / elapsed
+                left = f", about {(total - done[0]) / rate:.0f} s left" if done[0] < total and rate else ""
+                self.stream.write(f"  {label}: {done[0]}/{total} ({rate:,.0f}/s{left})\n")
+                self.stream.flush()
+
+        yield advance
