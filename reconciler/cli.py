@@ -1,7 +1,9 @@
 """The command line: options -> engine -> renderers -> exit codes. The only module that prints, and the only one
 that maps errors to exit codes.
 
-Exit codes: 0 nothing to do or success; 1 error; 2 changes present (`plan --detailed-exitcode`) or drift.
+Exit codes, as Terraform's: 0 nothing to do or success; 2 changes present (`plan --detailed-exitcode`) or drift
+found (`drift`); 1 everything else, usage errors included (a typo'd flag, a bare `reconciler`), so that a CI
+job never mistakes a broken command line for drift.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import logging
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
+import typer.core
 
 from . import __version__
 from .engine import (
@@ -34,14 +37,67 @@ from .render.plan_text import dumps, render_markdown, render_text, summary_line
 from .render.progress import Reporter
 from .settings import Settings
 
+USAGE_ERROR = 1
+"""Click exits 2 for a usage error, the code plan and drift keep for "changes present": ours exit 1."""
+
+
+class _Commands(typer.core.TyperGroup):
+    """The command group, with every usage error (and a bare `reconciler`) exiting 1, not click's 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        forward = {"args": args, "prog_name": prog_name, "complete_var": complete_var, **extra}
+        forward["windows_expand_args"] = windows_expand_args
+        if not standalone_mode:
+            return super().main(standalone_mode=False, **forward)
+        try:
+            code = super().main(standalone_mode=False, **forward)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            sys.exit(USAGE_ERROR)
+        except typer.TyperException as error:  # click's usage errors (typer vendors click)
+            show = getattr(error, "show", None)
+            if callable(show):
+                show()
+            else:
+                typer.echo(f"Error: {error}", err=True)
+            sys.exit(USAGE_ERROR)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="reconciler",
+    cls=_Commands,
     help="Config-as-code for 8x8 dialler data: plan, apply and drift for ContactNow datasets and records, "
     "and Contact Center campaign membership.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: readable in a CI log, and no terminal codes under NO_COLOR
 )
+
+
+def _print_version(given: bool) -> None:
+    if given:
+        typer.echo(f"reconciler {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Config-as-code for 8x8 dialler data: plan, apply and drift for ContactNow datasets and records, and
+    Contact Center campaign membership."""
 
 
 class Format(StrEnum):
@@ -97,8 +153,9 @@ def _settings() -> Settings:
     """Read the settings once, and set up logging as they ask (secrets redacted)."""
     settings = Settings.from_env()
     logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.WARNING),
-        format="%(levelname)s %(name)s: %(message)s",
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
     )
     install_log_redaction()
     return settings
@@ -233,7 +290,8 @@ def apply(
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
-    """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve."""
+    """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve, or unless
+    applying a saved plan (--plan), which is the approval."""
     acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove)
     scope = Scope.of(only, exclude)
     failed = False
@@ -243,12 +301,14 @@ def apply(
         saved = engine.read_saved(plan_file) if plan_file is not None else None
 
         def approve(body: dict[str, Any], is_saved: bool) -> bool:
+            """A saved plan is the approval, as in Terraform: it was reviewed, and apply refuses it if stale."""
             if not is_saved:
                 render_text(body, sys.stdout, colour=sys.stdout.isatty() and not settings.no_color)
-            if not auto_approve:
+            if not auto_approve and not is_saved:
                 if not sys.stdin.isatty():
                     raise ConfigError(
-                        "refusing to apply unattended: pass --auto-approve (or apply a reviewed --plan)"
+                        "refusing to apply unattended: pass --auto-approve, or save a plan with "
+                        "`plan --out FILE` and apply that reviewed file with `apply --plan FILE`"
                     )
                 if not typer.confirm("Apply these changes?"):
                     _fail("Apply cancelled. Nothing was changed.")
@@ -261,7 +321,7 @@ def apply(
             scope,
             acks,
             approve=approve,
-            reporter=Reporter(sys.stdout),
+            reporter=Reporter(sys.stdout, plain=settings.no_color),
             saved=saved,
             show_values=show_values,
         )
@@ -279,6 +339,18 @@ def apply(
         failed = not applied.report.ok
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(help="A plan saved with `plan --out`.")],
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Render a saved plan (checked: not edited, of the plan schema) without contacting any target."""
+    with _errors():
+        settings = _settings()
+        body = _engine(settings).read_saved(plan_file)
+        _write_plan_output(body, fmt, sys.stdout, settings)
 
 
 @app.command()

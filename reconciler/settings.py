@@ -20,7 +20,7 @@ BATCH_LIMIT: Final = 1000
 """Both APIs' maximum rows (ContactNow) or customers (Contact Center) per write request."""
 
 SETTINGS: Final = {
-    "RECONCILER_LOG": "log level (DEBUG, INFO, WARNING, ...); default WARNING",
+    "RECONCILER_LOG": "log level: DEBUG, INFO, WARNING, ERROR or CRITICAL; default WARNING",
     "RECONCILER_CONSISTENCY_SECONDS": "how long a write may take to show in reads (default 3, 0..600)",
     "RECONCILER_BATCH_SIZE": "rows per write request (default 1000, 1..1000)",
     "RECONCILER_RETRY_ATTEMPTS": "attempts per request, the first included (default 5, 1..20)",
@@ -55,7 +55,7 @@ class Settings:
         source = dict(os.environ if environ is None else environ)
         cache = source.get("XDG_CACHE_HOME", "")
         return cls(
-            log_level=source.get("RECONCILER_LOG", "").strip().upper() or "WARNING",
+            log_level=_log_level(source),
             consistency_seconds=number(source, "RECONCILER_CONSISTENCY_SECONDS", 3.0, 0.0, 600.0),
             batch_size=int(
                 number(source, "RECONCILER_BATCH_SIZE", BATCH_LIMIT, 1, BATCH_LIMIT, integer=True)
@@ -65,13 +65,27 @@ class Settings:
             retry_max_seconds=number(source, "RECONCILER_RETRY_MAX_SECONDS", 30.0, 0.0, 600.0),
             max_retry_after_seconds=number(source, "RECONCILER_MAX_RETRY_AFTER_SECONDS", 300.0, 0.0, 86400.0),
             cache_home=Path(cache) if cache else Path.home() / ".cache",
-            no_color="NO_COLOR" in source,
+            no_color=bool(source.get("NO_COLOR")),  # no-color.org: set and not empty
             environ=source,
         )
 
     def secret(self, name: str) -> str:
         """The value of the environment variable `name` ("" when unset)."""
         return self.environ.get(name, "")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(environ: Mapping[str, str]) -> str:
+    raw = environ.get("RECONCILER_LOG", "").strip()
+    level = raw.upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"environment variable RECONCILER_LOG is {raw!r}; set it to one of {', '.join(LOG_LEVELS)} "
+            "or unset it to use the default (WARNING)"
+        )
+    return level
 
 
 def number(

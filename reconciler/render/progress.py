@@ -17,9 +17,10 @@ MAX_FAILURE_LINES = 20
 class Reporter:
     """Prints each change's result; shows progress bars on a terminal and quiet log lines elsewhere."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, plain: bool = False) -> None:
         self.stream = stream
-        self.tty = stream.isatty()
+        self.tty = stream.isatty() and not plain
+        """A live bar on a terminal, unless asked for plain lines (NO_COLOR: no terminal codes at all)."""
 
     def result(self, result: ChangeResult) -> None:
         mark = {Outcome.APPLIED: "ok", Outcome.FAILED: "FAILED", Outcome.SKIPPED: "skipped"}[result.outcome]
