@@ -30,13 +30,15 @@ from .engine import (
     Status,
     write_schemas,
 )
-from .errors import ConfigError, ReconcilerError
+from .errors import ApplyInterrupted, ConfigError, ReconcilerError
 from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import dumps, render_markdown, render_text, summary_line
 from .render.progress import Reporter
 from .settings import Settings
 
+INTERRUPTED = 130
+"""A shell's code for a process stopped by SIGINT (Ctrl-C)."""
 USAGE_ERROR = 1
 """Click exits 2 for a usage error, the code plan and drift keep for "changes present": ours exit 1."""
 
@@ -141,10 +143,12 @@ def _errors() -> Iterator[None]:
     """Turn the reconciler's errors into a message and exit code 1; anything else is a bug, said plainly."""
     try:
         yield
+    except ApplyInterrupted as error:
+        _fail(str(error), INTERRUPTED)
     except ReconcilerError as error:
         _fail(f"Error: {error}")
     except KeyboardInterrupt:
-        _fail("Interrupted. Nothing is half-written: plan again to see what remains.", 130)
+        _fail("Interrupted before anything was written. Plan again to see what would change.", INTERRUPTED)
     except OSError as error:
         _fail(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
 

@@ -9,7 +9,8 @@ target is reached through a transport the caller mounts (`Engine.embedded`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,8 @@ import httpx
 
 from .apply.lock import apply_lock, lock_place, work_dir
 from .apply.runner import ApplyReport, apply_plan
-from .apply.steps import Reporter
-from .errors import ConfigError, Problem, StalePlanError, UnsafePlanError
+from .apply.steps import ChangeResult, Reporter
+from .errors import ApplyInterrupted, ConfigError, Problem, StalePlanError, UnsafePlanError
 from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
 from .kinds.base import DesiredState
@@ -33,6 +34,7 @@ from .plan.drift import drift_report
 from .plan.guards import EVERYTHING, Acknowledgements, Verdict
 from .plan.plan import Plan
 from .plan.saved import read_saved_plan, stale_reasons
+from .providers.base import Progress
 from .scope import Scope, ScopedPlan, plan_scope
 from .settings import Settings
 from .targets import Connection, connect, connection
@@ -178,7 +180,11 @@ class Engine:
                 return Applied()
             if not approve(body, saved is not None):
                 return Applied()
-            report = apply_plan(result.plan, result.desired, live, reporter)
+            counting = _Counting(reporter)
+            try:
+                report = apply_plan(result.plan, result.desired, live, counting)
+            except KeyboardInterrupt:
+                raise ApplyInterrupted(counting.interrupted(result.plan)) from None
             if report.results and link.consistency_window > 0:
                 self.sleep(link.consistency_window)  # reads may lag writes: verify what they will show
             remaining = plan_scope(loaded.desired, live, scope, now=self.clock()).plan
@@ -214,6 +220,47 @@ class Engine:
                 "starts from an empty one; export from a served emulator (`reconciler emulator`) instead"
             )
         return summary
+
+
+class _Counting:
+    """A Reporter that passes everything on and counts what was written, to say so if the apply is stopped."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+        self.rows = 0
+        self.finished: list[str] = []
+
+    def result(self, result: ChangeResult) -> None:
+        self.finished.append(result.address)
+        self.inner.result(result)
+
+    @contextmanager
+    def progress(self, label: str, total: int) -> Iterator[Progress]:
+        with self.inner.progress(label, total) as advance:
+
+            def counted(rows: int) -> None:
+                self.rows += rows
+                advance(rows)
+
+            yield counted
+
+    def interrupted(self, plan: Plan) -> str:
+        """What an interrupted apply wrote, against what it planned."""
+        planned = sum(
+            count for change in plan.changes for name, count in change.counts.items() if name != "unchanged"
+        )
+        lines = [
+            f"Interrupted: {len(self.finished)} of {len(plan.changes)} changes finished, and "
+            f"{self.rows:,} of {planned:,} planned rows were written before the interrupt."
+        ]
+        pending = [change.address for change in plan.changes if change.address not in self.finished]
+        if pending:
+            lines.append(f"Not finished: {', '.join(pending)}.")
+        lines.append(
+            "What was written stays. Plan again to see what remains; apply finishes the job without creating "
+            "anything twice."
+        )
+        return "\n".join(lines)
 
 
 def write_schemas(out: Path) -> list[Path]:

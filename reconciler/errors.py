@@ -16,6 +16,7 @@ The tree::
     │   └── StalePlanError          a saved plan no longer matches live state or sources
     ├── ExportError                 an export would not plan cleanly; holds every Problem
     ├── ApplyError                  one or more changes failed during apply
+    │   └── ApplyInterrupted        the operator interrupted an apply (Ctrl-C); says what was written
     └── LockError                   another apply holds the lock
 
 Messages never contain credentials or personal values. Only the CLI turns these into exit codes.
@@ -170,6 +171,10 @@ class ExportError(_ProblemsError):
 
 class ApplyError(ReconcilerError):
     """One or more changes failed during apply; the summary says which."""
+
+
+class ApplyInterrupted(ApplyError):
+    """An apply stopped by the operator (Ctrl-C). The CLI exits 130, as a shell does for SIGINT."""
 
 
 class LockError(ReconcilerError):
