@@ -43,7 +43,9 @@ def _project(root: Path) -> None:
             f"{name}-records", dataset=name, source=f"{name}.csv"
         )
         rows = [f"{name[0].upper()}{n},Name{n},0770090{n:04d}" for n in range(count)]
-        write_file(root, f"manifests/{name}.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone", *rows]) + "\n")
+        write_file(
+            root, f"manifests/{name}.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone", *rows]) + "\n"
+        )
     write_file(root, "manifests/all.yaml", documents)
 
 
@@ -56,7 +58,12 @@ def test_an_interrupted_apply_reports_what_was_written(tmp_path: Path) -> None:
 
     with pytest.raises(ApplyInterrupted) as stopped:
         engine.apply(
-            tmp_path, None, Scope(), Acknowledgements(), approve=approve, reporter=CtrlC("RecordSet/alpha-records")
+            tmp_path,
+            None,
+            Scope(),
+            Acknowledgements(),
+            approve=approve,
+            reporter=CtrlC("RecordSet/alpha-records"),
         )
     assert str(stopped.value) == (
         "Interrupted: 3 of 4 changes finished, and 120 of 200 planned rows were written before the interrupt.\n"
