@@ -346,6 +346,18 @@ def apply(
 
 
 @app.command()
+def check(directory: DirArg = Path("."), target: TargetOpt = None) -> None:
+    """Reach the target, log in, and check that what the manifests reference exists there. Writes nothing."""
+    with _errors():
+        checked = _engine(_settings()).check(directory, target)
+        counts = ", ".join(f"{count} {noun}" for noun, count in checked.counts)
+        typer.echo(
+            f"OK: target {checked.target} answered and accepted the credentials "
+            f"({', '.join(checked.apis) or 'no API'}); what {counts} reference exists there."
+        )
+
+
+@app.command()
 def show(
     plan_file: Annotated[Path, typer.Argument(help="A plan saved with `plan --out`.")],
     fmt: FormatOpt = Format.text,

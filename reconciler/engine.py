@@ -34,6 +34,7 @@ from .plan.drift import drift_report
 from .plan.guards import EVERYTHING, Acknowledgements, Verdict
 from .plan.plan import Plan
 from .plan.saved import read_saved_plan, stale_reasons
+from .planner import make_plan
 from .providers.base import Progress
 from .scope import Scope, ScopedPlan, plan_scope
 from .settings import Settings
@@ -72,6 +73,15 @@ class Applied:
     report: ApplyReport | None = None
     remaining: Plan | None = None
     """The plan of what is left, read after the consistency window; empty when the apply converged."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: the target, the APIs it reached, and the resources whose references were checked."""
+
+    target: str
+    apis: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...]
 
 
 Approve = Callable[[dict[str, Any], bool], bool]
@@ -122,6 +132,25 @@ class Engine:
             result = plan_scope(loaded.desired, live, scope, now=self.clock())
         refuse(result.verdicts, acks)
         return result
+
+    def check(self, directory: Path, target: str | None) -> Checked:
+        """Reach the target, log in with its credentials, and check that everything the manifests reference
+        exists there (campaign tables, fields, queues, outcome codes, campaigns). Reads no rows, writes
+        nothing. Raises what the first failing read or the check raises."""
+        loaded = self.load(directory)
+        link = self.connection(loaded.project, target)
+        with connect(link) as live:
+            make_plan(loaded.desired, live, now=self.clock(), metadata_only=True)
+        counts = tuple(
+            (kind.plural, len([item for item in loaded.desired.items if REGISTRY.of(item.address) is kind]))
+            for kind in REGISTRY
+        )
+        apis = [
+            name
+            for name, endpoint in (("ContactNow", link.contactnow), ("Contact Center", link.contact_center))
+            if endpoint
+        ]
+        return Checked(link.name, tuple(apis), counts)
 
     def drift(
         self, directory: Path, target: str | None, scope: Scope, *, show_values: bool = False

@@ -38,18 +38,22 @@ def make_plan(
     *,
     now: datetime | None = None,
     reads: LiveReads | None = None,
+    metadata_only: bool = False,
 ) -> Planned:
     """Plan the changes that bring `target` to `desired`. Raises ManifestError (a source's rows) or PlanError.
 
     `reads` keeps the live reads several plans of one run share (a scoped plan's second round reads nothing the
-    first one read)."""
+    first one read). With `metadata_only`, only what the manifests reference is checked: no rows are read and
+    the plan has no changes."""
     with _cycles_not_collected():
-        ctx = PlanContext(desired, target, now or datetime.now(UTC), reads or LiveReads())
+        ctx = PlanContext(
+            desired, target, now or datetime.now(UTC), reads or LiveReads(), metadata_only=metadata_only
+        )
         for kind in REGISTRY:
             items = [item for item in desired.items if REGISTRY.of(item.address) is kind]
             if items:
                 kind.plan(items, ctx)
-        for unchecked in desired.items:
+        for unchecked in desired.items if not metadata_only else ():
             ctx.source_ok(unchecked)  # the sources no kind needed are checked all the same
         source_problems = ctx.source_problems()
         if source_problems:

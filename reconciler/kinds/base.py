@@ -111,11 +111,22 @@ class PlanContext:
     to the plan. Kinds are planned in registry order, so a kind can use the facts an earlier kind published
     (a record set learns its dataset's live id and status from the Dataset kind)."""
 
-    def __init__(self, desired: DesiredState, target: Target, now: datetime, reads: LiveReads) -> None:
+    def __init__(
+        self,
+        desired: DesiredState,
+        target: Target,
+        now: datetime,
+        reads: LiveReads,
+        *,
+        metadata_only: bool = False,
+    ) -> None:
         self.desired = desired
         self.target = target
         self.now = now
         self.reads = reads
+        self.metadata_only = metadata_only
+        """Check only what the manifests reference (tables, fields, queues, codes, campaigns): read no rows,
+        make no changes (`reconciler check`)."""
         self.changes: list[Change] = []
         self.observations: list[Observation] = []
         self.problems: list[Problem] = []

@@ -325,7 +325,7 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
                     for reason in reasons
                 )
                 continue
-            if not ctx.source_ok(item):
+            if ctx.metadata_only or not ctx.source_ok(item):
                 continue
             result = diff_members(
                 item,

@@ -528,6 +528,9 @@ def _plan_one(
                     "name an outcome code whose complete flag is Y",
                 )
             )
+    if ctx.metadata_only:
+        ctx.problems.extend(problems)
+        return
     live_dataset = match.live
     expired = live_dataset is not None and live_dataset.status is Status.EXPIRED
     live: Prefetch[LiveBatch] | None = None
