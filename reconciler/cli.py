@@ -532,11 +532,31 @@ def emulator(
         typer.Option("--fault", help="Fault rule, e.g. error:rate=0.2:status=502 (repeatable)."),
     ] = None,
 ) -> None:
-    """Run the local 8x8 emulator (ContactNow under /contactnow/, Contact Center under /cc)."""
+    """Run the local 8x8 emulator (ContactNow under /contactnow/, Contact Center under /cc).
+
+    Exits 1 with one line for a bad --fault, --seed or --db, and 3 when the port is already in use."""
+    import errno
+    import socket
+
     from .emulator import serve
 
+    try:
+        with socket.create_server((host, port)):
+            pass  # free now; uvicorn binds it again at once
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            _fail(
+                f"Error: port {port} on {host} is in use (another emulator?); stop it, or pick another --port",
+                3,
+            )
+        _fail(f"Error: cannot listen on {host}:{port}: {error.strerror or error}")
     typer.echo(f"Emulator on http://{host}:{port}/ (ContactNow /contactnow/, Contact Center /cc)", err=True)
-    serve(host, port, db, seed, fault or [])
+    try:
+        serve(host, port, db, seed, fault or [])
+    except ValueError as error:  # a bad fault spec or seed: the emulator says which and why
+        _fail(f"Error: {error}")
+    except OSError as error:
+        _fail(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
 
 
 @app.command()

@@ -76,8 +76,12 @@ def apply_lock(
         handle.close()
 
 
+GITIGNORE = "# Written by reconciler: its locks and the embedded emulator's store are not for git.\n*\n"
+
+
 def work_dir(root: Path) -> Path:
-    """The project's own working folder, `.reconciler/` (locks, the embedded emulator's store), created."""
+    """The project's own working folder, `.reconciler/` (locks, the embedded emulator's store), created with a
+    .gitignore that keeps it out of git."""
     work = root / ".reconciler"
     if work.is_symlink() or (work.exists() and not work.is_dir()):
         raise ConfigError(
@@ -85,6 +89,9 @@ def work_dir(root: Path) -> Path:
             "emulator's store there. Remove it and run again"
         )
     work.mkdir(parents=True, exist_ok=True)
+    ignore = work / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(GITIGNORE, encoding="utf-8")
     return work
 
 
