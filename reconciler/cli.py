@@ -166,14 +166,15 @@ def _settings() -> Settings:
 
 
 def _engine(settings: Settings) -> Engine:
-    """The engine, with the built-in emulator mounted in-process over the project's own store."""
+    """The engine, with the built-in emulator mounted in-process over the project's own store, and long live
+    reads shown on stderr when it is a terminal."""
 
     def embedded(store: Path) -> Any:
         from .emulator import in_process
 
         return in_process(str(store))
 
-    return Engine(settings, embedded=embedded)
+    return Engine(settings, embedded=embedded, reading=Reporter(sys.stderr, plain=settings.no_color).reading)
 
 
 def _acks(expire: bool, mass_complete: bool, mass_remove: bool) -> Acknowledgements:

@@ -24,7 +24,7 @@ from .apply.steps import ChangeResult, Reporter
 from .errors import ApplyInterrupted, ConfigError, Problem, StalePlanError, UnsafePlanError
 from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
-from .kinds.base import DesiredState
+from .kinds.base import DesiredState, Reading
 from .manifest import EMULATOR, Project
 from .manifest.validation import find
 from .manifest.yaml_loader import to_data
@@ -95,6 +95,8 @@ class Engine:
     """Mounts the built-in emulator over the store file it is given (the CLI's; None: no built-in target)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
+    reading: Reading | None = None
+    """Shows long live reads as they go (the CLI's counter on a terminal); None shows nothing."""
 
     # ------------------------------------------------------------------------------------------- loading
 
@@ -129,7 +131,7 @@ class Engine:
         """Plan the scope. Raises UnsafePlanError when a guard's verdict is not acknowledged."""
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
         refuse(result.verdicts, acks)
         return result
 
@@ -157,7 +159,7 @@ class Engine:
     ) -> dict[str, Any]:
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
         return drift_report(
             result.plan, show_values=show_values, scope=None if scope.everything else scope.to_dict()
         )
@@ -198,7 +200,7 @@ class Engine:
         lock_dir, account = lock_place(loaded.project.root, link, self.settings)
         lock = apply_lock(lock_dir, link.name, account=account, settle_seconds=link.consistency_window)
         with lock, connect(link) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock())
+            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
             refuse(result.verdicts, acks)
             body = result.to_dict(show_values=show_values)
             if saved is not None and body["checksum"] != saved["checksum"]:
@@ -216,7 +218,7 @@ class Engine:
                 raise ApplyInterrupted(counting.interrupted(result.plan)) from None
             if report.results and link.consistency_window > 0:
                 self.sleep(link.consistency_window)  # reads may lag writes: verify what they will show
-            remaining = plan_scope(loaded.desired, live, scope, now=self.clock()).plan
+            remaining = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading).plan
         return Applied(report, remaining)
 
     # -------------------------------------------------------------------------------------------- export

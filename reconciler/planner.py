@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from .errors import ManifestError, PlanError
 from .kinds import REGISTRY
-from .kinds.base import DesiredState, LiveReads, PlanContext
+from .kinds.base import DesiredState, LiveReads, PlanContext, Reading
 from .plan.changes import Change
 from .plan.guards import Verdict
 from .plan.plan import Plan
@@ -39,6 +39,7 @@ def make_plan(
     now: datetime | None = None,
     reads: LiveReads | None = None,
     metadata_only: bool = False,
+    reading: Reading | None = None,
 ) -> Planned:
     """Plan the changes that bring `target` to `desired`. Raises ManifestError (a source's rows) or PlanError.
 
@@ -47,7 +48,12 @@ def make_plan(
     the plan has no changes."""
     with _cycles_not_collected():
         ctx = PlanContext(
-            desired, target, now or datetime.now(UTC), reads or LiveReads(), metadata_only=metadata_only
+            desired,
+            target,
+            now or datetime.now(UTC),
+            reads or LiveReads(),
+            metadata_only=metadata_only,
+            reading=reading,
         )
         for kind in REGISTRY:
             items = [item for item in desired.items if REGISTRY.of(item.address) is kind]

@@ -28,7 +28,7 @@ from typing import Any
 
 from .errors import ConfigError, PlanError, Problem
 from .kinds import REGISTRY
-from .kinds.base import DesiredState, LiveReads
+from .kinds.base import DesiredState, LiveReads, Reading
 from .plan.guards import Verdict
 from .plan.plan import Plan, checksum
 from .planner import make_plan
@@ -111,7 +111,12 @@ class ScopedPlan:
 
 
 def plan_scope(
-    desired: DesiredState, target: Target, scope: Scope, *, now: datetime | None = None
+    desired: DesiredState,
+    target: Target,
+    scope: Scope,
+    *,
+    now: datetime | None = None,
+    reading: Reading | None = None,
 ) -> ScopedPlan:
     """Plan the resources in scope (everything when the scope is empty). Raises PlanError or ManifestError.
 
@@ -119,13 +124,13 @@ def plan_scope(
     the second round (rule 2) reads only the dependants it needs, sharing every read of the first.
     """
     if scope.everything:
-        planned = make_plan(desired, target, now=now)
+        planned = make_plan(desired, target, now=now, reading=reading)
         return ScopedPlan(planned.plan, desired, scope, planned.verdicts)
     chosen = scope.select(desired)
     needed = chosen | {need for address in chosen for need in _needs(desired, address)}
     part = desired.restrict(needed)
     reads = LiveReads()
-    full = make_plan(part, target, now=now, reads=reads)
+    full = make_plan(part, target, now=now, reads=reads, reading=reading)
     problems = _blocked_by_dependencies(full.plan, chosen, desired)
     live_digests = dict(full.plan.live_digests)
     source_digests = dict(full.plan.source_digests)
@@ -137,6 +142,7 @@ def plan_scope(
             target,
             now=now,
             reads=reads,
+            reading=reading,
         )
         problems += _held_problems(full.plan, side.plan, holding, desired)
         live_digests.update({key: value for key, value in side.plan.live_digests.items() if key in behind})

@@ -18,7 +18,8 @@ streaming diffs (reconciler/diff/), row scanning (reconciler/manifest/rows.py) a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from ..manifest.documents import DocumentIndex
 from ..model.state import Guard
 from ..plan.changes import Change, Observation
 from ..plan.guards import Verdict
-from ..providers.base import Target
+from ..providers.base import Progress, Target
 
 T = TypeVar("T")
 M = TypeVar("M", bound=ManifestDocument)
@@ -106,6 +107,25 @@ class LiveReads:
         return self._values[key]  # type: ignore[return-value]
 
 
+Reading = Callable[[str], AbstractContextManager[Progress]]
+"""Shows a live read as it goes: given what is read, a context yielding a callback told each batch's rows."""
+
+
+def _not_shown(label: str) -> AbstractContextManager[Progress]:
+    return nullcontext(_count_nothing)
+
+
+def _count_nothing(rows: int) -> None:
+    return None
+
+
+def counted(items: Iterable[T], advance: Progress, size: Callable[[T], int]) -> Iterator[T]:
+    """The items, telling `advance` how many rows each holds as it passes."""
+    for item in items:
+        advance(size(item))
+        yield item
+
+
 class PlanContext:
     """What a kind plans with (the target, the clock, the whole desired state, shared reads) and what it adds
     to the plan. Kinds are planned in registry order, so a kind can use the facts an earlier kind published
@@ -119,11 +139,14 @@ class PlanContext:
         reads: LiveReads,
         *,
         metadata_only: bool = False,
+        reading: Reading | None = None,
     ) -> None:
         self.desired = desired
         self.target = target
         self.now = now
         self.reads = reads
+        self.reading: Reading = reading or _not_shown
+        """A counter for a long live read: `with ctx.reading("RecordSet/x: live records") as advance:`."""
         self.metadata_only = metadata_only
         """Check only what the manifests reference (tables, fields, queues, codes, campaigns): read no rows,
         make no changes (`reconciler check`)."""

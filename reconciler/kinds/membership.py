@@ -41,11 +41,11 @@ from ..manifest.spec import (
     check_one_source,
     invalid,
 )
-from ..model.state import DesiredMember, Guard, MemberSchedule
+from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
 from ..plan.changes import Change, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
-from .base import Desired, ExportContext, Kind, PlanContext
+from .base import Desired, ExportContext, Kind, PlanContext, counted
 from .dataset import no_api
 
 if TYPE_CHECKING:
@@ -327,12 +327,13 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
                 continue
             if ctx.metadata_only or not ctx.source_ok(item):
                 continue
-            result = diff_members(
-                item,
-                provider.iter_member_pieces(item.campaign),
-                now=ctx.now,
-                window=CampaignWindow(info.start, info.end),
-            )
+            with ctx.reading(f"{item.address}: live members") as advance:
+                result = diff_members(
+                    item,
+                    counted(provider.iter_member_pieces(item.campaign), advance, _size),
+                    now=ctx.now,
+                    window=CampaignWindow(info.start, info.end),
+                )
             ctx.problems.extend(result.problems)
             ctx.observations.extend(result.observations)
             ctx.live[item.address] = result.live_digest
@@ -422,6 +423,10 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             manifest_file(ctx.header, documents), encoding="utf-8"
         )
         ctx.files["manifests/memberships.yaml"] = f"{len(documents)} campaign memberships"
+
+
+def _size(piece: LiveMembers) -> int:
+    return len(piece.customer_ids)
 
 
 def campaign_problems(info: CampaignInfo) -> list[str]:

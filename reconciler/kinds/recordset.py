@@ -48,7 +48,7 @@ from ..model.state import Guard, LiveBatch, Policy, SourceRecord, Status
 from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
-from .base import Desired, ExportContext, Kind, PlanContext
+from .base import Desired, ExportContext, Kind, PlanContext, counted
 from .dataset import DATASET, DatasetManifest, DatasetMatch, ExportedDatasets
 
 if TYPE_CHECKING:
@@ -558,14 +558,15 @@ def _plan_one(
         if problems:
             ctx.problems.extend(problems)
             return
-        result = diff_records(
-            item,
-            spelled,
-            live,
-            dataset_id=None if live_dataset is None else live_dataset.id,
-            depends_on=(item.dataset_address,),
-            table=pass_one,
-        )
+        with ctx.reading(f"{item.address}: live records") as advance:
+            result = diff_records(
+                item,
+                spelled,
+                None if live is None else counted(live, advance, len),
+                dataset_id=None if live_dataset is None else live_dataset.id,
+                depends_on=(item.dataset_address,),
+                table=pass_one,
+            )
     finally:
         if live is not None:
             live.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TextIO
 
 from ..apply.steps import ChangeResult, Outcome
@@ -69,6 +69,33 @@ class Reporter:
 
             yield advance
 
+    def reading(self, label: str) -> AbstractContextManager[Callable[[int], None]]:
+        """A counter of rows read (how many will come is not known) with rows per second, on a terminal only:
+        a long live read then shows that it moves. Elsewhere it prints nothing."""
+        return self._reading(label) if self.tty else nullcontext(_ignore)
+
+    @contextmanager
+    def _reading(self, label: str) -> Iterator[Callable[[int], None]]:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}: {task.completed:,.0f} rows read"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+        )
+        console = Console(file=self.stream, force_terminal=True)
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(label, total=None, rate="")
+
+            def advance(rows: int) -> None:
+                bar.advance(task, rows)
+                speed = bar.tasks[0].speed
+                bar.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
+
+            yield advance
+
     @contextmanager
     def _lines(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         """Quiet log lines elsewhere (CI): one per tenth done, with the rate and the time left."""
@@ -87,3 +114,7 @@ class Reporter:
                 self.stream.flush()
 
         yield advance
+
+
+def _ignore(rows: int) -> None:
+    return None
