@@ -382,7 +382,8 @@ def drift(
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
-    """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error.
+    """Report what changed outside git. Exit 0 no drift, 2 drift, 1 error (a resource that could not be read
+    is reported, with every other resource, and exits 1).
 
     --report FILE is written as JSON when FILE ends in .json, as Markdown when it ends in .md, otherwise in
     --format. The last line (on stderr) sums the drift up and says what to run next.
@@ -395,6 +396,8 @@ def drift(
                 _write_drift(body, _report_format(report, fmt), stream)
         _write_drift(body, fmt, sys.stdout)
         typer.echo(_drift_closing_line(body, directory, target, scope), err=True)
+    if body["errors"]:
+        raise typer.Exit(1)
     if body["drift"]:
         raise typer.Exit(2)
 
@@ -415,10 +418,26 @@ def _drift_closing_line(body: dict[str, Any], directory: Path, target: str | Non
     parts = []
     if changed:
         parts.append(f"{changed} {'resource' if changed == 1 else 'resources'} changed outside git")
+    for key, noun in (
+        ("irreversible", "irreversible"),
+        ("problems", "with problems"),
+        ("errors", "not read"),
+    ):
+        if body[key]:
+            parts.append(f"{len(body[key])} {noun}")
     if unmanaged:
         parts.append(f"{unmanaged} unmanaged {'object' if unmanaged == 1 else 'objects'}")
     plan_command = _command("plan", directory, target, scope)
-    if changed:
+    if body["irreversible"]:
+        return (
+            f"Drift: {', '.join(parts)}. Irreversible drift cannot be restored by apply: follow each remedy in "
+            "the report and change the manifests."
+        )
+    if body["errors"] and not body["drift"]:
+        return (
+            f"Drift unknown for {len(body['errors'])} resources that could not be read; {', '.join(parts)}."
+        )
+    if body["drift"]:
         return (
             f"Drift: {', '.join(parts)}. Run `{plan_command}` to see how apply would restore the manifests, "
             "or change the manifests to accept it."

@@ -159,9 +159,15 @@ class Engine:
     ) -> dict[str, Any]:
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
+            result = plan_scope(
+                loaded.desired, live, scope, now=self.clock(), reading=self.reading, keep_going=True
+            )
         return drift_report(
-            result.plan, show_values=show_values, scope=None if scope.everything else scope.to_dict()
+            result.plan,
+            problems=result.problems,
+            failures=result.failures,
+            show_values=show_values,
+            scope=None if scope.everything else scope.to_dict(),
         )
 
     # --------------------------------------------------------------------------------------------- apply

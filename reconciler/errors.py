@@ -49,6 +49,9 @@ class Problem:
     location: Location | None = None
     address: str | None = None
     remedy: str | None = None
+    category: str = ""
+    """"irreversible" when the live state can never again be what the manifest asks (drift reports it as
+    irreversible drift); empty otherwise."""
 
     def __str__(self) -> str:
         parts = []

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .errors import ManifestError, PlanError
+from .errors import ManifestError, PlanError, Problem
 from .kinds import REGISTRY
 from .kinds.base import DesiredState, LiveReads, PlanContext, Reading
 from .plan.changes import Change
@@ -30,6 +30,10 @@ class Planned:
 
     plan: Plan
     verdicts: tuple[Verdict, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    """What contradicts the manifests (only when planned with keep_going; otherwise raised)."""
+    failures: tuple[Problem, ...] = ()
+    """Resources whose live state could not be read (only when planned with keep_going)."""
 
 
 def make_plan(
@@ -40,12 +44,14 @@ def make_plan(
     reads: LiveReads | None = None,
     metadata_only: bool = False,
     reading: Reading | None = None,
+    keep_going: bool = False,
 ) -> Planned:
     """Plan the changes that bring `target` to `desired`. Raises ManifestError (a source's rows) or PlanError.
 
     `reads` keeps the live reads several plans of one run share (a scoped plan's second round reads nothing the
     first one read). With `metadata_only`, only what the manifests reference is checked: no rows are read and
-    the plan has no changes."""
+    the plan has no changes. With `keep_going` (drift), problems and resources that could not be read are
+    returned in the Planned, and every other resource is still planned."""
     with _cycles_not_collected():
         ctx = PlanContext(
             desired,
@@ -54,6 +60,7 @@ def make_plan(
             reads or LiveReads(),
             metadata_only=metadata_only,
             reading=reading,
+            keep_going=keep_going,
         )
         for kind in REGISTRY:
             items = [item for item in desired.items if REGISTRY.of(item.address) is kind]
@@ -62,9 +69,9 @@ def make_plan(
         for unchecked in desired.items if not metadata_only else ():
             ctx.source_ok(unchecked)  # the sources no kind needed are checked all the same
         source_problems = ctx.source_problems()
-        if source_problems:
+        if source_problems and not keep_going:
             raise ManifestError(source_problems)
-        if ctx.problems:
+        if ctx.problems and not keep_going:
             raise PlanError(ctx.problems)
         changes = tuple(sorted(ctx.changes, key=Change.sort_key))
         verdicts = []
@@ -76,7 +83,8 @@ def make_plan(
                 verdicts.append(verdict)
         observations = tuple(sorted(ctx.observations, key=lambda item: (item.address, item.category)))
         plan = Plan(target.name, changes, observations, ctx.live, dict(desired.source_digests))
-        return Planned(plan, tuple(verdicts))
+        problems = sorted([*source_problems, *ctx.problems], key=Problem.sort_key)
+        return Planned(plan, tuple(verdicts), tuple(problems), tuple(ctx.failures))
 
 
 @contextlib.contextmanager

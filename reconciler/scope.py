@@ -100,6 +100,10 @@ class ScopedPlan:
     desired: DesiredState
     scope: Scope = field(default_factory=Scope)
     verdicts: tuple[Verdict, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    """What contradicts the manifests, when planned with keep_going (drift)."""
+    failures: tuple[Problem, ...] = ()
+    """Resources whose live state could not be read, when planned with keep_going (drift)."""
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
         """The plan's canonical form; a scoped plan also records its scope (and its checksum covers it)."""
@@ -117,6 +121,7 @@ def plan_scope(
     *,
     now: datetime | None = None,
     reading: Reading | None = None,
+    keep_going: bool = False,
 ) -> ScopedPlan:
     """Plan the resources in scope (everything when the scope is empty). Raises PlanError or ManifestError.
 
@@ -124,13 +129,13 @@ def plan_scope(
     the second round (rule 2) reads only the dependants it needs, sharing every read of the first.
     """
     if scope.everything:
-        planned = make_plan(desired, target, now=now, reading=reading)
-        return ScopedPlan(planned.plan, desired, scope, planned.verdicts)
+        planned = make_plan(desired, target, now=now, reading=reading, keep_going=keep_going)
+        return ScopedPlan(planned.plan, desired, scope, planned.verdicts, planned.problems, planned.failures)
     chosen = scope.select(desired)
     needed = chosen | {need for address in chosen for need in _needs(desired, address)}
     part = desired.restrict(needed)
     reads = LiveReads()
-    full = make_plan(part, target, now=now, reads=reads, reading=reading)
+    full = make_plan(part, target, now=now, reads=reads, reading=reading, keep_going=keep_going)
     problems = _blocked_by_dependencies(full.plan, chosen, desired)
     live_digests = dict(full.plan.live_digests)
     source_digests = dict(full.plan.source_digests)
@@ -143,13 +148,14 @@ def plan_scope(
             now=now,
             reads=reads,
             reading=reading,
+            keep_going=keep_going,
         )
         problems += _held_problems(full.plan, side.plan, holding, desired)
         live_digests.update({key: value for key, value in side.plan.live_digests.items() if key in behind})
         source_digests.update(
             {key: value for key, value in side.plan.source_digests.items() if key in behind}
         )
-    if problems:
+    if problems and not keep_going:
         raise PlanError(problems)
     logger.info("scoped plan: %d of %d resources in scope", len(chosen), len(desired.items))
     plan = Plan(
@@ -160,7 +166,9 @@ def plan_scope(
         source_digests,
     )
     verdicts = tuple(verdict for verdict in full.verdicts if verdict.address in chosen)  # rule 3
-    return ScopedPlan(plan, part, scope, verdicts)
+    found = [*full.problems, *problems] if keep_going else []
+    failures = tuple(item for item in full.failures if item.address in chosen)
+    return ScopedPlan(plan, part, scope, verdicts, tuple(found), failures)
 
 
 def _needs(desired: DesiredState, address: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from ..apply.steps import Step
-from ..errors import Location, Problem
+from ..errors import Location, ManifestError, Problem, ReconcilerError
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..model.state import Guard
@@ -140,6 +140,7 @@ class PlanContext:
         *,
         metadata_only: bool = False,
         reading: Reading | None = None,
+        keep_going: bool = False,
     ) -> None:
         self.desired = desired
         self.target = target
@@ -147,6 +148,10 @@ class PlanContext:
         self.reads = reads
         self.reading: Reading = reading or _not_shown
         """A counter for a long live read: `with ctx.reading("RecordSet/x: live records") as advance:`."""
+        self.keep_going = keep_going
+        """Report a resource whose live read fails, and plan the others (drift); else the failure is raised."""
+        self.failures: list[Problem] = []
+        """Resources whose live state could not be read, with why (only when keep_going)."""
         self.metadata_only = metadata_only
         """Check only what the manifests reference (tables, fields, queues, codes, campaigns): read no rows,
         make no changes (`reconciler check`)."""
@@ -170,6 +175,18 @@ class PlanContext:
 
     def published(self, address: str) -> bool:
         return address in self._facts
+
+    @contextmanager
+    def attempt(self, *addresses: str) -> Iterator[None]:
+        """Plan these resources; when keep_going, a failure to read their live state is recorded against each
+        of them (and against nothing else) instead of ending the plan."""
+        try:
+            yield
+        except ReconcilerError as error:
+            if not self.keep_going or isinstance(error, ManifestError):
+                raise
+            for address in addresses:
+                self.failures.append(Problem(f"its live state could not be read: {error}", None, address))
 
     def source_ok(self, item: Desired) -> bool:
         """Check the rows of an item's source file, once per plan; True when they have no problem. Any problem

@@ -196,13 +196,14 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
         if provider is None:
             ctx.problems.append(no_api(ctx.target.name, items[0], "ContactNow", "contactnow"))
             return
-        catalog = ctx.reads.get(("contactnow", "catalog"), provider.catalog)
-        resolved = [_resolve(item, catalog, ctx.problems) for item in items]
-        tables = sorted({item.want.campaign for item in items} & catalog.tables())
-        live: list[Dataset] = []
-        for table in tables:
-            live += ctx.reads.get(("contactnow", "datasets", table), _datasets_of(provider, table))
-        _diff(resolved, live, self, ctx)
+        with ctx.attempt(*(item.address for item in items)):
+            catalog = ctx.reads.get(("contactnow", "catalog"), provider.catalog)
+            resolved = [_resolve(item, catalog, ctx.problems) for item in items]
+            tables = sorted({item.want.campaign for item in items} & catalog.tables())
+            live: list[Dataset] = []
+            for table in tables:
+                live += ctx.reads.get(("contactnow", "datasets", table), _datasets_of(provider, table))
+            _diff(resolved, live, self, ctx)
 
     def guard(self, change: Change, item: DesiredDataset, live_rows: int) -> Verdict | None:
         if change.action is not Action.IRREVERSIBLE or EXPIRE in item.acknowledge:
@@ -467,6 +468,7 @@ def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, 
             want.location,
             want.address,
             "EXPIRED is irreversible: create a new dataset (new description, no spec.id) for these records",
+            category="irreversible",
         )
     before = live.managed()
     after = spec.managed()
@@ -484,6 +486,7 @@ def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, 
             want.location,
             want.address,
             "set the manifest to the live values, or manage a new dataset",
+            category="irreversible",
         )
     notes: list[str] = []
     action = Action.UPDATE

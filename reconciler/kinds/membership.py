@@ -304,48 +304,8 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             if provider is None:
                 ctx.problems.append(no_api(ctx.target.name, item, "Contact Center", "contactCenter"))
                 continue
-            try:
-                info = ctx.reads.get(("cc", "campaign", item.campaign), _campaign(provider, item.campaign))
-            except ApiError as error:
-                if error.status != 404:
-                    raise
-                ctx.problems.append(
-                    Problem(
-                        f"campaign {item.campaign} does not exist",
-                        item.location,
-                        item.address,
-                        "fix spec.campaign (the campaign id in CC Configuration Manager)",
-                    )
-                )
-                continue
-            reasons = campaign_problems(info)
-            if reasons:
-                ctx.problems.extend(
-                    Problem(reason, item.location, item.address, "choose a running, enabled dynamic campaign")
-                    for reason in reasons
-                )
-                continue
-            if ctx.metadata_only or not ctx.source_ok(item):
-                continue
-            with ctx.reading(f"{item.address}: live members") as advance:
-                result = diff_members(
-                    item,
-                    counted(provider.iter_member_pieces(item.campaign), advance, _size),
-                    now=ctx.now,
-                    window=CampaignWindow(info.start, info.end),
-                )
-            ctx.problems.extend(result.problems)
-            ctx.observations.extend(result.observations)
-            ctx.live[item.address] = result.live_digest
-            ctx.live_rows[item.address] = result.live_rows
-            if result.change is not None:
-                counts = result.change.counts
-                tally = {
-                    "create": counts.get("add", 0),
-                    "change": counts.get("reschedule", 0),
-                    "remove": counts.get("remove", 0),
-                }
-                ctx.changes.append(replace(result.change, unit=self.unit, tally=tally))
+            with ctx.attempt(item.address):
+                _plan_one(item, provider, ctx, self.unit)
 
     def guard(self, change: Change, item: DesiredMembership, live_rows: int) -> Verdict | None:
         return mass_change(
@@ -423,6 +383,52 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             manifest_file(ctx.header, documents), encoding="utf-8"
         )
         ctx.files["manifests/memberships.yaml"] = f"{len(documents)} campaign memberships"
+
+
+def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanContext, unit: str) -> None:
+    """Check the campaign can take members, then diff them against the live members as they stream in."""
+    try:
+        info = ctx.reads.get(("cc", "campaign", item.campaign), _campaign(provider, item.campaign))
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        ctx.problems.append(
+            Problem(
+                f"campaign {item.campaign} does not exist",
+                item.location,
+                item.address,
+                "fix spec.campaign (the campaign id in CC Configuration Manager)",
+            )
+        )
+        return
+    reasons = campaign_problems(info)
+    if reasons:
+        ctx.problems.extend(
+            Problem(reason, item.location, item.address, "choose a running, enabled dynamic campaign")
+            for reason in reasons
+        )
+        return
+    if ctx.metadata_only or not ctx.source_ok(item):
+        return
+    with ctx.reading(f"{item.address}: live members") as advance:
+        result = diff_members(
+            item,
+            counted(provider.iter_member_pieces(item.campaign), advance, _size),
+            now=ctx.now,
+            window=CampaignWindow(info.start, info.end),
+        )
+    ctx.problems.extend(result.problems)
+    ctx.observations.extend(result.observations)
+    ctx.live[item.address] = result.live_digest
+    ctx.live_rows[item.address] = result.live_rows
+    if result.change is not None:
+        counts = result.change.counts
+        tally = {
+            "create": counts.get("add", 0),
+            "change": counts.get("reschedule", 0),
+            "remove": counts.get("remove", 0),
+        }
+        ctx.changes.append(replace(result.change, unit=unit, tally=tally))
 
 
 def _size(piece: LiveMembers) -> int:

@@ -336,11 +336,12 @@ class RecordSetKind(Kind[RecordSetManifest, DesiredRecordSet]):
             match = ctx.fact(item.dataset_address, DatasetMatch)
             if match is None or provider is None:
                 continue  # the dataset's own problem (or the missing API) is reported already
-            catalog = ctx.reads.get(("contactnow", "catalog"), provider.catalog)
-            if match.table not in catalog.tables():
-                continue  # the dataset's problem says so
-            fields = catalog.fields(match.table)
-            _plan_one(item, match, fields, catalog.outcomes(), provider, ctx)
+            with ctx.attempt(item.address):
+                catalog = ctx.reads.get(("contactnow", "catalog"), provider.catalog)
+                if match.table not in catalog.tables():
+                    continue  # the dataset's problem says so
+                fields = catalog.fields(match.table)
+                _plan_one(item, match, fields, catalog.outcomes(), provider, ctx)
 
     def guard(self, change: Change, item: DesiredRecordSet, live_rows: int) -> Verdict | None:
         count = change.counts.get("complete", 0) + change.counts.get("dedupe", 0)

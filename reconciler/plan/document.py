@@ -114,14 +114,34 @@ class PlanDocument(_Document):
     )
 
 
+class FindingDocument(_Document):
+    """Something a drift run found about one resource that is not a change: irreversible drift, a problem, or
+    a live state that could not be read."""
+
+    address: str
+    location: str | None = Field(description="file:line:col of the manifest, when known")
+    message: str
+    remedy: str | None
+
+
 class DriftDocument(_Document):
     format: Literal["reconciler-drift"]
     version: Literal[1]
     target: str
     values: Literal["masked", "shown"]
-    drift: bool = Field(description="true when config_drift is not empty (the command then exits 2)")
+    drift: bool = Field(
+        description="true when config_drift, irreversible or problems is not empty (the command then exits 2, "
+        "or 1 when errors is not empty)"
+    )
     config_drift: list[ChangeDocument] = Field(
         description="fields the manifests own that changed outside git"
+    )
+    irreversible: list[FindingDocument] = Field(
+        description="live states that can never again be what the manifests ask (a dataset moved to EXPIRED)"
+    )
+    problems: list[FindingDocument] = Field(description="what else contradicts the manifests, by resource")
+    errors: list[FindingDocument] = Field(
+        description="resources whose live state could not be read (the command then exits 1)"
     )
     unmanaged: list[ObservationDocument] = Field(description="live objects no manifest declares")
     churn: list[ObservationDocument] = Field(description="expected dialler changes to vendor-owned fields")

@@ -10,15 +10,39 @@ from .plan_text import _counts_text, _value
 MARKDOWN_MARKER = "<!-- reconciler-drift -->"
 
 
+_FINDINGS = (
+    ("Irreversible drift (cannot be restored by apply)", "irreversible"),
+    ("Problems", "problems"),
+    ("Not read (the rest of the report stands)", "errors"),
+)
+
+
 def drift_line(report: Mapping[str, Any]) -> str:
-    if report["drift"]:
-        count = len(report["config_drift"])
+    parts = []
+    count = len(report["config_drift"])
+    if count:
         noun = "resource has" if count == 1 else "resources have"
+        parts.append(f"{count} {noun} changed outside git")
+    if report["irreversible"]:
+        parts.append(f"{len(report['irreversible'])} irreversible")
+    if report["problems"]:
+        parts.append(f"{len(report['problems'])} {'problem' if len(report['problems']) == 1 else 'problems'}")
+    if report["errors"]:
+        parts.append(f"{len(report['errors'])} not read")
+    if report["drift"]:
         return (
-            f"Drift: {count} {noun} changed outside git. Review the report, then either run "
-            "`reconciler apply` to restore the manifests or change the manifests to accept it."
+            f"Drift: {'; '.join(parts)}. Review the report, then either run `reconciler apply` to restore the "
+            "manifests or change the manifests to accept it."
         )
+    if report["errors"]:
+        return f"No drift found in what could be read; {parts[-1]}."
     return "No drift: the live state matches the manifests."
+
+
+def _finding(item: Mapping[str, Any]) -> str:
+    where = f"{item['location']}: " if item["location"] else ""
+    remedy = f" ({item['remedy']})" if item["remedy"] else ""
+    return f"{where}{item['address']}: {item['message']}{remedy}"
 
 
 def _change_lines(change: Mapping[str, Any]) -> list[str]:
@@ -48,6 +72,11 @@ def render_drift_text(report: Mapping[str, Any], stream: TextIO) -> None:
         stream.write(f"  {change['action']} {change['address']}\n")
         for line in _change_lines(change):
             stream.write(f"      {line}\n")
+    for title, key in _FINDINGS:
+        if report[key]:
+            stream.write(f"\n{title}:\n")
+            for item in report[key]:
+                stream.write(f"  {_finding(item)}\n")
     for title, key in (
         ("Unmanaged objects", "unmanaged"),
         ("Dialler churn (expected)", "churn"),
@@ -69,6 +98,11 @@ def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
         stream.write(
             f"- `{change['action']}` `{change['address']}`: " + "; ".join(_change_lines(change)) + "\n"
         )
+    for title, key in _FINDINGS:
+        if report[key]:
+            stream.write(f"\n#### {title}\n\n")
+            for item in report[key]:
+                stream.write(f"- {_finding(item)}\n")
     for title, key in (
         ("Unmanaged objects", "unmanaged"),
         ("Dialler churn (expected)", "churn"),
