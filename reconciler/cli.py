@@ -169,10 +169,10 @@ def _engine(settings: Settings) -> Engine:
     """The engine, with the built-in emulator mounted in-process over the project's own store, and long live
     reads shown on stderr when it is a terminal."""
 
-    def embedded(store: Path) -> Any:
+    def embedded(store: Path | None) -> Any:
         from .emulator import in_process
 
-        return in_process(str(store))
+        return in_process(None if store is None else str(store))
 
     return Engine(settings, embedded=embedded, reading=Reporter(sys.stderr, plain=settings.no_color).reading)
 

@@ -21,7 +21,15 @@ import httpx
 from .apply.lock import apply_lock, lock_place, work_dir
 from .apply.runner import ApplyReport, apply_plan
 from .apply.steps import ChangeResult, Reporter
-from .errors import ApplyInterrupted, ConfigError, Problem, StalePlanError, UnsafePlanError
+from .errors import (
+    ApplyInterrupted,
+    ConfigError,
+    Location,
+    ManifestError,
+    Problem,
+    StalePlanError,
+    UnsafePlanError,
+)
 from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
 from .kinds.base import DesiredState, Reading
@@ -51,6 +59,10 @@ __all__ = [
     "Scope",
     "Status",
 ]
+
+
+STORE = "emulator.sqlite3"
+"""The built-in emulator's store, in the project's .reconciler/ folder."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +103,9 @@ Approve = Callable[[dict[str, Any], bool], bool]
 @dataclass
 class Engine:
     settings: Settings
-    embedded: Callable[[Path], httpx.BaseTransport] | None = None
-    """Mounts the built-in emulator over the store file it is given (the CLI's; None: no built-in target)."""
+    embedded: Callable[[Path | None], httpx.BaseTransport] | None = None
+    """Mounts the built-in emulator over the store file it is given, or over a fresh account in memory when
+    given None (the CLI's; None here: no built-in target)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
     reading: Reading | None = None
@@ -101,9 +114,22 @@ class Engine:
     # ------------------------------------------------------------------------------------------- loading
 
     def load(self, directory: Path, *, check_sources: bool = False) -> Loaded:
-        """The project and its desired state. Source files are checked here only when asked (validate): plan,
-        apply and drift check each one while the live state it is compared with streams in."""
+        """The project and its desired state; a project without a manifest is an error (a CI job pointed at the
+        wrong path must not pass). Source files are checked here only when asked (validate): plan, apply and
+        drift check each one while the live state it is compared with streams in."""
         project = load_project(directory, check_sources=check_sources)
+        if not project.manifests:
+            searched = ", ".join(str(project.root / entry) for entry in project.config.manifests) or "nothing"
+            raise ManifestError(
+                [
+                    Problem(
+                        f"no manifest found: searched {searched} for *.yaml and *.yml documents",
+                        Location(str(project.root)),
+                        remedy="name the project directory that holds reconciler.yaml and the manifests, or "
+                        "point `manifests:` in reconciler.yaml at the folders that hold them",
+                    )
+                ]
+            )
         return Loaded(project, desired_state(project))
 
     def validate(self, directory: Path) -> Validated:
@@ -114,14 +140,20 @@ class Engine:
         )
         return Validated(loaded.project.root, counts)
 
-    def connection(self, project: Project, target: str | None) -> Connection:
+    def connection(self, project: Project, target: str | None, *, writes: bool = False) -> Connection:
+        """How to reach the target. The built-in emulator's account is the project's store,
+        .reconciler/emulator.sqlite3: a command that writes creates it; one that only reads uses it when it
+        exists, and otherwise an empty account in memory, so that plan and drift create nothing on disk."""
         embedded = self.embedded
         mount = None
         if embedded is not None:
             root = project.root
 
             def mount() -> httpx.BaseTransport:
-                return embedded(work_dir(root) / "emulator.sqlite3")
+                if writes:
+                    return embedded(work_dir(root) / STORE)
+                store = root / ".reconciler" / STORE
+                return embedded(store if store.is_file() else None)
 
         return connection(project.config, target, self.settings, embedded=mount)
 
@@ -202,7 +234,7 @@ class Engine:
                 )
             scope = saved_scope
         loaded = self.load(directory)
-        link = self.connection(loaded.project, target)
+        link = self.connection(loaded.project, target, writes=True)
         lock_dir, account = lock_place(loaded.project.root, link, self.settings)
         lock = apply_lock(lock_dir, link.name, account=account, settle_seconds=link.consistency_window)
         with lock, connect(link) as live:

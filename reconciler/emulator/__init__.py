@@ -15,8 +15,9 @@ from .server import running_server, serve
 from .transport import SyncAsgiTransport
 
 
-def in_process(db: str) -> SyncAsgiTransport:
-    """An httpx transport to the emulator whose store is the SQLite file `db`, running in this process."""
+def in_process(db: str | None) -> SyncAsgiTransport:
+    """An httpx transport to the emulator whose store is the SQLite file `db` (None: a fresh account in
+    memory), running in this process."""
     return SyncAsgiTransport(create_app(build_state(db=db)))
 
 
