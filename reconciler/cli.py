@@ -35,7 +35,7 @@ from .plan.document import PlanDocument
 from .plan.guards import Acknowledgements
 from .plan.plan import checksum, dumps
 from .planner import Target
-from .providers.http import install_log_redaction, redact
+from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import render_markdown, render_text, summary_line
 from .schemas import write_all

@@ -34,9 +34,9 @@ from reconciler.providers.http import (
     RateBudget,
     RetryPolicy,
     SessionClient,
-    register_basic_auth,
 )
 from reconciler.providers.pieces import ArrayPieces, BrokenBody
+from reconciler.redact import register_basic_auth
 
 from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember
 

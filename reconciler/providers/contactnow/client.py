@@ -5,7 +5,7 @@ nothing of plans. Every call sends `format=json`.
 
 - Reads are POSTs whose arguments (the token included) are form fields, so no token appears in a URL.
 - Writes (`create`/`update`) send the rows as a raw JSON array body with `raw=1`; their arguments, the token
-  included, go in the query string (httpx logs URLs: the log filter of providers.http redacts it).
+  included, go in the query string (httpx logs URLs: the log filter of reconciler.redact scrubs it).
 - An envelope error "Invalid token", "Expired token" or "Unknown token" gets one new token and one retry of
   that call. `token_fetches` counts every token.php?action=get the client made.
 - `success: false` raises ApiError whose `.message` is the vendor's `error` text (AuthError for
@@ -35,10 +35,10 @@ from reconciler.providers.http import (
     RateBudget,
     RetryPolicy,
     SessionClient,
-    register_secret,
 )
 from reconciler.providers.pieces import PIECE_BYTES as PIECES_DEFAULT
 from reconciler.providers.pieces import ArrayPieces, BrokenBody
+from reconciler.redact import register_secret
 
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult, text
 
