@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import httpx
 import uvicorn
 
-from reconciler.providers.http import RetryPolicy
+from reconciler.providers.http.retry import RetryPolicy
 
 PASSWORD = "pa ss/w&rd=+1"  # characters that URL-encoding changes
 USERNAME = "api-user"
@@ -60,6 +60,21 @@ def policy(
         random=lambda: jitter,
         now=lambda: fixed,
     )
+
+
+class Scripted:
+    """A MockTransport handler that serves a fixed sequence of answers (in order) and records every request."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 def arguments(request: httpx.Request) -> dict[str, str]:

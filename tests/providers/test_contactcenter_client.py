@@ -20,27 +20,12 @@ from reconciler.providers.contactcenter.wire import (
     WireMember,
 )
 
-from .provider_fakes import CC_TENANT, CC_TOKEN, Sleeps, policy
+from .provider_fakes import CC_TENANT, CC_TOKEN, Scripted, Sleeps, policy
 
 BASE = "https://vcc-na12.8x8.com"
 BASIC = "Basic " + base64.b64encode(f"{CC_TENANT}:{CC_TOKEN}".encode()).decode()
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Scripted:
-    """Serves answers in order, records every request."""
-
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
 
 @pytest.fixture

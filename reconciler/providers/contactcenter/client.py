@@ -10,7 +10,7 @@ customer twice answers "Duplicate customer", never a second member) and deletes 
 
 `iter_members` streams the records body with ijson: a 5,000,000-member campaign (about 1 GB of JSON) never
 sits in memory. `iter_member_columns` reads only the customer id and status, a piece of the body at a time
-decoded by msgspec (providers.pieces), several times faster; a body of another shape is read with ijson.
+decoded by msgspec (providers.http.body), several times faster; a body of another shape is read with ijson.
 """
 
 from __future__ import annotations
@@ -28,14 +28,10 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
-from reconciler.providers.http import (
-    BodyReader,
-    HttpSession,
-    RateBudget,
-    RetryPolicy,
-    SessionClient,
-)
-from reconciler.providers.pieces import ArrayPieces, BrokenBody
+from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody
+from reconciler.providers.http.rate import RateBudget
+from reconciler.providers.http.retry import RetryPolicy
+from reconciler.providers.http.session import HttpSession, SessionClient
 from reconciler.redact import register_basic_auth
 
 from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember

@@ -10,7 +10,7 @@ nothing of plans. Every call sends `format=json`.
   that call. `token_fetches` counts every token.php?action=get the client made.
 - `success: false` raises ApiError whose `.message` is the vendor's `error` text (AuthError for
   "Authentication failure"). A write with `bad > 0` is not an exception: it returns a WriteResult.
-- Creates are not idempotent: after an ambiguous failure they raise AmbiguousWriteError (see providers.http)
+- Creates are not idempotent: after an ambiguous failure they raise AmbiguousWriteError (see providers.http.retry)
   and the caller must re-read by key before it tries again.
 """
 
@@ -29,15 +29,11 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError
-from reconciler.providers.http import (
-    BodyReader,
-    HttpSession,
-    RateBudget,
-    RetryPolicy,
-    SessionClient,
-)
-from reconciler.providers.pieces import PIECE_BYTES as PIECES_DEFAULT
-from reconciler.providers.pieces import ArrayPieces, BrokenBody
+from reconciler.providers.http.body import PIECE_BYTES as PIECES_DEFAULT
+from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody
+from reconciler.providers.http.rate import RateBudget
+from reconciler.providers.http.retry import RetryPolicy
+from reconciler.providers.http.session import HttpSession, SessionClient
 from reconciler.redact import register_secret
 
 from .wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult, text
@@ -314,7 +310,7 @@ class _Frames(_Shape["pl.DataFrame"]):
 
 class _Pieces(Generic[_T]):
     """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows (see
-    providers.pieces). The envelope around the list (success, error) is decoded with the last rows, from the
+    providers.http.body). The envelope around the list (success, error) is decoded with the last rows, from the
     head kept aside and the tail."""
 
     def __init__(

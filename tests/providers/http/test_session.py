@@ -1,4 +1,5 @@
-"""The shared HTTP policy: URL checks, Retry-After, backoff, retry classification, rate budget."""
+"""The send loop: each failure classified as retry.py's table says, Retry-After honoured and shared, errors
+wrapped without the httpx exception."""
 
 from __future__ import annotations
 
@@ -7,112 +8,10 @@ import email.utils
 import httpx
 import pytest
 
-from reconciler.errors import AmbiguousWriteError, ApiError, ConfigError, RateLimitError, TransientApiError
-from reconciler.providers.http import (
-    BodyReader,
-    HttpSession,
-    RateBudget,
-    RetryPolicy,
-    check_base_url,
-    parse_retry_after,
-)
+from reconciler.errors import AmbiguousWriteError, ApiError, RateLimitError, TransientApiError
+from reconciler.providers.http.session import HttpSession
 
-from .provider_fakes import Sleeps, policy
-
-# ------------------------------------------------------------------------------------------- URL policy
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://api-106.dxi.eu/",
-        "https://api.contactnow.8x8.com/api/",
-        "http://127.0.0.1:8080/contactnow/",
-        "http://127.9.9.9/cc",
-        "http://localhost:1234/cc",
-        "http://[::1]:9000/",
-    ],
-)
-def test_base_url_accepted(url: str) -> None:
-    checked = check_base_url(url)
-    assert checked.path.endswith("/")
-
-
-def test_base_url_gains_trailing_slash() -> None:
-    assert str(check_base_url("https://vcc-na12.8x8.com")) == "https://vcc-na12.8x8.com/"
-    assert str(check_base_url("http://127.0.0.1:5/cc")) == "http://127.0.0.1:5/cc/"
-
-
-def test_plain_http_to_remote_host_refused() -> None:
-    with pytest.raises(ConfigError) as caught:
-        check_base_url("http://api-106.dxi.eu/")
-    assert str(caught.value) == (
-        "base URL 'http://api-106.dxi.eu/' uses plain http to a host that is not loopback; use https, "
-        "or set allowInsecureHttp: true on the target if the network is trusted"
-    )
-
-
-def test_plain_http_allowed_when_opted_in() -> None:
-    assert str(check_base_url("http://10.0.0.5/x/", allow_insecure_http=True)) == "http://10.0.0.5/x/"
-
-
-@pytest.mark.parametrize(
-    ("url", "reason"),
-    [
-        ("ftp://example.com/", "must be an absolute http(s) URL"),
-        ("api-106.dxi.eu", "must be an absolute http(s) URL"),
-        ("https://user:secret-pw@example.com/", "must not hold credentials"),
-        ("https://example.com/?token=abc", "must not have a query or fragment"),
-    ],
-)
-def test_bad_base_urls(url: str, reason: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        check_base_url(url)
-    assert reason in str(caught.value)
-    assert "secret-pw" not in str(caught.value)
-    assert "token=abc" not in str(caught.value)
-
-
-def test_session_refuses_insecure_remote_url() -> None:
-    with pytest.raises(ConfigError):
-        HttpSession("http://vcc-na12.8x8.com", service="x")
-
-
-# ------------------------------------------------------------------------------------------ Retry-After
-
-
-def test_retry_after_seconds() -> None:
-    assert parse_retry_after("120") == 120.0
-    assert parse_retry_after(" 0 ") == 0.0
-
-
-def test_retry_after_http_date() -> None:
-    now = 1_700_000_000.0
-    header = email.utils.formatdate(now + 42, usegmt=True)
-    assert parse_retry_after(header, now=lambda: now) == 42.0
-    past = email.utils.formatdate(now - 42, usegmt=True)
-    assert parse_retry_after(past, now=lambda: now) == 0.0
-
-
-@pytest.mark.parametrize("value", [None, "", "soon", "-5", "1.5"])
-def test_retry_after_invalid(value: str | None) -> None:
-    assert parse_retry_after(value) is None
-
-
-def test_backoff_full_jitter_bounded() -> None:
-    top = RetryPolicy(base_delay=0.5, max_delay=3.0, random=lambda: 1.0)
-    assert [top.backoff(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
-    half = RetryPolicy(base_delay=0.5, max_delay=3.0, random=lambda: 0.5)
-    assert [half.backoff(n) for n in range(1, 5)] == [0.25, 0.5, 1.0, 1.5]
-    assert RetryPolicy(random=lambda: 0.0).backoff(3) == 0.0
-
-
-def test_retry_policy_validates() -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
-        RetryPolicy(max_attempts=0)
-
-
-# ------------------------------------------------------------------------------------ retry classification
+from ..provider_fakes import Scripted, Sleeps, policy
 
 
 def _session(
@@ -130,21 +29,6 @@ def _session(
         transport=handler,
         retry=policy(sleeps, jitter=jitter, attempts=attempts, cap=cap, now=now),
     )
-
-
-class Scripted:
-    """A MockTransport handler that serves a fixed sequence of answers and counts requests."""
-
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
 
 OK = httpx.Response(200, json={"ok": True})
@@ -326,56 +210,3 @@ def test_wrapped_errors_do_not_chain_httpx_exceptions() -> None:
     assert caught.value.__suppress_context__
     assert caught.value.url == "https://api.example.test/base/x?token=***"
     assert "tok-value-123" not in str(caught.value)
-
-
-# ----------------------------------------------------------------------------------------------- rate
-
-
-def test_rate_budget_spaces_requests() -> None:
-    sleeps = Sleeps()
-    clock = [100.0]
-    budget = RateBudget(4, clock=lambda: clock[0], sleep=sleeps)
-    budget.acquire()
-    budget.acquire()
-    budget.acquire()
-    assert sleeps.calls == [0.25, 0.5]
-    clock[0] = 200.0
-    budget.acquire()
-    assert sleeps.calls == [0.25, 0.5]
-
-
-def test_rate_budget_is_used_by_the_session() -> None:
-    sleeps = Sleeps()
-    budget = RateBudget(2, clock=lambda: 0.0, sleep=sleeps)
-    session = HttpSession(
-        "https://api.example.test/",
-        service="Test",
-        transport=httpx.MockTransport(lambda request: OK),
-        rate=budget,
-        retry=policy(Sleeps()),
-    )
-    for _ in range(3):
-        session.request("GET", "x", action="read", idempotent=True)
-    assert sleeps.calls == [0.5, 1.0]
-
-
-def test_rate_budget_validates() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        RateBudget(0)
-
-
-# ----------------------------------------------------------------------------------------- body reader
-
-
-def test_body_reader_keeps_head_and_knows_completeness() -> None:
-    reader = BodyReader(iter([b"abc", b"", b"defgh"]), head_limit=5)
-    assert reader.read(2) == b"ab"
-    assert reader.read() == b"c"
-    assert reader.read() == b"defgh"
-    assert reader.read() == b""
-    assert reader.head == b"abcde"
-    assert not reader.complete
-    small = BodyReader(iter([b'{"a":', b"1}"]))
-    small.drain()
-    assert small.complete
-    assert small.head == b'{"a":1}'

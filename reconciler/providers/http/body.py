@@ -1,4 +1,5 @@
-"""Cut a streamed JSON body that holds one large array of objects into pieces of whole objects.
+"""Read a streamed response body without ever holding all of it: a file-like view for ijson that keeps the
+head (`BodyReader`), and a cutter into pieces of whole objects (`ArrayPieces`).
 
 Both vendors answer a whole campaign or dataset in one body (`{..., "list": [{...}, ...]}`,
 `{"records": {"record": [{...}, ...]}}`). Decoding it in one go needs the whole body and a Python object for
@@ -15,12 +16,61 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["PIECE_BYTES", "ArrayPieces", "BrokenBody"]
+__all__ = ["PIECE_BYTES", "ArrayPieces", "BodyReader", "BrokenBody"]
 
 T = TypeVar("T")
 
 PIECE_BYTES = 16 * 1024 * 1024
 """About this much of a body is decoded at a time."""
+
+
+class BodyReader:
+    """A file-like view of a streamed response body, for ijson, that keeps the first `head_limit` bytes.
+
+    A read that parsed no item can look at `head` (the whole body when `complete`) to find an error envelope
+    or an unusual shape, without the body ever being held in memory when it is large.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], *, head_limit: int = 65536) -> None:
+        self._chunks = chunks
+        self._pending = b""
+        self._head = bytearray()
+        self._head_limit = head_limit
+        self._overflow = False
+        self._eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+        else:
+            data = b""
+            while not data and not self._eof:
+                try:
+                    data = next(self._chunks)
+                except StopIteration:
+                    self._eof = True
+        if size >= 0 and len(data) > size:
+            data, self._pending = data[:size], data[size:]
+        if data and not self._overflow:
+            room = self._head_limit - len(self._head)
+            if len(data) > room:
+                self._overflow = True
+            self._head += data[: max(room, 0)]
+        return data
+
+    def drain(self) -> None:
+        """Read to the end of the body (keeping only the head)."""
+        while self.read(65536):
+            pass
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    @property
+    def complete(self) -> bool:
+        """True when the body was read to its end and `head` holds all of it."""
+        return self._eof and not self._pending and not self._overflow
 
 
 class BrokenBody(Exception):
