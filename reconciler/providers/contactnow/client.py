@@ -115,8 +115,6 @@ class _TextPage(msgspec.Struct):
 
 
 _TEXT_PAGE = msgspec.json.Decoder(_TextPage)
-RECORD_PAGE_ROWS: Final = 50_000
-"""Records per page of a whole-dataset read (about 15-20 MB of JSON)."""
 
 
 _ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)
@@ -462,38 +460,6 @@ class ContactNowClient(SessionClient):
                 return
             start += count
 
-    def iter_record_pages(
-        self,
-        *,
-        dataset: int | None = None,
-        table: str | None = None,
-        search: Mapping[str, str] | None = None,
-        exact: bool = False,
-        page_size: int | None = None,
-    ) -> Iterator[list[dict[str, str]]]:
-        """The records of `iter_records` as lists of text rows (what a diff of millions reads).
-
-        By default the whole dataset comes in one streamed request (the API's own default; offsets make a paged
-        read of a million rows twice as slow on the server). The body is cut at object boundaries into pieces
-        of a few MB, each decoded by msgspec straight into text rows, so memory stays near one piece. With
-        `page_size`, pages of that many rows are read whole, one request each.
-        """
-        filters = self._record_filters(dataset=dataset, table=table, search=search, exact=exact)
-        if page_size is None:
-            yield from self._stream_pieces({**filters, "sort": "id"}, _TextRows())
-            return
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        start = 0
-        while True:
-            page = {**filters, "limit": str(page_size), "start": str(start), "sort": "id"}
-            rows = self._with_token(lambda token, page=page: self._read_page(page, token))  # type: ignore[misc]
-            if rows:
-                yield rows
-            if len(rows) != page_size:
-                return
-            start += len(rows)
-
     def iter_record_frames(
         self, names: Sequence[str], *, dataset: int | None = None, table: str | None = None
     ) -> Iterator[pl.DataFrame]:
@@ -558,23 +524,6 @@ class ContactNowClient(SessionClient):
                     resume_after = self._record_id({"id": last_id}, url=url)
                 logger.warning("%s; reading the records again (attempt %d)", error, failures + 1)
                 policy.sleep(policy.backoff(failures))
-
-    def _read_page(self, filters: Mapping[str, str], token: str) -> list[dict[str, str]]:
-        url = self._session.url_for(_ECNOW, {"method": "ecnow_records", "action": "read"})
-        form = {**filters, "method": "ecnow_records", "action": "read", "format": "json", "token": token}
-        response = self._session.request(
-            "POST", _ECNOW, action="ecnow_records.read", idempotent=True, data=form
-        )
-        if 200 <= response.status_code < 300:
-            try:
-                page = _TEXT_PAGE.decode(response.content)
-            except msgspec.MsgspecError:
-                page = None
-            if page is not None and page.rows is not None and _is_true(page.success):
-                return page.rows
-        envelope = self._envelope(response, url=url, exact_numbers=True)
-        self._check(envelope, url=url)
-        return [_text_row(row) for row in _rows_of(envelope.get("list"), url=url)]
 
     def count_records(
         self,
