@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,17 +20,12 @@ from reconciler.providers.contactcenter.wire import (
     WireMember,
 )
 
-from .provider_fakes import CC_TENANT, CC_TOKEN, Scripted, Sleeps, policy
+from .provider_fakes import CC_TENANT, CC_TOKEN, BreakingStream, Scripted, Sleeps, policy
 
 BASE = "https://vcc-na12.8x8.com"
 BASIC = "Basic " + base64.b64encode(f"{CC_TENANT}:{CC_TOKEN}".encode()).decode()
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 def make(script: Scripted, sleeps: Sleeps, base: str = BASE) -> ContactCenterClient:
@@ -177,17 +172,13 @@ def test_members_read_errors(sleeps: Sleeps) -> None:
     assert len(script.requests) == 3  # the 503 was retried
 
 
-class _BreakingStream(httpx.SyncByteStream):
-    def __init__(self, prefix: bytes) -> None:
-        self.prefix = prefix
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.prefix
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+def _breaking(prefix: bytes) -> httpx.Response:
+    closed = httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+    return httpx.Response(200, stream=BreakingStream(prefix, closed))
 
 
 def test_members_body_broken_before_first_member_is_read_again(sleeps: Sleeps) -> None:
-    script = Scripted(httpx.Response(200, stream=_BreakingStream(b'{"records": {"rec')), _records(MEMBER))
+    script = Scripted(_breaking(b'{"records": {"rec'), _records(MEMBER))
     with make(script, sleeps) as client:
         assert [member.record_id for member in client.iter_members(1)] == ["10000000"]
     assert len(script.requests) == 2
@@ -196,7 +187,7 @@ def test_members_body_broken_before_first_member_is_read_again(sleeps: Sleeps) -
 def test_members_body_broken_after_a_member_raises(sleeps: Sleeps) -> None:
     body = json.dumps({"records": {"record": [MEMBER, MEMBER]}}).encode()
     cut = body.index(b"}, {") + 3
-    script = Scripted(httpx.Response(200, stream=_BreakingStream(body[:cut])))
+    script = Scripted(_breaking(body[:cut]))
     got: list[WireMember] = []
     with make(script, sleeps) as client, pytest.raises(TransientApiError) as caught:
         got.extend(client.iter_members(1))

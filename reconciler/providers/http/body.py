@@ -74,15 +74,17 @@ class BodyReader:
 
 
 class BrokenBody(Exception):
-    """A body that cannot be cut into objects."""
+    """A body that cannot be read as the JSON it should be: not JSON, or not cut into objects. A transfer that
+    went wrong can garble a body, so a read that meets one is tried again like an interrupted one."""
 
 
 class ArrayPieces(Generic[T]):
     """Iterate to get the decoded pieces; afterwards `head` is the body up to and including `start` (None when
-    `start` was not found) and `rest` what follows the last piece.
+    `start` was not found) and `rest` what follows the last piece; `remainder` is the two together.
 
     `decode` gets a JSON array (`[` + objects + `]`) and returns its value, or None when it is not one it
-    can decode.
+    can decode. Where a body may be cut is decided here alone (`start` and the `},{` seams), so that a body
+    laid out otherwise is one change to this class.
     """
 
     def __init__(
@@ -127,6 +129,12 @@ class ArrayPieces(Generic[T]):
                 yield value
                 del buffer[1:used]
         self.rest = bytes(buffer) if self.head is None else bytes(buffer[1:])
+
+    @property
+    def remainder(self) -> bytes:
+        """The body less the pieces handed out (the whole body when `start` was not found): a JSON document
+        that holds the last objects and the envelope, for the caller to decode whole."""
+        return (self.head or b"") + self.rest
 
     def _cut(self, buffer: bytearray) -> tuple[T | None, int]:
         """The objects of `buffer` up to its last `},{` that cuts between objects, decoded, and how many bytes of

@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
 from reconciler.errors import AmbiguousWriteError, ApiError, RateLimitError, TransientApiError
 from reconciler.redact import install_log_redaction, redact, redact_url
 
+from .body import BrokenBody
 from .rate import RateBudget
 from .retry import MAYBE_SENT, NOT_SENT, RetryPolicy, certificate_refused, parse_retry_after, retryable_status
 from .urls import check_base_url
@@ -29,6 +30,8 @@ from .urls import check_base_url
 __all__ = ["MAX_CONNECTIONS", "HttpSession", "SessionClient"]
 
 logger = logging.getLogger(__name__)
+
+_Item = TypeVar("_Item")
 
 MAX_CONNECTIONS = 8
 """Connections one client keeps; apply calls a client from a few threads."""
@@ -93,7 +96,7 @@ class HttpSession:
             url = url.copy_merge_params(dict(params))
         return redact_url(url)
 
-    # ---- the two entry points
+    # ---- the entry points
 
     def request(
         self,
@@ -133,7 +136,7 @@ class HttpSession:
     ) -> Iterator[httpx.Response]:
         """Open a streamed read (idempotent) with retries up to the response head; the body is the caller's.
 
-        Failures while the caller reads the body are not retried here (see `body_error`).
+        Failures while the caller reads the body are not retried here (`read_stream` retries them).
         """
         with self._send(
             method,
@@ -148,6 +151,45 @@ class HttpSession:
         ) as response:
             yield response
 
+    def read_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        url: str,
+        parse: Callable[[httpx.Response], Iterator[_Item]],
+        resumable: bool,
+        data: Mapping[str, str] | None = None,
+    ) -> Iterator[_Item]:
+        """Yield what `parse` makes of a streamed read, and read it again when its body breaks part way.
+
+        `parse` gets the open response whatever its status, and raises for one it refuses. A body that breaks
+        (an httpx error while it streams, or BrokenBody) is opened again after the policy's backoff, up to its
+        attempts. Once an item was yielded, that is only right when the read is `resumable`: `parse` then skips
+        what an earlier attempt already yielded. Otherwise the error is raised at once and the caller reads
+        again. `url` (redacted) names the read in errors.
+        """
+        policy = self.retry
+        failures = 0
+        while True:
+            yielded = False
+            try:
+                with self.stream(method, path, action=action, data=data) as response:
+                    for item in parse(response):
+                        yielded = True
+                        yield item
+                    return
+            except (httpx.HTTPError, BrokenBody) as exc:
+                error = self.body_error(exc, action=action, url=url)
+                failures += 1
+                if (yielded and not resumable) or failures >= policy.max_attempts:
+                    raise error from None
+                logger.warning("%s; reading again (attempt %d)", error, failures + 1)
+                policy.sleep(policy.backoff(failures))
+
+    # ---- internals
+
     def body_error(self, exc: Exception, *, action: str, url: str) -> ApiError:
         """The error to raise when a streamed body fails part way: the transfer broke (an httpx error, which
         reading again may cure), or what arrived is not JSON."""
@@ -156,8 +198,6 @@ class HttpSession:
                 f"{self.service} {action}: response body interrupted ({_describe(exc)})", url=url
             )
         return ApiError(f"{self.service} {action}: the response body is not valid JSON", url=url)
-
-    # ---- internals
 
     def _wait_turn(self, delay: float) -> None:
         with self._not_before_lock:

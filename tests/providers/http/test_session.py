@@ -1,17 +1,19 @@
 """The send loop: each failure classified as retry.py's table says, Retry-After honoured and shared, errors
-wrapped without the httpx exception."""
+wrapped without the httpx exception; and a streamed read opened again when its body breaks."""
 
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from reconciler.errors import AmbiguousWriteError, ApiError, RateLimitError, TransientApiError
+from reconciler.providers.http.body import BrokenBody
 from reconciler.providers.http.session import HttpSession
 
-from ..provider_fakes import Scripted, Sleeps, policy
+from ..provider_fakes import BreakingStream, Scripted, Sleeps, policy
 
 
 def _session(
@@ -210,3 +212,69 @@ def test_wrapped_errors_do_not_chain_httpx_exceptions() -> None:
     assert caught.value.__suppress_context__
     assert caught.value.url == "https://api.example.test/base/x?token=***"
     assert "tok-value-123" not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------- read_stream
+
+
+def _items(response: httpx.Response) -> Iterator[bytes]:
+    """One item per chunk of the body: enough to see when a break comes."""
+    yield from response.iter_bytes()
+
+
+def _read(script: Scripted, sleeps: Sleeps, *, resumable: bool) -> list[bytes]:
+    session = _session(httpx.MockTransport(script), sleeps)
+    url = session.url_for("records")
+    return list(
+        session.read_stream("GET", "records", action="read", url=url, parse=_items, resumable=resumable)
+    )
+
+
+def test_a_body_broken_before_any_item_is_read_again() -> None:
+    script = Scripted(httpx.Response(200, stream=BreakingStream(b"")), httpx.Response(200, content=b"whole"))
+    sleeps = Sleeps()
+    assert _read(script, sleeps, resumable=False) == [b"whole"]
+    assert len(script.requests) == 2
+    assert sleeps.calls == [0.5]
+
+
+def test_a_body_broken_after_an_item_raises_unless_the_read_resumes() -> None:
+    script = Scripted(httpx.Response(200, stream=BreakingStream(b"part")))
+    sleeps = Sleeps()
+    with pytest.raises(TransientApiError) as caught:
+        _read(script, sleeps, resumable=False)
+    assert str(caught.value) == (
+        "Test read: response body interrupted (ReadError: connection reset by peer) "
+        "[https://api.example.test/base/records]"
+    )
+    assert len(script.requests) == 1
+    assert sleeps.calls == []
+    script = Scripted(
+        httpx.Response(200, stream=BreakingStream(b"part")), httpx.Response(200, content=b"all")
+    )
+    assert _read(script, sleeps, resumable=True) == [b"part", b"all"]  # skipping is the parser's business
+    assert sleeps.calls == [0.5]
+
+
+def test_a_body_broken_every_time_raises_after_the_policy_attempts() -> None:
+    script = Scripted(*[httpx.Response(200, stream=BreakingStream(b"")) for _ in range(5)])
+    sleeps = Sleeps()
+    with pytest.raises(TransientApiError, match=r"^Test read: response body interrupted"):
+        _read(script, sleeps, resumable=True)
+    assert len(script.requests) == 5
+    assert sleeps.calls == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_a_body_the_parser_finds_broken_is_read_again_then_not_valid_json() -> None:
+    def broken(response: httpx.Response) -> Iterator[bytes]:
+        response.read()
+        raise BrokenBody
+
+    script = Scripted(*[httpx.Response(200, content=b"<xml/>") for _ in range(2)])
+    sleeps = Sleeps()
+    session = _session(httpx.MockTransport(script), sleeps, attempts=2)
+    with pytest.raises(ApiError) as caught:
+        list(session.read_stream("GET", "x", action="read", url="u", parse=broken, resumable=True))
+    assert type(caught.value) is ApiError
+    assert str(caught.value) == "Test read: the response body is not valid JSON [u]"
+    assert sleeps.calls == [0.5]
