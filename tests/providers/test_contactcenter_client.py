@@ -16,6 +16,7 @@ from reconciler.providers.contactcenter.wire import (
     AddItem,
     AddResult,
     DeleteOutcome,
+    MemberColumns,
     WireCampaign,
     WireMember,
 )
@@ -194,6 +195,39 @@ def test_members_body_broken_after_a_member_raises(sleeps: Sleeps) -> None:
     assert len(got) == 1
     assert "response body interrupted" in str(caught.value)
     assert len(script.requests) == 1
+
+
+def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Sleeps) -> None:
+    members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
+    spaced = json.dumps({"records": {"record": members}}).encode()
+    script = Scripted(_records(*members), httpx.Response(200, content=spaced))
+    with make(script, sleeps) as client:
+        compact = list(client.iter_member_columns(1))
+        streamed = list(client.iter_member_columns(1, batch=2))
+    assert compact == [MemberColumns(["10000000", "00042", "7"], [3, 4, 3])]
+    assert streamed == [MemberColumns(["10000000", "00042"], [3, 4]), MemberColumns(["7"], [3])]
+
+
+@pytest.mark.parametrize("read", ["iter_members", "iter_member_columns"])
+def test_a_records_body_that_is_not_json_is_read_again_then_refused(sleeps: Sleeps, read: str) -> None:
+    script = Scripted(*[httpx.Response(200, text="<records/>") for _ in range(5)])
+    with make(script, sleeps) as client, pytest.raises(ApiError) as caught:
+        list(getattr(client, read)(3))
+    assert type(caught.value) is ApiError
+    assert str(caught.value) == (
+        "Contact Center records read: the response body is not valid JSON "
+        "[https://vcc-na12.8x8.com/api/stats/campaigns/3/records.json]"
+    )
+    assert len(script.requests) == 5
+    assert sleeps.calls == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_member_columns_broken_before_the_first_piece_are_read_again(sleeps: Sleeps) -> None:
+    script = Scripted(_breaking(b'{"records":{"record":[{"record-id":1'), _records(MEMBER))
+    with make(script, sleeps) as client:
+        assert list(client.iter_member_columns(1)) == [MemberColumns(["10000000"], [3])]
+    assert len(script.requests) == 2
+    assert sleeps.calls == [0.5]
 
 
 # ---------------------------------------------------------------------------------------------------- add

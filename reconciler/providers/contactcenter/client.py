@@ -15,7 +15,6 @@ decoded by msgspec (providers.http.body), several times faster; a body of anothe
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,7 +27,7 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
-from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody
+from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody, begins
 from reconciler.providers.http.rate import RateBudget
 from reconciler.providers.http.retry import RetryPolicy
 from reconciler.providers.http.session import HttpSession, SessionClient
@@ -233,27 +232,16 @@ class ContactCenterClient(SessionClient):
         """
         path = f"api/stats/campaigns/{_segment(campaign_id, what='campaign_id')}/records.json"
         url = self._session.url_for(path)
-        action = "records read"
-        policy = self._session.retry
-        failures = 0
-        while True:
-            yielded = False
-            try:
-                with self._session.stream("GET", path, action=action) as response:
-                    if not 200 <= response.status_code < 300:
-                        response.read()
-                        self._raise_for_status(response, url=url)
-                    for item in parse(response.iter_bytes(), url):
-                        yielded = True
-                        yield item
-                    return
-            except (httpx.HTTPError, ijson.JSONError, BrokenBody) as exc:
-                error = self._session.body_error(exc, action=action, url=url)
-                failures += 1
-                if yielded or failures >= policy.max_attempts:
-                    raise error from None
-                logger.warning("%s; reading again (attempt %d)", error, failures + 1)
-                policy.sleep(policy.backoff(failures))
+
+        def read(response: httpx.Response) -> Iterator[_Item]:
+            if not 200 <= response.status_code < 300:
+                response.read()
+                self._raise_for_status(response, url=url)
+            return parse(response.iter_bytes(), url)
+
+        yield from self._session.read_stream(
+            "GET", path, action="records read", url=url, parse=read, resumable=False
+        )
 
     def _parse_members(self, chunks: Iterator[bytes], url: str) -> Iterator[WireMember]:
         return self._members_of(BodyReader(chunks), url=url)
@@ -261,13 +249,8 @@ class ContactCenterClient(SessionClient):
     def _parse_member_columns(
         self, chunks: Iterator[bytes], *, url: str, batch: int
     ) -> Iterator[MemberColumns]:
-        first = b""
-        for chunk in chunks:
-            first += chunk
-            if len(first) >= len(_RECORDS_START):
-                break
-        body = itertools.chain((first,), chunks)
-        if not first.startswith(_RECORDS_START):
+        compact, body = begins(chunks, _RECORDS_START)
+        if not compact:
             members: list[WireMember] = []
             for member in self._members_of(BodyReader(body), url=url):
                 members.append(member)
@@ -279,8 +262,7 @@ class ContactCenterClient(SessionClient):
             return
         cutter = ArrayPieces(body, _RECORDS_START, lambda data: self._piece(data, url=url))
         yield from cutter
-        assert cutter.head is not None
-        last = self._last_piece(cutter.head + cutter.rest, url=url)
+        last = self._last_piece(cutter.remainder, url=url)
         if last.ids:
             yield last
 
@@ -312,11 +294,14 @@ class ContactCenterClient(SessionClient):
     def _members_of(self, reader: BodyReader, *, url: str) -> Iterator[WireMember]:
         """The members of a records body, streamed with ijson (as `iter_members` reads them)."""
         yielded = 0
-        for item in ijson.items(reader, "records.record.item", use_float=False):
-            if not isinstance(item, dict):
-                raise ApiError("Contact Center answered a record that is not an object", url=url)
-            yielded += 1
-            yield _member(item)
+        try:
+            for item in ijson.items(reader, "records.record.item", use_float=False):
+                if not isinstance(item, dict):
+                    raise ApiError("Contact Center answered a record that is not an object", url=url)
+                yielded += 1
+                yield _member(item)
+        except ijson.JSONError:
+            raise BrokenBody from None
         if yielded == 0:
             yield from self._small_records(reader, url=url)
 

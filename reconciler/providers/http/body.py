@@ -1,5 +1,6 @@
 """Read a streamed response body without ever holding all of it: a file-like view for ijson that keeps the
-head (`BodyReader`), and a cutter into pieces of whole objects (`ArrayPieces`).
+head (`BodyReader`), and a cutter into pieces of whole objects (`ArrayPieces`), with `begins` to choose between
+them.
 
 Both vendors answer a whole campaign or dataset in one body (`{..., "list": [{...}, ...]}`,
 `{"records": {"record": [{...}, ...]}}`). Decoding it in one go needs the whole body and a Python object for
@@ -9,14 +10,18 @@ A cut is tried at a `},{` between two objects: the piece up to it is decoded as 
 string leaves that string unterminated, so such a piece never decodes and an earlier cut is tried; a piece
 that decodes is therefore exactly the objects it holds. What is left after the last piece (the last objects
 and the end of the envelope) is handed back with the head of the body, for the caller to decode whole.
+Which bodies can be cut, and where, is decided in this module alone (`begins`, `ArrayPieces`): both clients
+call it with the start of their array and nothing else, so that a body laid out otherwise (other JSON
+whitespace) is one change here.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["PIECE_BYTES", "ArrayPieces", "BodyReader", "BrokenBody"]
+__all__ = ["PIECE_BYTES", "ArrayPieces", "BodyReader", "BrokenBody", "begins"]
 
 T = TypeVar("T")
 
@@ -73,6 +78,20 @@ class BodyReader:
         return self._eof and not self._pending and not self._overflow
 
 
+def begins(chunks: Iterator[bytes], start: bytes) -> tuple[bool, Iterator[bytes]]:
+    """Whether a body opens with `start`, read from its first chunks, and all of its chunks again.
+
+    A reader cuts a body that opens as ArrayPieces expects, and streams any other through ijson: a body
+    ArrayPieces cannot find its start in would be held whole.
+    """
+    first = b""
+    for chunk in chunks:
+        first += chunk
+        if len(first) >= len(start):
+            break
+    return first.startswith(start), itertools.chain((first,), chunks)
+
+
 class BrokenBody(Exception):
     """A body that cannot be read as the JSON it should be: not JSON, or not cut into objects. A transfer that
     went wrong can garble a body, so a read that meets one is tried again like an interrupted one."""
@@ -83,8 +102,7 @@ class ArrayPieces(Generic[T]):
     `start` was not found) and `rest` what follows the last piece; `remainder` is the two together.
 
     `decode` gets a JSON array (`[` + objects + `]`) and returns its value, or None when it is not one it
-    can decode. Where a body may be cut is decided here alone (`start` and the `},{` seams), so that a body
-    laid out otherwise is one change to this class.
+    can decode.
     """
 
     def __init__(

@@ -181,7 +181,7 @@ class HttpSession:
                         yield item
                     return
             except (httpx.HTTPError, BrokenBody) as exc:
-                error = self.body_error(exc, action=action, url=url)
+                error = self._body_error(exc, action=action, url=url)
                 failures += 1
                 if (yielded and not resumable) or failures >= policy.max_attempts:
                     raise error from None
@@ -190,7 +190,7 @@ class HttpSession:
 
     # ---- internals
 
-    def body_error(self, exc: Exception, *, action: str, url: str) -> ApiError:
+    def _body_error(self, exc: Exception, *, action: str, url: str) -> ApiError:
         """The error to raise when a streamed body fails part way: the transfer broke (an httpx error, which
         reading again may cure), or what arrived is not JSON."""
         if isinstance(exc, httpx.HTTPError):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody
+from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody, begins
 
 
 def test_body_reader_keeps_head_and_knows_completeness() -> None:
@@ -54,3 +54,16 @@ def test_array_pieces_that_never_cut_are_a_broken_body() -> None:
     cutter = ArrayPieces(iter([body]), b'"list":[', _decode, piece_bytes=16)
     with pytest.raises(BrokenBody):
         list(cutter)
+
+
+def test_begins_reads_only_the_first_chunks_and_gives_every_chunk_back() -> None:
+    chunks = iter([b'{"rec', b'ords":', b"[1,2]", b"}"])
+    opens, body = begins(chunks, b'{"records":[')
+    assert opens
+    assert next(chunks) == b"}"  # the third chunk completed the start; the fourth was left alone
+    assert b"".join(body) == b'{"records":[1,2]'
+    opens, body = begins(iter([b'{"records": [', b"]}"]), b'{"records":[')
+    assert not opens
+    assert b"".join(body) == b'{"records": []}'
+    opens, body = begins(iter([]), b"[")
+    assert (opens, list(body)) == (False, [b""])
