@@ -14,7 +14,6 @@ from reconciler.providers.contactnow.client import ContactNowClient
 from reconciler.providers.contactnow.wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult
 
 from .provider_fakes import (
-    CN_BASE,
     PASSWORD,
     TOKENS,
     USERNAME,
@@ -24,9 +23,6 @@ from .provider_fakes import (
     policy,
     record,
 )
-
-BASE = CN_BASE
-
 
 # -------------------------------------------------------------------------------------------- envelope
 

@@ -16,7 +16,6 @@ decoded by msgspec (providers.http.body), several times faster; a body of anothe
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
@@ -36,8 +35,6 @@ from reconciler.redact import register_basic_auth
 from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember
 
 __all__ = ["CAMPAIGN_REFUSALS", "MAX_ADD_ITEMS", "ContactCenterClient"]
-
-logger = logging.getLogger(__name__)
 
 _Item = TypeVar("_Item")
 

@@ -2,9 +2,10 @@
 retry policy (retry.py), the rate budget (rate.py) and the base URL rule (urls.py) to every request.
 
 It knows nothing of either vendor's payloads: callers get back responses whose status is not retryable and map
-them themselves. Exceptions raised here carry redacted URLs only and never chain the httpx exception (whose
-text could hold a raw URL). Every session installs the log redaction of reconciler.redact before its first
-request, because httpx logs each URL it sends.
+them themselves. A streamed read (`read_stream`) is retried past the response head too: a body that breaks
+part way is opened again, and the caller's parser says what to skip. Exceptions raised here carry redacted
+URLs only and never chain the httpx exception (whose text could hold a raw URL). Every session installs the
+log redaction of reconciler.redact before its first request, because httpx logs each URL it sends.
 """
 
 from __future__ import annotations
