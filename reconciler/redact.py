@@ -1,9 +1,14 @@
-"""Redaction, which every layer may use: secrets never reach output, logs, exceptions or plan files.
+"""Secrets never reach a message, a log line or a traceback: the one redaction every layer uses.
 
-Every secret a client holds is registered with `register_secret` (raw, URL-encoded and, for Basic auth, base64
-forms). `redact` scrubs them from any text; `redact_url` also masks `token=`, `password=` and `username=` query
-values. `install_log_redaction` puts a filter on the httpx and httpcore loggers that rewrites each record's
-message, arguments and exception text before any handler sees it.
+Every secret a client holds is registered with `register_secret` (raw and URL-encoded forms) or
+`register_basic_auth` (the password and the base64 credentials of its header). `redact` scrubs them from any
+text; `redact_url` also masks `token=`, `password=` and `username=` query values, and URL userinfo.
+`install_log_redaction` puts a filter on the httpx and httpcore loggers that rewrites each record's message,
+arguments and exception text before any handler sees it: httpx logs every URL it sends, and ContactNow writes
+carry their token in the query string.
+
+It sits at the bottom of the import graph (it imports nothing from the package), so that the CLI, the
+providers and anything else may scrub what they show. The emulator has its own: it imports nothing from here.
 """
 
 from __future__ import annotations
@@ -12,9 +17,20 @@ import base64
 import logging
 import re
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "RedactingFilter",
+    "install_log_redaction",
+    "redact",
+    "redact_url",
+    "register_basic_auth",
+    "register_secret",
+]
 
 _MASK = "***"
 _MIN_SECRET_LENGTH = 4

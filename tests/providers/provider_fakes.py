@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl
 import httpx
 import uvicorn
 
-from reconciler.providers.http import RetryPolicy
+from reconciler.providers.http.retry import RetryPolicy
 
+CN_BASE = "https://api-106.dxi.eu/"
 PASSWORD = "pa ss/w&rd=+1"  # characters that URL-encoding changes
 USERNAME = "api-user"
 TOKENS = ("3b0c1d2e" * 5, "9f8e7d6c" * 5, "0a1b2c3d" * 5)
@@ -62,6 +63,33 @@ def policy(
     )
 
 
+class Scripted:
+    """A MockTransport handler that serves a fixed sequence of answers (in order) and records every request."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class BreakingStream(httpx.SyncByteStream):
+    """A body that sends `prefix` and then fails with `error` (by default like a reset connection)."""
+
+    def __init__(self, prefix: bytes, error: Exception | None = None) -> None:
+        self.prefix = prefix
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.prefix
+        raise self.error or httpx.ReadError("connection reset by peer")
+
+
 def arguments(request: httpx.Request) -> dict[str, str]:
     """Query parameters and form fields of a request, merged."""
     merged = dict(request.url.params)
@@ -72,6 +100,16 @@ def arguments(request: httpx.Request) -> dict[str, str]:
 
 def envelope(status: int = 200, **body: Any) -> httpx.Response:
     return httpx.Response(status, json=body)
+
+
+def record(record_id: int, dataset: int = 7) -> dict[str, Any]:
+    """A ContactNow record as the API sends it (every value text)."""
+    return {
+        "id": str(record_id),
+        "datasetid": str(dataset),
+        "VENDOR_URN": f"U-{record_id}",
+        "MobilePhone": "0770",
+    }
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,36 +16,17 @@ from reconciler.providers.contactcenter.wire import (
     AddItem,
     AddResult,
     DeleteOutcome,
+    MemberColumns,
     WireCampaign,
     WireMember,
 )
 
-from .provider_fakes import CC_TENANT, CC_TOKEN, Sleeps, policy
+from .provider_fakes import CC_TENANT, CC_TOKEN, BreakingStream, Scripted, Sleeps, policy
 
 BASE = "https://vcc-na12.8x8.com"
 BASIC = "Basic " + base64.b64encode(f"{CC_TENANT}:{CC_TOKEN}".encode()).decode()
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Scripted:
-    """Serves answers in order, records every request."""
-
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 def make(script: Scripted, sleeps: Sleeps, base: str = BASE) -> ContactCenterClient:
@@ -192,17 +173,13 @@ def test_members_read_errors(sleeps: Sleeps) -> None:
     assert len(script.requests) == 3  # the 503 was retried
 
 
-class _BreakingStream(httpx.SyncByteStream):
-    def __init__(self, prefix: bytes) -> None:
-        self.prefix = prefix
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.prefix
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+def _breaking(prefix: bytes) -> httpx.Response:
+    closed = httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+    return httpx.Response(200, stream=BreakingStream(prefix, closed))
 
 
 def test_members_body_broken_before_first_member_is_read_again(sleeps: Sleeps) -> None:
-    script = Scripted(httpx.Response(200, stream=_BreakingStream(b'{"records": {"rec')), _records(MEMBER))
+    script = Scripted(_breaking(b'{"records": {"rec'), _records(MEMBER))
     with make(script, sleeps) as client:
         assert [member.record_id for member in client.iter_members(1)] == ["10000000"]
     assert len(script.requests) == 2
@@ -211,13 +188,46 @@ def test_members_body_broken_before_first_member_is_read_again(sleeps: Sleeps) -
 def test_members_body_broken_after_a_member_raises(sleeps: Sleeps) -> None:
     body = json.dumps({"records": {"record": [MEMBER, MEMBER]}}).encode()
     cut = body.index(b"}, {") + 3
-    script = Scripted(httpx.Response(200, stream=_BreakingStream(body[:cut])))
+    script = Scripted(_breaking(body[:cut]))
     got: list[WireMember] = []
     with make(script, sleeps) as client, pytest.raises(TransientApiError) as caught:
         got.extend(client.iter_members(1))
     assert len(got) == 1
     assert "response body interrupted" in str(caught.value)
     assert len(script.requests) == 1
+
+
+def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Sleeps) -> None:
+    members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
+    spaced = json.dumps({"records": {"record": members}}).encode()
+    script = Scripted(_records(*members), httpx.Response(200, content=spaced))
+    with make(script, sleeps) as client:
+        compact = list(client.iter_member_columns(1))
+        streamed = list(client.iter_member_columns(1, batch=2))
+    assert compact == [MemberColumns(["10000000", "00042", "7"], [3, 4, 3])]
+    assert streamed == [MemberColumns(["10000000", "00042"], [3, 4]), MemberColumns(["7"], [3])]
+
+
+@pytest.mark.parametrize("read", ["iter_members", "iter_member_columns"])
+def test_a_records_body_that_is_not_json_is_read_again_then_refused(sleeps: Sleeps, read: str) -> None:
+    script = Scripted(*[httpx.Response(200, text="<records/>") for _ in range(5)])
+    with make(script, sleeps) as client, pytest.raises(ApiError) as caught:
+        list(getattr(client, read)(3))
+    assert type(caught.value) is ApiError
+    assert str(caught.value) == (
+        "Contact Center records read: the response body is not valid JSON "
+        "[https://vcc-na12.8x8.com/api/stats/campaigns/3/records.json]"
+    )
+    assert len(script.requests) == 5
+    assert sleeps.calls == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_member_columns_broken_before_the_first_piece_are_read_again(sleeps: Sleeps) -> None:
+    script = Scripted(_breaking(b'{"records":{"record":[{"record-id":1'), _records(MEMBER))
+    with make(script, sleeps) as client:
+        assert list(client.iter_member_columns(1)) == [MemberColumns(["10000000"], [3])]
+    assert len(script.requests) == 2
+    assert sleeps.calls == [0.5]
 
 
 # ---------------------------------------------------------------------------------------------------- add

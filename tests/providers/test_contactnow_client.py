@@ -1,139 +1,28 @@
-"""ContactNowClient against a scripted ContactNow (httpx.MockTransport)."""
+"""ContactNowClient against a scripted ContactNow (httpx.MockTransport): envelopes, writes, reference reads.
+
+The token has its tests in test_contactnow_token.py, record reads in test_contactnow_records.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.errors import AmbiguousWriteError, ApiError, AuthError, TransientApiError
+from reconciler.errors import AmbiguousWriteError, ApiError, AuthError
 from reconciler.providers.contactnow.client import ContactNowClient
 from reconciler.providers.contactnow.wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult
 
-from .provider_fakes import PASSWORD, TOKENS, USERNAME, FakeContactNow, Sleeps, envelope, policy
-
-BASE = "https://api-106.dxi.eu/"
-
-
-def _record(record_id: int, dataset: int = 7) -> dict[str, Any]:
-    return {
-        "id": str(record_id),
-        "datasetid": str(dataset),
-        "VENDOR_URN": f"U-{record_id}",
-        "MobilePhone": "0770",
-    }
-
-
-@pytest.fixture
-def fake() -> FakeContactNow:
-    return FakeContactNow()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-def client(fake: FakeContactNow, sleeps: Sleeps) -> Iterator[ContactNowClient]:
-    with ContactNowClient(BASE, USERNAME, PASSWORD, transport=fake.transport(), retry=policy(sleeps)) as made:
-        yield made
-
-
-# ------------------------------------------------------------------------------------------------ token
-
-
-def test_token_is_fetched_once_with_credentials_in_a_form_body(
-    fake: FakeContactNow, client: ContactNowClient
-) -> None:
-    fake.tables = [{"name": "Willtest"}, {"name": "Other"}]
-    assert client.campaign_tables() == ["Willtest", "Other"]
-    assert client.campaign_tables() == ["Willtest", "Other"]
-    assert fake.ops() == ["token.get", "campaign_tables.read", "campaign_tables.read"]
-    assert client.token_fetches == 1
-    token_request = fake.seen[0]
-    assert token_request.args == {
-        "action": "get",
-        "format": "json",
-        "username": USERNAME,
-        "password": PASSWORD,
-    }
-    assert token_request.body != b""  # credentials travel in the body ...
-    read = fake.seen[1]
-    assert read.args == {"method": "campaign_tables", "action": "read", "format": "json", "token": TOKENS[0]}
-    assert "token" not in str(read.headers)  # ... and the read's token in its form, not its URL
-
-
-@pytest.mark.parametrize("error", ["Invalid token", "Expired token", "Unknown token"])
-def test_token_error_renews_once_and_retries_once(
-    fake: FakeContactNow, client: ContactNowClient, error: str
-) -> None:
-    client.campaign_tables()
-    fake.fault("campaign_tables.read", envelope(success=False, error=error))
-    assert client.campaign_tables() == []
-    assert fake.ops() == [
-        "token.get",
-        "campaign_tables.read",
-        "campaign_tables.read",
-        "token.get",
-        "campaign_tables.read",
-    ]
-    assert client.token_fetches == 2
-    assert fake.seen[-1].args["token"] == TOKENS[1]
-
-
-@pytest.mark.parametrize("error", ["Invalid token", "Expired token", "Unknown token"])
-def test_token_error_on_a_create_renews_and_sends_once_more(
-    fake: FakeContactNow, client: ContactNowClient, error: str
-) -> None:
-    fake.fault("ecnow_records.create", envelope(success=False, error=error))
-    result = client.create_records([{"dataset": "7", "MobilePhone": "0770"}])
-    assert result == WriteResult(total=1, bad=0, key="501")
-    assert fake.ops() == ["token.get", "ecnow_records.create", "token.get", "ecnow_records.create"]
-    assert client.token_fetches == 2
-
-
-def test_token_refused_twice_is_auth_error(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.fault(
-        "ecnow_datasets.read",
-        envelope(success=False, error="Expired token"),
-        envelope(success=False, error="Invalid token"),
-    )
-    with pytest.raises(AuthError) as caught:
-        client.datasets()
-    assert str(caught.value) == (
-        "ContactNow refused a fresh token (Invalid token); the token may be bound to another IP address"
-    )
-    assert fake.ops() == ["token.get", "ecnow_datasets.read", "token.get", "ecnow_datasets.read"]
-    assert client.token_fetches == 2
-
-
-def test_bad_credentials_raise_auth_error(fake: FakeContactNow, sleeps: Sleeps) -> None:
-    with (
-        ContactNowClient(
-            BASE, USERNAME, "wrong-password", transport=fake.transport(), retry=policy(sleeps)
-        ) as bad,
-        pytest.raises(AuthError) as caught,
-    ):
-        bad.queues()
-    assert caught.value.message == (
-        "ContactNow refused the credentials (Authentication failure); "
-        "check the username and password environment variables"
-    )
-    assert "wrong-password" not in str(caught.value)
-    assert fake.ops() == ["token.get"]
-
-
-def test_token_fetch_is_retried_on_transient_failure(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.fault("token.get", httpx.Response(503), httpx.ReadTimeout("slow"))
-    client.queues()
-    assert fake.ops() == ["token.get", "token.get", "token.get", "queues.read"]
-    assert client.token_fetches == 1
-
+from .provider_fakes import (
+    PASSWORD,
+    TOKENS,
+    USERNAME,
+    FakeContactNow,
+    Sleeps,
+    envelope,
+    policy,
+    record,
+)
 
 # -------------------------------------------------------------------------------------------- envelope
 
@@ -358,102 +247,8 @@ def test_php_style_object_list_is_read_as_rows(fake: FakeContactNow, client: Con
     assert client.campaign_tables() == ["A", "B"]
 
 
-def test_paging_uses_limit_start_sort_and_stops_on_a_short_page(
-    fake: FakeContactNow, client: ContactNowClient
-) -> None:
-    fake.records = [_record(i) for i in range(1, 8)] + [_record(100, dataset=8)]
-    rows = list(client.iter_records(dataset=7, page_size=3))
-    assert [row["id"] for row in rows] == ["1", "2", "3", "4", "5", "6", "7"]
-    reads = [seen.args for seen in fake.seen if seen.op == "ecnow_records.read"]
-    assert [(read["limit"], read["start"], read["sort"], read["dataset"]) for read in reads] == [
-        ("3", "0", "id", "7"),
-        ("3", "3", "id", "7"),
-        ("3", "6", "id", "7"),
-    ]
-
-
-def test_paging_when_the_last_page_is_full(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.records = [_record(i) for i in range(1, 7)]
-    assert len(list(client.iter_records(dataset=7, page_size=3))) == 6
-    starts = [seen.args["start"] for seen in fake.seen if seen.op == "ecnow_records.read"]
-    assert starts == ["0", "3", "6"]
-
-
-def test_record_values_are_text_and_filters_are_sent(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.fault(
-        "ecnow_records.read",
-        envelope(
-            success=True, total=1, list=[{"id": 5, "outcomecode": 100, "Agent_Specific": None, "x": 1.5}]
-        ),
-    )
-    rows = list(
-        client.iter_records(table="Willtest", search={"VENDOR_URN": "A-1", "phone": "0770"}, exact=True)
-    )
-    assert rows == [{"id": "5", "outcomecode": "100", "Agent_Specific": "", "x": "1.5"}]
-    args = fake.seen[-1].args
-    assert args["table"] == "Willtest"
-    assert args["search[VENDOR_URN]"] == "A-1"
-    assert args["search[phone]"] == "0770"
-    assert args["type"] == "exact"
-    assert "dataset" not in args
-
-
-def test_streamed_read_with_token_error_renews_once(fake: FakeContactNow, client: ContactNowClient) -> None:
-    client.queues()
-    fake.records = [_record(1)]
-    fake.fault("ecnow_records.read", envelope(success=False, error="Expired token"))
-    assert [row["id"] for row in client.iter_records(dataset=7)] == ["1"]
-    assert fake.ops() == ["token.get", "queues.read", "ecnow_records.read", "token.get", "ecnow_records.read"]
-    assert client.token_fetches == 2
-
-
-def test_streamed_read_envelope_error(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.fault("ecnow_records.read", envelope(success=False, error="Bad argument: table or dataset required"))
-    with pytest.raises(ApiError) as caught:
-        list(client.iter_records(dataset=7))
-    assert caught.value.message == "Bad argument: table or dataset required"
-
-
-def test_read_needs_dataset_or_table(client: ContactNowClient) -> None:
-    with pytest.raises(ValueError, match="needs a dataset or a table"):
-        list(client.iter_records())
-
-
-class _BreakingStream(httpx.SyncByteStream):
-    """A body that sends `prefix` and then fails like a reset connection."""
-
-    def __init__(self, prefix: bytes) -> None:
-        self.prefix = prefix
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.prefix
-        raise httpx.ReadError("connection reset by peer")
-
-
-def test_page_broken_mid_body_resumes_after_the_last_id(
-    fake: FakeContactNow, client: ContactNowClient, sleeps: Sleeps
-) -> None:
-    fake.records = [_record(i) for i in range(1, 6)]
-    full = json.dumps({"success": True, "total": 5, "list": fake.records}).encode()
-    cut = full.index(b'{"id": "3"')  # two whole rows, then the reset
-    fake.fault("ecnow_records.read", httpx.Response(200, stream=_BreakingStream(full[:cut])))
-    rows = list(client.iter_records(dataset=7, page_size=10))
-    assert [row["id"] for row in rows] == ["1", "2", "3", "4", "5"]
-    assert [seen.op for seen in fake.seen].count("ecnow_records.read") == 2
-    assert sleeps.calls == [0.5]
-
-
-def test_page_broken_every_time_gives_transient_error(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.fault(
-        "ecnow_records.read",
-        *[httpx.Response(200, stream=_BreakingStream(b'{"success": true')) for _ in range(5)],
-    )
-    with pytest.raises(TransientApiError, match="response body interrupted"):
-        list(client.iter_records(dataset=7))
-
-
 def test_count_records(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.records = [_record(i) for i in range(1, 5)]
+    fake.records = [record(i) for i in range(1, 5)]
     assert client.count_records(dataset=7) == 4
     args = fake.seen[-1].args
     assert (args["limit"], args["dataset"]) == ("1", "7")
@@ -462,15 +257,6 @@ def test_count_records(fake: FakeContactNow, client: ContactNowClient) -> None:
 def test_repr_shows_no_secret(client: ContactNowClient) -> None:
     client.queues()
     assert repr(client) == "ContactNowClient(base_url='https://api-106.dxi.eu/')"
-
-
-def test_threads_share_one_token(fake: FakeContactNow, client: ContactNowClient) -> None:
-    fake.tables = [{"name": "Willtest"}]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: client.campaign_tables(), range(16)))
-    assert results == [["Willtest"]] * 16
-    assert client.token_fetches == 1
-    assert fake.ops().count("campaign_tables.read") == 16
 
 
 def test_us_base_url_keeps_its_path(fake: FakeContactNow, sleeps: Sleeps) -> None:

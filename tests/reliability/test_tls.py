@@ -254,7 +254,7 @@ def test_no_code_path_can_disable_certificate_verification() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 offending.append(f"{path.relative_to(REPO)}:{line}: {match.group(0)}")
     assert offending == []
-    http = (REPO / "reconciler/providers/http.py").read_text()
+    http = (REPO / "reconciler/providers/http/session.py").read_text()
     assert http.count("verify=True") == 1
     assert "httpx.Client(" in http
     clients = [
@@ -262,4 +262,4 @@ def test_no_code_path_can_disable_certificate_verification() -> None:
         for path in sorted((REPO / "reconciler").rglob("*.py"))
         if re.search(r"httpx\.(Client|AsyncClient|HTTPTransport)\(", path.read_text())
     ]
-    assert clients == ["reconciler/providers/http.py"], "every client is built in one place, verified"
+    assert clients == ["reconciler/providers/http/session.py"], "every client is built in one place, verified"

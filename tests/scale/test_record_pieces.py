@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.providers.contactnow import client as cn
+from reconciler.providers.contactnow import codec
 from reconciler.providers.contactnow.wire import text
 
 TEXT = st.text(alphabet='ab},{"\\:[] é', max_size=6)
@@ -21,10 +21,6 @@ VALUE = st.one_of(TEXT, st.integers(-5, 10**6), st.none())
 def _chunks(body: bytes, size: int) -> Iterator[bytes]:
     for start in range(0, len(body), size):
         yield body[start : start + size]
-
-
-def _no_check(envelope: Any) -> None:
-    assert envelope.get("success") is True
 
 
 @settings(max_examples=120, deadline=None)
@@ -39,12 +35,10 @@ def _no_check(envelope: Any) -> None:
 def test_pieces_give_every_row_exactly_once(rows: list[dict[str, Any]], chunk: int, piece: int) -> None:
     body = json.dumps({"success": True, "total": len(rows), "list": rows}, separators=(",", ":")).encode()
     expected = [{key: text(value) for key, value in row.items()} for row in rows]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cn, "PIECE_BYTES", piece)
-        pieces = list(cn._Pieces(_chunks(body, chunk), cn._TextRows(), url="u", check=_no_check))
-        columns = list(
-            cn._Pieces(_chunks(body, chunk), cn._Columns(["id", "NAME"]), url="u", check=_no_check)
-        )
+    pieces = list(codec.Pieces(_chunks(body, chunk), codec.TextRows(), url="u", piece_bytes=piece))
+    columns = list(
+        codec.Pieces(_chunks(body, chunk), codec.Columns(["id", "NAME"]), url="u", piece_bytes=piece)
+    )
     assert [row for part in pieces for row in part] == expected
     folded = [{key.casefold(): value for key, value in row.items()} for row in expected]
     assert [value for part in columns for value in part[0]] == [row["id"] for row in folded]
@@ -57,9 +51,7 @@ def test_pieces_give_every_row_exactly_once(rows: list[dict[str, Any]], chunk: i
 
 
 def _frame_pieces(body: bytes, chunk: int, piece: int, names: list[str]) -> list[pl.DataFrame]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cn, "PIECE_BYTES", piece)
-        return list(cn._Pieces(_chunks(body, chunk), cn._Frames(names), url="u", check=_no_check))
+    return list(codec.Pieces(_chunks(body, chunk), codec.Frames(names), url="u", piece_bytes=piece))
 
 
 @settings(max_examples=120, deadline=None)
@@ -79,9 +71,9 @@ def test_a_plain_piece_is_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) 
     def refuse(_self: object, _data: object) -> None:
         raise AssertionError("the msgspec path was taken")
 
-    monkeypatch.setattr(cn._Columns, "piece", refuse)
+    monkeypatch.setattr(codec.Columns, "piece", refuse)
     data = b'[{"id":"1","x":"9","Name":"Ann \\"A\\" \\u00e9"},{"id":"2","Name":"b, {c}"}]'
-    frame = cn._Frames(["id", "Name"]).piece(memoryview(data).cast("B"))
+    frame = codec.Frames(["id", "Name"]).piece(memoryview(data).cast("B"))
     assert frame is not None
     assert frame.rows() == [("1", 'Ann "A" é'), ("2", "b, {c}")]
 
@@ -102,6 +94,6 @@ def test_a_plain_piece_is_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) 
 def test_pieces_polars_cannot_read_exactly_go_the_msgspec_way(
     data: bytes, expected: list[tuple[str, str]]
 ) -> None:
-    frame = cn._Frames(["id", "Name"]).piece(data)
+    frame = codec.Frames(["id", "Name"]).piece(data)
     assert frame is not None
     assert frame.rows() == expected

@@ -10,14 +10,12 @@ customer twice answers "Duplicate customer", never a second member) and deletes 
 
 `iter_members` streams the records body with ijson: a 5,000,000-member campaign (about 1 GB of JSON) never
 sits in memory. `iter_member_columns` reads only the customer id and status, a piece of the body at a time
-decoded by msgspec (providers.pieces), several times faster; a body of another shape is read with ijson.
+decoded by msgspec (providers.http.body), several times faster; a body of another shape is read with ijson.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
@@ -28,21 +26,15 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
-from reconciler.providers.http import (
-    BodyReader,
-    HttpSession,
-    RateBudget,
-    RetryPolicy,
-    SessionClient,
-    register_basic_auth,
-)
-from reconciler.providers.pieces import ArrayPieces, BrokenBody
+from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody, begins
+from reconciler.providers.http.rate import RateBudget
+from reconciler.providers.http.retry import RetryPolicy
+from reconciler.providers.http.session import HttpSession, SessionClient
+from reconciler.redact import register_basic_auth
 
 from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember
 
 __all__ = ["CAMPAIGN_REFUSALS", "MAX_ADD_ITEMS", "ContactCenterClient"]
-
-logger = logging.getLogger(__name__)
 
 _Item = TypeVar("_Item")
 
@@ -237,27 +229,16 @@ class ContactCenterClient(SessionClient):
         """
         path = f"api/stats/campaigns/{_segment(campaign_id, what='campaign_id')}/records.json"
         url = self._session.url_for(path)
-        action = "records read"
-        policy = self._session.retry
-        failures = 0
-        while True:
-            yielded = False
-            try:
-                with self._session.stream("GET", path, action=action) as response:
-                    if not 200 <= response.status_code < 300:
-                        response.read()
-                        self._raise_for_status(response, url=url)
-                    for item in parse(response.iter_bytes(), url):
-                        yielded = True
-                        yield item
-                    return
-            except (httpx.HTTPError, ijson.JSONError, BrokenBody) as exc:
-                error = self._session.body_error(exc, action=action, url=url)
-                failures += 1
-                if yielded or failures >= policy.max_attempts:
-                    raise error from None
-                logger.warning("%s; reading again (attempt %d)", error, failures + 1)
-                policy.sleep(policy.backoff(failures))
+
+        def read(response: httpx.Response) -> Iterator[_Item]:
+            if not 200 <= response.status_code < 300:
+                response.read()
+                self._raise_for_status(response, url=url)
+            return parse(response.iter_bytes(), url)
+
+        yield from self._session.read_stream(
+            "GET", path, action="records read", url=url, parse=read, resumable=False
+        )
 
     def _parse_members(self, chunks: Iterator[bytes], url: str) -> Iterator[WireMember]:
         return self._members_of(BodyReader(chunks), url=url)
@@ -265,13 +246,8 @@ class ContactCenterClient(SessionClient):
     def _parse_member_columns(
         self, chunks: Iterator[bytes], *, url: str, batch: int
     ) -> Iterator[MemberColumns]:
-        first = b""
-        for chunk in chunks:
-            first += chunk
-            if len(first) >= len(_RECORDS_START):
-                break
-        body = itertools.chain((first,), chunks)
-        if not first.startswith(_RECORDS_START):
+        compact, body = begins(chunks, _RECORDS_START)
+        if not compact:
             members: list[WireMember] = []
             for member in self._members_of(BodyReader(body), url=url):
                 members.append(member)
@@ -283,8 +259,7 @@ class ContactCenterClient(SessionClient):
             return
         cutter = ArrayPieces(body, _RECORDS_START, lambda data: self._piece(data, url=url))
         yield from cutter
-        assert cutter.head is not None
-        last = self._last_piece(cutter.head + cutter.rest, url=url)
+        last = self._last_piece(cutter.remainder, url=url)
         if last.ids:
             yield last
 
@@ -316,11 +291,14 @@ class ContactCenterClient(SessionClient):
     def _members_of(self, reader: BodyReader, *, url: str) -> Iterator[WireMember]:
         """The members of a records body, streamed with ijson (as `iter_members` reads them)."""
         yielded = 0
-        for item in ijson.items(reader, "records.record.item", use_float=False):
-            if not isinstance(item, dict):
-                raise ApiError("Contact Center answered a record that is not an object", url=url)
-            yielded += 1
-            yield _member(item)
+        try:
+            for item in ijson.items(reader, "records.record.item", use_float=False):
+                if not isinstance(item, dict):
+                    raise ApiError("Contact Center answered a record that is not an object", url=url)
+                yielded += 1
+                yield _member(item)
+        except ijson.JSONError:
+            raise BrokenBody from None
         if yielded == 0:
             yield from self._small_records(reader, url=url)
 

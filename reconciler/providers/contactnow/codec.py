@@ -1,0 +1,265 @@
+"""Decoders of a ContactNow records body: the shapes a read can take, and the cutting of a streamed body into
+pieces of them.
+
+A shape says what rows become: `TextRows` (a list of text dicts, what `iter_records` yields), `Columns`
+(columns of chosen fields) or `Frames` (those columns as a polars frame, what the diff of millions reads). Each
+decodes a piece (a JSON array of rows) the fast way, msgspec straight into the fields it needs, and falls back
+to a general decoding (numbers and nulls become text) for a piece of other value types, so the result is the
+same either way. `Pieces` cuts a body with the one cutter of providers.http.body and decodes the envelope
+around the list with the last rows.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import msgspec
+
+from reconciler.errors import ApiError
+from reconciler.providers.http.body import PIECE_BYTES, ArrayPieces, BrokenBody
+
+from .envelope import check, is_true, rows_of, text_row
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["LIST_START", "Columns", "Frames", "Pieces", "Shape", "TextRows"]
+
+T = TypeVar("T")
+
+LIST_START = b'"list":['
+"""Where the rows of a compact envelope start: the body is cut into pieces from here on."""
+
+
+class _TextPage(msgspec.Struct):
+    """A records page whose values are all text (what ContactNow sends): decoded without a dict per value."""
+
+    success: bool | int | str | None = None
+    rows: list[dict[str, str]] | None = msgspec.field(default=None, name="list")
+
+
+_TEXT_PAGE = msgspec.json.Decoder(_TextPage)
+_TEXT_ROWS = msgspec.json.Decoder(list[dict[str, str]])
+_ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)
+
+
+class Shape(Generic[T]):
+    """What a records body is decoded into: text rows, or columns of chosen fields."""
+
+    def piece(self, data: bytes | memoryview) -> T | None:
+        """A JSON array of rows decoded; None when `data` is not one."""
+        raise NotImplementedError
+
+    def page(self, body: bytes) -> T | None:
+        """The rows of a whole `{"success": true, "list": [...]}` envelope; None for anything else."""
+        raise NotImplementedError
+
+    def of_rows(self, rows: list[dict[str, str]]) -> T:
+        raise NotImplementedError
+
+    def size(self, value: T) -> int:
+        raise NotImplementedError
+
+    def ids(self, value: T) -> list[str]:
+        """The `id` of every row."""
+        raise NotImplementedError
+
+    def keep(self, value: T, start: int) -> T:
+        """The rows from position `start` on."""
+        raise NotImplementedError
+
+    def general(self, data: bytes | memoryview) -> T | None:
+        """Any JSON array of objects (numbers and nulls become text), or None."""
+        try:
+            rows = _ANY_JSON.decode(data)
+        except msgspec.MsgspecError:
+            return None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            return None
+        try:
+            return self.of_rows([text_row(row) for row in rows])
+        except TypeError:
+            return None
+
+
+class TextRows(Shape[list[dict[str, str]]]):
+    def piece(self, data: bytes | memoryview) -> list[dict[str, str]] | None:
+        try:
+            return _TEXT_ROWS.decode(data)
+        except msgspec.MsgspecError:
+            return self.general(data)
+
+    def page(self, body: bytes) -> list[dict[str, str]] | None:
+        try:
+            page = _TEXT_PAGE.decode(body)
+        except msgspec.MsgspecError:
+            return None
+        return page.rows if page.rows is not None and is_true(page.success) else None
+
+    def of_rows(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        return rows
+
+    def size(self, value: list[dict[str, str]]) -> int:
+        return len(value)
+
+    def ids(self, value: list[dict[str, str]]) -> list[str]:
+        return [row.get("id", "") for row in value]
+
+    def keep(self, value: list[dict[str, str]], start: int) -> list[dict[str, str]]:
+        return value[start:]
+
+
+class Columns(Shape[list[list[str]]]):
+    """Columns of the named fields, matched without regard to case ("" where a row lacks one), decoded
+    without a Python object for the fields nobody reads. A piece where a field is missing or not text takes
+    the general path (every row folded)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self.folded = [name.casefold() for name in names]
+        slots = [f"f{i}" for i in range(len(names))]
+        row = msgspec.defstruct(
+            "_Row",
+            [(slot, str | None, None) for slot in slots],
+            rename=dict(zip(slots, names, strict=True)),
+            gc=False,
+        )
+        page = msgspec.defstruct(
+            "_Page",
+            [("success", bool | int | str | None, None), ("rows", list[row] | None, None)],  # type: ignore[valid-type]
+            rename={"rows": "list"},
+        )
+        self._rows = msgspec.json.Decoder(list[row])  # type: ignore[valid-type]
+        self._page = msgspec.json.Decoder(page)
+        self._getters = [operator.attrgetter(slot) for slot in slots]
+
+    def _columns(self, rows: list[Any]) -> list[list[str]] | None:
+        columns = []
+        for getter in self._getters:
+            column = list(map(getter, rows))
+            if None in column:
+                return None
+            columns.append(column)
+        return columns
+
+    def piece(self, data: bytes | memoryview) -> list[list[str]] | None:
+        try:
+            rows = self._rows.decode(data)
+        except msgspec.MsgspecError:
+            return self.general(data)
+        columns = self._columns(rows) if rows else [[] for _ in self.names]
+        return columns if columns is not None else self.general(data)
+
+    def page(self, body: bytes) -> list[list[str]] | None:
+        try:
+            page: Any = self._page.decode(body)
+        except msgspec.MsgspecError:
+            return None
+        if page.rows is None or not is_true(page.success):
+            return None
+        return self._columns(page.rows) if page.rows else [[] for _ in self.names]
+
+    def of_rows(self, rows: list[dict[str, str]]) -> list[list[str]]:
+        folded = [{name.casefold(): value for name, value in row.items()} for row in rows]
+        return [[row.get(name, "") for row in folded] for name in self.folded]
+
+    def size(self, value: list[list[str]]) -> int:
+        return len(value[0]) if value else 0
+
+    def ids(self, value: list[list[str]]) -> list[str]:
+        return value[self.folded.index("id")]
+
+    def keep(self, value: list[list[str]], start: int) -> list[list[str]]:
+        return [column[start:] for column in value]
+
+
+class Frames(Shape["pl.DataFrame"]):
+    """The columns of `Columns` as a polars frame (columns named as given, every value text).
+
+    A piece is first read by polars as JSON lines, its `},{` seams turned into line ends. That reading holds
+    the GIL only to copy the piece, so the diff runs beside it; msgspec decoding holds it throughout. It is
+    exact for what the API documents, objects whose values are all strings: a seam inside a string leaves that
+    line's string unterminated, so such a piece fails to read, and a field missing or null in any row shows
+    as a null. Either sends the piece the `Columns` way."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        import polars as pl
+
+        self._columns = Columns(names)
+        self._schema = dict.fromkeys(names, pl.String)
+        self._id = names[self._columns.folded.index("id")]
+
+    def _frame(self, columns: list[list[str]]) -> pl.DataFrame:
+        import polars as pl
+
+        return pl.DataFrame(dict(zip(self._schema, columns, strict=True)), schema=self._schema)
+
+    def piece(self, data: bytes | memoryview) -> pl.DataFrame | None:
+        import polars as pl
+
+        lines = bytes(data[1:-1]).replace(b"},{", b"}\n{")
+        try:
+            frame = pl.read_ndjson(lines, schema=self._schema)
+        except pl.exceptions.PolarsError:
+            frame = None
+        if frame is not None and frame.height and not any(frame.null_count().row(0)):
+            return frame
+        columns = self._columns.piece(data)
+        return None if columns is None else self._frame(columns)
+
+    def page(self, body: bytes) -> pl.DataFrame | None:
+        columns = self._columns.page(body)
+        return None if columns is None else self._frame(columns)
+
+    def of_rows(self, rows: list[dict[str, str]]) -> pl.DataFrame:
+        return self._frame(self._columns.of_rows(rows))
+
+    def size(self, value: pl.DataFrame) -> int:
+        return value.height
+
+    def ids(self, value: pl.DataFrame) -> list[str]:
+        return value.get_column(self._id).to_list()
+
+    def keep(self, value: pl.DataFrame, start: int) -> pl.DataFrame:
+        return value.slice(start)
+
+
+class Pieces(Generic[T]):
+    """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows of `shape`, about
+    `piece_bytes` each. The envelope around the list (success, error) is decoded with the last rows, from the
+    remainder the cutter hands back; a body it could not cut (no compact `"list":[`) is that remainder whole.
+    A body that is not JSON raises BrokenBody; an envelope with `success: false` raises as `envelope.check`."""
+
+    def __init__(
+        self, chunks: Iterator[bytes], shape: Shape[T], *, url: str, piece_bytes: int = PIECE_BYTES
+    ) -> None:
+        self._chunks = chunks
+        self._shape = shape
+        self._url = url
+        self._piece_bytes = piece_bytes
+
+    def __iter__(self) -> Iterator[T]:
+        cutter = ArrayPieces(self._chunks, LIST_START, self._shape.piece, piece_bytes=self._piece_bytes)
+        yield from cutter
+        body = cutter.remainder
+        rows = self._shape.page(body)
+        if rows is None:
+            yield from self._whole(body)
+        elif self._shape.size(rows):
+            yield rows
+
+    def _whole(self, body: bytes) -> Iterator[T]:
+        try:
+            envelope = json.loads(body, parse_float=Decimal)
+        except ValueError:
+            raise BrokenBody from None
+        if not isinstance(envelope, dict):
+            raise ApiError("ContactNow answered JSON that is not an envelope object", url=self._url)
+        check(envelope, url=self._url)
+        rows = [text_row(row) for row in rows_of(envelope.get("list"), url=self._url)]
+        if rows:
+            yield self._shape.of_rows(rows)
