@@ -9,21 +9,13 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import tomllib
-from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCK = ROOT / "examples/ci/requirements.txt"
+from .harness import LOCK, ROOT, locked
+
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)$")
-
-
-def locked(text: str) -> dict[str, str]:
-    """The pins of a lock: normalised name -> version."""
-    return {
-        canonicalize_name(line.split("==")[0]): line.split("==")[1].split()[0] for line in logical_lines(text)
-    }
 
 
 def logical_lines(text: str) -> list[str]:
