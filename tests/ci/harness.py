@@ -10,7 +10,7 @@ comment APIs (forge.py). Only `uses:` steps are not run: what they do is done he
 - actions/setup-python: a job gets a new virtual environment of its own as its `python`. Its site holds the
   locked dependencies and pip, linked from this test run's environment (no network, and no copy of them), and
   neither reconciler nor anything else: the install lines must put reconciler there, from vendor/reconciler.
-  A later job of the same test whose install lines are the same (every job's are) reuses that
+  A later job of the same test whose install lines are the same (as test_security.py checks they are) reuses that
   Python, as a warm runner would, instead of running them again: they run as written once a test.
 - pip is offline (PIP_NO_INDEX, no configuration files), so a line that installs by a bare name from an index
   fails the job. The lock at vendor/reconciler/examples/ci/requirements.txt is replaced by one that pins the
