@@ -239,9 +239,29 @@ class ContactNowProvider:
         )
         result = self.client.update_datasets([row])
         if result.bad or not result.total:
+            if self._already(dataset_id, update):
+                # An update whose answer was lost is sent again by the HTTP layer; when the first one was
+                # stored, the second can be refused because of it (a dataset already EXPIRED can never be
+                # updated). The live dataset says whether the goal is reached.
+                logger.info("dataset %d update was refused, but the dataset is already as asked", dataset_id)
+                return
             raise ApiError(
                 f"dataset {dataset_id} was not updated: {result.error or 'the API refused the row'}"
             )
+
+    def _already(self, dataset_id: int, update: DatasetUpdate) -> bool:
+        """True when the live dataset already holds every value of `update`."""
+        rows = [row for row in self.client.datasets(dataset=dataset_id) if row.dataset == str(dataset_id)]
+        if len(rows) != 1:
+            return False
+        live = dataset_from_wire(rows[0])
+        wanted = {
+            "description": (update.description, live.description),
+            "queue": (update.queue, live.queue),
+            "priority": (update.priority, live.priority),
+            "status": (update.status, live.status),
+        }
+        return all(want is None or want == have for want, have in wanted.values())
 
     # ------------------------------------------------------------------------------------------- records
 
