@@ -119,6 +119,10 @@ AllowComplete = Annotated[
     bool,
     typer.Option("--allow-mass-complete", help="Acknowledge completing more records than the guard allows."),
 ]
+AllowUpdate = Annotated[
+    bool,
+    typer.Option("--allow-mass-update", help="Acknowledge updating more records than the guard allows."),
+]
 AllowRemove = Annotated[
     bool, typer.Option("--allow-mass-remove", help="Acknowledge removing more members than the guard allows.")
 ]
@@ -177,8 +181,13 @@ def _engine(settings: Settings) -> Engine:
     return Engine(settings, embedded=embedded, reading=Reporter(sys.stderr, plain=settings.no_color).reading)
 
 
-def _acks(expire: bool, mass_complete: bool, mass_remove: bool) -> Acknowledgements:
-    given = (("expire", expire), ("mass-complete", mass_complete), ("mass-remove", mass_remove))
+def _acks(expire: bool, mass_complete: bool, mass_remove: bool, mass_update: bool) -> Acknowledgements:
+    given = (
+        ("expire", expire),
+        ("mass-complete", mass_complete),
+        ("mass-remove", mass_remove),
+        ("mass-update", mass_update),
+    )
     return Acknowledgements.of(risk for risk, chosen in given if chosen)
 
 
@@ -240,6 +249,7 @@ def plan(
     allow_expire: AllowExpire = False,
     allow_mass_complete: AllowComplete = False,
     allow_mass_remove: AllowRemove = False,
+    allow_mass_update: AllowUpdate = False,
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
@@ -247,7 +257,7 @@ def plan(
 
     The last line (on stderr) sums the plan up and says what to run next.
     """
-    acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove)
+    acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove, allow_mass_update)
     scope = Scope.of(only, exclude)
     with _errors():
         settings = _settings()
@@ -292,12 +302,13 @@ def apply(
     allow_expire: AllowExpire = False,
     allow_mass_complete: AllowComplete = False,
     allow_mass_remove: AllowRemove = False,
+    allow_mass_update: AllowUpdate = False,
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
 ) -> None:
     """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve, or unless
     applying a saved plan (--plan), which is the approval."""
-    acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove)
+    acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove, allow_mass_update)
     scope = Scope.of(only, exclude)
     failed = False
     with _errors():

@@ -78,9 +78,7 @@ def make_plan(
         for change in changes:
             item = desired.get(change.address)
             assert item is not None
-            verdict = REGISTRY.of(change.address).guard(change, item, ctx.live_rows.get(change.address, 0))
-            if verdict is not None:
-                verdicts.append(verdict)
+            verdicts += REGISTRY.of(change.address).guards(change, item, ctx.live_rows.get(change.address, 0))
         observations = tuple(sorted(ctx.observations, key=lambda item: (item.address, item.category)))
         plan = Plan(target.name, changes, observations, ctx.live, dict(desired.source_digests))
         problems = sorted([*source_problems, *ctx.problems], key=Problem.sort_key)

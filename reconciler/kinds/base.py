@@ -6,7 +6,7 @@ A kind is one unit (one module of reconciler/kinds/) that holds its whole slice 
 2. its desired state (a `Desired`), built from a manifest;
 3. how it plans: it reads what it needs of the live state through the provider contract, and adds changes,
    observations, problems and a digest of what it read to the `PlanContext`;
-4. its guard rule: a `Verdict` on each of its changes that takes a risk needing acknowledgement;
+4. its guard rules: a `Verdict` for each risk one of its changes takes that needs acknowledgement;
 5. its apply steps, each tagged with a `Phase`; the runner runs every change's steps in phase order;
 6. its export: documents (and data files) that reproduce the live objects of its kind.
 
@@ -277,9 +277,10 @@ class Kind(ABC, Generic[M, D]):
     def plan(self, items: Sequence[D], ctx: PlanContext) -> None:
         """Read what these items need of the live state and add what changes to `ctx`."""
 
-    def guard(self, change: Change, item: D, live_rows: int) -> Verdict | None:
-        """The verdict on a change that takes a risk needing acknowledgement; None when it takes none."""
-        return None
+    def guards(self, change: Change, item: D, live_rows: int) -> list[Verdict]:
+        """The verdicts on a change, one per risk it takes that needs acknowledgement ([] when none);
+        `live_rows` is the resource's live row count, the base of mass-change guards."""
+        return []
 
     def blocks_dependants(self, change: Change) -> str | None:
         """Why resources that need this one cannot be applied before this change is (None: they can)."""

@@ -205,10 +205,10 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
                 live += ctx.reads.get(("contactnow", "datasets", table), _datasets_of(provider, table))
             _diff(resolved, live, self, ctx)
 
-    def guard(self, change: Change, item: DesiredDataset, live_rows: int) -> Verdict | None:
+    def guards(self, change: Change, item: DesiredDataset, live_rows: int) -> list[Verdict]:
         if change.action is not Action.IRREVERSIBLE or EXPIRE in item.acknowledge:
-            return None
-        return Verdict(
+            return []
+        verdict = Verdict(
             EXPIRE,
             Problem(
                 "moves to EXPIRED, which is irreversible: its records close and can never be edited or reopened",
@@ -217,6 +217,7 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
                 f"acknowledge with {flag(EXPIRE)}, or add `acknowledge: [expire]` to the Dataset spec",
             ),
         )
+        return [verdict]
 
     def blocks_dependants(self, change: Change) -> str | None:
         work = change.work

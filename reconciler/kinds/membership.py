@@ -307,8 +307,8 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             with ctx.attempt(item.address):
                 _plan_one(item, provider, ctx, self.unit)
 
-    def guard(self, change: Change, item: DesiredMembership, live_rows: int) -> Verdict | None:
-        return mass_change(
+    def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
+        verdict = mass_change(
             item.address,
             change.counts.get("remove", 0),
             live_rows,
@@ -317,6 +317,7 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             verb="removes",
             risk=MASS_REMOVE,
         )
+        return [] if verdict is None else [verdict]
 
     # -------------------------------------------------------------------------------------------- apply
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 MASS_COMPLETE = "mass-complete"
+MASS_UPDATE = "mass-update"
 PREFETCH_BATCHES = 6
 """Live record pieces (about 16 MB of JSON each) read ahead while the source is read."""
 MAX_SIZE_PROBLEMS = 50
@@ -343,11 +344,31 @@ class RecordSetKind(Kind[RecordSetManifest, DesiredRecordSet]):
                 fields = catalog.fields(match.table)
                 _plan_one(item, match, fields, catalog.outcomes(), provider, ctx)
 
-    def guard(self, change: Change, item: DesiredRecordSet, live_rows: int) -> Verdict | None:
-        count = change.counts.get("complete", 0) + change.counts.get("dedupe", 0)
-        return mass_change(
-            item.address, count, live_rows, item.guard, item.location, verb="completes", risk=MASS_COMPLETE
+    def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
+        """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column
+        mapping can overwrite every record as surely as a wrong absent policy can complete them."""
+        completes = change.counts.get("complete", 0) + change.counts.get("dedupe", 0)
+        found = (
+            mass_change(
+                item.address,
+                completes,
+                live_rows,
+                item.guard,
+                item.location,
+                verb="completes",
+                risk=MASS_COMPLETE,
+            ),
+            mass_change(
+                item.address,
+                change.counts.get("update", 0),
+                live_rows,
+                item.guard,
+                item.location,
+                verb="updates",
+                risk=MASS_UPDATE,
+            ),
         )
+        return [verdict for verdict in found if verdict is not None]
 
     # -------------------------------------------------------------------------------------------- apply
 

@@ -24,9 +24,9 @@ def _completes(count: int) -> Change:
 
 
 def _check(count: int, live: int, acks: Acknowledgements = Acknowledgements()) -> list[str]:
-    verdict = RECORD_SET.guard(_completes(count), dataclasses.replace(record_set([]), location=WHERE), live)
+    verdicts = RECORD_SET.guards(_completes(count), dataclasses.replace(record_set([]), location=WHERE), live)
     try:
-        refuse([] if verdict is None else [verdict], acks)
+        refuse(verdicts, acks)
     except UnsafePlanError as refused:
         return [str(problem) for problem in refused.problems]
     return []
@@ -62,8 +62,7 @@ def test_expire_needs_its_own_acknowledgement() -> None:
     change = Change(Action.IRREVERSIBLE, "Dataset/old", Phase.EXPIRE)
     where = Location("manifests/datasets.yaml", 9, 1)
     item = DesiredDataset("Dataset/old", where, want=Dataset("Willtest", "Old", Status.EXPIRED))
-    verdict = DATASET.guard(change, item, 0)
-    assert verdict is not None
+    (verdict,) = DATASET.guards(change, item, 0)
     with pytest.raises(UnsafePlanError) as refused:
         refuse([verdict], Acknowledgements.of(["mass-complete", "mass-remove"]))
     assert [str(problem) for problem in refused.value.problems] == [
@@ -73,4 +72,25 @@ def test_expire_needs_its_own_acknowledgement() -> None:
     ]
     refuse([verdict], Acknowledgements.of(["expire"]))
     acknowledged = DesiredDataset("Dataset/old", where, want=item.want, acknowledge=frozenset({"expire"}))
-    assert DATASET.guard(change, acknowledged, 0) is None
+    assert DATASET.guards(change, acknowledged, 0) == []
+
+
+def _updates(count: int, live: int, acks: Acknowledgements = Acknowledgements()) -> list[str]:
+    change = Change(Action.UPDATE, RECORDS, Phase.RECORDS, counts={"update": count})
+    verdicts = RECORD_SET.guards(change, dataclasses.replace(record_set([]), location=WHERE), live)
+    try:
+        refuse(verdicts, acks)
+    except UnsafePlanError as refused:
+        return [str(problem) for problem in refused.problems]
+    return []
+
+
+def test_mass_updates_are_guarded_at_the_same_boundary_with_their_own_flag() -> None:
+    assert _updates(30, 100) == []
+    assert _updates(31, 100) == [
+        "manifests/records.yaml:3:1: RecordSet/spring: updates 31% (31/100) of its live rows; limit 30% "
+        "(acknowledge with --allow-mass-update, or raise spec.guards.maxPercent if this is expected)"
+    ]
+    assert _updates(31, 100, Acknowledgements.of(["mass-complete"])) != []
+    assert _updates(31, 100, Acknowledgements.of(["mass-update"])) == []
+    assert _updates(9, 9) == []

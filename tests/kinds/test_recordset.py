@@ -177,3 +177,22 @@ def test_the_step_is_tagged_with_the_records_phase() -> None:
     planned = make_plan(desired, target(account), now=NOW)
     change = next(change for change in planned.plan.changes if change.address == "RecordSet/spring")
     assert [step.phase for step in RECORD_SET.steps(change, desired.items[1])] == [Phase.RECORDS]  # type: ignore[arg-type]
+
+
+def test_a_wrong_mapping_that_overwrites_every_record_is_refused_without_mass_update() -> None:
+    """100% of 100,000 live records updated (a personal field, masked in output, still counts)."""
+    account = FakeContactNow()
+    rows = [{"VENDOR_URN": f"K{n}", "FirstName": "Ann", "MobilePhone": f"07{n:09d}"} for n in range(100_000)]
+    _live(account, rows)
+    swapped = [{**row, "MobilePhone": f"08{n:09d}"} for n, row in enumerate(rows)]
+    planned = make_plan(_state(rows=swapped), target(account), now=NOW)
+    (change,) = planned.plan.changes
+    assert change.counts == {"update": 100_000}
+    assert change.field_counts == {"MobilePhone": 100_000}
+    assert [(verdict.risk, str(verdict.problem)) for verdict in planned.verdicts] == [
+        (
+            "mass-update",
+            "manifests/records.yaml:1:1: RecordSet/spring: updates 100% (100000/100000) of its live rows; limit "
+            "30% (acknowledge with --allow-mass-update, or raise spec.guards.maxPercent if this is expected)",
+        )
+    ]
