@@ -32,6 +32,8 @@ from ..plan.guards import Verdict, flag
 from ..providers.base import Catalog, ContactNowApi, DatasetUpdate
 from .base import Desired, ExportContext, Kind, PlanContext
 
+OVERLAP = "overlap"
+"""Acknowledges, in a new Dataset's spec, that its records are already open in another dataset of its table."""
 EXPIRE = "expire"
 """The class of risk of a move to EXPIRED, acknowledged by `--allow-expire` or `acknowledge: [expire]`."""
 
@@ -62,6 +64,12 @@ QueueRef = Annotated[
 ]
 
 
+class MovedFrom(SpecModel):
+    """Where a renamed dataset was: its description before the rename (in the same campaign table)."""
+
+    description: NonEmptyText = Field(description="The description the live dataset has now")
+
+
 class DatasetSpec(SpecModel):
     """A ContactNow dataset, matched by `id` when given, otherwise by (campaign, description)."""
 
@@ -74,9 +82,14 @@ class DatasetSpec(SpecModel):
     )
     priority: int = Field(default=0, ge=0, le=90, description="Dialling priority, 0 to 90")
     id: int | None = Field(default=None, ge=1, description="Pins an existing dataset by its id")
-    acknowledge: tuple[Literal["expire"], ...] = Field(
+    moved_from: MovedFrom | None = Field(
+        default=None,
+        description="The dataset's previous identity, to rename it in place instead of creating a new one",
+    )
+    acknowledge: tuple[Literal["expire", "overlap"], ...] = Field(
         default=(),
-        description="Acknowledged irreversible actions: expire (moving the dataset to EXPIRED)",
+        description="Acknowledged risks: expire (moving the dataset to EXPIRED); overlap (creating it although "
+        "its records are already live in another dataset of the campaign table)",
     )
 
 
@@ -106,6 +119,8 @@ class DesiredDataset(Desired):
     want: Dataset = field(kw_only=True)
     queue_name: str | None = field(default=None, kw_only=True)
     acknowledge: frozenset[str] = field(default=frozenset(), kw_only=True)
+    moved_from: str | None = field(default=None, kw_only=True)
+    """The description the live dataset had before a rename (spec.movedFrom)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +200,7 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             want=want,
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
+            moved_from=None if spec.moved_from is None else spec.moved_from.description,
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -202,7 +218,7 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             tables = sorted({item.want.campaign for item in items} & catalog.tables())
             live: list[Dataset] = []
             for table in tables:
-                live += ctx.reads.get(("contactnow", "datasets", table), _datasets_of(provider, table))
+                live += ctx.reads.get(("contactnow", "datasets", table), datasets_of(provider, table))
             _diff(resolved, live, self, ctx)
 
     def guards(self, change: Change, item: DesiredDataset, live_rows: int) -> list[Verdict]:
@@ -315,7 +331,8 @@ def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
     )
 
 
-def _datasets_of(provider: ContactNowApi, table: str) -> Any:
+def datasets_of(provider: ContactNowApi, table: str) -> Any:
+    """The read of a campaign table's datasets, for LiveReads."""
     return lambda: provider.datasets([table])
 
 
@@ -427,19 +444,24 @@ def _match(
                 "a dataset cannot move between campaign tables; fix spec.campaign or spec.id",
             )
         return found, None
-    candidates = [
-        item for item in live if item.campaign == spec.campaign and item.description == spec.description
-    ]
-    if len(candidates) > 1:
-        ids = ", ".join(str(item.id) for item in candidates)
-        return None, Problem(
-            f"{len(candidates)} live datasets in {spec.campaign} have the description "
-            f'"{spec.description}" (ids {ids})',
-            want.location,
-            want.address,
-            "pin the one to manage with spec.id",
-        )
-    return (candidates[0] if candidates else None), None
+    for description in (spec.description, want.moved_from):
+        if description is None:
+            continue
+        candidates = [
+            item for item in live if item.campaign == spec.campaign and item.description == description
+        ]
+        if len(candidates) > 1:
+            ids = ", ".join(str(item.id) for item in candidates)
+            return None, Problem(
+                f'{len(candidates)} live datasets in {spec.campaign} have the description "{description}" '
+                f"(ids {ids})",
+                want.location,
+                want.address,
+                "pin the one to manage with spec.id",
+            )
+        if candidates:
+            return candidates[0], None  # by its description; else, renamed, by the one it had (movedFrom)
+    return None, None
 
 
 def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, Problem | None]:

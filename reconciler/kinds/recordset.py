@@ -44,12 +44,20 @@ from ..manifest.spec import (
 )
 from ..manifest.validation import suggest
 from ..model.fields import TEXT_ONLY_FIELDS, VENDOR_OWNED_FIELDS, is_personal
-from ..model.state import Guard, LiveBatch, Policy, SourceRecord, Status
+from ..model.state import Dataset, Guard, LiveBatch, Policy, SourceRecord, Status
 from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, Kind, PlanContext, counted
-from .dataset import DATASET, DatasetManifest, DatasetMatch, ExportedDatasets
+from .dataset import (
+    DATASET,
+    OVERLAP,
+    DatasetManifest,
+    DatasetMatch,
+    DesiredDataset,
+    ExportedDatasets,
+    datasets_of,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -577,6 +585,8 @@ def _plan_one(
                 )
             ctx.problems.extend(problems)
             return
+        if live_dataset is None and pass_one is not None:
+            problems.extend(_overlap(item, match, pass_one, provider, ctx))
         if problems:
             ctx.problems.extend(problems)
             return
@@ -603,6 +613,45 @@ def _plan_one(
             "remove": counts.get("complete", 0) + counts.get("dedupe", 0),
         }
         ctx.changes.append(replace(result.change, unit=RECORD_SET.unit, tally=tally))
+
+
+def _overlap(
+    item: DesiredRecordSet, match: DatasetMatch, table: SourceTable, provider: ContactNowApi, ctx: PlanContext
+) -> list[Problem]:
+    """A new dataset whose records are already open in another LIVE or HOLD dataset of its campaign table is
+    most likely a renamed one: creating it would put the same customers on the dialler twice. Refused unless
+    its Dataset acknowledges the overlap."""
+    dataset = ctx.desired.get(item.dataset_address)
+    if not isinstance(dataset, DesiredDataset) or OVERLAP in dataset.acknowledge or not table.index:
+        return []
+    others = ctx.reads.get(("contactnow", "datasets", match.table), datasets_of(provider, match.table))
+    found: list[tuple[int, Dataset]] = []
+    for other in others:
+        if other.id is None or other.status not in {Status.LIVE, Status.HOLD}:
+            continue
+        shared = 0
+        for batch in provider.iter_record_batches(other.id, item.key, ()):
+            frame = batch.frame
+            open_ = ~frame.get_column("process_type").is_in(["COMPLETE", "EXPIRED"])
+            keys = frame.get_column("key").filter(open_).to_list()
+            shared += sum(1 for key in keys if key in table.index)
+        if shared:
+            found.append((shared, other))
+    if not found:
+        return []
+    shared, likely = max(found, key=lambda entry: (entry[0], -(entry[1].id or 0)))
+    elsewhere = f" and {len(found) - 1} other datasets" if len(found) > 1 else ""
+    return [
+        Problem(
+            f"{item.dataset_address} is new, but {shared} of its {len(table.index)} records are already open in "
+            f'dataset {likely.id} ("{likely.description}", {likely.status.value}){elsewhere} of campaign table '
+            f"{match.table}: creating it would dial them twice",
+            item.location,
+            item.address,
+            f'if {item.dataset_address} is that dataset renamed, add `movedFrom: {{description: "{likely.description}"}}` '
+            f"(or `id: {likely.id}`) to its spec; if both should dial them, add `acknowledge: [overlap]`",
+        )
+    ]
 
 
 def _check_sizes(

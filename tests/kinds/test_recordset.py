@@ -196,3 +196,43 @@ def test_a_wrong_mapping_that_overwrites_every_record_is_refused_without_mass_up
             "30% (acknowledge with --allow-mass-update, or raise spec.guards.maxPercent if this is expected)",
         )
     ]
+
+
+def _renamed(
+    account: FakeContactNow, *, moved_from: str | None = None, acknowledge: frozenset[str] = frozenset()
+) -> DesiredState:
+    _live(account, ROWS, Status.LIVE)
+    want = Dataset("Willtest", "Spring 2027", Status.LIVE)
+    where = Location("manifests/datasets.yaml", 1, 1)
+    renamed = DesiredDataset(
+        "Dataset/spring", where, want=want, moved_from=moved_from, acknowledge=acknowledge
+    )
+    return DesiredState((renamed, record_set(ROWS)))
+
+
+def test_a_renamed_dataset_with_moved_from_is_updated_in_place_and_its_records_unchanged() -> None:
+    account = FakeContactNow()
+    planned = make_plan(_renamed(account, moved_from="Spring"), target(account), now=NOW)
+    (change,) = planned.plan.changes
+    assert (change.address, change.action) == ("Dataset/spring", Action.UPDATE)
+    assert [(item.field, item.before, item.after) for item in change.fields] == [
+        ("description", "Spring", "Spring 2027")
+    ]
+    assert [call[0] for call in account.calls].count(
+        "records"
+    ) == 1  # the record set's own read, nothing else
+
+
+def test_a_new_dataset_whose_records_are_open_elsewhere_is_refused_with_the_overlap() -> None:
+    account = FakeContactNow()
+    with pytest.raises(PlanError) as refused:
+        make_plan(_renamed(account), target(account), now=NOW)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "manifests/records.yaml:1:1: RecordSet/spring: Dataset/spring is new, but 3 of its 3 records are already "
+        'open in dataset 4 ("Spring", LIVE) of campaign table Willtest: creating it would dial them twice (if '
+        'Dataset/spring is that dataset renamed, add `movedFrom: {description: "Spring"}` (or `id: 4`) to its '
+        "spec; if both should dial them, add `acknowledge: [overlap]`)"
+    ]
+    fresh = FakeContactNow()
+    acknowledged = make_plan(_renamed(fresh, acknowledge=frozenset({"overlap"})), target(fresh), now=NOW)
+    assert [change.address for change in acknowledged.plan.changes] == ["Dataset/spring", "RecordSet/spring"]

@@ -115,7 +115,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown-field": [
         'unknown-field/datasets.yaml:8:3: Dataset/spring: unknown field "prority" (did you mean "priority"?)',
-        'unknown-field/datasets.yaml:9:3: Dataset/spring: unknown field "colour" (allowed here: acknowledge, campaign, description, id, priority, queue, status)',
+        'unknown-field/datasets.yaml:9:3: Dataset/spring: unknown field "colour" (allowed here: acknowledge, campaign, description, id, movedFrom, priority, queue, status)',
     ],
     "unknown-kind": [
         'unknown-kind/datasets.yaml:2:7: unknown kind "DataSet" (did you mean "Dataset"?)',

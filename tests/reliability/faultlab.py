@@ -82,9 +82,11 @@ class Lab:
         name: str = "bulk",
         status: str = "HOLD",
         testy: Callable[[int], str] = lambda n: "t",
+        prefix: str = "K",
     ) -> list[str]:
-        """A Dataset and a RecordSet of `count` new records keyed K00000...; returns the keys."""
-        keys = [f"K{n:05d}" for n in range(count)]
+        """A Dataset and a RecordSet of `count` new records keyed K00000... (or another prefix); returns the
+        keys."""
+        keys = [f"{prefix}{n:05d}" for n in range(count)]
         dataset = dataset_doc(name, f"{name} load", status=status)
         records = record_set_doc(
             f"{name}-records", dataset=name, fields="[FirstName, MobilePhone, Testy]", source=f"{name}.csv"

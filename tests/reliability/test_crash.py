@@ -45,7 +45,8 @@ def kill_point(seed: int) -> int:
 def crash_trial(lab: Lab, seed: int) -> Trial:
     for old in (lab.root / "manifests").glob("crash*"):  # each trial manages only its own record set
         old.unlink()
-    keys = lab.records_project(COUNT, name=f"crash{seed}", status="LIVE")
+    # Each trial loads its own customers: the same keys in a new dataset would be refused as an overlap.
+    keys = lab.records_project(COUNT, name=f"crash{seed}", status="LIVE", prefix=f"T{seed}-")
     description = f"crash{seed} load"
     started = time.monotonic()
     kill_at = kill_point(seed)
