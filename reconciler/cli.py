@@ -36,6 +36,7 @@ from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import dumps, render_markdown, render_text, summary_line
 from .render.progress import Reporter
 from .settings import Settings
+from .text import escaped
 
 INTERRUPTED = 130
 """A shell's code for a process stopped by SIGINT (Ctrl-C)."""
@@ -62,14 +63,14 @@ class _Commands(typer.core.TyperGroup):
         try:
             code = super().main(standalone_mode=False, **forward)
         except typer.Abort:
-            typer.echo("Aborted.", err=True)
+            _echo("Aborted.", err=True)
             sys.exit(USAGE_ERROR)
         except typer.TyperException as error:  # click's usage errors (typer vendors click)
             show = getattr(error, "show", None)
             if callable(show):
                 show()
             else:
-                typer.echo(f"Error: {error}", err=True)
+                _echo(f"Error: {error}", err=True)
             sys.exit(USAGE_ERROR)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -87,7 +88,7 @@ app = typer.Typer(
 
 def _print_version(given: bool) -> None:
     if given:
-        typer.echo(f"reconciler {__version__}")
+        _echo(f"reconciler {__version__}")
         raise typer.Exit()
 
 
@@ -137,8 +138,14 @@ ExcludeOpt = Annotated[
 ]
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Every line the CLI prints from data goes out escaped: no control or bidirectional character of a
+    record, a description or a vendor message reaches the terminal raw."""
+    typer.echo(escaped(text), err=err)
+
+
 def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(redact(message), err=True)
+    _echo(redact(message), err=True)
     raise typer.Exit(code)
 
 
@@ -219,7 +226,7 @@ def validate(directory: DirArg = Path(".")) -> None:
     with _errors():
         valid = _engine(_settings()).validate(directory)
         counts = ", ".join(f"{count} {noun}" for noun, count in valid.counts)
-        typer.echo(f"Valid: {counts} in {valid.root}.")
+        _echo(f"Valid: {counts} in {valid.root}.")
 
 
 @app.command()
@@ -231,7 +238,7 @@ def schema(
     """Write the JSON Schemas: one per manifest kind, reconciler.yaml's, and the plan and drift documents'."""
     with _errors():
         for path in write_schemas(out):
-            typer.echo(f"wrote {path}")
+            _echo(f"wrote {path}")
 
 
 @app.command()
@@ -266,7 +273,7 @@ def plan(
         _write_plan_output(body, fmt, sys.stdout, settings)
         if out is not None:
             out.write_text(dumps(body), encoding="utf-8")
-        typer.echo(_plan_closing_line(body, directory, target, scope, acks, out), err=True)
+        _echo(_plan_closing_line(body, directory, target, scope, acks, out), err=True)
     if detailed_exitcode and not result.plan.empty:
         raise typer.Exit(2)
 
@@ -328,7 +335,7 @@ def apply(
                     )
                 if not typer.confirm("Apply these changes?"):
                     _fail("Apply cancelled. Nothing was changed.")
-            typer.echo("Applying:")
+            _echo("Applying:")
             return True
 
         applied = engine.apply(
@@ -342,16 +349,16 @@ def apply(
             show_values=show_values,
         )
         if applied.report is None or applied.remaining is None:
-            typer.echo("No changes. The live state matches the manifests.")
+            _echo("No changes. The live state matches the manifests.")
             return
         counts = applied.report.counts()
-        typer.echo(
+        _echo(
             f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped."
         )
         if applied.remaining.empty:
-            typer.echo("Verified: the live state matches the manifests.")
+            _echo("Verified: the live state matches the manifests.")
         else:
-            typer.echo(f"Verified: still to do: {summary_line(applied.remaining.summary())} Run apply again.")
+            _echo(f"Verified: still to do: {summary_line(applied.remaining.summary())} Run apply again.")
         failed = not applied.report.ok
     if failed:
         raise typer.Exit(1)
@@ -363,7 +370,7 @@ def check(directory: DirArg = Path("."), target: TargetOpt = None) -> None:
     with _errors():
         checked = _engine(_settings()).check(directory, target)
         counts = ", ".join(f"{count} {noun}" for noun, count in checked.counts)
-        typer.echo(
+        _echo(
             f"OK: target {checked.target} answered and accepted the credentials "
             f"({', '.join(checked.apis) or 'no API'}); what {counts} reference exists there."
         )
@@ -406,7 +413,7 @@ def drift(
             with report.open("w", encoding="utf-8") as stream:
                 _write_drift(body, _report_format(report, fmt), stream)
         _write_drift(body, fmt, sys.stdout)
-        typer.echo(_drift_closing_line(body, directory, target, scope), err=True)
+        _echo(_drift_closing_line(body, directory, target, scope), err=True)
     if body["errors"]:
         raise typer.Exit(1)
     if body["drift"]:
@@ -530,20 +537,20 @@ def export(
             scheduled_as=scheduled_as,
         )
         summary = _engine(_settings()).export(
-            directory, target, out, options, lambda text: typer.echo(f"  {text}", err=True)
+            directory, target, out, options, lambda text: _echo(f"  {text}", err=True)
         )
-        typer.echo(f"Exported target {summary.target} to {out}:")
+        _echo(f"Exported target {summary.target} to {out}:")
         for path, what in summary.files.items():
-            typer.echo(f"  {path}: {what}")
+            _echo(f"  {path}: {what}")
         for address, reasons in sorted(summary.skipped.items()):
             counted = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
-            typer.echo(
+            _echo(
                 f"  {address}: left out {sum(reasons.values())} live records ({counted}); "
                 "absent: ignore leaves them as they are"
             )
         for note in summary.notes:
-            typer.echo(f"  note: {note}")
-        typer.echo(
+            _echo(f"  note: {note}")
+        _echo(
             f"Export: {len(summary.files)} files. Run `reconciler plan {shlex.quote(str(out))}`: it should show "
             "no changes.",
             err=True,
@@ -581,7 +588,7 @@ def emulator(
                 3,
             )
         _fail(f"Error: cannot listen on {host}:{port}: {error.strerror or error}")
-    typer.echo(f"Emulator on http://{host}:{port}/ (ContactNow /contactnow/, Contact Center /cc)", err=True)
+    _echo(f"Emulator on http://{host}:{port}/ (ContactNow /contactnow/, Contact Center /cc)", err=True)
     try:
         serve(host, port, db, seed, fault or [])
     except ValueError as error:  # a bad fault spec or seed: the emulator says which and why
@@ -593,7 +600,7 @@ def emulator(
 @app.command()
 def version() -> None:
     """Print the version."""
-    typer.echo(__version__)
+    _echo(__version__)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The layer rules DESIGN.md sets, checked on the import statements of every module.
 
 Layers, from the ground up (a module imports only from its own layer or below):
-  0 ground floor: errors, concurrency, redact, settings (and the package's version)
+  0 ground floor: errors, concurrency, redact, settings, text (and the package's version)
   1 model: immutable domain values
   2 manifest (the manifest language's machinery), plan (the change vocabulary and the plan document)
   3 providers (the vendor APIs behind providers/base.py), diff (the streaming diff engines), export's writers
@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "reconciler.concurrency": 0,
     "reconciler.redact": 0,
     "reconciler.settings": 0,
+    "reconciler.text": 0,
     "reconciler.model": 1,
     "reconciler.manifest": 2,
     "reconciler.plan": 2,
@@ -81,6 +82,7 @@ CLI_MAY_IMPORT = (
     "reconciler.errors",
     "reconciler.settings",
     "reconciler.redact",
+    "reconciler.text",
     "reconciler.emulator",
 )
 
@@ -167,7 +169,7 @@ def test_a_planted_import_that_runs_up_is_caught(tmp_path: Path, monkeypatch: py
     }
 
 
-def test_the_cli_imports_only_engine_render_errors_settings_redact_and_emulator() -> None:
+def test_the_cli_imports_only_engine_render_errors_settings_redact_text_and_emulator() -> None:
     offenders = {
         name
         for name in _imports(PACKAGE / "cli.py")

@@ -21,14 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model.fields import PHONE_FIELDS, STANDARD_RECORD_FIELDS, VENDOR_OWNED_FIELDS
+from ..model.fields import PHONE_FIELDS, PHONE_NOISE, STANDARD_RECORD_FIELDS, VENDOR_OWNED_FIELDS
 from ..model.normalize import normalize
 from ..model.state import LiveRecord
 from ..providers.base import FieldInfo
 
 logger = logging.getLogger(__name__)
 
-_PHONE_SEPARATORS = re.compile(r"[ ()./-]")
+_PHONE_SEPARATORS = re.compile(PHONE_NOISE)
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 """The manifest loader's phone rule (reconciler/manifest/rows.py): 5 to 20 digits once separators are gone."""
 _VENDOR_OWNED = frozenset(name.casefold() for name in VENDOR_OWNED_FIELDS)

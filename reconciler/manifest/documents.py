@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import Location, Problem
+from reconciler.text import unsafe
 
 from . import yaml_loader as y
 from .sources import SourceFile, SourcePathError, resolve_source
@@ -70,8 +71,8 @@ class FileContext:
         self, text: str | None, root: y.Mapping, address: str
     ) -> tuple[SourceFile | None, Problem | None]:
         """The source file `spec.source` names (None for none), or the problem with its path."""
-        if text is None:
-            return None, None
+        if text is None or unsafe(text):
+            return None, None  # a path with control characters is refused where the YAML was read
         try:
             return resolve_source(text, self.rel_dir, self.root_real, self.root_display), None
         except SourcePathError as exc:

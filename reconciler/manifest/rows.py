@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from reconciler.errors import Location, Problem
-from reconciler.model.fields import PHONE_FIELDS, TEXT_ONLY_FIELDS
+from reconciler.model.fields import PHONE_FIELDS, PHONE_NOISE, TEXT_ONLY_FIELDS
+from reconciler.text import UNSAFE_CLASS, UNSAFE_REMEDY, unsafe
 
 from . import yaml_loader as y
 from .schedules import Schedule, ScheduleError, parse_schedule
@@ -30,7 +31,8 @@ SCHEDULE_COLUMN = "schedule"
 
 _TEXT_ONLY = frozenset(name.casefold() for name in TEXT_ONLY_FIELDS)
 _PHONES = frozenset(name.casefold() for name in PHONE_FIELDS)
-_PHONE_SEPARATORS = re.compile(r"[ ()./-]")
+_PHONE_SEPARATORS = re.compile(PHONE_NOISE)
+_LINE_BREAK = re.compile("[\t\n\r]")
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
 
@@ -114,6 +116,18 @@ class _RecordRules:
                     )
         values: dict[str, str] = {}
         bad_phone_text: set[str] = set()
+        for name, written in cells.items():
+            text = written if isinstance(written, str) else written.text
+            found = unsafe(text)
+            if name in self.managed_set and found and not inline:  # YAML strings are checked when loaded
+                where = (written.location if isinstance(written, Cell) else None) or location
+                problems.append(
+                    Problem(
+                        f"{name} holds a control or bidirectional character ({', '.join(found)})",
+                        where,
+                        remedy=UNSAFE_REMEDY,
+                    )
+                )
         for name in self.managed:
             cell = cells.get(name)
             if cell is None:
@@ -149,6 +163,22 @@ class _RecordRules:
                         )
                     )
             values[name] = cell.text
+        if values[self.key].strip() == "" and values[self.key] != "":
+            problems.append(
+                Problem(
+                    f"{self.key} is blank",
+                    location,
+                    remedy=f"give every row a value for the key {self.key}: spaces alone identify no record",
+                )
+            )
+        elif _LINE_BREAK.search(values[self.key]):
+            problems.append(
+                Problem(
+                    f"{self.key} holds a tab or a line break",
+                    location,
+                    remedy=f"write the key {self.key} on one line",
+                )
+            )
         if values[self.key] == "":
             problems.append(
                 Problem(
@@ -182,7 +212,7 @@ class _RecordRules:
                         )
                     )
         result: list[SourceRow | Problem] = list(problems)
-        if values[self.key] != "":
+        if values[self.key].strip() != "":
             result.append(SourceRow(location, values))
         return result
 
@@ -291,7 +321,12 @@ def valid_record_frame(spec: RecordColumns, source: SourceFile | None) -> pl.Laz
     import polars as pl
 
     key = pl.col(rules.key)
-    checks = [(key == "").any(), key.is_duplicated().any()]
+    checks = [
+        (key.str.strip_chars() == "").any(),
+        key.is_duplicated().any(),
+        key.str.contains("[\t\n\r]").any(),
+    ]
+    checks += [pl.col(name).str.contains(UNSAFE_CLASS).any() for name in rules.managed]
     checks += [pl.col(name).str.len_bytes().max() > CSV_FIELD_LIMIT for name in rules.managed]
     if rules.phones:
         checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())

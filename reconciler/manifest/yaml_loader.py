@@ -35,6 +35,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.reader import ReaderError
 
 from reconciler.errors import Location, Problem
+from reconciler.text import UNSAFE_REMEDY, unsafe
 
 log = logging.getLogger(__name__)
 
@@ -345,6 +346,15 @@ class _Composer:
 
     def _scalar(self, event: ScalarEvent) -> Scalar:
         text = str(event.value)
+        found = unsafe(text)
+        if found:
+            self._doc_problems.append(
+                Problem(
+                    f"a value holds a control or bidirectional character ({', '.join(found)})",
+                    self._loc(event),
+                    remedy=UNSAFE_REMEDY,
+                )
+            )
         plain = event.style is None
         value = None if plain and text in _NULLS else text
         return Scalar(text, value, plain, self._loc(event))

@@ -90,3 +90,8 @@ def is_personal(field: str) -> bool:
 
 
 _PERSONAL_FOLDED = frozenset(name.casefold() for name in PERSONAL_FIELDS)
+
+
+PHONE_NOISE = r"[ ()./-]"
+"""What may separate the digits of a phone number (spaces, brackets, dots, slashes, dashes): the one definition,
+used to validate sources and to normalise both sides before they are compared."""

@@ -12,13 +12,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .fields import PHONE_FIELDS
+from .fields import PHONE_FIELDS, PHONE_NOISE
 
 if TYPE_CHECKING:
     import polars as pl
 
 _EMPTY_DATES = {"0000-00-00 00:00:00", "0000-00-00", "00:00:00"}
-_PHONE_NOISE = re.compile(r"[\s\-().]")
+_PHONE_NOISE = re.compile(PHONE_NOISE)
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(?:\.\d+)?$")
 _PHONE_FOLDED = frozenset(name.casefold() for name in PHONE_FIELDS)
 
@@ -50,7 +50,7 @@ def normalized(fields: Iterable[str], values: Mapping[str, str]) -> tuple[str, .
 # a row holding any other character is normalised by `normalize` itself (see `normalized_frame`).
 
 _NOT_PLAIN = r"[^\x20-\x7e]"
-_PHONE_NOISE_ASCII = r"[ \-().]"
+_PHONE_NOISE_ASCII = PHONE_NOISE
 _DATE_TIME_SECONDS = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}):(\d{2})(?:\.\d+)?$"
 _DATE_TIME_MINUTES = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?:\.\d+)?$"
 

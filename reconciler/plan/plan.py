@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.fields import is_personal
+from ..text import json_safe
 from .changes import Change, FieldChange, Observation, RowSample
 
 PLAN_FORMAT = "reconciler-plan"
@@ -66,7 +67,9 @@ def checksum(body: Mapping[str, Any]) -> str:
 
 
 def dumps(body: Mapping[str, Any]) -> str:
-    return json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The plan (or report) as a JSON file: sorted, indented, readable non-ASCII, and no raw control or
+    bidirectional character (those are written as \\uXXXX escapes: the same JSON value)."""
+    return json_safe(json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False)) + "\n"
 
 
 def mask(field_name: str, value: str | None, show_values: bool) -> str | None:

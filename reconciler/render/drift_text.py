@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from .plan_text import _counts_text, _value
+from ..text import shown
+from .plan_text import _counts_text, _line, _md_text, _value
 
 MARKDOWN_MARKER = "<!-- reconciler-drift -->"
 
@@ -42,7 +43,7 @@ def drift_line(report: Mapping[str, Any]) -> str:
 def _finding(item: Mapping[str, Any]) -> str:
     where = f"{item['location']}: " if item["location"] else ""
     remedy = f" ({item['remedy']})" if item["remedy"] else ""
-    return f"{where}{item['address']}: {item['message']}{remedy}"
+    return _line(f"{where}{item['address']}: {item['message']}{remedy}")
 
 
 def _change_lines(change: Mapping[str, Any]) -> list[str]:
@@ -59,7 +60,7 @@ def _change_lines(change: Mapping[str, Any]) -> list[str]:
         details = "; ".join(
             f"{item['field']}: {_value(item['before'])} -> {_value(item['after'])}" for item in row["fields"]
         )
-        lines.append(f"  {row['action']} {row['key']}" + (f"  {details}" if details else ""))
+        lines.append(f"  {row['action']} {shown(row['key'])}" + (f"  {details}" if details else ""))
     return lines
 
 
@@ -85,7 +86,7 @@ def render_drift_text(report: Mapping[str, Any], stream: TextIO) -> None:
         if report[key]:
             stream.write(f"\n{title}:\n")
             for item in report[key]:
-                stream.write(f"  {item['address']}: {item['message']}\n")
+                stream.write(f"  {item['address']}: {_line(item['message'])}\n")
     stream.write(f"\n{drift_line(report)}\n")
 
 
@@ -102,7 +103,7 @@ def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
         if report[key]:
             stream.write(f"\n#### {title}\n\n")
             for item in report[key]:
-                stream.write(f"- {_finding(item)}\n")
+                stream.write(f"- {_md_text(_finding(item))}\n")
     for title, key in (
         ("Unmanaged objects", "unmanaged"),
         ("Dialler churn (expected)", "churn"),
@@ -111,4 +112,4 @@ def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
         if report[key]:
             stream.write(f"\n#### {title}\n\n")
             for item in report[key]:
-                stream.write(f"- `{item['address']}`: {item['message']}\n")
+                stream.write(f"- `{item['address']}`: {_md_text(item['message'])}\n")

@@ -10,6 +10,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from ..plan.plan import dumps
+from ..text import shown
+
+MESSAGE_LIMIT = 400
+"""A message (an observation, a note) longer than this is cut when shown."""
 
 __all__ = ["MARKDOWN_MARKER", "dumps", "render_markdown", "render_text", "summary_line"]
 
@@ -45,7 +49,7 @@ def _counts_text(counts: Mapping[str, int]) -> str:
 
 
 def _value(value: Any) -> str:
-    return "(none)" if value is None else f'"{value}"'
+    return "(none)" if value is None else f'"{shown(str(value))}"'
 
 
 def render_text(plan: Mapping[str, Any], stream: TextIO, *, colour: bool = False) -> None:
@@ -70,15 +74,16 @@ def render_text(plan: Mapping[str, Any], stream: TextIO, *, colour: bool = False
                 f"{item['field']}: {_value(item['before'])} -> {_value(item['after'])}"
                 for item in row["fields"]
             )
-            stream.write(f"        {row['action']} {row['key']}" + (f"  {details}" if details else "") + "\n")
+            key = shown(row["key"])
+            stream.write(f"        {row['action']} {key}" + (f"  {details}" if details else "") + "\n")
         for note in change["notes"]:
-            stream.write(f"      # {note}\n")
+            stream.write(f"      # {_line(note)}\n")
         stream.write("\n")
     observations = plan["observations"]
     if observations:
         stream.write("Observed, not changed:\n")
         for item in observations:
-            stream.write(f"  {item['address']} [{item['category']}]: {item['message']}\n")
+            stream.write(f"  {item['address']} [{item['category']}]: {_line(item['message'])}\n")
         stream.write("\n")
     if plan["values"] == "masked" and any(
         item.get("before") == "(sensitive)" or item.get("after") == "(sensitive)"
@@ -108,7 +113,7 @@ def render_markdown(plan: Mapping[str, Any], stream: TextIO) -> None:
                 parts.append(_counts_text(change["counts"]))
             if change["field_counts"]:
                 parts.append("fields: " + ", ".join(f"`{k}` {v}" for k, v in change["field_counts"].items()))
-            parts.extend(f"_{note}_" for note in change["notes"])
+            parts.extend(f"_{_md_text(note)}_" for note in change["notes"])
             stream.write(f"| `{change['action']}` | `{change['address']}` | {'<br>'.join(parts)} |\n")
         samples = [change for change in changes if change["sample"]]
         if samples:
@@ -120,13 +125,13 @@ def render_markdown(plan: Mapping[str, Any], stream: TextIO) -> None:
                         f"`{item['field']}`: {_md(item['before'])} → {_md(item['after'])}"
                         for item in row["fields"]
                     )
-                    stream.write(f"- `{row['action']}` `{row['key']}` {details}\n")
+                    stream.write(f"- `{row['action']}` {_md(row['key'])} {details}\n")
                 stream.write("\n")
             stream.write("</details>\n")
     if plan["observations"]:
         stream.write("\n<details><summary>Observed, not changed</summary>\n\n")
         for item in plan["observations"]:
-            stream.write(f"- `{item['address']}` ({item['category']}): {item['message']}\n")
+            stream.write(f"- `{item['address']}` ({item['category']}): {_md_text(item['message'])}\n")
         stream.write("\n</details>\n")
     stream.write(f"\n<sub>values {plan['values']} · checksum `{plan['checksum']}`</sub>\n")
 
@@ -134,5 +139,15 @@ def render_markdown(plan: Mapping[str, Any], stream: TextIO) -> None:
 def _md(value: Any) -> str:
     if value is None:
         return "_none_"
-    text = str(value).replace("|", "\\|").replace("`", "'")
+    text = shown(str(value)).replace("|", "\\|").replace("`", "'")
     return f"`{text}`"
+
+
+def _line(text: str) -> str:
+    """A message or note from data, on one line, escaped and cut like any value."""
+    return shown(text, MESSAGE_LIMIT)
+
+
+def _md_text(text: str) -> str:
+    """A message or note in Markdown: escaped, cut, and unable to break out of a table cell or into HTML."""
+    return _line(text).replace("|", "\\|").replace("<", "&lt;").replace("`", "'")

@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TextIO
 
 from ..apply.steps import ChangeResult, Outcome
+from ..text import shown
+from .plan_text import MESSAGE_LIMIT
 
 MAX_FAILURE_LINES = 20
 """Refused rows listed in full; the rest are named by key or customer id only."""
@@ -24,13 +26,13 @@ class Reporter:
 
     def result(self, result: ChangeResult) -> None:
         mark = {Outcome.APPLIED: "ok", Outcome.FAILED: "FAILED", Outcome.SKIPPED: "skipped"}[result.outcome]
-        self.stream.write(f"  {result.address}: {mark}: {result.detail}\n")
+        self.stream.write(f"  {result.address}: {mark}: {shown(result.detail, MESSAGE_LIMIT)}\n")
         for line in result.failures[:MAX_FAILURE_LINES]:
-            self.stream.write(f"      {line}\n")
+            self.stream.write(f"      {shown(line, MESSAGE_LIMIT)}\n")
         if (
             len(result.failures) > MAX_FAILURE_LINES
         ):  # the rest by key or customer id only: every one is named
-            rest = ", ".join(line.split(":", 1)[0] for line in result.failures[MAX_FAILURE_LINES:])
+            rest = ", ".join(shown(line.split(":", 1)[0]) for line in result.failures[MAX_FAILURE_LINES:])
             self.stream.write(f"      ... and {len(result.failures) - MAX_FAILURE_LINES} more: {rest}\n")
         self.stream.flush()
 

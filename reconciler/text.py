@@ -1,0 +1,67 @@
+"""Text hygiene: which characters data may not carry, and the one way data is shown.
+
+Data (record values, keys, descriptions, vendor messages) must never move a reviewer's terminal or reorder what
+a pull request shows. Sources refuse control characters and bidirectional controls (`unsafe`); everything
+printed from data goes through `shown` (a value on one line, cut when long) or `escaped` (a message that may
+span lines), in every output format, the JSON one included (`json_safe`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+UNSAFE: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+"""C0 controls but tab, newline and carriage return; DEL and C1 controls; the bidirectional marks, embeddings,
+overrides and isolates; line and paragraph separators."""
+UNSAFE_CLASS: Final = UNSAFE.pattern
+"""The same set as a regular-expression class, for column scans."""
+_LINE_BREAKS: Final = re.compile("[\t\n\r]")
+UNSAFE_REMEDY: Final = (
+    "remove it: control and bidirectional characters would reach the dialler and change what a reviewer sees"
+)
+MAX_SHOWN: Final = 200
+"""A value longer than this is cut when shown, with its length."""
+
+
+def unsafe(text: str) -> list[str]:
+    """The unsafe characters in `text`, each once and as shown (`\\x1b`, `\\u202e`), in order of appearance."""
+    found: list[str] = []
+    for match in UNSAFE.finditer(text):
+        code = _code(match.group())
+        if code not in found:
+            found.append(code)
+    return found
+
+
+def escaped(text: str) -> str:
+    """`text` with every unsafe character shown as its escape; line breaks are kept (for messages)."""
+    return UNSAFE.sub(lambda match: _code(match.group()), text)
+
+
+def shown(text: str, limit: int = MAX_SHOWN) -> str:
+    """A value as it is shown on one line: unsafe characters and line breaks escaped, cut after `limit`
+    characters with the full length said."""
+    cut = text if len(text) <= limit else text[:limit]
+    visible = _LINE_BREAKS.sub(lambda match: _code(match.group()), escaped(cut))
+    if len(text) > limit:
+        return f"{visible}... ({len(text):,} characters)"
+    return visible
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with every unsafe character written as a \\uXXXX escape (still the same JSON value)."""
+    return UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _code(character: str) -> str:
+    number = ord(character)
+    if character == "\t":
+        return "\\t"
+    if character == "\n":
+        return "\\n"
+    if character == "\r":
+        return "\\r"
+    return f"\\x{number:02x}" if number < 0x100 else f"\\u{number:04x}"

@@ -1,0 +1,78 @@
+"""No raw control or bidirectional character from data reaches any output format; long values are cut."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+
+from fakes import FakeContactNow, target
+
+from core.helpers import record_set
+from reconciler.apply.steps import ChangeResult, Outcome
+from reconciler.errors import Location
+from reconciler.kinds.base import DesiredState
+from reconciler.kinds.dataset import DesiredDataset
+from reconciler.model.state import Dataset, Status
+from reconciler.plan.drift import drift_report
+from reconciler.planner import make_plan
+from reconciler.render.drift_text import render_drift_markdown, render_drift_text
+from reconciler.render.plan_text import dumps, render_markdown, render_text
+from reconciler.render.progress import Reporter
+from reconciler.text import shown
+
+HOSTILE = "\x1b[2J\x9b31m\u202eevil\u2066\x00"
+RAW = ("\x1b", "\x9b", "\u202e", "\u2066", "\x00")
+
+
+def _outputs() -> list[str]:
+    account = FakeContactNow()
+    account.add_dataset(Dataset("Willtest", f"Other {HOSTILE}", Status.LIVE, 0, 0, 9))
+    rows = [{"VENDOR_URN": "A-1", "FirstName": "Ann", "MobilePhone": "07700900001"}]
+    account.add_dataset(
+        Dataset("Willtest", "Spring", Status.HOLD, 0, 0, 4),
+        [{"VENDOR_URN": "A-1", "FirstName": HOSTILE, "MobilePhone": "07700900001"}],
+    )
+    dataset = DesiredDataset("Dataset/spring", Location("d.yaml", 1, 1), want=Dataset("Willtest", "Spring"))
+    desired = DesiredState((dataset, record_set(rows)))  # type: ignore[arg-type]
+    plan = make_plan(desired, target(account), now=datetime(2026, 12, 6, tzinfo=UTC)).plan
+    texts = []
+    for show in (False, True):
+        body = plan.to_dict(show_values=show)
+        for render in (render_text, render_markdown):
+            stream = io.StringIO()
+            render(body, stream)
+            texts.append(stream.getvalue())
+        texts.append(dumps(body))
+        report = drift_report(plan, show_values=show)
+        for render_drift in (render_drift_text, render_drift_markdown):
+            stream = io.StringIO()
+            render_drift(report, stream)
+            texts.append(stream.getvalue())
+        texts.append(dumps(report))
+    return texts
+
+
+def test_no_raw_control_byte_reaches_any_output_format() -> None:
+    texts = _outputs()
+    assert not [(n, raw) for n, text in enumerate(texts) for raw in RAW if raw in text]
+    shown_values = texts[6]  # text, show_values=True
+    assert '"\\x1b[2J\\x9b31m\\u202eevil\\u2066\\x00"' in shown_values
+    assert "live dataset 9 (Willtest: Other \\x1b[2J\\x9b31m\\u202eevil\\u2066\\x00, LIVE)" in texts[0]
+    plan_json = json.loads(texts[2])  # the JSON is still the same value, escaped
+    message = next(item["message"] for item in plan_json["observations"] if item["category"] == "unmanaged")
+    assert HOSTILE in message
+
+
+def test_apply_results_are_escaped_too() -> None:
+    stream = io.StringIO()
+    Reporter(stream).result(
+        ChangeResult("RecordSet/x", Outcome.FAILED, f"1 failed {HOSTILE}", [f"K1: {HOSTILE}"])
+    )
+    assert not any(raw in stream.getvalue() for raw in RAW)
+    assert "K1: \\x1b[2J" in stream.getvalue()
+
+
+def test_long_values_are_cut_with_their_length() -> None:
+    assert shown("x" * 1_000_000) == "x" * 200 + "... (1,000,000 characters)"
+    assert shown("a\nb\tc") == "a\\nb\\tc"
