@@ -7,16 +7,19 @@ Assertions read the emulator's store and request log directly.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.probe import Probe, Watch
 from support import write_file
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.emulator import build_state, running_server
+from reconciler.emulator import build_state, create_app
+from reconciler.emulator.server import ServerThread
 from reconciler.emulator.state import EmulatorState
 
 WRITE_OPS = {
@@ -46,6 +49,7 @@ class Estate:
     base_url: str
     state: EmulatorState
     runner: CliRunner = field(default_factory=CliRunner)
+    probe: Probe | None = None
 
     def write(self, relative: str, text: str) -> Path:
         return write_file(self.root, relative, text)
@@ -66,6 +70,12 @@ class Estate:
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with self.state.store.lock:
             return list(self.state.store.conn.execute(query, params).fetchall())
+
+    def in_flight(self, ops: str | frozenset[str], *, hold_until: int = 0) -> AbstractContextManager[Watch]:
+        """Count the requests of `ops` the emulator holds at once (`Watch.peak`); with `hold_until`, hold each
+        one until that many have arrived (harness/probe.py)."""
+        assert self.probe is not None, "this estate's emulator is served without a probe"
+        return self.probe.watch(ops, hold_until=hold_until)
 
 
 def project_file(base_url: str) -> str:
@@ -105,5 +115,11 @@ def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
     monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "0")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     state = build_state()
-    with running_server(state) as base_url:
-        yield open_estate(tmp_path / "project", base_url, state)
+    probe = Probe(create_app(state))
+    server = ServerThread(probe)
+    try:
+        project = open_estate(tmp_path / "project", server.start(), state)
+        project.probe = probe
+        yield project
+    finally:
+        server.stop()
