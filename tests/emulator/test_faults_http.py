@@ -11,11 +11,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from harness.process import EmulatorProcess
 
 from reconciler.emulator import build_state, create_app
 from reconciler.transport import SyncAsgiTransport
 
-from .conftest import Emulator, EmulatorProcess, FakeClock
+from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, member_ids
 
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
