@@ -6,9 +6,12 @@
     assert cost.peak_bytes < 2 * MIB      # peak memory Python allocated (tracemalloc)
 
 Each count is the same on every run of the same code on the same input, whatever the load: calls come from a
-profile hook, bytes read from the kernel's count for the process (/proc/self/io `rchar`: every read(2), whichever
-thread or library made it), memory from tracemalloc. Code imported for the first time inside the action adds its
-own calls, so bounds leave room for that.
+trace hook (a global one only: no line events), bytes read from the kernel's count for the process
+(/proc/self/io `rchar`: every read(2), whichever thread or library made it), memory from tracemalloc. The action
+runs twice, once counted and once traced, since tracemalloc would also trace every call of the hook and make the
+pair many times slower than both apart; it must do the same both times. Code imported for the first time inside
+the action adds its own calls, so bounds leave room for that. A tracer already installed (coverage, a debugger)
+is put back afterwards.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ _IO = Path("/proc/self/io")
 @dataclass(frozen=True)
 class Cost:
     calls: int
-    """Python function calls made in this thread."""
+    """Python function calls made in this thread (a generator's resumptions count as calls too)."""
     read_bytes: int
     """Bytes this process read (files, pipes, sockets) while the action ran."""
     peak_bytes: int
@@ -45,21 +48,25 @@ def read_so_far() -> int:
 
 
 def measure(action: Callable[[], object]) -> Cost:
-    """Run `action` and count its calls, the bytes read and its peak traced memory."""
+    """Run `action` twice: once counting its calls and the bytes read, once tracing its peak memory."""
     calls = 0
 
     def count(frame: FrameType, event: str, arg: Any) -> None:
         nonlocal calls
-        if event == "call":
-            calls += 1
+        calls += 1  # a global trace function only hears "call": returning None asks for no more of the frame
 
     read_before = read_so_far()
-    tracemalloc.start()
-    sys.setprofile(count)
+    tracer = sys.gettrace()
+    sys.settrace(count)
     try:
         action()
     finally:
-        sys.setprofile(None)
+        sys.settrace(tracer)
+    read_bytes = read_so_far() - read_before
+    tracemalloc.start()
+    try:
+        action()
         _, peak = tracemalloc.get_traced_memory()
+    finally:
         tracemalloc.stop()
-    return Cost(calls, read_so_far() - read_before, peak)
+    return Cost(calls, read_bytes, peak)
