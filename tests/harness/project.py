@@ -9,16 +9,17 @@
 
 The reconciler runs as a user runs it: through the CLI (`reconciler.cli.app`), in this process (`cli`) or as a
 real process (`spawn`, `process`), with settings in environment variables (`setenv`; FAST_SETTINGS for the fault
-tests). What it did is read from the emulator: its store (`view`), its request log (`log`, `writes`, `mark`), and
-an arrival hook (`on_arrival`) and the probe in front of it (`in_flight`). Faults are the emulator's own rules (`fault`).
+tests). What it did is read from the emulator: its store (`view`), its request log (`log`, `writes`, `mark`), an
+arrival hook (`on_arrival`) and a probe in front of it (`in_flight`). Faults are the emulator's own rules
+(`fault`); its admin API is at `http`.
 
 How the project reaches the emulator is its mode, one of MODES:
 - `served`: the emulator on a real uvicorn server on loopback; the in-process CLI's every request crosses real
   HTTP, and other processes can reach it too.
 - an `in-process` mode (the engine called over an in-process ASGI transport) is to come: it implements `Mode`
-  for the same `Probe`-wrapped app, and `open_project` needs no other change.
-A test that needs a real server (it spawns the CLI, or talks to the emulator over HTTP itself) carries
-`@pytest.mark.served`; the `project` fixture gives the others DEFAULT_MODE.
+  (`invoke`, `client`) for the same probed app, and registers in MODES; nothing else changes.
+A test that needs a real server (it spawns the CLI as a process) carries `@pytest.mark.served`; the `project`
+fixture gives the others DEFAULT_MODE.
 """
 
 from __future__ import annotations
