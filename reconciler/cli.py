@@ -352,9 +352,7 @@ def apply(
             _echo("No changes. The live state matches the manifests.")
             return
         counts = applied.report.counts()
-        _echo(
-            f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped."
-        )
+        _echo(f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped.")
         if applied.remaining.empty:
             _echo("Verified: the live state matches the manifests.")
         else:

@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m reconciler.emulator", description="Run the 8x8 API emulator on loopback."
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=8080, help="0: a free port, named in the log")
     parser.add_argument("--db", default=None, help="SQLite file (kept across restarts); default: in memory")
     parser.add_argument("--seed", default=None, help="seed YAML for a new database; default: the bundled one")
     parser.add_argument(

@@ -27,17 +27,26 @@ STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 10.0
 
 
+LISTENING = "emulator listening on http://%s:%d/"
+"""The line `serve` logs once its socket is bound (before it accepts); with port 0 it names the port chosen."""
+
+
 def serve(host: str, port: int, db: str | None, seed: str | None, faults: list[str] | None = None) -> None:
-    """Run the emulator on HOST:PORT until interrupted (blocking). `faults` are fault-spec strings."""
+    """Run the emulator on HOST:PORT until interrupted (blocking). `faults` are fault-spec strings.
+
+    Port 0 lets the system choose a free port, which the LISTENING log line names: a process that starts the
+    emulator reads it there, rather than guessing a free port that another process could take first.
+    """
     state = build_state(db, seed)
     try:
         for spec in faults or []:
             apply_spec(state, spec)  # fault rules, and the token_lifetime / read_lag settings
-        log.info("emulator listening on http://%s:%d/", host, port)
         config = uvicorn.Config(
             create_app(state), host=host, port=port, lifespan="off", log_level="warning", access_log=False
         )
-        uvicorn.Server(config).run()
+        sock = config.bind_socket()
+        log.info(LISTENING, host, sock.getsockname()[1])
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         state.store.close()
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .view import StoreView
+
 if TYPE_CHECKING:
     from .faults import FaultInjector
     from .requestlog import RequestLog
@@ -42,3 +44,8 @@ class EmulatorState:
     log: RequestLog
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], float] = time.time
+
+    @property
+    def view(self) -> StoreView:
+        """The store in the vendor APIs' terms, for tests and benchmarks: reads and out-of-band changes."""
+        return StoreView(self.store)

@@ -28,40 +28,29 @@ import httpx
 import ijson
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from emulator_process import running_emulator  # noqa: E402
+from harness.process import EmulatorProcess  # noqa: E402
 
-from reconciler.emulator.seed import load_seed  # noqa: E402
+from reconciler.emulator import build_state  # noqa: E402
 from reconciler.emulator.store import Store  # noqa: E402
+from reconciler.emulator.view import Member  # noqa: E402
 
 CAMPAIGN = 125
 FIRST_CUSTOMER = 20_000_000
 AUTH = ("demo", "demo-token")
-BATCH = 100_000
 
 
 def build_database(path: Path, members: int) -> float:
     """Seed a new database file and add `members` CRM customers and campaign members; returns seconds."""
     started = time.perf_counter()
-    store = Store.open(str(path))
+    state = build_state(str(path))
     try:
-        load_seed(store)
-        with store.transaction() as conn:
-            for first in range(0, members, BATCH):
-                ids = range(FIRST_CUSTOMER + first, FIRST_CUSTOMER + min(first + BATCH, members))
-                conn.executemany(
-                    "INSERT INTO crm_customers(id, phone) VALUES (?, ?)",
-                    ((i, f"0207946{i % 10_000:04d}") for i in ids),
-                )
-                conn.executemany(
-                    "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
-                    " disposition_code, ext_trans_data, seq) VALUES (?, ?, NULL, ?, 0, 1000, '', ?)",
-                    ((CAMPAIGN, i, i % 5, i - FIRST_CUSTOMER + 1) for i in ids),
-                )
+        ids = range(FIRST_CUSTOMER, FIRST_CUSTOMER + members)
+        state.view.add_customers((i, f"0207946{i % 10_000:04d}") for i in ids)
+        state.view.add_members(CAMPAIGN, (Member(i, status=i % 5) for i in ids))
     finally:
-        store.close()
+        state.store.close()
     return time.perf_counter() - started
 
 
@@ -156,11 +145,11 @@ def main() -> None:
             f"database: {args.members:,} members written in {build_seconds:.1f} s ({db.stat().st_size / 1e6:.0f} MB)"
         )
 
-        with running_emulator(db, start_seconds=30) as (process, base_url):
-            idle_kb = proc_status(process.pid, "VmRSS")
-            _, raw_size, raw_first, raw_seconds = streamed_read(base_url, parse=False)
-            count, _, first_byte, seconds = streamed_read(base_url, parse=True)
-            peak_kb = proc_status(process.pid, "VmHWM")
+        with EmulatorProcess(db=db, ready_seconds=30) as emulator:
+            idle_kb = proc_status(emulator.process.pid, "VmRSS")
+            _, raw_size, raw_first, raw_seconds = streamed_read(emulator.base_url, parse=False)
+            count, _, first_byte, seconds = streamed_read(emulator.base_url, parse=True)
+            peak_kb = proc_status(emulator.process.pid, "VmHWM")
         if count != args.members:
             raise SystemExit(f"read {count:,} records, expected {args.members:,}")
         print(

@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,12 +20,11 @@ import httpx
 import ijson
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from emulator_process import free_port  # noqa: E402
+from harness.process import EmulatorProcess  # noqa: E402
 
 from reconciler.emulator import build_state  # noqa: E402
-from reconciler.emulator.store import RECORD_TEXT_COLUMNS  # noqa: E402
 
 BATCH = 1000
 
@@ -35,38 +32,24 @@ BATCH = 1000
 def _prepare(db: str, read_rows: int) -> int:
     """Seed the database and write one dataset of `read_rows` records directly; returns the dataset id."""
     state = build_state(db)
-    store = state.store
-    now = time.time()
-    columns = ["datasetid", "import_table", "created", *RECORD_TEXT_COLUMNS, "custom"]
-    index = {name: i for i, name in enumerate(columns)}
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT INTO cn_datasets(import_table, description, loaddate) VALUES ('Willtest', 'bench read', '')"
+    try:
+        dataset = state.view.add_dataset("Willtest", "bench read")
+        rows = (
+            {
+                "VENDOR_URN": f"R-{i:07d}",
+                "FirstName": "Firstname",
+                "LastName": f"Lastname{i % 1000}",
+                "MobilePhone": f"07700{i:06d}",
+                "Postcode": "SW1A 1AA",
+                "ProcessType": "HOLD: New Prospect",
+                "loaddate": "2026-01-01",
+                "Testy": f"value {i % 100}",
+            }
+            for i in range(read_rows)
         )
-        dataset = int(cursor.lastrowid or 0)
-    sql = f"INSERT INTO cn_records({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    template: list[object] = [""] * len(columns)
-    template[index["datasetid"]] = dataset
-    template[index["import_table"]] = "Willtest"
-    template[index["created"]] = now
-    template[index["callback"]] = template[index["ProcessDate"]] = "0000-00-00 00:00:00"
-    template[index["AgentRef"]] = "0"
-    template[index["ProcessType"]] = "HOLD: New Prospect"
-    template[index["loaddate"]] = "2026-01-01"
-    for start in range(0, read_rows, 50_000):
-        rows = []
-        for i in range(start, min(start + 50_000, read_rows)):
-            row = list(template)
-            row[index["VENDOR_URN"]] = f"R-{i:07d}"
-            row[index["FirstName"]] = "Firstname"
-            row[index["LastName"]] = f"Lastname{i % 1000}"
-            row[index["MobilePhone"]] = f"07700{i:06d}"
-            row[index["Postcode"]] = "SW1A 1AA"
-            row[index["custom"]] = f'{{"Testy":"value {i % 100}"}}'
-            rows.append(tuple(row))
-        with store.transaction() as conn:
-            conn.executemany(sql, rows)
-    store.close()
+        state.view.add_records(dataset, rows, created=time.time())
+    finally:
+        state.store.close()
     return dataset
 
 
@@ -89,96 +72,79 @@ def main() -> None:
         read_dataset = _prepare(db, args.read_rows)
         print(f"prepared {args.read_rows:,} records in the db file in {time.perf_counter() - started:.1f} s")
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}/contactnow/"
-        command = [sys.executable, "-m", "reconciler.emulator", "--port", str(port), "--db", db]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        server = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
-        try:
-            with httpx.Client(timeout=600) as client:
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        client.get(f"http://127.0.0.1:{port}/_emulator/health")
-                        break
-                    except httpx.TransportError:
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.05)
-                token = client.get(
-                    f"{base}token.php",
-                    params={"action": "get", "username": "demo", "password": "demo-password"},
-                ).json()["token"]
-                common = {"token": token, "format": "json", "raw": 1}
-                created = client.post(
+        with EmulatorProcess(db=db, ready_seconds=30) as server, httpx.Client(timeout=600) as client:
+            base = f"{server.base_url}/contactnow/"
+            token = client.get(
+                f"{base}token.php",
+                params={"action": "get", "username": "demo", "password": "demo-password"},
+            ).json()["token"]
+            common = {"token": token, "format": "json", "raw": 1}
+            created = client.post(
+                f"{base}ecnow.php",
+                params={**common, "method": "ecnow_datasets", "action": "create"},
+                json=[{"import_table": "Willtest", "description": "bench create"}],
+            ).json()
+            dataset = created["key"]
+
+            # 1. creates in batches of 1,000
+            started = time.perf_counter()
+            for batch_start in range(0, args.records, BATCH):
+                rows = [
+                    {
+                        "dataset": dataset,
+                        "VENDOR_URN": f"C-{i:07d}",
+                        "FirstName": "Firstname",
+                        "LastName": f"Lastname{i % 1000}",
+                        "MobilePhone": f"07700{i:06d}",
+                        "Postcode": "SW1A 1AA",
+                        "Testy": f"value {i % 100}",
+                    }
+                    for i in range(batch_start, min(batch_start + BATCH, args.records))
+                ]
+                body = client.post(
                     f"{base}ecnow.php",
-                    params={**common, "method": "ecnow_datasets", "action": "create"},
-                    json=[{"import_table": "Willtest", "description": "bench create"}],
+                    params={**common, "method": "ecnow_records", "action": "create"},
+                    json=rows,
                 ).json()
-                dataset = created["key"]
+                assert body["total"] == len(rows) and body["bad"] == 0, body
+            elapsed = time.perf_counter() - started
+            print(
+                f"create: {args.records:,} records in batches of {BATCH:,}: {elapsed:.2f} s, "
+                f"{args.records / elapsed:,.0f} rows/s (target: 100,000 under 30 s)"
+            )
+            print(f"emulator peak RSS after the creates: {_peak_rss_mb(server.process.pid):.0f} MB")
 
-                # 1. creates in batches of 1,000
-                started = time.perf_counter()
-                for batch_start in range(0, args.records, BATCH):
-                    rows = [
-                        {
-                            "dataset": dataset,
-                            "VENDOR_URN": f"C-{i:07d}",
-                            "FirstName": "Firstname",
-                            "LastName": f"Lastname{i % 1000}",
-                            "MobilePhone": f"07700{i:06d}",
-                            "Postcode": "SW1A 1AA",
-                            "Testy": f"value {i % 100}",
-                        }
-                        for i in range(batch_start, min(batch_start + BATCH, args.records))
-                    ]
-                    body = client.post(
-                        f"{base}ecnow.php",
-                        params={**common, "method": "ecnow_records", "action": "create"},
-                        json=rows,
-                    ).json()
-                    assert body["total"] == len(rows) and body["bad"] == 0, body
-                elapsed = time.perf_counter() - started
-                print(
-                    f"create: {args.records:,} records in batches of {BATCH:,}: {elapsed:.2f} s, "
-                    f"{args.records / elapsed:,.0f} rows/s (target: 100,000 under 30 s)"
-                )
-                print(f"emulator peak RSS after the creates: {_peak_rss_mb(server.pid):.0f} MB")
+            # 2. one streamed read of the big dataset
+            started = time.perf_counter()
+            count = 0
+            received = 0
+            with client.stream(
+                "GET",
+                f"{base}ecnow.php",
+                params={**common, "method": "ecnow_records", "action": "read", "dataset": read_dataset},
+            ) as response:
 
-                # 2. one streamed read of the big dataset
-                started = time.perf_counter()
-                count = 0
-                received = 0
-                with client.stream(
-                    "GET",
-                    f"{base}ecnow.php",
-                    params={**common, "method": "ecnow_records", "action": "read", "dataset": read_dataset},
-                ) as response:
+                class _Stream:
+                    def read(self, size: int = -1) -> bytes:
+                        nonlocal received
+                        if size == 0:  # ijson probes the type of the stream with read(0)
+                            return b""
+                        chunk = next(chunks, b"")
+                        received += len(chunk)
+                        return chunk
 
-                    class _Stream:
-                        def read(self, size: int = -1) -> bytes:
-                            nonlocal received
-                            if size == 0:  # ijson probes the type of the stream with read(0)
-                                return b""
-                            chunk = next(chunks, b"")
-                            received += len(chunk)
-                            return chunk
-
-                    chunks = response.iter_raw(1 << 16)
-                    for _ in ijson.items(_Stream(), "list.item"):
-                        count += 1
-                elapsed = time.perf_counter() - started
-                assert count == args.read_rows, count
-                print(
-                    f"read: {count:,} records ({received / 1e6:,.0f} MB of JSON) in one streamed request: "
-                    f"{elapsed:.2f} s, {count / elapsed:,.0f} rows/s"
-                )
-                print(
-                    f"emulator peak RSS (VmHWM) after the read: {_peak_rss_mb(server.pid):.0f} MB (target: < 500 MB)"
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                chunks = response.iter_raw(1 << 16)
+                for _ in ijson.items(_Stream(), "list.item"):
+                    count += 1
+            elapsed = time.perf_counter() - started
+            assert count == args.read_rows, count
+            print(
+                f"read: {count:,} records ({received / 1e6:,.0f} MB of JSON) in one streamed request: "
+                f"{elapsed:.2f} s, {count / elapsed:,.0f} rows/s"
+            )
+            print(
+                f"emulator peak RSS (VmHWM) after the read: {_peak_rss_mb(server.process.pid):.0f} MB (target: < 500 MB)"
+            )
 
 
 if __name__ == "__main__":

@@ -45,13 +45,12 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from emulator_process import running_emulator  # noqa: E402
+from harness.process import EmulatorProcess  # noqa: E402
 
 from reconciler.emulator import build_state  # noqa: E402
-from reconciler.emulator.store import RECORD_TEXT_COLUMNS  # noqa: E402
+from reconciler.emulator.view import Member  # noqa: E402
 
 FIELDS = (
     "VENDOR_URN",
@@ -140,67 +139,34 @@ def write_csv(path: Path, rows: Iterator[list[str]]) -> None:
 def seed_records(db: Path, rows: Iterator[list[str]]) -> int:
     """A new emulator database (default seed) plus one HOLD dataset of Willtest holding `rows`; its id."""
     state = build_state(str(db))
-    store = state.store
-    columns = ["datasetid", "import_table", "created", *RECORD_TEXT_COLUMNS, "custom"]
-    index = {name: position for position, name in enumerate(columns)}
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT INTO cn_datasets(import_table, description, loaddate) VALUES ('Willtest', 'bench', '')"
+    try:
+        dataset = state.view.add_dataset("Willtest", "bench")
+        records = (
+            {
+                **dict(zip(FIELDS[:-1], values, strict=False)),
+                "Testy": values[11],
+                "outcomecode": values[-1],
+                "ProcessType": "HOLD: New Prospect",
+                "loaddate": "2026-01-01",
+            }
+            for values in rows
         )
-        dataset = int(cursor.lastrowid or 0)
-    sql = f"INSERT INTO cn_records({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    template: list[object] = [""] * len(columns)
-    template[index["datasetid"]] = dataset
-    template[index["import_table"]] = "Willtest"
-    template[index["created"]] = time.time()
-    template[index["callback"]] = template[index["ProcessDate"]] = "0000-00-00 00:00:00"
-    template[index["AgentRef"]] = "0"
-    template[index["ProcessType"]] = "HOLD: New Prospect"
-    template[index["loaddate"]] = "2026-01-01"
-    positions = [index[name] for name in FIELDS[:-1]]
-    batch: list[tuple[object, ...]] = []
-    for values in rows:
-        row = list(template)
-        for position, value in zip(positions, values, strict=False):
-            row[position] = value
-        row[index["URN"]] = ""
-        row[index["outcomecode"]] = values[-1]
-        row[index["custom"]] = json.dumps({"Testy": values[11]})
-        batch.append(tuple(row))
-        if len(batch) >= 50_000:
-            with store.transaction() as conn:
-                conn.executemany(sql, batch)
-            batch = []
-    if batch:
-        with store.transaction() as conn:
-            conn.executemany(sql, batch)
-    store.close()
+        state.view.add_records(dataset, records, created=time.time())
+    finally:
+        state.store.close()
     return dataset
 
 
 def seed_members(db: Path, n: int) -> None:
     """A new emulator database with n desired customers: 0.5% not yet members, 0.5% members not desired."""
     state = build_state(str(db))
-    store = state.store
-    chunk = 100_000
-    extra = n // 200
-    with store.transaction() as conn:
-        for first in range(0, n + extra, chunk):
-            ids = range(FIRST_CUSTOMER + first, FIRST_CUSTOMER + min(first + chunk, n + extra))
-            conn.executemany(
-                "INSERT INTO crm_customers(id, phone) VALUES (?, ?)",
-                ((i, f"0207946{i % 10_000:04d}") for i in ids),
-            )
-            conn.executemany(
-                "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
-                " disposition_code, ext_trans_data, seq) VALUES (?, ?, NULL, ?, 0, 1000, '', ?)",
-                (
-                    (CAMPAIGN, i, (0, 1, 2, 3)[i % 4], i - FIRST_CUSTOMER + 1)
-                    for i in ids
-                    if not _added(i - FIRST_CUSTOMER)
-                ),
-            )
-    store.close()
+    try:
+        ids = range(FIRST_CUSTOMER, FIRST_CUSTOMER + n + n // 200)
+        state.view.add_customers((i, f"0207946{i % 10_000:04d}") for i in ids)
+        members = (Member(i, status=(0, 1, 2, 3)[i % 4]) for i in ids if not _added(i - FIRST_CUSTOMER))
+        state.view.add_members(CAMPAIGN, members)
+    finally:
+        state.store.close()
 
 
 def write_members_csv(path: Path, n: int) -> None:
@@ -308,7 +274,8 @@ def plan_runs(
     dataset = seed_records(db, live_rows(rows))
     write_csv(source, live_rows(rows) if noop else desired_rows(rows))
     print(f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    with running_emulator(db) as (_, base_url):
+    with EmulatorProcess(db=db, ready_seconds=60) as emulator:
+        base_url = emulator.base_url
         write_project(root, base_url, dataset=dataset, source="records.csv")
         ours = []
         for attempt in range(repeat):
@@ -358,7 +325,8 @@ def members_runs(work: Path, members: int, repeat: int) -> None:
     seed_members(db, members)
     write_members_csv(root / "manifests" / "members.csv", members)
     print(f"members: {members:,} generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    with running_emulator(db) as (_, base_url):
+    with EmulatorProcess(db=db, ready_seconds=60) as emulator:
+        base_url = emulator.base_url
         write_project(root, base_url, dataset=None, source="members.csv")
         runs = []
         for attempt in range(repeat):
@@ -383,7 +351,8 @@ def apply_runs(work: Path, rows: int, repeat: int) -> None:
         root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
         dataset = seed_records(db, iter(()))
         write_csv(root / "manifests" / "records.csv", desired_rows(rows))
-        with running_emulator(db) as (_, base_url):
+        with EmulatorProcess(db=db, ready_seconds=60) as emulator:
+            base_url = emulator.base_url
             write_project(root, base_url, dataset=dataset, source="records.csv")
             _, since = log_entries(base_url, 0)
             run = run_measured(

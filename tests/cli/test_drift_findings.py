@@ -42,7 +42,7 @@ def test_an_out_of_band_expiry_is_irreversible_drift(
     served: tuple[Path, EmulatorState], tmp_path: Path
 ) -> None:
     root, state = _live(served)
-    state.store.conn.execute("UPDATE cn_datasets SET d_status = 'EXPIRED'")  # someone expired it in the UI
+    state.view.set_dataset(1, status="EXPIRED")  # someone expired it in the UI
     report = tmp_path / "drift.json"
     code, stdout, stderr = _cli("drift", str(root), "--report", str(report))
     assert code == 2

@@ -34,7 +34,7 @@ def _outputs() -> list[str]:
         [{"VENDOR_URN": "A-1", "FirstName": HOSTILE, "MobilePhone": "07700900001"}],
     )
     dataset = DesiredDataset("Dataset/spring", Location("d.yaml", 1, 1), want=Dataset("Willtest", "Spring"))
-    desired = DesiredState((dataset, record_set(rows)))  # type: ignore[arg-type]
+    desired = DesiredState((dataset, record_set(rows)))
     plan = make_plan(desired, target(account), now=datetime(2026, 12, 6, tzinfo=UTC)).plan
     texts = []
     for show in (False, True):

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from harness.project import Project
 from jsonschema import Draft202012Validator
 
 from reconciler.plan.plan import checksum, dumps
 
-from .conftest import Estate
 from .test_members import membership
 from .test_records import rows, setup
 
@@ -29,14 +28,16 @@ def errors(name: str, document: dict[str, Any]) -> list[str]:
     return sorted(error.message for error in validator(name).iter_errors(document))
 
 
-def every_kind(estate: Estate) -> None:
-    setup(estate, rows(12), status="LIVE", absent="{policy: complete, outcome: '510456'}")
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"]))
+def every_kind(project: Project) -> None:
+    setup(project, rows(12), status="LIVE", absent="{policy: complete, outcome: '510456'}")
+    project.write(
+        "manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"])
+    )
 
 
-def test_plans_and_drift_reports_match_their_schemas(estate: Estate) -> None:
-    every_kind(estate)
-    first = estate.cli("plan", "--format", "json")
+def test_plans_and_drift_reports_match_their_schemas(project: Project) -> None:
+    every_kind(project)
+    first = project.cli("plan", "--format", "json")
     assert first.exit_code == 0, first.stderr
     plan = json.loads(first.stdout)
     assert [change["address"] for change in plan["changes"]] == [
@@ -46,31 +47,31 @@ def test_plans_and_drift_reports_match_their_schemas(estate: Estate) -> None:
     ]
     assert errors("plan.schema.json", plan) == []
 
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    simulated = httpx.post(f"{estate.base_url}/_emulator/simulate", json={"steps": 30, "seed": 7})
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    simulated = project.http.post("/_emulator/simulate", json={"steps": 30, "seed": 7})
     assert simulated.status_code == 200
-    estate.state.store.conn.execute("UPDATE cn_datasets SET d_priority = 77")
-    setup(estate, rows(11), status="LIVE", absent="{policy: complete, outcome: '510456'}")
-    saved = estate.root / "plan.json"
-    second = estate.cli("plan", "--out", str(saved), "--show-values")
+    project.view.set_dataset(project.view.dataset(), priority=77)
+    setup(project, rows(11), status="LIVE", absent="{policy: complete, outcome: '510456'}")
+    saved = project.root / "plan.json"
+    second = project.cli("plan", "--out", str(saved), "--show-values")
     assert second.exit_code == 0, second.stderr
     body = json.loads(saved.read_text())
     assert {item["category"] for item in body["observations"]} >= {"churn"}
     assert body["changes"][1]["counts"] == {"complete": 1, "unchanged": 11}
     assert errors("plan.schema.json", body) == []
 
-    report = estate.root / "drift.json"
-    assert estate.cli("drift", "--report", str(report)).exit_code == 2
+    report = project.root / "drift.json"
+    assert project.cli("drift", "--report", str(report)).exit_code == 2
     drift = json.loads(report.read_text())
     assert drift["drift"] is True
     assert errors("drift.schema.json", drift) == []
-    printed = estate.cli("drift", "--format", "json")
+    printed = project.cli("drift", "--format", "json")
     assert errors("drift.schema.json", json.loads(printed.stdout)) == []
 
 
-def test_the_schemas_are_strict(estate: Estate) -> None:
-    every_kind(estate)
-    plan = json.loads(estate.cli("plan", "--format", "json").stdout)
+def test_the_schemas_are_strict(project: Project) -> None:
+    every_kind(project)
+    plan = json.loads(project.cli("plan", "--format", "json").stdout)
     plan["surprise"] = 1
     del plan["summary"]
     plan["changes"][0]["action"] = "?"
@@ -93,18 +94,18 @@ def test_the_schemas_are_strict(estate: Estate) -> None:
     ],
 )
 def test_a_plan_file_outside_the_schema_is_refused_before_any_write(
-    estate: Estate, edit: Any, reason: str
+    project: Project, edit: Any, reason: str
 ) -> None:
-    every_kind(estate)
-    saved = estate.root / "plan.json"
-    assert estate.cli("plan", "--out", str(saved)).exit_code == 0
+    every_kind(project)
+    saved = project.root / "plan.json"
+    assert project.cli("plan", "--out", str(saved)).exit_code == 0
     body = json.loads(saved.read_text())
     edit(body)
     body["checksum"] = checksum(body)  # a well-formed file from a different or broken writer
     saved.write_text(dumps(body))
-    mark = estate.mark()
-    refused = estate.cli("apply", "--plan", str(saved), "--auto-approve")
+    mark = project.mark()
+    refused = project.cli("apply", "--plan", str(saved), "--auto-approve")
     assert refused.exit_code == 1
     assert f"{saved} does not match the plan schema: {reason}" in refused.stderr
     assert "schemas/plan.schema.json describes the format" in refused.stderr
-    assert estate.writes(mark) == []
+    assert project.writes(mark) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from .conftest import Estate
+from harness.project import Project
 
 
 def membership(members: list[str], *, campaign: int = 125, absent: str = "remove") -> str:
@@ -22,14 +22,13 @@ spec:
 """
 
 
-def live(estate: Estate) -> list[tuple[object, ...]]:
-    return estate.sql(
-        "SELECT customer_id, status FROM cc_members WHERE campaign_id = 125 ORDER BY customer_id"
-    )
+def live(project: Project) -> list[tuple[int, int]]:
+    """(customer id, status) of each member of campaign 125, by customer id."""
+    return sorted((member.customer, member.status) for member in project.view.members(125))
 
 
-def test_add_remove_and_reschedule(estate: Estate) -> None:
-    estate.write(
+def test_add_remove_and_reschedule(project: Project) -> None:
+    project.write(
         "manifests/members.yaml",
         membership(
             [
@@ -39,35 +38,37 @@ def test_add_remove_and_reschedule(estate: Estate) -> None:
             ]
         ),
     )
-    applied = estate.cli("apply", "--auto-approve")
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert live(estate) == [(10000001, 0), (10000002, 0), (10000003, 4)]
-    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert live(project) == [(10000001, 0), (10000002, 0), (10000003, 4)]
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
     soon = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
-    estate.write(
+    project.write(
         "manifests/members.yaml",
         membership([f'{{customer-id: 10000001, schedule: "{soon}"}}', "{customer-id: 10000003}"]),
     )
-    plan = estate.cli("plan")
+    plan = project.cli("plan")
     assert "members: 1 add" not in plan.stdout
     assert "members: 2 reschedule, 1 remove" in plan.stdout
-    mark = estate.mark()
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    ops = [entry.op for entry in estate.writes(mark)]
+    mark = project.mark()
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    ops = [entry.op for entry in project.writes(mark)]
     assert ops.index("cc.add") > max(index for index, op in enumerate(ops) if op == "cc.delete")
     assert sorted(ops) == ["cc.add", "cc.delete", "cc.delete", "cc.delete"]
     # 10000001 moves from unscheduled to scheduled, 10000003 from scheduled to unscheduled, 10000002 leaves.
-    assert live(estate) == [(10000001, 4), (10000003, 0)]
-    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert live(project) == [(10000001, 4), (10000003, 0)]
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
 
-def test_members_the_dialler_accepted_are_not_removable(estate: Estate) -> None:
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"]))
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    estate.state.store.conn.execute("UPDATE cc_members SET status = 2 WHERE customer_id = 10000001")
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000002}"]))
-    plan = estate.cli("plan", "--detailed-exitcode")
+def test_members_the_dialler_accepted_are_not_removable(project: Project) -> None:
+    project.write(
+        "manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 10000002}"])
+    )
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    project.view.set_member(125, 10000001, status=2)
+    project.write("manifests/members.yaml", membership(["{customer-id: 10000002}"]))
+    plan = project.cli("plan", "--detailed-exitcode")
     assert plan.exit_code == 0
     assert (
         "1 members are not in the manifests but the dialler has them (1 accepted); the API cannot remove them, "
@@ -75,24 +76,24 @@ def test_members_the_dialler_accepted_are_not_removable(estate: Estate) -> None:
     )
 
 
-def test_campaign_checks(estate: Estate) -> None:
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=126))
-    stopped = estate.cli("plan")
+def test_campaign_checks(project: Project) -> None:
+    project.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=126))
+    stopped = project.cli("plan")
     assert stopped.exit_code == 1
     assert (
         "CampaignMembership/winback: campaign 126 has stopped (status 5); no members can be added"
         in stopped.stderr
     )
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=127))
-    assert "campaign 127 is not a dynamic campaign" in estate.cli("plan").stderr
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=128))
-    assert "campaign 128 is not enabled" in estate.cli("plan").stderr
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=999))
-    assert "CampaignMembership/winback: campaign 999 does not exist" in estate.cli("plan").stderr
+    project.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=127))
+    assert "campaign 127 is not a dynamic campaign" in project.cli("plan").stderr
+    project.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=128))
+    assert "campaign 128 is not enabled" in project.cli("plan").stderr
+    project.write("manifests/members.yaml", membership(["{customer-id: 10000001}"], campaign=999))
+    assert "CampaignMembership/winback: campaign 999 does not exist" in project.cli("plan").stderr
 
 
-def test_schedule_in_the_past_or_too_far_is_refused(estate: Estate) -> None:
-    estate.write(
+def test_schedule_in_the_past_or_too_far_is_refused(project: Project) -> None:
+    project.write(
         "manifests/members.yaml",
         membership(
             [
@@ -101,7 +102,7 @@ def test_schedule_in_the_past_or_too_far_is_refused(estate: Estate) -> None:
             ]
         ),
     )
-    result = estate.cli("plan")
+    result = project.cli("plan")
     assert result.exit_code == 1
     assert "schedule 2020-01-01T09:00:00+00:00 for customer 10000001 is in the past" in result.stderr
     assert (
@@ -109,15 +110,12 @@ def test_schedule_in_the_past_or_too_far_is_refused(estate: Estate) -> None:
     )
 
 
-def test_schedule_outside_the_campaign_schedule_is_refused(estate: Estate) -> None:
+def test_schedule_outside_the_campaign_schedule_is_refused(project: Project) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     start, end = now + timedelta(days=2), now + timedelta(days=4)
-    estate.state.store.conn.execute(
-        "UPDATE cc_campaigns SET start_time = ?, end_time = ? WHERE id = 125",
-        (start.isoformat(), end.isoformat()),
-    )
+    project.view.set_campaign(125, start=start.isoformat(), end=end.isoformat())
     early, inside, late = now + timedelta(days=1), now + timedelta(days=3), now + timedelta(days=5)
-    estate.write(
+    project.write(
         "manifests/members.yaml",
         membership(
             [
@@ -127,8 +125,8 @@ def test_schedule_outside_the_campaign_schedule_is_refused(estate: Estate) -> No
             ]
         ),
     )
-    mark = estate.mark()
-    result = estate.cli("plan")
+    mark = project.mark()
+    result = project.cli("plan")
     assert result.exit_code == 1
     window = f"(from {start.isoformat()} to {end.isoformat()})"
     assert (
@@ -140,21 +138,23 @@ def test_schedule_outside_the_campaign_schedule_is_refused(estate: Estate) -> No
         in result.stderr
     )
     assert "10000002" not in result.stderr
-    assert estate.writes(mark) == []
+    assert project.writes(mark) == []
 
 
-def test_customer_missing_from_the_crm_fails_alone_at_apply(estate: Estate) -> None:
-    estate.write("manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 20000001}"]))
-    applied = estate.cli("apply", "--auto-approve")
+def test_customer_missing_from_the_crm_fails_alone_at_apply(project: Project) -> None:
+    project.write(
+        "manifests/members.yaml", membership(["{customer-id: 10000001}", "{customer-id: 20000001}"])
+    )
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 1
-    assert live(estate) == [(10000001, 0)]
+    assert live(project) == [(10000001, 0)]
     assert "CampaignMembership/winback: FAILED: 1 added; 1 members failed" in applied.stdout
     assert (
         "20000001: not found in the contact centre's CRM (The customer-id has not been found.); create the "
         "customer in the CRM first, or take it out of the manifest" in applied.stdout
     )
-    again = estate.mark()
-    rerun = estate.cli("apply", "--auto-approve")
+    again = project.mark()
+    rerun = project.cli("apply", "--auto-approve")
     assert rerun.exit_code == 1
-    added = [entry.rows for entry in estate.writes(again) if entry.op == "cc.add"]
+    added = [entry.rows for entry in project.writes(again) if entry.op == "cc.add"]
     assert added == [1]  # only the customer still missing is sent again

@@ -7,26 +7,27 @@ import re
 import time
 
 import pytest
+from harness.project import Project
 from support import dataset_doc, record_set_doc
 
 from reconciler.render.progress import Reporter
-
-from .conftest import Estate
 
 LINE = re.compile(r"  RecordSet/spring-records: create: (\d+)/1000 \(([\d,]+)/s(, about (\d+) s left)?\)")
 
 
 def test_apply_in_ci_prints_a_line_per_tenth_with_rate_and_time_left(
-    estate: Estate, monkeypatch: pytest.MonkeyPatch
+    project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECONCILER_BATCH_SIZE", "100")
-    estate.write(
+    project.write(
         "manifests/spring.yaml",
         dataset_doc() + record_set_doc(fields="[FirstName, MobilePhone, Testy]", source="records.csv"),
     )
     rows = [f"U{n:04d},Ann{n},07700900{n:03d},t" for n in range(1000)]
-    estate.write("manifests/records.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone,Testy", *rows]) + "\n")
-    applied = estate.cli("apply", "--auto-approve")
+    project.write(
+        "manifests/records.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone,Testy", *rows]) + "\n"
+    )
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     found = [LINE.fullmatch(line) for line in applied.stdout.splitlines() if "create: " in line]
     assert all(found), applied.stdout

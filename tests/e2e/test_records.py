@@ -2,87 +2,84 @@
 
 from __future__ import annotations
 
+from harness.project import Project
 from support import COMPLETE, dataset_doc, record_set_doc
-
-from .conftest import Estate
 
 FIELDS = "[FirstName, MobilePhone, Testy]"
 
 
 def setup(
-    estate: Estate, rows: list[tuple[str, str, str, str]], *, status: str = "HOLD", **spec: str
+    project: Project, rows: list[tuple[str, str, str, str]], *, status: str = "HOLD", **spec: str
 ) -> None:
     """Dataset/spring and RecordSet/spring-records of these rows; spec: more RecordSet keys (absent, dedupe)."""
-    estate.write(
+    project.write(
         "manifests/spring.yaml",
         dataset_doc(status=status) + record_set_doc(fields=FIELDS, source="records.csv", **spec),
     )
     lines = ["VENDOR_URN,FirstName,MobilePhone,Testy", *(",".join(row) for row in rows)]
-    estate.write("manifests/records.csv", "\n".join(lines) + "\n")
+    project.write("manifests/records.csv", "\n".join(lines) + "\n")
 
 
-def records(estate: Estate) -> list[tuple[object, ...]]:
-    return estate.sql(
-        "SELECT VENDOR_URN, FirstName, MobilePhone, ProcessType, outcomecode FROM cn_records ORDER BY id"
-    )
+def records(project: Project) -> list[tuple[str, ...]]:
+    """(VENDOR_URN, FirstName, MobilePhone, ProcessType, outcomecode) of each stored record, by id."""
+    fields = ("VENDOR_URN", "FirstName", "MobilePhone", "ProcessType", "outcomecode")
+    return [tuple(record[name] for name in fields) for record in project.view.records()]
 
 
 def rows(count: int, name: str = "Canary") -> list[tuple[str, str, str, str]]:
     return [(f"U{n:03d}", f"{name}{n}", f"07700900{n:03d}", "t") for n in range(count)]
 
 
-def test_create_update_complete(estate: Estate) -> None:
-    setup(estate, rows(12), absent=COMPLETE)
-    first = estate.cli("apply", "--auto-approve")
+def test_create_update_complete(project: Project) -> None:
+    setup(project, rows(12), absent=COMPLETE)
+    first = project.cli("apply", "--auto-approve")
     assert first.exit_code == 0, first.stdout + first.stderr
-    assert len(records(estate)) == 12
-    assert records(estate)[0] == ("U000", "Canary0", "07700900000", "HOLD: New Prospect", "")
+    assert len(records(project)) == 12
+    assert records(project)[0] == ("U000", "Canary0", "07700900000", "HOLD: New Prospect", "")
     changed = rows(12)
     changed[1] = ("U001", "Renamed", "07700900001", "t")
-    setup(estate, changed[:-2], absent=COMPLETE)
-    plan = estate.cli("plan")
+    setup(project, changed[:-2], absent=COMPLETE)
+    plan = project.cli("plan")
     assert "records: 1 update, 2 complete, 9 unchanged" in plan.stdout
     assert "fields changing: FirstName 1" in plan.stdout
-    mark = estate.mark()
-    applied = estate.cli("apply", "--auto-approve")
+    mark = project.mark()
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert [entry.op for entry in estate.writes(mark)] == ["ecnow_records.update", "ecnow_records.update"]
-    got = records(estate)
+    assert [entry.op for entry in project.writes(mark)] == ["ecnow_records.update", "ecnow_records.update"]
+    got = records(project)
     assert got[1][1] == "Renamed"
     assert [row[3:] for row in got[-2:]] == [("COMPLETE", "510456"), ("COMPLETE", "510456")]
-    assert estate.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
 
-def test_dataset_goes_live_after_records_load(estate: Estate) -> None:
-    setup(estate, rows(3), status="LIVE")
-    applied = estate.cli("apply", "--auto-approve")
+def test_dataset_goes_live_after_records_load(project: Project) -> None:
+    setup(project, rows(3), status="LIVE")
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    ops = [entry.op for entry in estate.writes()]
+    ops = [entry.op for entry in project.writes()]
     assert ops == ["ecnow_datasets.create", "ecnow_records.create", "ecnow_datasets.update"]
-    assert {row[3] for row in records(estate)} == {"New Prospect"}
+    assert {row[3] for row in records(project)} == {"New Prospect"}
 
 
-def test_live_duplicates_are_reported_and_can_be_completed(estate: Estate) -> None:
-    setup(estate, rows(2))
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    estate.state.store.conn.execute(
-        "INSERT INTO cn_records (datasetid, import_table, created, VENDOR_URN, FirstName, MobilePhone, ProcessType) "
-        "SELECT datasetid, import_table, created, VENDOR_URN, FirstName, MobilePhone, ProcessType FROM cn_records "
-        "WHERE VENDOR_URN = 'U001'"
-    )
-    plan = estate.cli("plan", "--detailed-exitcode")
+def test_live_duplicates_are_reported_and_can_be_completed(project: Project) -> None:
+    setup(project, rows(2))
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    (original,) = [record for record in project.view.records() if record["VENDOR_URN"] == "U001"]
+    copied = ("VENDOR_URN", "FirstName", "MobilePhone", "ProcessType")
+    project.view.add_records(int(original["datasetid"]), [{name: original[name] for name in copied}])
+    plan = project.cli("plan", "--detailed-exitcode")
     assert plan.exit_code == 0
     assert (
         "1 keys have more than one live record (1 extra records: U001); set spec.dedupe to complete them"
         in plan.stdout
     )
-    setup(estate, rows(2), dedupe=COMPLETE)
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    assert [row[3] for row in records(estate)] == ["HOLD: New Prospect", "HOLD: New Prospect", "COMPLETE"]
+    setup(project, rows(2), dedupe=COMPLETE)
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert [row[3] for row in records(project)] == ["HOLD: New Prospect", "HOLD: New Prospect", "COMPLETE"]
 
 
-def test_unknown_field_and_not_complete_outcome_are_plan_errors(estate: Estate) -> None:
-    estate.write(
+def test_unknown_field_and_not_complete_outcome_are_plan_errors(project: Project) -> None:
+    project.write(
         "manifests/spring.yaml",
         dataset_doc(status="HOLD")
         + record_set_doc(
@@ -91,8 +88,8 @@ def test_unknown_field_and_not_complete_outcome_are_plan_errors(estate: Estate) 
             absent="{policy: complete, outcome: 501638}",
         ),
     )
-    estate.write("manifests/records.csv", "VENDOR_URN,FirstName,MobilePhone,Nope\nU1,A,07700900001,x\n")
-    result = estate.cli("plan")
+    project.write("manifests/records.csv", "VENDOR_URN,FirstName,MobilePhone,Nope\nU1,A,07700900001,x\n")
+    result = project.cli("plan")
     assert result.exit_code == 1
     assert "RecordSet/spring-records: field Nope does not exist in campaign table Willtest" in result.stderr
     assert (
@@ -101,32 +98,32 @@ def test_unknown_field_and_not_complete_outcome_are_plan_errors(estate: Estate) 
     )
 
 
-def test_value_longer_than_its_field_is_refused_before_any_write(estate: Estate) -> None:
-    setup(estate, [("U1", "Ann", "07700900001", "x" * 101)])
-    mark = estate.mark()
-    result = estate.cli("apply", "--auto-approve")
+def test_value_longer_than_its_field_is_refused_before_any_write(project: Project) -> None:
+    setup(project, [("U1", "Ann", "07700900001", "x" * 101)])
+    mark = project.mark()
+    result = project.cli("apply", "--auto-approve")
     assert result.exit_code == 1
     assert (
         "records.csv:2:1: RecordSet/spring-records: Testy of record U1 is 101 characters; the field holds 100"
         in (result.stderr)
     )
-    assert estate.writes(mark) == []
+    assert project.writes(mark) == []
 
 
-def test_a_personal_key_is_never_shown(estate: Estate) -> None:
-    estate.write(
+def test_a_personal_key_is_never_shown(project: Project) -> None:
+    project.write(
         "manifests/spring.yaml",
         dataset_doc()
         + record_set_doc(key="MobilePhone", fields="[FirstName, ThisIsATimeField]", source="r.csv"),
     )
-    estate.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00\n")
-    plan = estate.cli("plan")
+    project.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00\n")
+    plan = project.cli("plan")
     assert plan.exit_code == 0, plan.stderr
     assert "+ (sensitive key)" in plan.stdout
     assert "07700900111" not in plan.stdout + plan.stderr
 
-    estate.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00:00:00\n")
-    refused = estate.cli("plan", "--format", "json")
+    project.write("manifests/r.csv", "MobilePhone,FirstName,ThisIsATimeField\n07700900111,Ann,09:00:00:00\n")
+    refused = project.cli("plan", "--format", "json")
     assert refused.exit_code == 1
     assert "ThisIsATimeField of the record is 11 characters; the field holds 8" in refused.stderr
     assert "r.csv:2" in refused.stderr

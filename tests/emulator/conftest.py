@@ -5,21 +5,14 @@
         body = emulator.cn_json("ecnow.php", "ecnow_datasets", "read", token=token)
 
 `emulator` is a fresh in-memory emulator (default seed) served by uvicorn on 127.0.0.1 in a thread; its
-`state` is the live EmulatorState, so a test can change settings, the clock or the store directly.
-`EmulatorProcess` runs `python -m reconciler.emulator` as a child process (used for restart tests).
+`state` is the live EmulatorState, so a test can change settings, the clock or the store (`state.view`) directly.
+For the emulator as a child process (restart tests), see harness.process.EmulatorProcess.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,7 +26,6 @@ from reconciler.emulator.state import EmulatorState
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
 ACCOUNT_ID = "10278"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -186,75 +178,3 @@ def clock(emulator: Emulator) -> FakeClock:
     fake = FakeClock()
     emulator.state.clock = fake
     return fake
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class EmulatorProcess:
-    """`python -m reconciler.emulator` in a child process on a free loopback port."""
-
-    def __init__(
-        self, *, db: str | None = None, seed: str | None = None, faults: tuple[str, ...] = ()
-    ) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        command = [
-            sys.executable,
-            "-m",
-            "reconciler.emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        if db is not None:
-            command += ["--db", db]
-        if seed is not None:
-            command += ["--seed", seed]
-        for spec in faults:
-            command += ["--fault", spec]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, cwd=REPO, env=env, stderr=self._stderr)
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._stderr.seek(0)
-                stderr = self._stderr.read().decode(errors="replace")
-                raise RuntimeError(f"emulator exited with {self.process.returncode}: {stderr}")
-            try:
-                if httpx.get(f"{self.base_url}/_emulator/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("emulator process did not become ready")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._stderr.close()
-
-    def __enter__(self) -> EmulatorProcess:
-        self.wait_ready()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-@pytest.fixture
-def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """A separate-process emulator with a database file in tmp_path."""
-    with EmulatorProcess(db=str(tmp_path / "emulator.sqlite")) as proc:
-        yield proc

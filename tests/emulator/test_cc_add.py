@@ -12,6 +12,7 @@ from starlette.routing import Mount
 
 from reconciler.emulator import SyncAsgiTransport, build_state
 from reconciler.emulator.cc import ContactCenterApi
+from reconciler.emulator.view import Member
 
 from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, add_campaign, add_crm, customers_url, epoch, member_ids, records
@@ -117,10 +118,10 @@ def test_new_members_start_scheduled_or_new(emulator: Emulator, clock: FakeClock
         (10000001, 0, 0, 1000),
         (10000002, 4, 0, 1000),
     ]
-    stored = emulator.state.store.execute(
-        "SELECT customer_id, schedule, status, seq FROM cc_members WHERE campaign_id = 125 ORDER BY seq"
-    )
-    assert stored == [(10000001, None, 0, 1), (10000002, "2026-11-25T09:00:00+01:00", 4, 2)]
+    assert emulator.state.view.members(125) == [  # in the order added
+        Member(10000001, status=0, schedule=None),
+        Member(10000002, status=4, schedule="2026-11-25T09:00:00+01:00"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -283,7 +284,7 @@ def test_started_running_and_paused_campaigns_accept(emulator: Emulator, status:
 
 
 def test_disabled_wins_over_stopped_and_campaign_checks_precede_the_body(emulator: Emulator) -> None:
-    emulator.state.store.execute("UPDATE cc_campaigns SET enabled = 'N' WHERE id = 126")
+    emulator.state.view.set_campaign(126, enabled=False)
     response = emulator.client.post(customers_url(emulator.base_url, 126), content=b"not json", auth=AUTH)
     assert (response.status_code, response.json()) == (400, {"message": "The campaign is not enabled."})
 
@@ -357,11 +358,11 @@ def test_wrong_credentials_answer_401(emulator: Emulator, auth: Any) -> None:
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}
     assert response.headers["www-authenticate"] == 'Basic realm="8x8"'
-    assert emulator.state.store.execute("SELECT count(*) FROM cc_members") == [(0,)]
+    assert emulator.state.view.members(125) == []
 
 
 def test_any_tenant_with_its_own_token(emulator: Emulator) -> None:
-    emulator.state.store.execute("INSERT INTO cc_tenants(name, token) VALUES ('other', 'other-token')")
+    emulator.state.view.add_tenant("other", "other-token")
     response = add(
         emulator.client, emulator.base_url, 125, [{"customer-id": 10000001}], auth=("other", "other-token")
     )

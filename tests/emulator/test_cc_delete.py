@@ -62,7 +62,7 @@ def test_campaign_state_is_checked_before_the_member(emulator: Emulator) -> None
     """A member of a campaign that stopped afterwards cannot be deleted, and the answer names the campaign."""
     add_campaign(emulator.state, 220)
     add(emulator.client, emulator.base_url, 220, [{"customer-id": 10000001}])
-    emulator.state.store.execute("UPDATE cc_campaigns SET status = 6 WHERE id = 220")
+    emulator.state.view.set_campaign(220, status=6)
     response = delete(emulator.client, emulator.base_url, 220, 10000001)
     assert (response.status_code, response.json()) == (
         400,

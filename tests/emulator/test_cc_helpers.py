@@ -43,8 +43,7 @@ def member_ids(client: httpx.Client, base_url: str, campaign: int | str) -> list
 
 
 def add_crm(state: EmulatorState, *customers: tuple[int, str]) -> None:
-    with state.store.transaction() as conn:
-        conn.executemany("INSERT OR REPLACE INTO crm_customers(id, phone) VALUES (?, ?)", customers)
+    state.view.add_customers(customers)
 
 
 def add_campaign(
@@ -56,15 +55,8 @@ def add_campaign(
     start: str | None = None,
     end: str | None = None,
 ) -> None:
-    state.store.execute(
-        "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time)"
-        " VALUES (?, ?, 'Y', 'Y', ?, ?, ?)",
-        (campaign, name, status, start, end),
-    )
+    state.view.add_campaign(campaign, name, status=status, start=start, end=end)
 
 
 def set_member_status(state: EmulatorState, campaign: int, customer: int, status: int) -> None:
-    state.store.execute(
-        "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND customer_id = ?",
-        (status, campaign, customer),
-    )
+    state.view.set_member(campaign, customer, status=status)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from reconciler.emulator.view import Member
+
 from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, add_campaign, add_crm, delete, epoch, member_ids, records
 
@@ -19,7 +21,7 @@ def test_empty_campaign_body_is_exact(emulator: Emulator) -> None:
 def test_records_in_the_order_added_with_every_field(emulator: Emulator, clock: FakeClock) -> None:
     clock.now = epoch("2026-11-23T10:00:00Z")
     add_crm(emulator.state, (10003629, '555"1234567'))
-    emulator.state.store.execute("UPDATE cc_campaigns SET name = 'BOC Admin Demo' WHERE id = 125")
+    emulator.state.view.set_campaign(125, name="BOC Admin Demo")
     add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000042}])
     add(
         emulator.client,
@@ -27,10 +29,7 @@ def test_records_in_the_order_added_with_every_field(emulator: Emulator, clock: 
         125,
         [{"customer-id": 10003629, "schedule-date-time": "2026-11-24T09:00:00Z"}, {"customer-id": 10000007}],
     )
-    emulator.state.store.execute(
-        "UPDATE cc_members SET status = 3, disposition_code = 1002, ext_trans_data = 'x1'"
-        " WHERE customer_id = 10000007"
-    )
+    emulator.state.view.set_member(125, 10000007, status=3, disposition_code=1002, ext_trans_data="x1")
     assert records(emulator.client, emulator.base_url, 125).json() == {
         "records": {
             "record": [
@@ -91,21 +90,10 @@ def test_reads_need_credentials(emulator: Emulator) -> None:
 
 def test_large_read_is_streamed_in_chunks(emulator: Emulator) -> None:
     """20,000 members: the body arrives chunked (no Content-Length), in several pieces, and parses whole."""
-    with emulator.state.store.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
-            " disposition_code, ext_trans_data, seq) VALUES (125, ?, NULL, 0, 0, 1000, '', ?)",
-            ((10000000 + i, i + 1) for i in range(10000)),
-        )
-        conn.executemany(
-            "INSERT INTO crm_customers(id, phone) VALUES (?, '5550000000')",
-            ((20000000 + i,) for i in range(10000)),
-        )
-        conn.executemany(
-            "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
-            " disposition_code, ext_trans_data, seq) VALUES (125, ?, NULL, 1, 0, 1000, '', ?)",
-            ((20000000 + i, 10001 + i) for i in range(10000)),
-        )
+    view = emulator.state.view
+    view.add_members(125, (Member(10000000 + i) for i in range(10000)))
+    view.add_customers((20000000 + i, "5550000000") for i in range(10000))
+    view.add_members(125, (Member(20000000 + i, status=1) for i in range(10000)))
     url = f"{emulator.base_url}/cc/api/stats/campaigns/125/records.json"
     with emulator.client.stream("GET", url, auth=AUTH) as response:
         assert response.status_code == 200
@@ -151,9 +139,7 @@ def test_seeded_campaign_documents(emulator: Emulator, campaign: int, expected: 
 
 def test_campaign_document_with_a_window(emulator: Emulator) -> None:
     add_campaign(emulator.state, 210, name="Window", status=2, start="2026-11-24T08:00:00+01:00", end=None)
-    emulator.state.store.execute(
-        "UPDATE cc_campaigns SET end_time = '2026-11-30T18:30:00.250000+00:00' WHERE id = 210"
-    )
+    emulator.state.view.set_campaign(210, end="2026-11-30T18:30:00.250000+00:00")
     response = emulator.client.get(f"{emulator.base_url}/cc/api/stats/campaigns/210.json", auth=AUTH)
     assert response.json() == {
         "campaign": {

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from harness.process import EmulatorProcess
 
 from reconciler.emulator import SyncAsgiTransport, build_state, create_app
 
-from .conftest import Emulator, EmulatorProcess, FakeClock
+from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, member_ids
 
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
@@ -231,12 +232,10 @@ def test_latency_delays_only_matching_requests(emulator: Emulator) -> None:
     started = time.monotonic()
     assert _campaign(emulator).status_code == 200
     slow = time.monotonic() - started
-    started = time.monotonic()
     assert member_ids(emulator.client, emulator.base_url, 125) == []
-    fast = time.monotonic() - started
-    assert slow >= 0.3
-    assert fast < 0.25
+    assert slow >= 0.3  # a lower bound: a busy machine only adds to it
     assert emulator.state.log.entries(op="cc.campaign")[0].fault == "latency:300ms"
+    assert emulator.state.log.entries(op="cc.read")[0].fault is None  # not delayed: no latency applied
 
 
 def test_path_glob_matching(emulator: Emulator) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from harness.process import EmulatorProcess
 
 from reconciler.emulator import build_state, running_server
 
-from .conftest import DEMO_PASSWORD, DEMO_USER, EmulatorProcess
+from .conftest import DEMO_PASSWORD, DEMO_USER
 
 
 def _token(base_url: str) -> str:
@@ -34,7 +36,7 @@ def test_running_server_with_a_given_state_leaves_it_open(tmp_path: Path) -> Non
     try:
         with running_server(state) as base_url:
             _token(base_url)
-        assert state.store.execute("SELECT count(*) FROM cn_tokens") == [(1,)]
+        assert len(state.view.tokens()) == 1
     finally:
         state.store.close()
 
@@ -93,3 +95,11 @@ def test_process_takes_a_seed_and_fault_specs(tmp_path: Path) -> None:
             params={"token": token, "method": "ecnow_datasets", "action": "read", "format": "json"},
         )
         assert response.status_code == 503
+
+
+def test_port_0_takes_a_free_port_and_the_log_names_it() -> None:
+    with EmulatorProcess() as first, EmulatorProcess() as second:
+        ports = {urlsplit(first.base_url).port, urlsplit(second.base_url).port}
+        assert len(ports) == 2 and 0 not in ports
+        assert f"emulator listening on {first.base_url}/" in first.log()
+        assert httpx.get(f"{second.base_url}/_emulator/health").status_code == 200

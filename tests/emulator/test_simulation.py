@@ -10,6 +10,7 @@ import pytest
 from reconciler.emulator import build_state
 from reconciler.emulator.simulation import DISPOSITIONS, SimulationResult, simulate
 from reconciler.emulator.state import EmulatorState
+from reconciler.emulator.view import Member
 
 from .conftest import Emulator, FakeClock
 from .test_cc_helpers import AUTH, add, epoch
@@ -20,46 +21,33 @@ STAMP = "2026-11-23 10:00:00"
 
 def _populate(state: EmulatorState) -> None:
     """LIVE dataset 1 (20 diallable records + 1 COMPLETE), HOLD dataset 2 (5 records); CC members."""
-    with state.store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO cn_datasets(dataset, d_status, import_table) VALUES (1, 'LIVE', 'Willtest')"
-        )
-        conn.execute(
-            "INSERT INTO cn_datasets(dataset, d_status, import_table) VALUES (2, 'HOLD', 'Willtest')"
-        )
-        rows: list[tuple[Any, ...]] = [
-            (i, 1, "New Prospect" if i % 2 else "NEEDSMOREWORK", "") for i in range(1, 21)
-        ]
-        rows.append((21, 1, "COMPLETE", "510456"))
-        rows += [(i, 2, "HOLD: New Prospect", "") for i in range(22, 27)]
-        conn.executemany(
-            "INSERT INTO cn_records(id, datasetid, import_table, created, ProcessType, outcomecode, notes)"
-            " VALUES (?, ?, 'Willtest', 0, ?, ?, 'loaded')",
-            rows,
-        )
-        members: list[tuple[int, int, str | None, int, int]] = [
-            (125, 10000000 + i, None, 0, i + 1) for i in range(10)
-        ]
-        members += [
-            (125, 10000100, "2026-11-23T09:00:00Z", 4, 11),
-            (125, 10000101, "2026-11-24T09:00:00Z", 4, 12),
-        ]
-        members += [(126, 10000000 + i, None, 0, i + 1) for i in range(5)]
-        conn.executemany(
-            "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code,"
-            " disposition_code, ext_trans_data, seq) VALUES (?, ?, ?, ?, 0, 1000, '', ?)",
-            members,
-        )
+    view = state.view
+    live, hold = view.add_dataset("Willtest", status="LIVE"), view.add_dataset("Willtest", status="HOLD")
+    rows = [("New Prospect" if i % 2 else "NEEDSMOREWORK", "") for i in range(1, 21)]
+    rows.append(("COMPLETE", "510456"))
+    view.add_records(
+        live, ({"ProcessType": kind, "outcomecode": code, "notes": "loaded"} for kind, code in rows)
+    )
+    view.add_records(hold, ({"ProcessType": "HOLD: New Prospect", "notes": "loaded"} for _ in range(22, 27)))
+    members = [Member(10000000 + i) for i in range(10)]
+    members += [
+        Member(10000100, status=4, schedule="2026-11-23T09:00:00Z"),
+        Member(10000101, status=4, schedule="2026-11-24T09:00:00Z"),
+    ]
+    view.add_members(125, members)
+    view.add_members(126, (Member(10000000 + i) for i in range(5)))
 
 
 def _dump(state: EmulatorState) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    records = state.store.execute(
-        "SELECT id, ProcessType, outcomecode, ProcessDate, notes FROM cn_records ORDER BY id"
-    )
-    members = state.store.execute(
-        "SELECT campaign_id, customer_id, status, status_code, disposition_code FROM cc_members"
-        " ORDER BY campaign_id, customer_id"
-    )
+    """(id, ProcessType, outcomecode, ProcessDate, notes) of each record, by id, and (campaign, customer,
+    status, status_code, disposition_code) of each member of campaigns 125 and 126, by campaign and customer."""
+    fields = ("ProcessType", "outcomecode", "ProcessDate", "notes")
+    records = [(int(r["id"]), *(r[name] for name in fields)) for r in state.view.records()]
+    members = [
+        (campaign, m.customer, m.status, m.status_code, m.disposition_code)
+        for campaign in (125, 126)
+        for m in sorted(state.view.members(campaign), key=lambda member: member.customer)
+    ]
     return records, members
 
 
@@ -103,13 +91,13 @@ def test_what_the_dialler_touches(fresh_state: EmulatorState) -> None:
     before_records, before_members = _dump(fresh_state)
     result = simulate(fresh_state, 60, 3)
     records, members = _dump(fresh_state)
-    outcomes = dict(fresh_state.store.execute("SELECT CAST(outcome AS TEXT), complete FROM cn_outcomes"))
+    outcomes = fresh_state.view.outcomes()
     changed = [(b, a) for b, a in zip(before_records, records, strict=True) if b != a]
     assert len(changed) > 0
     for _, after in changed:
         record_id, process_type, outcome, process_date, notes = after
         assert record_id <= 20
-        assert process_type == ("COMPLETE" if outcomes[outcome] == "Y" else "NEEDSMOREWORK")
+        assert process_type == ("COMPLETE" if outcomes[outcome] else "NEEDSMOREWORK")
         assert process_date == STAMP
         lines = notes.split("\n")
         assert lines[0] == "loaded"
@@ -146,14 +134,7 @@ def test_counts_match_the_store(fresh_state: EmulatorState) -> None:
 
 def test_scheduled_members_wait_until_due(fresh_state: EmulatorState) -> None:
     simulate(fresh_state, 200, 1)
-    statuses = dict(
-        (
-            (c, s)
-            for c, s in fresh_state.store.execute(
-                "SELECT customer_id, status FROM cc_members WHERE campaign_id = 125"
-            )
-        )
-    )
+    statuses = {member.customer: member.status for member in fresh_state.view.members(125)}
     assert statuses[10000101] == 4
     assert statuses[10000100] == 3
     assert set(statuses.values()) == {3, 4}

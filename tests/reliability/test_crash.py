@@ -21,8 +21,10 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from harness.project import WRITE_OPS, Project
 
-from .faultlab import WRITES, Lab
+pytestmark = [pytest.mark.served, pytest.mark.usefixtures("fast_settings")]
+"""The applies run as real processes, so the emulator is on a real server."""
 
 COUNT = 2000
 WRITE_REQUESTS = 1 + COUNT // 20 + 1  # dataset create, record creates, dataset update (LIVE)
@@ -42,11 +44,11 @@ def kill_point(seed: int) -> int:
     return random.Random(seed).randint(1, WRITE_REQUESTS)
 
 
-def crash_trial(lab: Lab, seed: int) -> Trial:
-    for old in (lab.root / "manifests").glob("crash*"):  # each trial manages only its own record set
+def crash_trial(project: Project, seed: int) -> Trial:
+    for old in (project.root / "manifests").glob("crash*"):  # each trial manages only its own record set
         old.unlink()
     # Each trial loads its own customers: the same keys in a new dataset would be refused as an overlap.
-    keys = lab.records_project(COUNT, name=f"crash{seed}", status="LIVE", prefix=f"T{seed}-")
+    keys = project.records_project(COUNT, name=f"crash{seed}", status="LIVE", prefix=f"T{seed}-")
     description = f"crash{seed} load"
     started = time.monotonic()
     kill_at = kill_point(seed)
@@ -56,28 +58,27 @@ def crash_trial(lab: Lab, seed: int) -> Trial:
         if number == kill_at:
             os.kill(child[0].pid, signal.SIGKILL)
 
-    with lab.on_arrival(frozenset(WRITES), kill):
-        child.append(lab.spawn("apply", "--auto-approve"))
+    with project.on_arrival(frozenset(WRITE_OPS), kill):
+        child.append(project.spawn("apply", "--auto-approve"))
         child[0].communicate(timeout=120)
     assert child[0].returncode == -signal.SIGKILL, f"trial {seed}: the apply was not killed"
-    stored_at_kill = len(lab.stored_keys(description))
+    stored_at_kill = len(project.keys(description))
     reruns = 0
     while True:
         reruns += 1
-        run = lab.process("apply", "--auto-approve")
+        run = project.process("apply", "--auto-approve")
         assert run.exit_code == 0, run.output
         if run.stdout.startswith("No changes.") or "Verified: the live state matches" in run.stdout:
             break
         assert reruns < 2, run.output
-    mark = lab.mark()
-    plan = lab.cli("plan", "--detailed-exitcode")
+    mark = project.mark()
+    plan = project.cli("plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
-    assert lab.writes(mark) == []
-    assert sorted(lab.stored_keys(description)) == keys
-    statuses = lab.sql("SELECT d_status FROM cn_datasets WHERE description = ?", description)
-    assert statuses == [("LIVE",)]
+    assert project.writes(mark) == []
+    assert sorted(project.keys(description)) == keys
+    assert project.view.dataset(description).status == "LIVE"
     return Trial(
-        seed, kill_at, stored_at_kill, reruns, lab.duplicates(description), time.monotonic() - started
+        seed, kill_at, stored_at_kill, reruns, project.duplicates(description), time.monotonic() - started
     )
 
 
@@ -91,10 +92,10 @@ def check(trials: list[Trial]) -> None:
     assert sum(trial.duplicates for trial in trials) == 0
 
 
-def test_kill_9_at_seeded_points_converges(lab: Lab) -> None:
-    check([crash_trial(lab, seed) for seed in range(3)])
+def test_kill_9_at_seeded_points_converges(project: Project) -> None:
+    check([crash_trial(project, seed) for seed in range(3)])
 
 
 @pytest.mark.soak
-def test_kill_9_at_twenty_seeded_points_converges(lab: Lab) -> None:
-    check([crash_trial(lab, seed) for seed in range(20)])
+def test_kill_9_at_twenty_seeded_points_converges(project: Project) -> None:
+    check([crash_trial(project, seed) for seed in range(20)])

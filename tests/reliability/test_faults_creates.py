@@ -16,83 +16,84 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from harness.project import Project
 
-from .faultlab import Lab
+pytestmark = pytest.mark.usefixtures("fast_settings")
 
 COUNT = 2000
 BATCH = 20
 AMBIGUOUS = "commit_then_fail:rate=0.1:mode=502|drop:match=ecnow_records.create:seed=1"
 
 
-def _create_faults(lab: Lab) -> Counter[str | None]:
-    return Counter(entry.fault for entry in lab.log(op="ecnow_records.create"))
+def _create_faults(project: Project) -> Counter[str | None]:
+    return Counter(entry.fault for entry in project.log(op="ecnow_records.create"))
 
 
-def test_ambiguous_creates_are_settled_by_key_without_duplicates(lab: Lab) -> None:
-    keys = lab.records_project(COUNT)
-    lab.fault(AMBIGUOUS)
-    run = lab.cli("apply", "--auto-approve")
+def test_ambiguous_creates_are_settled_by_key_without_duplicates(project: Project) -> None:
+    keys = project.records_project(COUNT)
+    project.fault(AMBIGUOUS)
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
     assert "Verified: the live state matches the manifests." in run.stdout
     # 100 create requests of 20 rows, every one stored; 11 of them answered 502 or dropped the connection
     # (seeded). Every one was settled by re-reading by key, so none was sent again.
-    assert _create_faults(lab) == {None: 89, "commit_then_fail:drop": 7, "commit_then_fail:502": 4}
-    assert lab.state.log.count(op="ecnow_records.create", committed=True) == COUNT // BATCH
-    assert sum(entry.rows or 0 for entry in lab.log(op="ecnow_records.create")) == COUNT
+    assert _create_faults(project) == {None: 89, "commit_then_fail:drop": 7, "commit_then_fail:502": 4}
+    assert project.state.log.count(op="ecnow_records.create", committed=True) == COUNT // BATCH
+    assert sum(entry.rows or 0 for entry in project.log(op="ecnow_records.create")) == COUNT
     # one re-read by key after the ambiguous answers, one for the verification
-    assert lab.state.log.count(op="ecnow_records.read") == 2
-    stored = lab.stored_keys()
+    assert project.state.log.count(op="ecnow_records.read") == 2
+    stored = project.keys()
     assert len(stored) == COUNT
     assert sorted(stored) == keys
-    assert lab.duplicates() == 0
-    mark = lab.mark()
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
-    assert lab.writes(mark) == []
+    assert project.duplicates() == 0
+    mark = project.mark()
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert project.writes(mark) == []
 
 
-def test_read_lag_with_ambiguous_creates_makes_no_duplicates(lab: Lab) -> None:
+def test_read_lag_with_ambiguous_creates_makes_no_duplicates(project: Project) -> None:
     """New records stay invisible for 2 s; the configured consistency window (2.5 s) covers it."""
-    keys = lab.records_project(COUNT)
-    lab.state.settings.read_lag = 2.0
-    lab.setenv(RECONCILER_CONSISTENCY_SECONDS="2.5")
-    lab.fault(AMBIGUOUS)
-    run = lab.cli("apply", "--auto-approve")
+    keys = project.records_project(COUNT)
+    project.state.settings.read_lag = 2.0
+    project.setenv(RECONCILER_CONSISTENCY_SECONDS="2.5")
+    project.fault(AMBIGUOUS)
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
     assert "Verified: the live state matches the manifests." in run.stdout
-    creates = lab.log(op="ecnow_records.create")
-    assert _create_faults(lab) == {None: 89, "commit_then_fail:drop": 7, "commit_then_fail:502": 4}
+    creates = project.log(op="ecnow_records.create")
+    assert _create_faults(project) == {None: 89, "commit_then_fail:drop": 7, "commit_then_fail:502": 4}
     assert len(creates) == COUNT // BATCH  # nothing was sent twice
-    reads = lab.log(op="ecnow_records.read")
+    reads = project.log(op="ecnow_records.read")
     assert len(reads) == 2  # the re-read by key, then the verification
     last_doubt = max(entry.time for entry in creates if entry.fault)
     assert reads[0].time - last_doubt >= 2.5  # it waited for reads to catch up before re-reading
     assert reads[1].time - max(entry.time for entry in creates) >= 2.5
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    mark = lab.mark()
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
-    assert lab.writes(mark) == []
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    mark = project.mark()
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert project.writes(mark) == []
 
 
 @pytest.mark.soak
 @pytest.mark.parametrize("seed", range(5))
-def test_soak_everything_at_once(lab: Lab, seed: int) -> None:
+def test_soak_everything_at_once(project: Project, seed: int) -> None:
     count = 20_000
-    keys = lab.records_project(count, status="LIVE")
-    lab.setenv(RECONCILER_BATCH_SIZE="100", RECONCILER_CONSISTENCY_SECONDS="1.5")
-    lab.state.settings.read_lag = 1.0
-    lab.fault(
+    keys = project.records_project(count, status="LIVE")
+    project.setenv(RECONCILER_BATCH_SIZE="100", RECONCILER_CONSISTENCY_SECONDS="1.5")
+    project.state.settings.read_lag = 1.0
+    project.fault(
         f"commit_then_fail:rate=0.1:mode=502|drop:match=ecnow_records.create:seed={seed}",
         f"error:rate=0.2:status=500,502,503:seed={seed}",
     )
-    run = lab.cli("apply", "--auto-approve")
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
-    creates = Counter(entry.fault for entry in lab.log(op="ecnow_records.create"))
+    creates = Counter(entry.fault for entry in project.log(op="ecnow_records.create"))
     print(f"seed {seed}: create requests {dict(creates)}")
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    mark = lab.mark()
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
-    assert lab.writes(mark) == []
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    mark = project.mark()
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert project.writes(mark) == []

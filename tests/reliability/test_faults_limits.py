@@ -11,10 +11,11 @@ import math
 from collections import Counter
 
 import pytest
+from harness.project import Project
 
 from reconciler.emulator.requestlog import LogEntry
 
-from .faultlab import Lab
+pytestmark = pytest.mark.usefixtures("fast_settings")
 
 COUNT = 2000
 WORKERS = 4
@@ -35,15 +36,15 @@ def early_requests(entries: list[LogEntry], allowed: dict[int, float]) -> list[t
 
 
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
-def test_retry_after_is_honoured(lab: Lab, form: str) -> None:
-    keys = lab.records_project(COUNT)
-    lab.setenv(RECONCILER_BATCH_SIZE="500")
+def test_retry_after_is_honoured(project: Project, form: str) -> None:
+    keys = project.records_project(COUNT)
+    project.setenv(RECONCILER_BATCH_SIZE="500")
     value = "1" if form == "seconds" else "http-date:1"
-    lab.fault(f"rate_limit:rate=0.2:retry_after={value}:seed=5")
-    run = lab.cli("apply", "--auto-approve")
+    project.fault(f"rate_limit:rate=0.2:retry_after={value}:seed=5")
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
-    entries = lab.log()
+    entries = project.log()
     limited = [entry for entry in entries if entry.status == 429]
     print(form, Counter((e.op, e.status) for e in entries))
     assert len(limited) >= 3
@@ -58,66 +59,68 @@ def test_retry_after_is_honoured(lab: Lab, form: str) -> None:
     assert max(Counter(first.seq for first, _ in early).values(), default=0) <= WORKERS - 1
     # every 429 was followed by a retry of the same op that got through
     assert sum(1 for e in entries if e.op == "ecnow_records.create" and e.committed) == COUNT // 500
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    lab.clear_faults()
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    project.clear_faults()
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
 
-def test_retry_after_beyond_the_cap_ends_the_run_and_it_resumes(lab: Lab) -> None:
-    keys = lab.records_project(COUNT)
-    lab.setenv(RECONCILER_MAX_RETRY_AFTER_SECONDS="5")
-    lab.fault("rate_limit:retry_after=60:match=ecnow_records.create:after=30:count=1")
-    run = lab.cli("apply", "--auto-approve")
+def test_retry_after_beyond_the_cap_ends_the_run_and_it_resumes(project: Project) -> None:
+    keys = project.records_project(COUNT)
+    project.setenv(RECONCILER_MAX_RETRY_AFTER_SECONDS="5")
+    project.fault("rate_limit:retry_after=60:match=ecnow_records.create:after=30:count=1")
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 1
     head, _, tail = run.stderr.partition(" [")
     assert head == (
         "Error: apply stopped at RecordSet/bulk-records: ContactNow ecnow_records.create: the server asks to "
         "wait 60 s, more than the 5 s allowed; run again later (work done so far is kept) (HTTP 429)"
     )
-    assert tail.startswith(f"{lab.base_url}/contactnow/ecnow.php?method=ecnow_records&action=create&")
+    assert tail.startswith(f"{project.base_url}/contactnow/ecnow.php?method=ecnow_records&action=create&")
     assert tail.endswith(
         "\nNothing written is undone. Run apply again to finish the job: it re-reads the live state first, so "
         "nothing is created twice.\n"
     )
     assert "token=***" in tail
     assert "Verified" not in run.stdout
-    creates = lab.log(op="ecnow_records.create")
+    creates = project.log(op="ecnow_records.create")
     assert [entry.status for entry in creates].count(429) == 1
     # the 31st create was refused; the batches already in flight finished, and nothing more was sent
     assert len(creates) <= 31 + 3
-    stored = lab.stored_keys()
+    stored = project.keys()
     assert len(stored) == 20 * sum(1 for entry in creates if entry.committed)
-    assert lab.duplicates() == 0
-    lab.clear_faults()
-    mark = lab.mark()
-    again = lab.cli("apply", "--auto-approve")
+    assert project.duplicates() == 0
+    project.clear_faults()
+    mark = project.mark()
+    again = project.cli("apply", "--auto-approve")
     assert again.exit_code == 0, again.output
     assert f"RecordSet/bulk-records: ok: {COUNT - len(stored)} created" in again.stdout
-    assert sum(entry.rows or 0 for entry in lab.log(mark, op="ecnow_records.create")) == COUNT - len(stored)
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert sum(entry.rows or 0 for entry in project.log(mark, op="ecnow_records.create")) == COUNT - len(
+        stored
+    )
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
 
-def test_token_expiring_mid_apply_is_renewed_once(lab: Lab) -> None:
+def test_token_expiring_mid_apply_is_renewed_once(project: Project) -> None:
     """The first token lives 1 s, the apply about 2 s (60 ms per create request); the second token lives on."""
-    keys = lab.records_project(COUNT, status="LIVE")
-    lab.state.settings.token_lifetime = 1.0
-    lab.fault("latency:ms=60:match=ecnow_records.create")
+    keys = project.records_project(COUNT, status="LIVE")
+    project.state.settings.token_lifetime = 1.0
+    project.fault("latency:ms=60:match=ecnow_records.create")
 
     def second_token_lives_long(number: int) -> None:
         if number == 2:
-            lab.state.settings.token_lifetime = 3600.0
+            project.state.settings.token_lifetime = 3600.0
 
-    with lab.on_arrival("token.get", second_token_lives_long):
-        run = lab.cli("apply", "--auto-approve")
+    with project.on_arrival("token.get", second_token_lives_long):
+        run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
     assert "Dataset/bulk: ok: created dataset 1 on HOLD; dataset 1 is LIVE" in run.stdout
     assert "Verified: the live state matches the manifests." in run.stdout
-    assert lab.state.log.count(op="token.get") == 2  # exactly one re-authentication
-    creates = lab.log(op="ecnow_records.create")
+    assert project.state.log.count(op="token.get") == 2  # exactly one re-authentication
+    creates = project.log(op="ecnow_records.create")
     expired = [index for index, entry in enumerate(creates) if entry.result == "error=Expired token"]
     # the token expired mid-apply: the creates in flight then (one per worker at most) were refused, not
     # stored, and sent again once with the new token
@@ -126,5 +129,5 @@ def test_token_expiring_mid_apply_is_renewed_once(lab: Lab) -> None:
     assert not any(creates[index].committed for index in expired)
     assert len(creates) == COUNT // 20 + len(expired)
     assert sum(1 for entry in creates if entry.committed) == COUNT // 20
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0

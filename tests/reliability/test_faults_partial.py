@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-import httpx
+import pytest
+from harness.project import Project
 
-from .faultlab import Lab
+pytestmark = pytest.mark.usefixtures("fast_settings")
 
 MEMBERS = 1000
 INVALID = [str(2**63 + n) for n in range(30)]  # digits, but beyond the vendor's id range: 400
@@ -29,25 +30,25 @@ def assert_listed(output: str, failed: list[str], reason: str) -> None:
     assert f"      ... and {len(failed) - 20} more: {', '.join(failed[20:])}" in output
 
 
-def test_cc_add_with_permanent_transient_and_duplicate_items(lab: Lab) -> None:
-    lab.members_project(INVALID + PRESENT + FRESH)
-    lab.setenv(RECONCILER_BATCH_SIZE="1000")
-    lab.state.settings.read_lag = 60.0  # the out-of-band members are not visible to the plan's read
-    added = httpx.post(
-        f"{lab.base_url}/cc/api/tstats/campaigns/125/customers",
+def test_cc_add_with_permanent_transient_and_duplicate_items(project: Project) -> None:
+    project.members_project(INVALID + PRESENT + FRESH)
+    project.setenv(RECONCILER_BATCH_SIZE="1000")
+    project.state.settings.read_lag = 60.0  # the out-of-band members are not visible to the plan's read
+    added = project.http.post(
+        "/cc/api/tstats/campaigns/125/customers",
         json=[{"customer-id": int(customer)} for customer in PRESENT],
         auth=("demo", "demo-token"),
     )
     assert added.status_code == 207
-    lab.fault("cc_item_error:rate=0.02:status=503:seed=7", "error:status=502:match=cc.add:count=1")
-    mark = lab.mark()
-    run = lab.cli("apply", "--auto-approve")
+    project.fault("cc_item_error:rate=0.02:status=503:seed=7", "error:status=502:match=cc.add:count=1")
+    mark = project.mark()
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 1
     # 970 members are in: the 960 new ones and the 10 already there ("Duplicate customer" is converged)
     assert "CampaignMembership/members: FAILED: 970 added; 30 members failed" in run.stdout
     assert_listed(run.stdout, INVALID, "Invalid customer-id")
-    assert sorted(lab.members()) == sorted(PRESENT + FRESH)
-    adds = lab.log(mark, op="cc.add")
+    assert sorted(project.members()) == sorted(PRESENT + FRESH)
+    adds = project.log(mark, op="cc.add")
     # one 1,000-item request answered 502 and was retried whole; then the items that failed with 503 inside
     # the 207 were sent again on their own
     assert [entry.fault for entry in adds[:2]] == ["error:502", None]
@@ -59,36 +60,36 @@ def test_cc_add_with_permanent_transient_and_duplicate_items(lab: Lab) -> None:
         (21, "207 stored=20 failed=1"),
         (1, "207 stored=1 failed=0"),
     ]
-    lab.state.settings.read_lag = 0.0
-    lab.clear_faults()
-    mark = lab.mark()
-    again = lab.cli("apply", "--auto-approve")
+    project.state.settings.read_lag = 0.0
+    project.clear_faults()
+    mark = project.mark()
+    again = project.cli("apply", "--auto-approve")
     assert again.exit_code == 1
     assert "CampaignMembership/members: FAILED: 0 added; 30 members failed" in again.stdout
     # the re-run sends only the 30 still missing
-    assert [(entry.op, entry.rows) for entry in lab.writes(mark)] == [("cc.add", 30)]
-    assert sorted(lab.members()) == sorted(PRESENT + FRESH)
+    assert [(entry.op, entry.rows) for entry in project.writes(mark)] == [("cc.add", 30)]
+    assert sorted(project.members()) == sorted(PRESENT + FRESH)
 
 
-def test_contactnow_batches_with_bad_rows_are_settled_row_by_row(lab: Lab) -> None:
+def test_contactnow_batches_with_bad_rows_are_settled_row_by_row(project: Project) -> None:
     count = 1000
     long_rows = set(range(7, count, 33)[:30])
-    keys = lab.records_project(count, testy=lambda n: "x" * 10 if n in long_rows else "t")
+    keys = project.records_project(count, testy=lambda n: "x" * 10 if n in long_rows else "t")
     refused = [keys[n] for n in sorted(long_rows)]
 
     def shorten_testy(number: int) -> None:  # someone shortens the field after the plan was made
         if number == 1:
-            lab.sql("UPDATE cn_fields SET size = 5 WHERE name = 'Testy'")
+            project.view.set_field("Willtest", "Testy", size=5)
 
-    lab.fault("error:rate=0.02:status=503:match=ecnow_records.create:seed=3")
-    with lab.on_arrival("ecnow_records.create", shorten_testy):
-        run = lab.cli("apply", "--auto-approve")
+    project.fault("error:rate=0.02:status=503:match=ecnow_records.create:seed=3")
+    with project.on_arrival("ecnow_records.create", shorten_testy):
+        run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 1
     assert "RecordSet/bulk-records: FAILED: 970 created; 30 rows failed" in run.stdout
     assert_listed(run.stdout, refused, "Value too long for field [Testy]")
-    assert sorted(lab.stored_keys()) == sorted(set(keys) - set(refused))
-    assert lab.duplicates() == 0
-    creates = lab.log(op="ecnow_records.create")
+    assert sorted(project.keys()) == sorted(set(keys) - set(refused))
+    assert project.duplicates() == 0
+    creates = project.log(op="ecnow_records.create")
     # 50 batches of 20, 4 of which answered 503 (not stored; re-read by key, then sent again as 4 batches).
     # 30 batches came back with bad=1 (one long row each); re-reading found their 19 stored rows, and the 30
     # missing rows went one by one, so that each refusal is known by its key.
@@ -98,15 +99,15 @@ def test_contactnow_batches_with_bad_rows_are_settled_row_by_row(lab: Lab) -> No
         (None, "", "error:503"): 4,
         (1, "bad=1", None): 30,
     }
-    lab.sql("UPDATE cn_fields SET size = 100 WHERE name = 'Testy'")  # the field is fixed
-    lab.clear_faults()
-    mark = lab.mark()
-    again = lab.cli("apply", "--auto-approve")
+    project.view.set_field("Willtest", "Testy", size=100)  # the field is fixed
+    project.clear_faults()
+    mark = project.mark()
+    again = project.cli("apply", "--auto-approve")
     assert again.exit_code == 0, again.output
     # one batch of 20 and one of 10, sent by concurrent workers: either may arrive first
-    assert sorted((entry.op, entry.rows) for entry in lab.writes(mark)) == [
+    assert sorted((entry.op, entry.rows) for entry in project.writes(mark)) == [
         ("ecnow_records.create", 10),
         ("ecnow_records.create", 20),
     ]
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from itertools import pairwise
 
+import pytest
+from harness.project import Project
+
 from reconciler.emulator.requestlog import LogEntry
 
-from .faultlab import Lab
+pytestmark = pytest.mark.usefixtures("fast_settings")
 
 COUNT = 2000
 ATTEMPTS = 5
@@ -39,15 +42,15 @@ def retry_chains(entries: list[LogEntry]) -> list[list[LogEntry]]:
     return chains
 
 
-def test_error_storm_converges_with_bounded_jittered_retries(lab: Lab) -> None:
-    keys = lab.records_project(COUNT, status="LIVE")
-    lab.fault(STORM)
-    run = lab.cli("apply", "--auto-approve")
+def test_error_storm_converges_with_bounded_jittered_retries(project: Project) -> None:
+    keys = project.records_project(COUNT, status="LIVE")
+    project.fault(STORM)
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
     assert "Dataset/bulk: ok: created dataset 1 on HOLD; dataset 1 is LIVE" in run.stdout
     assert "Verified: the live state matches the manifests." in run.stdout
-    entries = lab.log()
+    entries = project.log()
     creates = Counter(entry.fault for entry in entries if entry.op == "ecnow_records.create")
     # 127 create requests: the 100 batches, then re-sends of the keys that re-reading showed missing. The 27
     # that answered 5xx were not stored; each of the 100 stored ones carried 20 distinct keys.
@@ -67,20 +70,20 @@ def test_error_storm_converges_with_bounded_jittered_retries(lab: Lab) -> None:
     delays = [later.time - earlier.time for chain in chains for earlier, later in pairwise(chain)]
     assert len({round(delay, 4) for delay in delays}) == len(delays)  # no two waits alike
     assert all(0 <= delay < 0.2 + 0.5 for delay in delays)  # within RECONCILER_RETRY_MAX_SECONDS (+ slack)
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    mark = lab.mark()
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0  # still under the storm
-    assert lab.writes(mark) == []
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    mark = project.mark()
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0  # still under the storm
+    assert project.writes(mark) == []
 
 
-def test_permanent_outage_ends_cleanly_and_the_next_run_finishes(lab: Lab) -> None:
-    keys = lab.records_project(COUNT, status="LIVE")
+def test_permanent_outage_ends_cleanly_and_the_next_run_finishes(project: Project) -> None:
+    keys = project.records_project(COUNT, status="LIVE")
     # Everything after the 60th request answers 503: the outage starts half-way through the creates.
-    lab.fault("error:status=503:after=60")
-    run = lab.cli("apply", "--auto-approve")
+    project.fault("error:status=503:after=60")
+    run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 1
-    url = f"{lab.base_url}/contactnow/ecnow.php"
+    url = f"{project.base_url}/contactnow/ecnow.php"
     assert run.stderr == (
         "Error: apply stopped at RecordSet/bulk-records: ContactNow ecnow_records.read failed after 5 attempts; "
         f"the service may be unavailable: run again later (work done so far is kept) (HTTP 503) [{url}]\n"
@@ -90,20 +93,23 @@ def test_permanent_outage_ends_cleanly_and_the_next_run_finishes(lab: Lab) -> No
     )
     assert "Dataset/bulk: skipped: not attempted: the apply stopped" in run.stdout
     assert "Verified" not in run.stdout
-    entries = lab.log()
-    stored_before = len(lab.stored_keys())
+    entries = project.log()
+    stored_before = len(project.keys())
     assert stored_before == 20 * sum(1 for e in entries if e.op == "ecnow_records.create" and e.committed)
     assert 0 < stored_before < COUNT
     # the re-read by key got 5 attempts, then the run stopped: no further request
     assert [entry.op for entry in entries[-5:]] == ["ecnow_records.read"] * 5
-    assert lab.sql("SELECT d_status FROM cn_datasets") == [("HOLD",)]  # not LIVE with half its records
-    lab.clear_faults()
-    mark = lab.mark()
-    again = lab.cli("apply", "--auto-approve")
+    assert project.view.dataset().status == "HOLD"  # not LIVE with half its records
+    project.clear_faults()
+    mark = project.mark()
+    again = project.cli("apply", "--auto-approve")
     assert again.exit_code == 0, again.output
     assert f"RecordSet/bulk-records: ok: {COUNT - stored_before} created" in again.stdout
-    assert sum(entry.rows or 0 for entry in lab.log(mark, op="ecnow_records.create")) == COUNT - stored_before
-    assert sorted(lab.stored_keys()) == keys
-    assert lab.duplicates() == 0
-    assert lab.sql("SELECT d_status FROM cn_datasets") == [("LIVE",)]
-    assert lab.cli("plan", "--detailed-exitcode").exit_code == 0
+    assert (
+        sum(entry.rows or 0 for entry in project.log(mark, op="ecnow_records.create"))
+        == COUNT - stored_before
+    )
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+    assert project.view.dataset().status == "LIVE"
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0

@@ -17,13 +17,11 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
+from harness.project import Project
 from support import COMPLETE, dataset_doc, record_set_doc
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.emulator.faults import apply_spec
-
-from .conftest import Estate
 
 COUNT = 1000
 FIELDS = [
@@ -70,14 +68,14 @@ def people_csv(rows: list[list[str]]) -> str:
 class Runs:
     """CLI runs in-process with a DEBUG log handler on root, httpx and httpcore; everything kept."""
 
-    def __init__(self, estate: Estate) -> None:
-        self.estate = estate
+    def __init__(self, project: Project) -> None:
+        self.project = project
         self.runner = CliRunner()
         self.texts: list[str] = []
         self.log = io.StringIO()
 
     def __call__(self, *args: str) -> tuple[int, str, str]:
-        result = self.runner.invoke(app, [args[0], str(self.estate.root), *args[1:]], catch_exceptions=True)
+        result = self.runner.invoke(app, [args[0], str(self.project.root), *args[1:]], catch_exceptions=True)
         self.texts += [result.stdout, result.stderr]
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             info = result.exc_info
@@ -89,18 +87,18 @@ class Runs:
     def everything(self) -> str:
         files = [
             path.read_text(errors="replace")
-            for path in sorted(self.estate.root.rglob("*"))
+            for path in sorted(self.project.root.rglob("*"))
             if path.is_file() and path.suffix not in (".csv", ".yaml", ".jsonl")
         ]
         return "\n".join([*self.texts, self.log.getvalue(), *files])
 
 
 @pytest.fixture
-def runs(estate: Estate, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runs]:
+def runs(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runs]:
     monkeypatch.setenv("RECONCILER_LOG", "DEBUG")
     monkeypatch.setenv("RECONCILER_BATCH_SIZE", "50")
     monkeypatch.setenv("RECONCILER_RETRY_BASE_SECONDS", "0")
-    collected = Runs(estate)
+    collected = Runs(project)
     handler = logging.StreamHandler(collected.log)
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -121,40 +119,42 @@ def hits(text: str) -> list[str]:
     return sorted(set(CANARY.findall(text)))
 
 
-def test_1000_canary_records_through_faults_and_failures_leak_nothing(estate: Estate, runs: Runs) -> None:
+def test_1000_canary_records_through_faults_and_failures_leak_nothing(project: Project, runs: Runs) -> None:
     people = [person(n) for n in range(COUNT)]
-    estate.write("manifests/people.yaml", MANIFESTS)
-    estate.write("manifests/people.csv", people_csv(people))
+    project.write("manifests/people.yaml", MANIFESTS)
+    project.write("manifests/people.csv", people_csv(people))
 
     validated = runs("validate")
     assert validated[0] == 0, validated
-    plan_file = estate.root / "plan.json"
+    plan_file = project.root / "plan.json"
     for fmt in ("text", "json", "markdown"):
         assert runs("plan", "--format", fmt, "--out", str(plan_file))[0] == 0
 
     # Apply through faults: some creates are stored and then answered 503 or dropped (ambiguous: the rows are
     # re-read by key before anything is sent again).
-    apply_spec(estate.state, "error:status=503:rate=0.2:seed=3:match=ecnow_records.create")
-    apply_spec(estate.state, "commit_then_fail:mode=drop:rate=0.2:seed=4:match=ecnow_records.create")
+    project.fault(
+        "error:status=503:rate=0.2:seed=3:match=ecnow_records.create",
+        "commit_then_fail:mode=drop:rate=0.2:seed=4:match=ecnow_records.create",
+    )
     runs("apply", "--auto-approve")
-    estate.state.faults.clear()
+    project.clear_faults()
     assert runs("apply", "--auto-approve")[0] == 0
-    stored = estate.sql("SELECT VENDOR_URN, FirstName, MobilePhone FROM cn_records ORDER BY VENDOR_URN")
+    stored = sorted((r["VENDOR_URN"], r["FirstName"], r["MobilePhone"]) for r in project.view.records())
     assert stored == [(f"P{n:04d}", row[0], row[2]) for n, row in enumerate(people)]
 
     # Rows the API refuses: updates of 10 records the dialler marked EXPIRED ("Record id [N] is expired").
-    estate.sql("UPDATE cn_records SET ProcessType = 'EXPIRED' WHERE VENDOR_URN < 'P0010'")
+    project.view.set_records(*(f"P{n:04d}" for n in range(10)), ProcessType="EXPIRED")
     renamed = [[f"Qzvrenamed{n:04d}", *row[1:]] if n < 15 else row for n, row in enumerate(people)]
-    estate.write("manifests/people.csv", people_csv(renamed))
+    project.write("manifests/people.csv", people_csv(renamed))
     code, stdout, _ = runs("apply", "--auto-approve")
     assert code == 1 and "10 rows failed" in stdout and "P0000: Record id [" in stdout
-    assert len(estate.sql("SELECT id FROM cn_records WHERE FirstName LIKE 'Qzvrenamed%'")) == 5
+    assert sum(r["FirstName"].startswith("Qzvrenamed") for r in project.view.records()) == 5
 
     # Drift: canary values edited out of band, in every format, with reports.
-    estate.sql("UPDATE cn_records SET FirstName = 'Qzvchanged', Customer_Email = 'qzv@canary.example'")
-    estate.sql("UPDATE cn_records SET Address1 = 'Qzv Out of band' WHERE VENDOR_URN < 'P0100'")
+    project.view.set_records(FirstName="Qzvchanged", Customer_Email="qzv@canary.example")  # every record
+    project.view.set_records(*(f"P{n:04d}" for n in range(100)), Address1="Qzv Out of band")
     for fmt in ("text", "json", "markdown"):
-        code, stdout, _ = runs("drift", "--format", fmt, "--report", str(estate.root / f"drift-{fmt}.out"))
+        code, stdout, _ = runs("drift", "--format", fmt, "--report", str(project.root / f"drift-{fmt}.out"))
         assert code == 2
         code, _, _ = runs("plan", "--format", fmt, "--out", str(plan_file), "--allow-mass-update")
         assert code == 0  # every record changed out of band: restoring them all is a mass update
@@ -162,15 +162,15 @@ def test_1000_canary_records_through_faults_and_failures_leak_nothing(estate: Es
     # Validation errors on rows full of canary values.
     broken = [row[:] for row in people]
     broken[5][0] = "Qzv" * 20  # 60 characters: FirstName holds 50
-    estate.write("manifests/people.csv", people_csv(broken))
+    project.write("manifests/people.csv", people_csv(broken))
     code, _, stderr = runs("plan")
     assert (code, stderr.count("FirstName of record P0005 is 60 characters; the field holds 50")) == (1, 1)
     broken[5][0] = "Qzvfine"
     broken[7][2] = "07911 4Qzv"  # not a phone
-    estate.write("manifests/people.csv", people_csv(broken))
+    project.write("manifests/people.csv", people_csv(broken))
     code, _, stderr = runs("validate")
     assert code == 1 and "MobilePhone is not a phone number" in stderr
-    estate.write(
+    project.write(
         "manifests/people.yaml",
         MANIFESTS.replace(
             "source: people.csv",
@@ -179,8 +179,8 @@ def test_1000_canary_records_through_faults_and_failures_leak_nothing(estate: Es
     )
     code, _, stderr = runs("validate")
     assert code == 1 and "MobilePhone is an unquoted number" in stderr
-    estate.write("manifests/people.yaml", MANIFESTS.replace("source: people.csv", "source: people.jsonl"))
-    estate.write(
+    project.write("manifests/people.yaml", MANIFESTS.replace("source: people.csv", "source: people.jsonl"))
+    project.write(
         "manifests/people.jsonl",
         '{"VENDOR_URN": "P0001", "MobilePhone": 79114000001, "FirstName": "Qzvjson"}\n'
         '{"VENDOR_URN": "P0002", "MobilePhone": "07911 400002", "FirstName": ["Qzvlist"]}\n',
@@ -193,7 +193,7 @@ def test_1000_canary_records_through_faults_and_failures_leak_nothing(estate: Es
     assert hits(everything) == []
 
     # The scan sees personal values when they are shown on purpose.
-    estate.write("manifests/people.yaml", MANIFESTS)
-    estate.write("manifests/people.csv", people_csv(people))
+    project.write("manifests/people.yaml", MANIFESTS)
+    project.write("manifests/people.csv", people_csv(people))
     code, stdout, _ = runs("plan", "--show-values", "--allow-mass-update")
     assert code == 0 and "Qzvfirst0000" in stdout and hits(stdout)

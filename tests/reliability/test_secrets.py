@@ -25,16 +25,13 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from e2e.conftest import open_estate
+from harness.project import Project, open_project
 from support import dataset_doc, membership_doc, record_set_doc
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.emulator import build_state, running_server
 from reconciler.emulator.faults import apply_spec
 from reconciler.providers.contactnow.client import ContactNowClient
-
-from .conftest import Estate
 
 CN_USER = "canary.cn+User/1=&u"
 CN_PASS = "Canary+Pass/word=1&x"
@@ -104,35 +101,25 @@ def capture() -> Iterator[Capture]:
 
 
 @pytest.fixture
-def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
+def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """An emulator that knows only the canary credentials, and a project whose target names them."""
-    environment = {
-        "CN_USER": CN_USER,
-        "CN_PASS": CN_PASS,
-        "CC_TENANT": CC_TENANT,
-        "CC_TOKEN": CC_TOKEN,
-        "RECONCILER_CONSISTENCY_SECONDS": "0",
-        "RECONCILER_RETRY_ATTEMPTS": "2",
-        "RECONCILER_RETRY_BASE_SECONDS": "0",
-        "RECONCILER_LOG": "DEBUG",
-    }
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    state = build_state()
-    with state.store.lock:
-        conn = state.store.conn
-        conn.execute(
-            "INSERT INTO cn_users(username, password, account_id) VALUES (?, ?, '555')", (CN_USER, CN_PASS)
+    with open_project(tmp_path, monkeypatch) as project:
+        project.setenv(
+            CN_USER=CN_USER,
+            CN_PASS=CN_PASS,
+            CC_TENANT=CC_TENANT,
+            CC_TOKEN=CC_TOKEN,
+            RECONCILER_CONSISTENCY_SECONDS="0",
+            RECONCILER_RETRY_ATTEMPTS="2",
+            RECONCILER_RETRY_BASE_SECONDS="0",
+            RECONCILER_LOG="DEBUG",
         )
-        conn.execute("INSERT INTO cc_tenants(name, token) VALUES (?, ?)", (CC_TENANT, CC_TOKEN))
-        conn.execute(
-            "INSERT INTO cn_tokens(token, username, expire, addresses) VALUES (?, ?, ?, '127.0.0.1')",
-            (CN_TOKEN, CN_USER, time.time() + 3600),
-        )
-        conn.execute("DELETE FROM cn_users WHERE username = 'demo'")
-        conn.execute("DELETE FROM cc_tenants WHERE name = 'demo'")
-    with running_server(state) as base_url:
-        project = open_estate(tmp_path / "project", base_url, state)
+        view = project.view
+        view.add_user(CN_USER, CN_PASS, "555")
+        view.add_tenant(CC_TENANT, CC_TOKEN)
+        view.add_token(CN_TOKEN, CN_USER, time.time() + 3600)
+        view.remove_user("demo")
+        view.remove_tenant("demo")
         project.write("manifests/spring.yaml", MANIFESTS)
         rows = ["VENDOR_URN,FirstName,MobilePhone", *(f"K{n:03d},Name{n},07700900{n:03d}" for n in range(50))]
         project.write("manifests/records.csv", "\n".join(rows) + "\n")
@@ -142,22 +129,22 @@ def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
         yield project
 
 
-def issued_tokens(estate: Estate) -> list[str]:
+def issued_tokens(project: Project) -> list[str]:
     """Every ContactNow token the emulator holds now (the canary one, unless a test removed it)."""
-    return [str(row[0]) for row in estate.sql("SELECT token FROM cn_tokens")]
+    return project.view.tokens()
 
 
 class Runs:
     """CLI runs in-process; every output, exception and traceback kept for the scan."""
 
-    def __init__(self, estate: Estate) -> None:
-        self.estate = estate
+    def __init__(self, project: Project) -> None:
+        self.project = project
         self.runner = CliRunner()
         self.outputs: list[str] = []
         self.codes: list[int] = []
 
     def __call__(self, *args: str) -> tuple[int, str, str]:
-        result = self.runner.invoke(app, [args[0], str(self.estate.root), *args[1:]], catch_exceptions=True)
+        result = self.runner.invoke(app, [args[0], str(self.project.root), *args[1:]], catch_exceptions=True)
         self.outputs += [result.stdout, result.stderr]
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             info = result.exc_info
@@ -183,7 +170,7 @@ def assert_no_canary(text: str, issued: list[str]) -> None:
 
 
 def test_plan_apply_drift_and_failures_leak_no_credential(
-    canary: Estate, capture: Capture, monkeypatch: pytest.MonkeyPatch
+    canary: Project, capture: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = Runs(canary)
     plan_file = canary.root / "plan.json"
@@ -191,7 +178,7 @@ def test_plan_apply_drift_and_failures_leak_no_credential(
         assert run("plan", "--format", fmt, "--out", str(plan_file))[0] == 0
     assert run("apply", "--plan", str(plan_file), "--auto-approve")[0] == 0
     assert run("apply", "--auto-approve")[0] == 0
-    canary.sql("UPDATE cn_datasets SET d_priority = 12")
+    canary.view.set_dataset(canary.view.dataset(), priority=12)
     for fmt in ("text", "json", "markdown"):
         code, _, _ = run("drift", "--format", fmt, "--report", str(canary.root / f"drift.{fmt}"))
         assert code == 2
@@ -217,7 +204,7 @@ def test_plan_apply_drift_and_failures_leak_no_credential(
     monkeypatch.setenv("CC_TOKEN", CC_TOKEN)
 
     # A rejected token: the client fetches a new one (issued by the emulator) and retries.
-    canary.sql("DELETE FROM cn_tokens")
+    canary.view.remove_tokens()
     assert run("plan")[0] == 0
 
     # 5xx on every request until retries run out; then a 5xx after a write was sent (ambiguous).
@@ -254,7 +241,7 @@ def test_plan_apply_drift_and_failures_leak_no_credential(
     assert_no_canary(files_text(canary.root), issued)
 
 
-def test_a_real_subprocess_with_debug_logging_leaks_no_credential(canary: Estate) -> None:
+def test_a_real_subprocess_with_debug_logging_leaks_no_credential(canary: Project) -> None:
     """The CLI's own logging setup (RECONCILER_LOG=DEBUG, basicConfig on stderr), in a fresh interpreter."""
     plan_file = canary.root / "plan.json"
     environment = dict(os.environ)

@@ -15,11 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
+from harness.project import Project
 from support import COMPLETE, dataset_doc, record_set_doc
 
 from reconciler.providers.contactnow.client import ContactNowClient
-
-from .conftest import Estate
 
 DATASET = dataset_doc()
 RECORDS = record_set_doc(source="records.csv", absent=COMPLETE, guards="{maxPercent: 100}")
@@ -27,59 +26,63 @@ RECORDS = record_set_doc(source="records.csv", absent=COMPLETE, guards="{maxPerc
 STALE = "Error: stale plan refused: 1 problem\n  {address}: its {what} changed since the plan was made (make a new plan)\n"
 
 
-def write_rows(estate: Estate, keys: list[int], renamed: dict[int, str] | None = None) -> None:
+def write_rows(project: Project, keys: list[int], renamed: dict[int, str] | None = None) -> None:
     names = renamed or {}
     lines = ["VENDOR_URN,FirstName,MobilePhone"]
     lines += [f"S{n:03d},{names.get(n, f'Name{n}')},07700900{n:03d}" for n in keys]
-    estate.write("manifests/records.csv", "\n".join(lines) + "\n")
+    project.write("manifests/records.csv", "\n".join(lines) + "\n")
 
 
-def setup(estate: Estate, keys: list[int], renamed: dict[int, str] | None = None) -> None:
-    estate.write("manifests/spring.yaml", DATASET + RECORDS)
-    write_rows(estate, keys, renamed)
+def setup(project: Project, keys: list[int], renamed: dict[int, str] | None = None) -> None:
+    project.write("manifests/spring.yaml", DATASET + RECORDS)
+    write_rows(project, keys, renamed)
 
 
-def save_plan(estate: Estate) -> Path:
-    saved = estate.root / "plan.json"
-    made = estate.cli("plan", "--out", str(saved))
+def save_plan(project: Project) -> Path:
+    saved = project.root / "plan.json"
+    made = project.cli("plan", "--out", str(saved))
     assert made.exit_code == 0, made.stdout + made.stderr
     return saved
 
 
-def apply_saved(estate: Estate, saved: Path) -> tuple[int, str]:
-    mark = estate.mark()
-    result = estate.cli("apply", "--plan", str(saved), "--auto-approve")
+def apply_saved(project: Project, saved: Path) -> tuple[int, str]:
+    mark = project.mark()
+    result = project.cli("apply", "--plan", str(saved), "--auto-approve")
     if result.exit_code != 0:
-        assert estate.writes(mark) == [], "a refused plan must not write"
+        assert project.writes(mark) == [], "a refused plan must not write"
     return result.exit_code, result.stderr
 
 
-def stored(estate: Estate) -> list[tuple[object, ...]]:
-    return estate.sql("SELECT VENDOR_URN, FirstName, outcomecode FROM cn_records ORDER BY VENDOR_URN, id")
+def stored(project: Project) -> list[tuple[str, str, str]]:
+    """(VENDOR_URN, FirstName, outcomecode) of each stored record, by key (then by id)."""
+    records = project.view.records()  # by id: sorted() keeps that order among equal keys
+    return sorted(
+        ((r["VENDOR_URN"], r["FirstName"], r["outcomecode"]) for r in records), key=lambda row: row[0]
+    )
 
 
 @pytest.fixture
-def applied(estate: Estate) -> Estate:
+def applied(project: Project) -> Project:
     """Dataset/spring with records S000..S004, applied."""
-    setup(estate, list(range(5)))
-    first = estate.cli("apply", "--auto-approve")
+    setup(project, list(range(5)))
+    first = project.cli("apply", "--auto-approve")
     assert first.exit_code == 0, first.stdout + first.stderr
-    return estate
+    return project
 
 
-def test_dataset_changed_out_of_band_after_the_plan(applied: Estate) -> None:
+def test_dataset_changed_out_of_band_after_the_plan(applied: Project) -> None:
     write_rows(applied, list(range(6)))
     saved = save_plan(applied)
-    applied.sql("UPDATE cn_datasets SET d_priority = 40")
+    applied.view.set_dataset(applied.view.dataset(), priority=40)
     assert apply_saved(applied, saved) == (1, STALE.format(address="Dataset/spring", what="live state"))
     assert len(stored(applied)) == 5
 
 
-def test_record_loaded_by_someone_else_after_the_plan(applied: Estate) -> None:
+def test_record_loaded_by_someone_else_after_the_plan(applied: Project) -> None:
     """The plan creates S005; another process loads S005 first. Applying the plan would duplicate it."""
     write_rows(applied, list(range(6)))
     saved = save_plan(applied)
-    dataset = applied.sql("SELECT dataset FROM cn_datasets")[0][0]
+    dataset = applied.view.dataset().id
     with ContactNowClient(f"{applied.base_url}/contactnow/", "demo", "demo-password") as other:
         loaded = other.create_records(
             [
@@ -99,22 +102,22 @@ def test_record_loaded_by_someone_else_after_the_plan(applied: Estate) -> None:
     assert [row[0] for row in stored(applied)].count("S005") == 1
 
 
-def test_planned_update_already_made_out_of_band(applied: Estate) -> None:
+def test_planned_update_already_made_out_of_band(applied: Project) -> None:
     setup(applied, list(range(5)), renamed={2: "Renamed"})
     saved = save_plan(applied)
     assert json.loads(saved.read_text())["summary"] == {"change": 1, "create": 0, "remove": 0}
-    applied.sql("UPDATE cn_records SET FirstName = 'Renamed' WHERE VENDOR_URN = 'S002'")
+    applied.view.set_records("S002", FirstName="Renamed")
     assert apply_saved(applied, saved) == (
         1,
         STALE.format(address="RecordSet/spring-records", what="live state"),
     )
 
 
-def test_record_planned_for_completion_rekeyed_out_of_band(applied: Estate) -> None:
+def test_record_planned_for_completion_rekeyed_out_of_band(applied: Project) -> None:
     write_rows(applied, [0, 1, 2, 3])  # S004 is absent: the plan completes it
     saved = save_plan(applied)
     assert json.loads(saved.read_text())["summary"] == {"change": 0, "create": 0, "remove": 1}
-    applied.sql("UPDATE cn_records SET VENDOR_URN = 'S999' WHERE VENDOR_URN = 'S004'")
+    applied.view.set_records("S004", VENDOR_URN="S999")
     assert apply_saved(applied, saved) == (
         1,
         STALE.format(address="RecordSet/spring-records", what="live state"),
@@ -122,7 +125,7 @@ def test_record_planned_for_completion_rekeyed_out_of_band(applied: Estate) -> N
     assert [row[2] for row in stored(applied)] == ["", "", "", "", ""]
 
 
-def test_source_edited_after_the_plan(applied: Estate) -> None:
+def test_source_edited_after_the_plan(applied: Project) -> None:
     write_rows(applied, list(range(6)))
     saved = save_plan(applied)
     write_rows(applied, list(range(7)))
@@ -133,20 +136,20 @@ def test_source_edited_after_the_plan(applied: Estate) -> None:
     assert len(stored(applied)) == 5
 
 
-def test_plan_against_an_empty_dataset_applied_twice(estate: Estate) -> None:
-    estate.write("manifests/spring.yaml", DATASET)
-    assert estate.cli("apply", "--auto-approve").exit_code == 0
-    setup(estate, list(range(8)))
-    saved = save_plan(estate)
+def test_plan_against_an_empty_dataset_applied_twice(project: Project) -> None:
+    project.write("manifests/spring.yaml", DATASET)
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    setup(project, list(range(8)))
+    saved = save_plan(project)
     plan = json.loads(saved.read_text())
     assert plan["observed"]["live"]["RecordSet/spring-records"] != "absent"
-    assert apply_saved(estate, saved) == (0, "")
-    assert len(stored(estate)) == 8
-    assert apply_saved(estate, saved) == (
+    assert apply_saved(project, saved) == (0, "")
+    assert len(stored(project)) == 8
+    assert apply_saved(project, saved) == (
         1,
         STALE.format(address="RecordSet/spring-records", what="live state"),
     )
-    assert len(stored(estate)) == 8
+    assert len(stored(project)) == 8
 
 
 REFUSALS = [
@@ -158,7 +161,7 @@ REFUSALS = [
 ]
 
 
-def test_a_plan_file_with_one_byte_changed_is_refused_at_every_position(applied: Estate) -> None:
+def test_a_plan_file_with_one_byte_changed_is_refused_at_every_position(applied: Project) -> None:
     """40 seeded positions, each replaced by a different byte that is not JSON whitespace (whitespace between
     tokens does not change what the plan says, and a byte inside a value or a token always does)."""
     write_rows(applied, [0, 1, 2, 3, 5, 6], renamed={1: "Other"})  # create, update and complete

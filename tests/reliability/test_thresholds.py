@@ -7,9 +7,8 @@ the diff, and the refusal from `plan`/`apply` with 0 write requests. Defaults: 3
 from __future__ import annotations
 
 import pytest
+from harness.project import Project
 from support import COMPLETE, dataset_doc, membership_doc, record_set_doc
-
-from .conftest import Estate
 
 MEMBERS = membership_doc(source="members.csv", absent="remove")
 
@@ -24,61 +23,61 @@ MEMBERS_WHERE = "manifests/members.yaml:5:9"
 
 
 def write_records(
-    estate: Estate, keys: range | list[int], *, suffix: str = "csv", guards: str | None = None
+    project: Project, keys: range | list[int], *, suffix: str = "csv", guards: str | None = None
 ) -> None:
     """Dataset/spring and RecordSet/spring-records (completes what is absent; spec.guards if given)."""
     spec = {} if guards is None else {"guards": guards}
     records = record_set_doc(source=f"records.{suffix}", absent=COMPLETE, **spec)
-    estate.write("manifests/spring.yaml", dataset_doc() + records)
+    project.write("manifests/spring.yaml", dataset_doc() + records)
     if suffix == "csv":
         lines = ["VENDOR_URN,FirstName,MobilePhone", *(f"R{n:03d},Name{n},07700900{n:03d}" for n in keys)]
-        estate.write("manifests/records.csv", "\n".join(lines) + "\n")
+        project.write("manifests/records.csv", "\n".join(lines) + "\n")
     else:
         lines = [
             f'{{"VENDOR_URN": "R{n:03d}", "FirstName": "N", "MobilePhone": "07700900{n:03d}"}}' for n in keys
         ]
-        estate.write("manifests/records.jsonl", "".join(line + "\n" for line in lines))
+        project.write("manifests/records.jsonl", "".join(line + "\n" for line in lines))
 
 
-def write_members(estate: Estate, count: int) -> None:
-    estate.write("manifests/members.yaml", MEMBERS)
-    estate.write(
+def write_members(project: Project, count: int) -> None:
+    project.write("manifests/members.yaml", MEMBERS)
+    project.write(
         "manifests/members.csv", "\n".join(["customer-id", *(str(10000000 + n) for n in range(count))]) + "\n"
     )
 
 
-def completed(estate: Estate) -> int:
-    return len(estate.sql("SELECT id FROM cn_records WHERE outcomecode = '510456'"))
+def completed(project: Project) -> int:
+    return sum(record["outcomecode"] == "510456" for record in project.view.records())
 
 
-def members(estate: Estate) -> int:
-    return len(estate.sql("SELECT customer_id FROM cc_members WHERE campaign_id = 125"))
+def members(project: Project) -> int:
+    return len(project.view.members(125))
 
 
-def load(estate: Estate, live: int, *, kind: str) -> None:
+def load(project: Project, live: int, *, kind: str) -> None:
     if kind == "records":
-        write_records(estate, range(live))
+        write_records(project, range(live))
     else:
-        write_members(estate, live)
-    loaded = estate.cli("apply", "--auto-approve")
+        write_members(project, live)
+    loaded = project.cli("apply", "--auto-approve")
     assert loaded.exit_code == 0, loaded.stdout + loaded.stderr
 
 
-def refused(estate: Estate, *args: str) -> str:
+def refused(project: Project, *args: str) -> str:
     """Both plan and apply refuse, with the same message and 0 writes; returns the message."""
-    mark = estate.mark()
-    planned = estate.cli("plan", *args)
-    applied = estate.cli("apply", "--auto-approve", *args)
+    mark = project.mark()
+    planned = project.cli("plan", *args)
+    applied = project.cli("apply", "--auto-approve", *args)
     assert (planned.exit_code, applied.exit_code) == (1, 1)
     assert planned.stderr == applied.stderr
     assert planned.stdout == applied.stdout == ""
-    assert estate.writes(mark) == []
+    assert project.writes(mark) == []
     return planned.stderr
 
 
-def record_refusal(estate: Estate, count: int, base: int, share: str, limit: str = "30") -> str:
+def record_refusal(project: Project, count: int, base: int, share: str, limit: str = "30") -> str:
     return REFUSED.format(
-        where=f"{estate.root}/{RECORDS_WHERE}",
+        where=f"{project.root}/{RECORDS_WHERE}",
         address="RecordSet/spring-records",
         verb="completes",
         share=share,
@@ -89,9 +88,9 @@ def record_refusal(estate: Estate, count: int, base: int, share: str, limit: str
     )
 
 
-def member_refusal(estate: Estate, count: int, base: int, share: str) -> str:
+def member_refusal(project: Project, count: int, base: int, share: str) -> str:
     return REFUSED.format(
-        where=f"{estate.root}/{MEMBERS_WHERE}",
+        where=f"{project.root}/{MEMBERS_WHERE}",
         address="CampaignMembership/winback",
         verb="removes",
         share=share,
@@ -102,75 +101,77 @@ def member_refusal(estate: Estate, count: int, base: int, share: str) -> str:
     )
 
 
-def test_records_30_percent_completes_31_percent_is_refused(estate: Estate) -> None:
-    load(estate, 100, kind="records")
-    write_records(estate, range(31, 100))  # 69 kept: completes 31
-    assert refused(estate) == record_refusal(estate, 31, 100, "31")
-    write_records(estate, range(30, 100))  # 70 kept: completes 30, the limit itself
-    mark = estate.mark()
-    applied = estate.cli("apply", "--auto-approve")
+def test_records_30_percent_completes_31_percent_is_refused(project: Project) -> None:
+    load(project, 100, kind="records")
+    write_records(project, range(31, 100))  # 69 kept: completes 31
+    assert refused(project) == record_refusal(project, 31, 100, "31")
+    write_records(project, range(30, 100))  # 70 kept: completes 30, the limit itself
+    mark = project.mark()
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert "records: 30 complete, 70 unchanged" in applied.stdout
-    assert completed(estate) == 30
-    assert {entry.op for entry in estate.writes(mark)} == {"ecnow_records.update"}
+    assert completed(project) == 30
+    assert {entry.op for entry in project.writes(mark)} == {"ecnow_records.update"}
 
 
-def test_records_override_flag_and_spec_guards(estate: Estate) -> None:
-    load(estate, 100, kind="records")
-    write_records(estate, range(31, 100), guards="{maxPercent: 30.5}")
-    assert refused(estate) == record_refusal(estate, 31, 100, "31", limit="30.5")
-    write_records(estate, range(31, 100))
-    applied = estate.cli("apply", "--auto-approve", "--allow-mass-complete")
+def test_records_override_flag_and_spec_guards(project: Project) -> None:
+    load(project, 100, kind="records")
+    write_records(project, range(31, 100), guards="{maxPercent: 30.5}")
+    assert refused(project) == record_refusal(project, 31, 100, "31", limit="30.5")
+    write_records(project, range(31, 100))
+    applied = project.cli("apply", "--auto-approve", "--allow-mass-complete")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert completed(estate) == 31
+    assert completed(project) == 31
 
 
 @pytest.mark.parametrize(("live", "guarded"), [(9, False), (10, True)])
-def test_records_empty_source_below_and_at_min_rows(estate: Estate, live: int, guarded: bool) -> None:
+def test_records_empty_source_below_and_at_min_rows(project: Project, live: int, guarded: bool) -> None:
     """A source that shrank to nothing (a header only) completes every live record: refused from 10 rows."""
-    load(estate, live, kind="records")
-    write_records(estate, [])
+    load(project, live, kind="records")
+    write_records(project, [])
     if guarded:
-        assert refused(estate) == record_refusal(estate, live, live, "100")
-        assert completed(estate) == 0
+        assert refused(project) == record_refusal(project, live, live, "100")
+        assert completed(project) == 0
     else:
-        applied = estate.cli("apply", "--auto-approve")
+        applied = project.cli("apply", "--auto-approve")
         assert applied.exit_code == 0, applied.stdout + applied.stderr
-        assert completed(estate) == live
+        assert completed(project) == live
 
 
-def test_records_empty_jsonl_source_of_a_large_set_is_refused(estate: Estate) -> None:
-    load(estate, 200, kind="records")
-    write_records(estate, [], suffix="jsonl")  # a zero-byte file: no rows at all
-    assert (estate.root / "manifests/records.jsonl").stat().st_size == 0
-    assert refused(estate) == record_refusal(estate, 200, 200, "100")
-    assert refused(estate, "--allow-mass-remove", "--allow-expire") == record_refusal(estate, 200, 200, "100")
+def test_records_empty_jsonl_source_of_a_large_set_is_refused(project: Project) -> None:
+    load(project, 200, kind="records")
+    write_records(project, [], suffix="jsonl")  # a zero-byte file: no rows at all
+    assert (project.root / "manifests/records.jsonl").stat().st_size == 0
+    assert refused(project) == record_refusal(project, 200, 200, "100")
+    assert refused(project, "--allow-mass-remove", "--allow-expire") == record_refusal(
+        project, 200, 200, "100"
+    )
 
 
-def test_members_30_percent_removes_31_percent_is_refused(estate: Estate) -> None:
-    load(estate, 100, kind="members")
-    write_members(estate, 69)
-    assert refused(estate) == member_refusal(estate, 31, 100, "31")
-    assert refused(estate, "--allow-mass-complete") == member_refusal(estate, 31, 100, "31")
-    write_members(estate, 70)
-    applied = estate.cli("apply", "--auto-approve")
+def test_members_30_percent_removes_31_percent_is_refused(project: Project) -> None:
+    load(project, 100, kind="members")
+    write_members(project, 69)
+    assert refused(project) == member_refusal(project, 31, 100, "31")
+    assert refused(project, "--allow-mass-complete") == member_refusal(project, 31, 100, "31")
+    write_members(project, 70)
+    applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert members(estate) == 70
-    write_members(estate, 40)  # 30 of the 70 left: 42.9%
-    assert refused(estate) == member_refusal(estate, 30, 70, "42.9")
-    applied = estate.cli("apply", "--auto-approve", "--allow-mass-remove")
+    assert members(project) == 70
+    write_members(project, 40)  # 30 of the 70 left: 42.9%
+    assert refused(project) == member_refusal(project, 30, 70, "42.9")
+    applied = project.cli("apply", "--auto-approve", "--allow-mass-remove")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert members(estate) == 40
+    assert members(project) == 40
 
 
 @pytest.mark.parametrize(("live", "guarded"), [(9, False), (10, True)])
-def test_members_empty_source_below_and_at_min_rows(estate: Estate, live: int, guarded: bool) -> None:
-    load(estate, live, kind="members")
-    write_members(estate, 0)
+def test_members_empty_source_below_and_at_min_rows(project: Project, live: int, guarded: bool) -> None:
+    load(project, live, kind="members")
+    write_members(project, 0)
     if guarded:
-        assert refused(estate) == member_refusal(estate, live, live, "100")
-        assert members(estate) == live
+        assert refused(project) == member_refusal(project, live, live, "100")
+        assert members(project) == live
     else:
-        applied = estate.cli("apply", "--auto-approve")
+        applied = project.cli("apply", "--auto-approve")
         assert applied.exit_code == 0, applied.stdout + applied.stderr
-        assert members(estate) == 0
+        assert members(project) == 0

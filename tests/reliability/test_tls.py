@@ -8,6 +8,7 @@ documented way to trust a private CA) the same run succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -17,16 +18,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from e2e.conftest import open_estate, set_credentials
+from harness.project import Project, Served
 from support import dataset_doc
 
 from reconciler.emulator import build_state, create_app
 from reconciler.emulator.state import EmulatorState
-
-from .conftest import Estate
 
 REPO = Path(__file__).resolve().parents[2]
 DATASET = dataset_doc()
@@ -83,53 +83,68 @@ def serve_tls(state: EmulatorState, key: Path, cert: Path, host: str = "127.0.0.
         sock.close()
 
 
+@contextlib.contextmanager
+def tls_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: str
+) -> Iterator[tuple[Project, Path]]:
+    """A project whose `local` target is an emulator served over HTTPS with a new certificate for `names`."""
+    key, cert = make_certificate(tmp_path, names)
+    state = build_state()
+    try:
+        for base_url in serve_tls(state, key, cert):
+            project = Project.create(tmp_path / "project", state, Served(base_url), monkeypatch)
+            project.write("manifests/spring.yaml", DATASET)
+            yield project, cert
+    finally:
+        state.store.close()
+
+
 @pytest.fixture
-def tls_estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Estate, Path]]:
-    set_credentials(monkeypatch)
-    monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "0")
+def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Project, Path]]:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    key, cert = make_certificate(tmp_path, "IP:127.0.0.1")
-    state = build_state()
-    for base_url in serve_tls(state, key, cert):
-        estate = open_estate(tmp_path / "project", base_url, state)
-        estate.write("manifests/spring.yaml", DATASET)
-        yield estate, cert
+    with tls_project(tmp_path, monkeypatch, "IP:127.0.0.1") as opened:
+        yield opened
 
 
 def test_https_with_an_untrusted_certificate_fails_clearly_then_works_with_ssl_cert_file(
-    tls_estate: tuple[Estate, Path], monkeypatch: pytest.MonkeyPatch
+    tls: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    estate, cert = tls_estate
-    mark = estate.mark()
-    started = time.monotonic()
-    refused = estate.cli("plan")
+    project, cert = tls
+    mark = project.mark()
+    server = urlsplit(project.base_url)
+    connects: list[object] = []
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if address[:2] == (server.hostname, server.port):
+            connects.append(address)
+        real_connect(self, address)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(socket.socket, "connect", connect)
+        refused = project.cli("plan")
     assert refused.exit_code == 1
     assert refused.stderr == (
         "Error: ContactNow token.get: the server's TLS certificate was not accepted (self-signed "
         "certificate); check the base URL, or, if the service uses a private certificate authority, point "
-        f"SSL_CERT_FILE at that CA's bundle [{estate.base_url}/contactnow/token.php]\n"
+        f"SSL_CERT_FILE at that CA's bundle [{project.base_url}/contactnow/token.php]\n"
     )
-    assert time.monotonic() - started < 5, "a certificate failure is not retried"
-    assert estate.state.log.entries(mark) == [], "no request got past the handshake"
+    assert len(connects) == 1, "a certificate failure is not retried"
+    assert project.log(mark) == [], "no request got past the handshake"
 
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    trusted = estate.cli("apply", "--auto-approve")
+    trusted = project.cli("apply", "--auto-approve")
     assert trusted.exit_code == 0, trusted.stdout + trusted.stderr
-    assert estate.sql("SELECT description FROM cn_datasets") == [("Spring 2026",)]
+    assert [dataset.description for dataset in project.view.datasets()] == ["Spring 2026"]
 
 
 def test_a_certificate_for_another_host_is_refused_even_when_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key, cert = make_certificate(tmp_path, "DNS:api.example.test")
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    set_credentials(monkeypatch)
-    state = build_state()
-    for base_url in serve_tls(state, key, cert):
-        estate = open_estate(tmp_path / "project", base_url, state)
-        estate.write("manifests/spring.yaml", DATASET)
-        refused = estate.cli("plan")
+    with tls_project(tmp_path, monkeypatch, "DNS:api.example.test") as (project, cert):
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        refused = project.cli("plan")
         assert refused.exit_code == 1
         assert (
             "the server's TLS certificate was not accepted (IP address mismatch, certificate is not valid for "
@@ -159,13 +174,10 @@ targets:
     ],
 )
 def test_plain_http_to_a_host_that_is_not_loopback_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+    project: Project, monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
-    monkeypatch.setenv("CN_USER", "demo")
-    monkeypatch.setenv("CN_PASS", "demo-password")
-    estate = Estate(tmp_path, "", build_state())
-    estate.write("reconciler.yaml", HTTP_PROJECT.format(insecure="", url=url))
-    estate.write("manifests/spring.yaml", DATASET)
+    project.write("reconciler.yaml", HTTP_PROJECT.format(insecure="", url=url))
+    project.write("manifests/spring.yaml", DATASET)
     connects: list[object] = []
     real_connect = socket.socket.connect
 
@@ -174,10 +186,10 @@ def test_plain_http_to_a_host_that_is_not_loopback_is_refused(
         real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
-    refused = estate.cli("plan")
+    refused = project.cli("plan")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"Error: invalid manifests: 1 problem\n  {tmp_path}/reconciler.yaml:5:3: target remote uses plain http:// to a "
+        f"Error: invalid manifests: 1 problem\n  {project.root}/reconciler.yaml:5:3: target remote uses plain http:// to a "
         "host that is not loopback (use https://, or set allowInsecureHttp: true on this target if you really mean "
         "it)\n"
     )
@@ -188,9 +200,6 @@ def test_allow_insecure_http_lets_a_trusted_network_use_plain_http(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """192.0.2.2 is this machine's non-loopback address here; skipped where there is none to bind."""
-    monkeypatch.setenv("CN_USER", "demo")
-    monkeypatch.setenv("CN_PASS", "demo-password")
-    monkeypatch.setenv("RECONCILER_CONSISTENCY_SECONDS", "0")
     address = _non_loopback_address()
     if address is None:
         pytest.skip("no non-loopback address to bind")
@@ -206,21 +215,22 @@ def test_allow_insecure_http_lets_a_trusted_network_use_plain_http(
     while not server.started and thread.is_alive():
         time.sleep(0.01)
     try:
-        estate = Estate(tmp_path, f"http://{address}:{port}", state)
-        estate.write("manifests/spring.yaml", DATASET)
+        project = Project.create(tmp_path / "project", state, Served(f"http://{address}:{port}"), monkeypatch)
+        project.write("manifests/spring.yaml", DATASET)
         url = f"http://{address}:{port}/contactnow/"
-        estate.write("reconciler.yaml", HTTP_PROJECT.format(insecure="", url=url))
-        assert estate.cli("plan").exit_code == 1
-        estate.write(
+        project.write("reconciler.yaml", HTTP_PROJECT.format(insecure="", url=url))
+        assert project.cli("plan").exit_code == 1
+        project.write(
             "reconciler.yaml", HTTP_PROJECT.format(insecure="allowInsecureHttp: true\n    ", url=url)
         )
-        allowed = estate.cli("apply", "--auto-approve")
+        allowed = project.cli("apply", "--auto-approve")
         assert allowed.exit_code == 0, allowed.stdout + allowed.stderr
-        assert estate.sql("SELECT description FROM cn_datasets") == [("Spring 2026",)]
+        assert [dataset.description for dataset in project.view.datasets()] == ["Spring 2026"]
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
+        state.store.close()
 
 
 def _non_loopback_address() -> str | None:
