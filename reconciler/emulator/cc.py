@@ -14,7 +14,8 @@ Choices made here beyond the contract (each pinned by a test):
 - The campaign checks run before the body is looked at, in this order: 404 `Campaign not found.`, not dynamic,
   not enabled, stopped (status 5, 6, 7), not started (0, 2).
 - The body must be a JSON array of at most 1000 objects; anything else (bad JSON, a non-object item) is
-  `The provided customer list is invalid.`. An empty array gives 207 `[]`.
+  `The provided customer list is invalid.`. So is a body that is not strict JSON (`NaN`, `Infinity`, a number
+  too large for a double) or that nests deeper than 512 (jsonbody.py). An empty array gives 207 `[]`.
 - `customer-id` is a positive integer, as a JSON number or a string of digits; anything else is
   `Invalid customer-id`. `schedule-date-time` must be `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset; a
   time without an offset is not accepted (its meaning would depend on the tenant's zone). `null` means none.
@@ -45,6 +46,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+
+from . import jsonbody
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -564,8 +567,8 @@ def _expire(recent: dict[int, float], cutoff: float) -> None:
 def _customer_list(body: bytes) -> list[dict[str, Any]] | None:
     """The add body as a list of item objects, or None when it is not a valid customer list."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = jsonbody.loads(body)
+    except jsonbody.BodyError:
         return None
     if not isinstance(data, list) or len(data) > MAX_ITEMS_PER_REQUEST:
         return None

@@ -298,6 +298,17 @@ def test_disabled_wins_over_stopped_and_campaign_checks_precede_the_body(emulato
         b"",
         b"null",
         b"[" + b",".join([b'{"customer-id": 10000001}'] * 1001) + b"]",
+        # Not JSON, though Python's parser takes them: NaN, infinities, a number past a double's range.
+        b'[{"customer-id": NaN}]',
+        b'[{"customer-id": 10000001, "schedule-date-time": Infinity}]',
+        b'[{"customer-id": -Infinity}]',
+        b'[{"customer-id": 1e400}]',
+        # Nested deeper than the emulator parses (512), and far past Python's recursion limit.
+        b"[" * 513 + b"]" * 513,
+        b'[{"customer-id": 10000001, "x": ' + b"[" * 600 + b"]" * 600 + b"}]",
+        b"[" * 5000 + b"]" * 5000,
+        b'[{"customer-id": ' * 5000 + b"1" + b"}]" * 5000,
+        b"\xff\xfe\xfd",
     ],
 )
 def test_invalid_customer_lists(emulator: Emulator, content: bytes) -> None:
@@ -312,6 +323,18 @@ def test_invalid_customer_lists(emulator: Emulator, content: bytes) -> None:
         {"message": "The provided customer list is invalid."},
     )
     assert member_ids(emulator.client, emulator.base_url, 125) == []
+
+
+def test_a_body_nested_512_deep_is_parsed(emulator: Emulator) -> None:
+    """The limit on nesting is 512 levels (PHP json_decode's default): the list, the item and 510 inside it."""
+    content = b'[{"customer-id": 10000001, "x": ' + b"[" * 510 + b"]" * 510 + b"}]"
+    response = emulator.client.post(
+        customers_url(emulator.base_url, 125),
+        content=content,
+        auth=AUTH,
+        headers={"content-type": "application/json"},
+    )
+    assert (response.status_code, response.json()) == (207, [{"customer-id": 10000001, "http-status": 200}])
 
 
 def test_a_thousand_items_and_an_empty_list(emulator: Emulator) -> None:
