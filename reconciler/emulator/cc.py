@@ -19,6 +19,9 @@ Choices made here beyond the contract (each pinned by a test):
 - `customer-id` is a positive integer, as a JSON number or a string of digits; anything else is
   `Invalid customer-id`. `schedule-date-time` must be `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset; a
   time without an offset is not accepted (its meaning would depend on the tenant's zone). `null` means none.
+- An item's result echoes `customer-id` when it is a number or a string, else null (the vendor's example
+  answers `Invalid customer-id` with `"customer-id": null`), and `schedule-date-time` only when it is a
+  string: an object, array or boolean is never echoed back.
 - Item checks, first failure wins: customer-id, schedule format, CRM (404), duplicate (also within one
   request), in the past, outside the campaign window, more than 7 days ahead, the 5,000,000 cap, then an
   injected transient failure (fault rule `cc_item_error`, http-status 5xx, not stored).
@@ -302,9 +305,7 @@ class ContactCenterApi:
             ).fetchone()
             seq = int(row[0]) if row else 0
             for item in items:
-                result: dict[str, Any] = {"customer-id": item.get("customer-id")}
-                if "schedule-date-time" in item:
-                    result["schedule-date-time"] = item["schedule-date-time"]
+                result = _echo(item)
                 status, message, schedule = self._check_item(
                     conn, campaign, item=item, now=now, horizon=horizon, count=count
                 )
@@ -562,6 +563,19 @@ def _expire(recent: dict[int, float], cutoff: float) -> None:
         expired.append(customer)
     for customer in expired:
         del recent[customer]
+
+
+def _echo(item: dict[str, Any]) -> dict[str, Any]:
+    """The start of an item's result: its `customer-id` and `schedule-date-time` as given, where the contract
+    lets them be given (B2: a number or a string; an ISO 8601 string). Any other customer-id is echoed as null,
+    like the vendor's own `Invalid customer-id` example; any other schedule is not echoed."""
+    customer_id = item.get("customer-id")
+    valid_type = isinstance(customer_id, str | int | float) and not isinstance(customer_id, bool)
+    result: dict[str, Any] = {"customer-id": customer_id if valid_type else None}
+    schedule = item.get("schedule-date-time")
+    if isinstance(schedule, str):
+        result["schedule-date-time"] = schedule
+    return result
 
 
 def _customer_list(body: bytes) -> list[dict[str, Any]] | None:
