@@ -4,6 +4,7 @@ Routes (A1's app mounts them under `/cc`):
 
     POST   /api/tstats/campaigns/{campaignId}/customers                add members      -> 207 per item
     DELETE /api/tstats/campaigns/{campaignId}/customers/{customerId}   remove a member  -> 204
+    PATCH  /api/tstats/campaigns/{campaignId}  (or POST)               change status    -> 200
     GET    /api/stats/campaigns/{campaignId}/records.json              every member, streamed, no paging
     GET    /api/stats/campaigns/{campaignId}.json                      the campaign
 
@@ -28,6 +29,19 @@ Choices made here beyond the contract (each pinned by a test):
 - records.json lists members in the order they were added (`seq`); `record-id` is the customer id. With
   `Settings.read_lag` > 0 a member added less than `read_lag` seconds ago is not listed yet (writes see it).
 - A customer-id segment in DELETE that is not a number is `The customer has not been located.` (404).
+
+The status change (API-CONTRACT-2.md A) takes `{"status": "RUNNING"|"PAUSED"|"PURGED"|"STOPPED"}` by PATCH (the
+vendor's OpenAPI) or POST (its page's curl), with the same Basic auth as every route. It answers 200
+`{"message": "Campaign status changed."}`; 404 with no body for an unknown campaign; 400 `Not a dynamic
+campaign`, then `The campaign is not enabled.`; then 400 `Invalid state transition` for any move outside the
+vendor's graph (New -> Running; Running <-> Paused; Paused -> Purged -> Running; Running, Paused or Purged ->
+Stopped, which is final). Choices beyond the contract:
+- A move to the state the campaign is already in is outside the graph too: `Invalid state transition`.
+- So is a body that does not name one of the four statuses exactly (bad JSON, no `status`, `running`, `NEW`):
+  the document gives no other 400 for it, and a status the graph does not know is no valid transition.
+- The new status is the manual one of its group (RUNNING 3, PAUSED 8, PURGED 10, STOPPED 5): the API is an
+  operator's action, not the campaign's schedule.
+- PURGED flushes the dialler's queue, as the vendor's status list says: Queued (1) members go back to New (0).
 """
 
 from __future__ import annotations
@@ -65,7 +79,17 @@ READ_CHUNK: Final = 5000
 STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_SCHEDULED = 0, 1, 2, 3, 4
 DISPOSITION_NONE: Final = 1000
 NOT_STARTED: Final = frozenset({0, 2})
+RUNNING: Final = frozenset({1, 3, 4})
+PAUSED: Final = frozenset({8, 9})
+PURGED: Final = frozenset({10, 11})
 STOPPED: Final = frozenset({5, 6, 7})
+TRANSITIONS: Final = {
+    # requested status -> (the campaign statuses it may come from, the status it sets)
+    "RUNNING": (NOT_STARTED | PAUSED | PURGED, 3),
+    "PAUSED": (RUNNING, 8),
+    "PURGED": (PAUSED, 10),
+    "STOPPED": (RUNNING | PAUSED | PURGED, 5),
+}
 DELETABLE: Final = frozenset({STATUS_NEW, STATUS_QUEUED, STATUS_SCHEDULED})
 
 # Verbatim vendor messages (API-CONTRACT.md B2-B4).
@@ -88,6 +112,10 @@ MSG_CAP: Final = "Maximum limit of scheduled customers has been reached. Please 
 MSG_NOT_DELETABLE: Final = "The customer is not available for deletion."
 MSG_MEMBER_NOT_FOUND: Final = "The customer has not been located."
 MSG_UNAUTHORIZED: Final = "Unauthorized"
+# Verbatim vendor messages of the status change (API-CONTRACT-2.md A); "not enabled" is MSG_ADD_NOT_ENABLED.
+MSG_STATUS_CHANGED: Final = "Campaign status changed."
+MSG_STATUS_NOT_DYNAMIC: Final = "Not a dynamic campaign"
+MSG_INVALID_TRANSITION: Final = "Invalid state transition"
 
 ITEM_ERROR_MESSAGES: Final = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -195,6 +223,7 @@ class ContactCenterApi:
             Route(
                 "/api/tstats/campaigns/{campaign_id}/customers/{customer_id}", self.delete, methods=["DELETE"]
             ),
+            Route("/api/tstats/campaigns/{campaign_id}", self.change_status, methods=["PATCH", "POST"]),
             Route("/api/stats/campaigns/{campaign_id}/records.json", self.records, methods=["GET"]),
             Route("/api/stats/campaigns/{campaign_id}.json", self.campaign, methods=["GET"]),
         ]
@@ -471,6 +500,48 @@ class ContactCenterApi:
         request.state.committed = True
         return Response(status_code=204)
 
+    # -- PATCH (or POST) campaign status -------------------------------------------------------------------
+
+    async def change_status(self, request: Request) -> Response:
+        body = await request.body()
+        return await _run_sync(self._change_status, request, body)
+
+    def _change_status(self, request: Request, body: bytes) -> Response:
+        op = "cc.status"
+        _mark(request, op)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return Response(status_code=404)
+        problem = None
+        if not campaign.dynamic:
+            problem = MSG_STATUS_NOT_DYNAMIC
+        elif not campaign.enabled:
+            problem = MSG_ADD_NOT_ENABLED
+        if problem is not None:
+            _mark(request, op, result=f"error={problem}")
+            return _message(400, problem)
+        requested = _requested_status(body)
+        with self.state.store.transaction() as conn:
+            row = conn.execute("SELECT status FROM cc_campaigns WHERE id = ?", (campaign.id,)).fetchone()
+            current = int(row[0] or 0) if row else campaign.status
+            rule = None if requested is None else TRANSITIONS[requested]
+            if rule is None or current not in rule[0]:
+                _mark(request, op, result=f"error={MSG_INVALID_TRANSITION}")
+                return _message(400, MSG_INVALID_TRANSITION)
+            new_status = rule[1]
+            conn.execute("UPDATE cc_campaigns SET status = ? WHERE id = ?", (new_status, campaign.id))
+            if requested == "PURGED":
+                conn.execute(
+                    "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND status = ?",
+                    (STATUS_NEW, campaign.id, STATUS_QUEUED),
+                )
+        _mark(request, op, result=f"200 {current}->{new_status}")
+        request.state.committed = True
+        return _message(200, MSG_STATUS_CHANGED)
+
     # -- GET records.json ---------------------------------------------------------------------------------
 
     async def records(self, request: Request) -> Response:
@@ -576,6 +647,16 @@ def _echo(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(schedule, str):
         result["schedule-date-time"] = schedule
     return result
+
+
+def _requested_status(body: bytes) -> str | None:
+    """The status a status-change body names, or None when it is not `{"status": <one of TRANSITIONS>}`."""
+    try:
+        data = jsonbody.loads(body)
+    except jsonbody.BodyError:
+        return None
+    status = data.get("status") if isinstance(data, dict) else None
+    return status if isinstance(status, str) and status in TRANSITIONS else None
 
 
 def _customer_list(body: bytes) -> list[dict[str, Any]] | None:

@@ -33,7 +33,7 @@ Parameters every kind takes:
                   default 1
     match=P[,P]   restrict to logical ops or paths. A pattern starting with `/` is a glob on the request path,
                   any other a glob on the op (`ecnow_records.create`, `ecnow_records.*`, `token.get`,
-                  `cc.add`, `cc.delete`, `cc.read`, `cc.campaign`, `outcomecodes.read`...).
+                  `cc.add`, `cc.delete`, `cc.status`, `cc.read`, `cc.campaign`, `outcomecodes.read`...).
                   Default: all requests (cc_item_error: `cc.add`)
     count=N       fire at most N times
     after=N       let the first N matching requests (items, committed writes) through untouched
@@ -579,6 +579,7 @@ def apply_spec(state: EmulatorState, spec: str) -> str:
 _CONTACTNOW_SCRIPTS: Final = ("token.php", "ecnow.php", "database.php")
 _CC_ADD = re.compile(r"/api/tstats/campaigns/[^/]+/customers/?$")
 _CC_DELETE = re.compile(r"/api/tstats/campaigns/[^/]+/customers/[^/]+/?$")
+_CC_STATUS = re.compile(r"/api/tstats/campaigns/[^/]+/?$")
 _CC_READ = re.compile(r"/api/stats/campaigns/[^/]+/records\.json$")
 _CC_CAMPAIGN = re.compile(r"/api/stats/campaigns/[^/]+\.json$")
 _FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -598,6 +599,8 @@ def classify(method: str, path: str, query: Mapping[str, str]) -> str:
         return "cc.add"
     if method == "DELETE" and _CC_DELETE.search(path):
         return "cc.delete"
+    if method in ("PATCH", "POST") and _CC_STATUS.search(path):
+        return "cc.status"
     if method in ("GET", "HEAD"):
         if _CC_READ.search(path):
             return "cc.read"
