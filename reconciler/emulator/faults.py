@@ -749,6 +749,9 @@ class FaultMiddleware:
                             await _send_error(send, 502, ())
                         return
                 exchange.status = int(message["status"])
+                if _bodiless(message):
+                    # The headers are the whole answer (uvicorn writes them at once): record it before them.
+                    exchange.finish()
             elif kind == "http.response.body" and not message.get("more_body", False):
                 exchange.finish()
             await send(message)
@@ -758,6 +761,16 @@ class FaultMiddleware:
     @staticmethod
     def _is_contactnow(path: str) -> bool:
         return path.rstrip("/").rsplit("/", 1)[-1].lower() in _CONTACTNOW_SCRIPTS
+
+
+def _bodiless(start: Message) -> bool:
+    """Whether a response start says no body follows (204, 304, or `content-length: 0`)."""
+    if int(start["status"]) in (204, 304):
+        return True
+    return any(
+        bytes(name).lower() == b"content-length" and bytes(value).strip() == b"0"
+        for name, value in start.get("headers", ())
+    )
 
 
 def _int_or_none(value: Any) -> int | None:
