@@ -275,6 +275,31 @@ class ContactCenterApi:
             end=_parse_stored_time(row[6]),
         )
 
+    def _open(
+        self,
+        request: Request,
+        op: str,
+        *,
+        rows: int | None = None,
+        refuse: Callable[[Campaign], str | None] = lambda _campaign: None,
+        not_found: Callable[[], Response] = lambda: _message(404, MSG_CAMPAIGN_NOT_FOUND),
+    ) -> Campaign | Response:
+        """The checks every route starts with, in order: credentials (401), the campaign (404, `not_found`), and
+        `refuse`'s verdict on its state (400 with that message). Gives the campaign, or the answer to send; the
+        request log learns the op and any refusal."""
+        _mark(request, op, rows=rows)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return not_found()
+        problem = refuse(campaign)
+        if problem is not None:
+            _mark(request, op, result=f"error={problem}")
+            return _message(400, problem)
+        return campaign
+
     @staticmethod
     def _state_error(campaign: Campaign, *, deleting: bool) -> str | None:
         if not campaign.dynamic:
@@ -298,17 +323,9 @@ class ContactCenterApi:
 
     def _add(self, request: Request, body: bytes) -> Response:
         op = "cc.add"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
-        problem = self._state_error(campaign, deleting=False)
-        if problem is not None:
-            _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+        campaign = self._open(request, op, refuse=lambda c: self._state_error(c, deleting=False))
+        if isinstance(campaign, Response):
+            return campaign
         items = _customer_list(body)
         if items is None:
             _mark(request, op, result=f"error={MSG_INVALID_LIST}")
@@ -461,17 +478,9 @@ class ContactCenterApi:
 
     def _delete(self, request: Request, _body: bytes) -> Response:
         op = "cc.delete"
-        _mark(request, op, rows=1)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
-        problem = self._state_error(campaign, deleting=True)
-        if problem is not None:
-            _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+        campaign = self._open(request, op, rows=1, refuse=lambda c: self._state_error(c, deleting=True))
+        if isinstance(campaign, Response):
+            return campaign
         raw_customer = request.path_params["customer_id"]
         customer_id = int(raw_customer) if _DIGITS.fullmatch(raw_customer) else None
         with self.state.store.transaction() as conn:
@@ -508,21 +517,11 @@ class ContactCenterApi:
 
     def _change_status(self, request: Request, body: bytes) -> Response:
         op = "cc.status"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return Response(status_code=404)
-        problem = None
-        if not campaign.dynamic:
-            problem = MSG_STATUS_NOT_DYNAMIC
-        elif not campaign.enabled:
-            problem = MSG_ADD_NOT_ENABLED
-        if problem is not None:
-            _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+        campaign = self._open(
+            request, op, refuse=_status_change_refusal, not_found=lambda: Response(status_code=404)
+        )
+        if isinstance(campaign, Response):
+            return campaign
         requested = _requested_status(body)
         with self.state.store.transaction() as conn:
             row = conn.execute("SELECT status FROM cc_campaigns WHERE id = ?", (campaign.id,)).fetchone()
@@ -549,13 +548,9 @@ class ContactCenterApi:
 
     def _records(self, request: Request, _body: bytes) -> Response:
         op = "cc.read"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        campaign = self._open(request, op)
+        if isinstance(campaign, Response):
+            return campaign
         _mark(request, op, result="200")
         hidden = self._hidden(campaign.id)
         return StreamingResponse(
@@ -614,13 +609,9 @@ class ContactCenterApi:
 
     def _campaign_info(self, request: Request, _body: bytes) -> Response:
         op = "cc.campaign"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        campaign = self._open(request, op)
+        if isinstance(campaign, Response):
+            return campaign
         _mark(request, op, result="200")
         return JSONResponse({"campaign": campaign.to_wire()})
 
@@ -647,6 +638,15 @@ def _echo(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(schedule, str):
         result["schedule-date-time"] = schedule
     return result
+
+
+def _status_change_refusal(campaign: Campaign) -> str | None:
+    """The status change checks less of the campaign than the membership routes, in its own words."""
+    if not campaign.dynamic:
+        return MSG_STATUS_NOT_DYNAMIC
+    if not campaign.enabled:
+        return MSG_ADD_NOT_ENABLED
+    return None
 
 
 def _requested_status(body: bytes) -> str | None:

@@ -14,7 +14,18 @@ from reconciler.emulator import SyncAsgiTransport, build_state
 from reconciler.emulator.cc import ContactCenterApi
 
 from .conftest import Emulator, FakeClock
-from .test_cc_helpers import AUTH, add, add_campaign, add_crm, customers_url, epoch, member_ids, records
+from .test_cc_helpers import (
+    AUTH,
+    add,
+    add_campaign,
+    add_crm,
+    credentials,
+    customers_url,
+    epoch,
+    member_ids,
+    records,
+    send_json_text,
+)
 
 
 def test_reference_example_item_results_verbatim(emulator: Emulator, clock: FakeClock) -> None:
@@ -332,12 +343,7 @@ def test_disabled_wins_over_stopped_and_campaign_checks_precede_the_body(emulato
     ],
 )
 def test_invalid_customer_lists(emulator: Emulator, content: bytes) -> None:
-    response = emulator.client.post(
-        customers_url(emulator.base_url, 125),
-        content=content,
-        auth=AUTH,
-        headers={"content-type": "application/json"},
-    )
+    response = send_json_text(emulator.client, "POST", customers_url(emulator.base_url, 125), content)
     assert (response.status_code, response.json()) == (
         400,
         {"message": "The provided customer list is invalid."},
@@ -348,12 +354,7 @@ def test_invalid_customer_lists(emulator: Emulator, content: bytes) -> None:
 def test_a_body_nested_512_deep_is_parsed(emulator: Emulator) -> None:
     """The limit on nesting is 512 levels (PHP json_decode's default): the list, the item and 510 inside it."""
     content = b'[{"customer-id": 10000001, "x": ' + b"[" * 510 + b"]" * 510 + b"}]"
-    response = emulator.client.post(
-        customers_url(emulator.base_url, 125),
-        content=content,
-        auth=AUTH,
-        headers={"content-type": "application/json"},
-    )
+    response = send_json_text(emulator.client, "POST", customers_url(emulator.base_url, 125), content)
     assert (response.status_code, response.json()) == (207, [{"customer-id": 10000001, "http-status": 200}])
 
 
@@ -389,13 +390,8 @@ def test_duplicate_within_one_request(emulator: Emulator) -> None:
     ],
 )
 def test_wrong_credentials_answer_401(emulator: Emulator, auth: Any) -> None:
-    kwargs: dict[str, Any] = {}
-    if isinstance(auth, tuple):
-        kwargs["auth"] = auth
-    elif isinstance(auth, str):
-        kwargs["headers"] = {"Authorization": auth}
     response = emulator.client.post(
-        customers_url(emulator.base_url, 125), json=[{"customer-id": 10000001}], **kwargs
+        customers_url(emulator.base_url, 125), json=[{"customer-id": 10000001}], **credentials(auth)
     )
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}

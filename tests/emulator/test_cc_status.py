@@ -14,7 +14,16 @@ import httpx
 import pytest
 
 from .conftest import Emulator
-from .test_cc_helpers import AUTH, add, add_campaign, member_ids, records, set_member_status
+from .test_cc_helpers import (
+    AUTH,
+    add,
+    add_campaign,
+    credentials,
+    member_ids,
+    records,
+    send_json_text,
+    set_member_status,
+)
 
 GROUPS = {"new": (0, 2), "running": (1, 3, 4), "paused": (8, 9), "purged": (10, 11), "stopped": (5, 6, 7)}
 ALLOWED = {
@@ -127,12 +136,7 @@ def test_an_unknown_campaign_is_404_without_a_body(emulator: Emulator, campaign:
     ],
 )
 def test_a_body_that_names_no_status_is_an_invalid_transition(emulator: Emulator, content: bytes) -> None:
-    response = emulator.client.patch(
-        status_url(emulator.base_url, 125),
-        content=content,
-        auth=AUTH,
-        headers={"content-type": "application/json"},
-    )
+    response = send_json_text(emulator.client, "PATCH", status_url(emulator.base_url, 125), content)
     assert (response.status_code, response.json()) == (400, INVALID)
     assert campaign_status(emulator.client, emulator.base_url, 125) == 3
 
@@ -147,12 +151,9 @@ def test_extra_fields_are_ignored(emulator: Emulator) -> None:
     [None, ("demo", "wrong-token"), ("nobody", "demo-token"), "Bearer demo-token"],
 )
 def test_wrong_credentials_answer_401(emulator: Emulator, auth: Any) -> None:
-    kwargs: dict[str, Any] = {}
-    if isinstance(auth, tuple):
-        kwargs["auth"] = auth
-    elif isinstance(auth, str):
-        kwargs["headers"] = {"Authorization": auth}
-    response = emulator.client.patch(status_url(emulator.base_url, 125), json={"status": "PAUSED"}, **kwargs)
+    response = emulator.client.patch(
+        status_url(emulator.base_url, 125), json={"status": "PAUSED"}, **credentials(auth)
+    )
     assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"})
     assert response.headers["www-authenticate"] == 'Basic realm="8x8"'
     assert campaign_status(emulator.client, emulator.base_url, 125) == 3
@@ -206,32 +207,23 @@ def test_membership_follows_the_status(emulator: Emulator) -> None:
 def test_the_request_log_describes_a_status_change(emulator: Emulator) -> None:
     change(emulator.client, emulator.base_url, 125, {"status": "PAUSED"})
     change(emulator.client, emulator.base_url, 125, {"status": "PAUSED"}, method="POST")
-    entries = [e.to_dict() for e in emulator.state.log.entries()]
-    for entry in entries:
-        del entry["time"]
-    assert entries == [
-        {
-            "seq": 1,
-            "method": "PATCH",
-            "path": "/cc/api/tstats/campaigns/125",
-            "op": "cc.status",
-            "rows": None,
-            "status": 200,
-            "result": "200 3->8",
-            "fault": None,
-            "committed": True,
-        },
-        {
-            "seq": 2,
-            "method": "POST",
-            "path": "/cc/api/tstats/campaigns/125",
-            "op": "cc.status",
-            "rows": None,
-            "status": 400,
-            "result": "error=Invalid state transition",
-            "fault": None,
-            "committed": False,
-        },
+    change(emulator.client, emulator.base_url, 999, {"status": "PAUSED"})
+    assert [
+        (e.method, e.path, e.op, e.rows, e.status, e.result, e.fault, e.committed)
+        for e in emulator.state.log.entries()
+    ] == [
+        ("PATCH", "/cc/api/tstats/campaigns/125", "cc.status", None, 200, "200 3->8", None, True),
+        (
+            "POST",
+            "/cc/api/tstats/campaigns/125",
+            "cc.status",
+            None,
+            400,
+            "error=Invalid state transition",
+            None,
+            False,
+        ),
+        ("PATCH", "/cc/api/tstats/campaigns/999", "cc.status", None, 404, "error=404", None, False),
     ]
 
 
