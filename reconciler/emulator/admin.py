@@ -16,7 +16,6 @@ A bad body answers 400 `{"error": "..."}`. The admin API takes no credentials: t
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from . import jsonbody
 from .faults import FaultSpecError, specs_from_json
 from .simulation import simulate
 
@@ -50,8 +50,8 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except ValueError:
+        return jsonbody.loads(raw)
+    except jsonbody.BodyError:
         raise AdminError("the body is not valid JSON") from None
 
 

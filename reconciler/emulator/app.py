@@ -8,7 +8,9 @@ app = create_app(state)                         # ContactNow under /contactnow, 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,6 +30,16 @@ log = logging.getLogger(__name__)
 CONTACTNOW_PREFIX = "/contactnow"
 CC_PREFIX = "/cc"
 ADMIN_PREFIX = "/_emulator"
+
+
+class _Mount(Mount):
+    """A Mount whose remainder takes any character. Starlette matches it with `.*`, which stops at a newline, so
+    a path segment holding `%0A` (a customer id, say) missed every route and got a text/plain 404 that neither
+    vendor sends; now the API's own handler answers it."""
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, self.path_regex.flags | re.DOTALL)
 
 
 def build_state(db: str | None = None, seed: str | Path | None = None) -> EmulatorState:
@@ -50,9 +62,9 @@ def build_state(db: str | None = None, seed: str | Path | None = None) -> Emulat
 def create_app(state: EmulatorState) -> Starlette:
     """The emulator's ASGI app for `state`."""
     routes = [
-        Mount(CONTACTNOW_PREFIX, routes=contactnow_routes(state)),
-        Mount(CC_PREFIX, routes=cc_routes(state)),
-        Mount(ADMIN_PREFIX, routes=admin_routes(state)),
+        _Mount(CONTACTNOW_PREFIX, routes=contactnow_routes(state)),
+        _Mount(CC_PREFIX, routes=cc_routes(state)),
+        _Mount(ADMIN_PREFIX, routes=admin_routes(state)),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(FaultMiddleware, state=state)])
     app.state.emulator = state

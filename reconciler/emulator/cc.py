@@ -4,6 +4,7 @@ Routes (A1's app mounts them under `/cc`):
 
     POST   /api/tstats/campaigns/{campaignId}/customers                add members      -> 207 per item
     DELETE /api/tstats/campaigns/{campaignId}/customers/{customerId}   remove a member  -> 204
+    PATCH  /api/tstats/campaigns/{campaignId}  (or POST)               change status    -> 200
     GET    /api/stats/campaigns/{campaignId}/records.json              every member, streamed, no paging
     GET    /api/stats/campaigns/{campaignId}.json                      the campaign
 
@@ -14,16 +15,33 @@ Choices made here beyond the contract (each pinned by a test):
 - The campaign checks run before the body is looked at, in this order: 404 `Campaign not found.`, not dynamic,
   not enabled, stopped (status 5, 6, 7), not started (0, 2).
 - The body must be a JSON array of at most 1000 objects; anything else (bad JSON, a non-object item) is
-  `The provided customer list is invalid.`. An empty array gives 207 `[]`.
+  `The provided customer list is invalid.`. So is a body that is not strict JSON (`NaN`, `Infinity`, a number
+  too large for a double) or that nests deeper than 512 (jsonbody.py). An empty array gives 207 `[]`.
 - `customer-id` is a positive integer, as a JSON number or a string of digits; anything else is
   `Invalid customer-id`. `schedule-date-time` must be `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset; a
   time without an offset is not accepted (its meaning would depend on the tenant's zone). `null` means none.
+- An item's result echoes `customer-id` when it is a number or a string, else null (the vendor's example
+  answers `Invalid customer-id` with `"customer-id": null`), and `schedule-date-time` only when it is a
+  string: an object, array or boolean is never echoed back.
 - Item checks, first failure wins: customer-id, schedule format, CRM (404), duplicate (also within one
   request), in the past, outside the campaign window, more than 7 days ahead, the 5,000,000 cap, then an
   injected transient failure (fault rule `cc_item_error`, http-status 5xx, not stored).
 - records.json lists members in the order they were added (`seq`); `record-id` is the customer id. With
   `Settings.read_lag` > 0 a member added less than `read_lag` seconds ago is not listed yet (writes see it).
 - A customer-id segment in DELETE that is not a number is `The customer has not been located.` (404).
+
+The status change (API-CONTRACT-2.md A) takes `{"status": "RUNNING"|"PAUSED"|"PURGED"|"STOPPED"}` by PATCH (the
+vendor's OpenAPI) or POST (its page's curl), with the same Basic auth as every route. It answers 200
+`{"message": "Campaign status changed."}`; 404 with no body for an unknown campaign; 400 `Not a dynamic
+campaign`, then `The campaign is not enabled.`; then 400 `Invalid state transition` for any move outside the
+vendor's graph (New -> Running; Running <-> Paused; Paused -> Purged -> Running; Running, Paused or Purged ->
+Stopped, which is final). Choices beyond the contract:
+- A move to the state the campaign is already in is outside the graph too: `Invalid state transition`.
+- So is a body that does not name one of the four statuses exactly (bad JSON, no `status`, `running`, `NEW`):
+  the document gives no other 400 for it, and a status the graph does not know is no valid transition.
+- The new status is the manual one of its group (RUNNING 3, PAUSED 8, PURGED 10, STOPPED 5): the API is an
+  operator's action, not the campaign's schedule.
+- PURGED flushes the dialler's queue, as the vendor's status list says: Queued (1) members go back to New (0).
 """
 
 from __future__ import annotations
@@ -46,6 +64,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from . import jsonbody
+
 if TYPE_CHECKING:
     from .state import EmulatorState
 
@@ -59,7 +79,17 @@ READ_CHUNK: Final = 5000
 STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_SCHEDULED = 0, 1, 2, 3, 4
 DISPOSITION_NONE: Final = 1000
 NOT_STARTED: Final = frozenset({0, 2})
+RUNNING: Final = frozenset({1, 3, 4})
+PAUSED: Final = frozenset({8, 9})
+PURGED: Final = frozenset({10, 11})
 STOPPED: Final = frozenset({5, 6, 7})
+TRANSITIONS: Final = {
+    # requested status -> (the campaign statuses it may come from, the status it sets)
+    "RUNNING": (NOT_STARTED | PAUSED | PURGED, 3),
+    "PAUSED": (RUNNING, 8),
+    "PURGED": (PAUSED, 10),
+    "STOPPED": (RUNNING | PAUSED | PURGED, 5),
+}
 DELETABLE: Final = frozenset({STATUS_NEW, STATUS_QUEUED, STATUS_SCHEDULED})
 
 # Verbatim vendor messages (API-CONTRACT.md B2-B4).
@@ -82,6 +112,10 @@ MSG_CAP: Final = "Maximum limit of scheduled customers has been reached. Please 
 MSG_NOT_DELETABLE: Final = "The customer is not available for deletion."
 MSG_MEMBER_NOT_FOUND: Final = "The customer has not been located."
 MSG_UNAUTHORIZED: Final = "Unauthorized"
+# Verbatim vendor messages of the status change (API-CONTRACT-2.md A); "not enabled" is MSG_ADD_NOT_ENABLED.
+MSG_STATUS_CHANGED: Final = "Campaign status changed."
+MSG_STATUS_NOT_DYNAMIC: Final = "Not a dynamic campaign"
+MSG_INVALID_TRANSITION: Final = "Invalid state transition"
 
 ITEM_ERROR_MESSAGES: Final = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -189,6 +223,7 @@ class ContactCenterApi:
             Route(
                 "/api/tstats/campaigns/{campaign_id}/customers/{customer_id}", self.delete, methods=["DELETE"]
             ),
+            Route("/api/tstats/campaigns/{campaign_id}", self.change_status, methods=["PATCH", "POST"]),
             Route("/api/stats/campaigns/{campaign_id}/records.json", self.records, methods=["GET"]),
             Route("/api/stats/campaigns/{campaign_id}.json", self.campaign, methods=["GET"]),
         ]
@@ -240,6 +275,31 @@ class ContactCenterApi:
             end=_parse_stored_time(row[6]),
         )
 
+    def _open(
+        self,
+        request: Request,
+        op: str,
+        *,
+        rows: int | None = None,
+        refuse: Callable[[Campaign], str | None] = lambda _campaign: None,
+        not_found: Callable[[], Response] = lambda: _message(404, MSG_CAMPAIGN_NOT_FOUND),
+    ) -> Campaign | Response:
+        """The checks every route starts with, in order: credentials (401), the campaign (404, `not_found`), and
+        `refuse`'s verdict on its state (400 with that message). Gives the campaign, or the answer to send; the
+        request log learns the op and any refusal."""
+        _mark(request, op, rows=rows)
+        if not self._authorized(request):
+            return self._unauthorized(request, op)
+        campaign = self._campaign(request.path_params["campaign_id"])
+        if campaign is None:
+            _mark(request, op, result="error=404")
+            return not_found()
+        problem = refuse(campaign)
+        if problem is not None:
+            _mark(request, op, result=f"error={problem}")
+            return _message(400, problem)
+        return campaign
+
     @staticmethod
     def _state_error(campaign: Campaign, *, deleting: bool) -> str | None:
         if not campaign.dynamic:
@@ -263,17 +323,9 @@ class ContactCenterApi:
 
     def _add(self, request: Request, body: bytes) -> Response:
         op = "cc.add"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
-        problem = self._state_error(campaign, deleting=False)
-        if problem is not None:
-            _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+        campaign = self._open(request, op, refuse=lambda c: self._state_error(c, deleting=False))
+        if isinstance(campaign, Response):
+            return campaign
         items = _customer_list(body)
         if items is None:
             _mark(request, op, result=f"error={MSG_INVALID_LIST}")
@@ -299,9 +351,7 @@ class ContactCenterApi:
             ).fetchone()
             seq = int(row[0]) if row else 0
             for item in items:
-                result: dict[str, Any] = {"customer-id": item.get("customer-id")}
-                if "schedule-date-time" in item:
-                    result["schedule-date-time"] = item["schedule-date-time"]
+                result = _echo(item)
                 status, message, schedule = self._check_item(
                     conn, campaign, item=item, now=now, horizon=horizon, count=count
                 )
@@ -428,17 +478,9 @@ class ContactCenterApi:
 
     def _delete(self, request: Request, _body: bytes) -> Response:
         op = "cc.delete"
-        _mark(request, op, rows=1)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
-        problem = self._state_error(campaign, deleting=True)
-        if problem is not None:
-            _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+        campaign = self._open(request, op, rows=1, refuse=lambda c: self._state_error(c, deleting=True))
+        if isinstance(campaign, Response):
+            return campaign
         raw_customer = request.path_params["customer_id"]
         customer_id = int(raw_customer) if _DIGITS.fullmatch(raw_customer) else None
         with self.state.store.transaction() as conn:
@@ -467,6 +509,38 @@ class ContactCenterApi:
         request.state.committed = True
         return Response(status_code=204)
 
+    # -- PATCH (or POST) campaign status -------------------------------------------------------------------
+
+    async def change_status(self, request: Request) -> Response:
+        body = await request.body()
+        return await _run_sync(self._change_status, request, body)
+
+    def _change_status(self, request: Request, body: bytes) -> Response:
+        op = "cc.status"
+        campaign = self._open(
+            request, op, refuse=_status_change_refusal, not_found=lambda: Response(status_code=404)
+        )
+        if isinstance(campaign, Response):
+            return campaign
+        requested = _requested_status(body)
+        with self.state.store.transaction() as conn:
+            row = conn.execute("SELECT status FROM cc_campaigns WHERE id = ?", (campaign.id,)).fetchone()
+            current = int(row[0] or 0) if row else campaign.status
+            rule = None if requested is None else TRANSITIONS[requested]
+            if rule is None or current not in rule[0]:
+                _mark(request, op, result=f"error={MSG_INVALID_TRANSITION}")
+                return _message(400, MSG_INVALID_TRANSITION)
+            new_status = rule[1]
+            conn.execute("UPDATE cc_campaigns SET status = ? WHERE id = ?", (new_status, campaign.id))
+            if requested == "PURGED":
+                conn.execute(
+                    "UPDATE cc_members SET status = ? WHERE campaign_id = ? AND status = ?",
+                    (STATUS_NEW, campaign.id, STATUS_QUEUED),
+                )
+        _mark(request, op, result=f"200 {current}->{new_status}")
+        request.state.committed = True
+        return _message(200, MSG_STATUS_CHANGED)
+
     # -- GET records.json ---------------------------------------------------------------------------------
 
     async def records(self, request: Request) -> Response:
@@ -474,13 +548,9 @@ class ContactCenterApi:
 
     def _records(self, request: Request, _body: bytes) -> Response:
         op = "cc.read"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        campaign = self._open(request, op)
+        if isinstance(campaign, Response):
+            return campaign
         _mark(request, op, result="200")
         hidden = self._hidden(campaign.id)
         return StreamingResponse(
@@ -539,13 +609,9 @@ class ContactCenterApi:
 
     def _campaign_info(self, request: Request, _body: bytes) -> Response:
         op = "cc.campaign"
-        _mark(request, op)
-        if not self._authorized(request):
-            return self._unauthorized(request, op)
-        campaign = self._campaign(request.path_params["campaign_id"])
-        if campaign is None:
-            _mark(request, op, result="error=404")
-            return _message(404, MSG_CAMPAIGN_NOT_FOUND)
+        campaign = self._open(request, op)
+        if isinstance(campaign, Response):
+            return campaign
         _mark(request, op, result="200")
         return JSONResponse({"campaign": campaign.to_wire()})
 
@@ -561,11 +627,43 @@ def _expire(recent: dict[int, float], cutoff: float) -> None:
         del recent[customer]
 
 
+def _echo(item: dict[str, Any]) -> dict[str, Any]:
+    """The start of an item's result: its `customer-id` and `schedule-date-time` as given, where the contract
+    lets them be given (B2: a number or a string; an ISO 8601 string). Any other customer-id is echoed as null,
+    like the vendor's own `Invalid customer-id` example; any other schedule is not echoed."""
+    customer_id = item.get("customer-id")
+    valid_type = isinstance(customer_id, str | int | float) and not isinstance(customer_id, bool)
+    result: dict[str, Any] = {"customer-id": customer_id if valid_type else None}
+    schedule = item.get("schedule-date-time")
+    if isinstance(schedule, str):
+        result["schedule-date-time"] = schedule
+    return result
+
+
+def _status_change_refusal(campaign: Campaign) -> str | None:
+    """The status change checks less of the campaign than the membership routes, in its own words."""
+    if not campaign.dynamic:
+        return MSG_STATUS_NOT_DYNAMIC
+    if not campaign.enabled:
+        return MSG_ADD_NOT_ENABLED
+    return None
+
+
+def _requested_status(body: bytes) -> str | None:
+    """The status a status-change body names, or None when it is not `{"status": <one of TRANSITIONS>}`."""
+    try:
+        data = jsonbody.loads(body)
+    except jsonbody.BodyError:
+        return None
+    status = data.get("status") if isinstance(data, dict) else None
+    return status if isinstance(status, str) and status in TRANSITIONS else None
+
+
 def _customer_list(body: bytes) -> list[dict[str, Any]] | None:
     """The add body as a list of item objects, or None when it is not a valid customer list."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = jsonbody.loads(body)
+    except jsonbody.BodyError:
         return None
     if not isinstance(data, list) or len(data) > MAX_ITEMS_PER_REQUEST:
         return None

@@ -4,6 +4,11 @@
 (query and form arguments, the raw JSON or `<easycall>` XML body), checked (token, method, action, body), and
 handed to a synchronous handler in a worker thread; the result is rendered as JSON or XML. Reads of records
 stream. Every request describes itself on `request.state` (op, rows, result, committed) for the request log.
+
+A write body the server cannot parse is refused whole, like any application error (HTTP 200, `success`
+false), with `Could not parse the request body` [choice: the contract documents only the empty body's
+answer]: JSON that is not strict JSON or nests deeper than 512 (jsonbody.py), XML that is not well-formed.
+Nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from . import xmlformat
+from . import jsonbody, xmlformat
 from .contactnow_core import ApiFailure, Args, Call, Envelope, Listing, Row, as_text
 from .contactnow_datasets import (
     create_datasets,
@@ -142,8 +147,8 @@ def parse_body(body: bytes) -> list[Row]:
             raise ApiFailure(NO_BODY if "easycall" in str(exc) else BAD_BODY) from None
     else:
         try:
-            data: Any = json.loads(text)
-        except ValueError:
+            data: Any = jsonbody.loads(text)
+        except jsonbody.BodyError:
             raise ApiFailure(BAD_BODY) from None
         if isinstance(data, dict):
             data = [data]

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Generator, Sequence
 from typing import Any
 
+from . import jsonbody
 from .contactnow_core import (
     MAX_ROWS,
     ApiFailure,
@@ -308,8 +309,8 @@ def _search_terms(call: Call) -> list[tuple[str, str]]:
     raw = call.args.get("search")
     if raw is not None and raw.strip():
         try:
-            parsed = json.loads(raw)
-        except ValueError:
+            parsed = jsonbody.loads(raw)
+        except jsonbody.BodyError:
             raise ApiFailure(f"Invalid search [{raw}]") from None
         if not isinstance(parsed, dict):
             raise ApiFailure(f"Invalid search [{raw}]")

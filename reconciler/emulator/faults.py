@@ -33,7 +33,7 @@ Parameters every kind takes:
                   default 1
     match=P[,P]   restrict to logical ops or paths. A pattern starting with `/` is a glob on the request path,
                   any other a glob on the op (`ecnow_records.create`, `ecnow_records.*`, `token.get`,
-                  `cc.add`, `cc.delete`, `cc.read`, `cc.campaign`, `outcomecodes.read`...).
+                  `cc.add`, `cc.delete`, `cc.status`, `cc.read`, `cc.campaign`, `outcomecodes.read`...).
                   Default: all requests (cc_item_error: `cc.add`)
     count=N       fire at most N times
     after=N       let the first N matching requests (items, committed writes) through untouched
@@ -579,6 +579,7 @@ def apply_spec(state: EmulatorState, spec: str) -> str:
 _CONTACTNOW_SCRIPTS: Final = ("token.php", "ecnow.php", "database.php")
 _CC_ADD = re.compile(r"/api/tstats/campaigns/[^/]+/customers/?$")
 _CC_DELETE = re.compile(r"/api/tstats/campaigns/[^/]+/customers/[^/]+/?$")
+_CC_STATUS = re.compile(r"/api/tstats/campaigns/[^/]+/?$")
 _CC_READ = re.compile(r"/api/stats/campaigns/[^/]+/records\.json$")
 _CC_CAMPAIGN = re.compile(r"/api/stats/campaigns/[^/]+\.json$")
 _FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -598,6 +599,8 @@ def classify(method: str, path: str, query: Mapping[str, str]) -> str:
         return "cc.add"
     if method == "DELETE" and _CC_DELETE.search(path):
         return "cc.delete"
+    if method in ("PATCH", "POST") and _CC_STATUS.search(path):
+        return "cc.status"
     if method in ("GET", "HEAD"):
         if _CC_READ.search(path):
             return "cc.read"
@@ -746,6 +749,9 @@ class FaultMiddleware:
                             await _send_error(send, 502, ())
                         return
                 exchange.status = int(message["status"])
+                if _bodiless(message):
+                    # The headers are the whole answer (uvicorn writes them at once): record it before them.
+                    exchange.finish()
             elif kind == "http.response.body" and not message.get("more_body", False):
                 exchange.finish()
             await send(message)
@@ -755,6 +761,16 @@ class FaultMiddleware:
     @staticmethod
     def _is_contactnow(path: str) -> bool:
         return path.rstrip("/").rsplit("/", 1)[-1].lower() in _CONTACTNOW_SCRIPTS
+
+
+def _bodiless(start: Message) -> bool:
+    """Whether a response start says no body follows (204, 304, or `content-length: 0`)."""
+    if int(start["status"]) in (204, 304):
+        return True
+    return any(
+        bytes(name).lower() == b"content-length" and bytes(value).strip() == b"0"
+        for name, value in start.get("headers", ())
+    )
 
 
 def _int_or_none(value: Any) -> int | None:

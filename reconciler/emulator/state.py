@@ -4,7 +4,8 @@
 operation they served on `request.state` so the request log can record it:
 
     request.state.op = "ecnow_records.create"   # script-independent name: "<method>.<action>", "token.get",
-                                                # "cc.add", "cc.read", "cc.delete", "cc.campaign", "outcomecodes.read"
+                                                # "cc.add", "cc.read", "cc.delete", "cc.status", "cc.campaign",
+                                                # "outcomecodes.read"
     request.state.rows = 1000                   # rows in the request body (writes), if any
     request.state.result = "success"            # or "bad=3", "error=Invalid token", "207", ...
     request.state.committed = True              # set by a handler once its write is stored (for commit-then-fail)

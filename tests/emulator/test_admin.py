@@ -138,8 +138,9 @@ def test_bad_fault_bodies_are_400(emulator: Emulator, body: Any, error: str) -> 
     assert emulator.state.faults.rules() == []
 
 
-def test_invalid_json_body(emulator: Emulator) -> None:
-    response = _admin(emulator, "POST", "faults", content=b"{nope")
+@pytest.mark.parametrize("content", [b"{nope", b'{"steps": NaN}', b"[" * 5000 + b"]" * 5000])
+def test_invalid_json_body(emulator: Emulator, content: bytes) -> None:
+    response = _admin(emulator, "POST", "faults", content=content)
     assert (response.status_code, response.json()) == (400, {"error": "the body is not valid JSON"})
 
 

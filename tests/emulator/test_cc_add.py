@@ -15,7 +15,18 @@ from reconciler.emulator.cc import ContactCenterApi
 from reconciler.emulator.view import Member
 
 from .conftest import Emulator, FakeClock
-from .test_cc_helpers import AUTH, add, add_campaign, add_crm, customers_url, epoch, member_ids, records
+from .test_cc_helpers import (
+    AUTH,
+    add,
+    add_campaign,
+    add_crm,
+    credentials,
+    customers_url,
+    epoch,
+    member_ids,
+    records,
+    send_json_text,
+)
 
 
 def test_reference_example_item_results_verbatim(emulator: Emulator, clock: FakeClock) -> None:
@@ -133,9 +144,7 @@ def test_new_members_start_scheduled_or_new(emulator: Emulator, clock: FakeClock
         ("", 400, "Invalid customer-id"),
         (0, 400, "Invalid customer-id"),
         (-5, 400, "Invalid customer-id"),
-        (True, 400, "Invalid customer-id"),
         (1.5, 400, "Invalid customer-id"),
-        ([1], 400, "Invalid customer-id"),
         (99999999, 404, "The customer-id has not been found."),
     ],
 )
@@ -147,16 +156,20 @@ def test_customer_id_forms(emulator: Emulator, customer_id: Any, status: int, me
     assert response.json() == [expected]
 
 
+@pytest.mark.parametrize("customer_id", [True, False, [1], [], {"id": 10000003}, {}])
+def test_a_customer_id_of_another_type_is_echoed_as_null(emulator: Emulator, customer_id: Any) -> None:
+    """The contract allows a number or a string; anything else is refused, like the vendor's null example."""
+    response = add(emulator.client, emulator.base_url, 125, [{"customer-id": customer_id}])
+    assert (response.status_code, response.json()) == (
+        207,
+        [{"customer-id": None, "http-status": 400, "message": "Invalid customer-id"}],
+    )
+
+
 def test_missing_customer_id_is_invalid(emulator: Emulator) -> None:
+    """A null schedule means none, so it is not echoed either."""
     response = add(emulator.client, emulator.base_url, 125, [{"schedule-date-time": None}])
-    assert response.json() == [
-        {
-            "customer-id": None,
-            "schedule-date-time": None,
-            "http-status": 400,
-            "message": "Invalid customer-id",
-        }
-    ]
+    assert response.json() == [{"customer-id": None, "http-status": 400, "message": "Invalid customer-id"}]
 
 
 @pytest.mark.parametrize(
@@ -172,10 +185,9 @@ def test_missing_customer_id_is_invalid(emulator: Emulator) -> None:
         ("2026-02-30T09:00:00Z", False),
         ("2026-11-24 09:00:00Z", False),
         ("tomorrow", False),
-        (1795500000, False),
     ],
 )
-def test_schedule_formats(emulator: Emulator, clock: FakeClock, schedule: Any, accepted: bool) -> None:
+def test_schedule_formats(emulator: Emulator, clock: FakeClock, schedule: str, accepted: bool) -> None:
     clock.now = epoch("2026-11-23T10:00:00Z")
     result = add(
         emulator.client, emulator.base_url, 125, [{"customer-id": 10000004, "schedule-date-time": schedule}]
@@ -190,6 +202,25 @@ def test_schedule_formats(emulator: Emulator, clock: FakeClock, schedule: Any, a
             "http-status": 400,
             "message": "Invalid schedule-date-time format - please use ISO 8601 format",
         }
+
+
+@pytest.mark.parametrize(
+    "schedule", [1795500000, 1.5, True, ["2026-11-24T09:00:00Z"], {"at": "2026-11-24T09:00Z"}]
+)
+def test_a_schedule_that_is_not_a_string_is_refused_and_not_echoed(
+    emulator: Emulator, clock: FakeClock, schedule: Any
+) -> None:
+    clock.now = epoch("2026-11-23T10:00:00Z")
+    response = add(
+        emulator.client, emulator.base_url, 125, [{"customer-id": 10000004, "schedule-date-time": schedule}]
+    )
+    assert response.json() == [
+        {
+            "customer-id": 10000004,
+            "http-status": 400,
+            "message": "Invalid schedule-date-time format - please use ISO 8601 format",
+        }
+    ]
 
 
 def test_schedule_edges(emulator: Emulator, clock: FakeClock) -> None:
@@ -299,20 +330,33 @@ def test_disabled_wins_over_stopped_and_campaign_checks_precede_the_body(emulato
         b"",
         b"null",
         b"[" + b",".join([b'{"customer-id": 10000001}'] * 1001) + b"]",
+        # Not JSON, though Python's parser takes them: NaN, infinities, a number past a double's range.
+        b'[{"customer-id": NaN}]',
+        b'[{"customer-id": 10000001, "schedule-date-time": Infinity}]',
+        b'[{"customer-id": -Infinity}]',
+        b'[{"customer-id": 1e400}]',
+        # Nested deeper than the emulator parses (512), and far past Python's recursion limit.
+        b"[" * 513 + b"]" * 513,
+        b'[{"customer-id": 10000001, "x": ' + b"[" * 600 + b"]" * 600 + b"}]",
+        b"[" * 5000 + b"]" * 5000,
+        b'[{"customer-id": ' * 5000 + b"1" + b"}]" * 5000,
+        b"\xff\xfe\xfd",
     ],
 )
 def test_invalid_customer_lists(emulator: Emulator, content: bytes) -> None:
-    response = emulator.client.post(
-        customers_url(emulator.base_url, 125),
-        content=content,
-        auth=AUTH,
-        headers={"content-type": "application/json"},
-    )
+    response = send_json_text(emulator.client, "POST", customers_url(emulator.base_url, 125), content)
     assert (response.status_code, response.json()) == (
         400,
         {"message": "The provided customer list is invalid."},
     )
     assert member_ids(emulator.client, emulator.base_url, 125) == []
+
+
+def test_a_body_nested_512_deep_is_parsed(emulator: Emulator) -> None:
+    """The limit on nesting is 512 levels (PHP json_decode's default): the list, the item and 510 inside it."""
+    content = b'[{"customer-id": 10000001, "x": ' + b"[" * 510 + b"]" * 510 + b"}]"
+    response = send_json_text(emulator.client, "POST", customers_url(emulator.base_url, 125), content)
+    assert (response.status_code, response.json()) == (207, [{"customer-id": 10000001, "http-status": 200}])
 
 
 def test_a_thousand_items_and_an_empty_list(emulator: Emulator) -> None:
@@ -347,13 +391,8 @@ def test_duplicate_within_one_request(emulator: Emulator) -> None:
     ],
 )
 def test_wrong_credentials_answer_401(emulator: Emulator, auth: Any) -> None:
-    kwargs: dict[str, Any] = {}
-    if isinstance(auth, tuple):
-        kwargs["auth"] = auth
-    elif isinstance(auth, str):
-        kwargs["headers"] = {"Authorization": auth}
     response = emulator.client.post(
-        customers_url(emulator.base_url, 125), json=[{"customer-id": 10000001}], **kwargs
+        customers_url(emulator.base_url, 125), json=[{"customer-id": 10000001}], **credentials(auth)
     )
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}

@@ -43,6 +43,14 @@ def test_member_not_in_campaign_is_404(emulator: Emulator, customer: int | str) 
     assert (response.status_code, response.json()) == (404, {"message": "The customer has not been located."})
 
 
+def test_a_newline_in_a_path_segment_is_answered_by_the_api(emulator: Emulator) -> None:
+    """A %0A in a segment used to miss every route (starlette's Mount stops at a newline): a text/plain 404."""
+    response = delete(emulator.client, emulator.base_url, 125, "1%0A2")
+    assert (response.status_code, response.json()) == (404, {"message": "The customer has not been located."})
+    response = delete(emulator.client, emulator.base_url, "125%0A", 10000001)
+    assert (response.status_code, response.json()) == (404, {"message": "Campaign not found."})
+
+
 @pytest.mark.parametrize(
     ("campaign", "status", "message"),
     [

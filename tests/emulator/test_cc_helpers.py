@@ -28,6 +28,22 @@ def add(
     return client.post(customers_url(base_url, campaign), json=items, **kwargs)
 
 
+def credentials(auth: tuple[str, str] | str | None) -> dict[str, Any]:
+    """httpx arguments for a credentials case: a (tenant, token) pair, a raw Authorization header, or none."""
+    if isinstance(auth, tuple):
+        return {"auth": auth}
+    if isinstance(auth, str):
+        return {"headers": {"Authorization": auth}}
+    return {}
+
+
+def send_json_text(client: httpx.Client, method: str, url: str, content: bytes) -> httpx.Response:
+    """Send `content` as it is, labelled JSON, with the demo credentials (for bodies json= cannot make)."""
+    return client.request(
+        method, url, content=content, auth=AUTH, headers={"content-type": "application/json"}
+    )
+
+
 def delete(client: httpx.Client, base_url: str, campaign: int | str, customer: int | str) -> httpx.Response:
     return client.delete(f"{customers_url(base_url, campaign)}/{customer}", auth=AUTH)
 

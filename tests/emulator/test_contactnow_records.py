@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .conftest import Emulator, FakeClock
 
 XML_DECL = '<?xml version="1.0" encoding="utf-8" ?>\n'
@@ -203,6 +205,75 @@ def test_empty_bodies_are_refused(emulator: Emulator) -> None:
     for content in (b"{not json", b"[1, 2]", b'"text"'):
         response = emulator.cn("ecnow.php", "ecnow_records", "create", content=content)
         assert response.text == '{"success":false,"error":"Could not parse the request body"}', content
+
+
+UNPARSEABLE = [
+    # Not JSON, though Python's parser takes them: NaN, infinities, a number past a double's range.
+    pytest.param(
+        b'[{"import_table": "Willtest", "description": NaN, "dataset": 1, "HomePhone": "02079460001"}]',
+        id="nan",
+    ),
+    pytest.param(b'[{"import_table": "Willtest", "d_priority": Infinity, "dataset": 1}]', id="infinity"),
+    pytest.param(b'{"import_table": "Willtest", "description": -Infinity}', id="minus-infinity"),
+    pytest.param(b'[{"import_table": "Willtest", "description": 1e400}]', id="overflow"),
+    # Nested deeper than the emulator parses (512), and far past Python's recursion limit.
+    pytest.param(
+        b'[{"import_table": "Willtest", "description": ' + b"[" * 512 + b"]" * 512 + b"}]", id="513-deep"
+    ),
+    pytest.param(b"[" * 5000 + b"]" * 5000, id="5000-deep-arrays"),
+    pytest.param(b'[{"import_table": ' * 5000 + b'"Willtest"' + b"}]" * 5000, id="5000-deep-objects"),
+]
+WRITES = [
+    ("ecnow.php", "ecnow_datasets", "create"),
+    ("ecnow.php", "ecnow_datasets", "update"),
+    ("ecnow.php", "ecnow_records", "create"),
+    ("ecnow.php", "ecnow_records", "update"),
+    ("ecnow.php", "ecnow_outcomecodes", "create"),
+    ("database.php", "outcomecodes", "update"),
+]
+
+
+@pytest.mark.parametrize(("script", "method", "action"), WRITES)
+@pytest.mark.parametrize("content", UNPARSEABLE)
+def test_bodies_the_server_cannot_parse_are_refused_whole(
+    emulator: Emulator, script: str, method: str, action: str, content: bytes
+) -> None:
+    """NaN, Infinity, overflow and deep nesting are a bad body (success false), never a 500 or a stored row."""
+    emulator.new_dataset()
+    before = emulator.state.store.execute(
+        "SELECT (SELECT count(*) FROM cn_datasets), (SELECT count(*) FROM cn_records),"
+        " (SELECT count(*) FROM cn_outcomes), (SELECT group_concat(description) FROM cn_datasets)"
+    )
+    response = emulator.cn(script, method, action, content=content)
+    assert (response.status_code, response.text) == (
+        200,
+        '{"success":false,"error":"Could not parse the request body"}',
+    )
+    # The same body as the `easycall` field of a POSTed form, answered in XML.
+    as_form = emulator.client.post(
+        f"{emulator.contactnow_url}{script}",
+        params={"token": emulator.token(), "method": method, "action": action, "format": "xml"},
+        data={"easycall": content.decode()},
+    )
+    assert as_form.text == (
+        XML_DECL + "<result><success>0</success><error>Could not parse the request body</error></result>"
+    )
+    after = emulator.state.store.execute(
+        "SELECT (SELECT count(*) FROM cn_datasets), (SELECT count(*) FROM cn_records),"
+        " (SELECT count(*) FROM cn_outcomes), (SELECT group_concat(description) FROM cn_datasets)"
+    )
+    assert after == before
+
+
+def test_a_body_nested_512_deep_is_parsed(emulator: Emulator) -> None:
+    """The limit is PHP json_decode's default depth: 512 levels parse, the value is kept as JSON text."""
+    description = b"[" * 510 + b"]" * 510
+    body = b'[{"import_table": "Willtest", "description": ' + description + b"}]"
+    assert body.count(b"[") == 511  # the row list, then 510 inside the row object: 512 levels in all
+    created = emulator.ecnow("ecnow_datasets", "create", content=body)
+    assert created == {"success": True, "account_id": "10278", "total": 1, "bad": 0, "key": 1}
+    [row] = emulator.ecnow("ecnow_datasets", "read", dataset=1)["list"]
+    assert row["description"] == description.decode()
 
 
 def test_xml_body_creates_rows(emulator: Emulator) -> None:

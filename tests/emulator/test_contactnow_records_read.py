@@ -105,6 +105,11 @@ def test_search_substring_exact_phone_and_id(emulator: Emulator) -> None:
     assert response.text == '{"success":false,"error":"Unknown field [Nope]"}'
     response = emulator.cn("ecnow.php", "ecnow_records", "read", **table, search="[1]")
     assert response.text == '{"success":false,"error":"Invalid search [[1]]"}'
+    response = emulator.cn("ecnow.php", "ecnow_records", "read", **table, search='{"FirstName": NaN}')
+    assert response.text == '{"success":false,"error":"Invalid search [{\\"FirstName\\": NaN}]"}'
+    deep = '{"FirstName": ' * 600 + '"x"' + "}" * 600
+    response = emulator.cn("ecnow.php", "ecnow_records", "read", **table, search=deep)
+    assert response.json() == {"success": False, "error": f"Invalid search [{deep}]"}
 
 
 def test_modes(emulator: Emulator) -> None:

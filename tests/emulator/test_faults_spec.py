@@ -113,6 +113,9 @@ def test_classify_ops() -> None:
     )
     assert classify("POST", "/cc/api/tstats/campaigns/125/customers", {}) == "cc.add"
     assert classify("DELETE", "/cc/api/tstats/campaigns/125/customers/10000001", {}) == "cc.delete"
+    assert classify("PATCH", "/cc/api/tstats/campaigns/125", {}) == "cc.status"
+    assert classify("POST", "/cc/api/tstats/campaigns/125/", {}) == "cc.status"
+    assert classify("GET", "/cc/api/tstats/campaigns/125", {}) == ""
     assert classify("GET", "/cc/api/stats/campaigns/125/records.json", {}) == "cc.read"
     assert classify("GET", "/cc/api/stats/campaigns/125.json", {}) == "cc.campaign"
     assert classify("GET", "/elsewhere", {}) == ""

@@ -1,11 +1,16 @@
-"""The request log on its own: redaction, since/op filters, counting, bounds."""
+"""The request log on its own (redaction, since/op filters, counting, bounds), and when the app records it."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import threading
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 
+from reconciler.emulator import build_state, create_app
 from reconciler.emulator.requestlog import RequestLog, redact, redact_target
 
 
@@ -109,3 +114,49 @@ def test_thread_safe_sequence() -> None:
     for t in threads:
         t.join()
     assert [e.seq for e in log] == list(range(1, 2001))
+
+
+def test_a_bodiless_answer_is_logged_before_its_headers_leave() -> None:
+    """A 204, or a 404 with no body, is whole once its headers are out (uvicorn writes them at once), so a client
+    may read the log before the empty body message reaches the middleware: the entry is recorded first."""
+    state = build_state()
+    state.store.execute(
+        "INSERT INTO cc_members(campaign_id, customer_id, schedule, status, status_code, disposition_code,"
+        " ext_trans_data, seq) VALUES (125, 10000001, NULL, 0, 0, 1000, '', 1)"
+    )
+    app = create_app(state)
+    logged_at_start: list[tuple[int, int]] = []
+
+    async def call(method: str, path: str, body: bytes) -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                logged_at_start.append((int(message["status"]), len(state.log.entries())))
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"authorization", b"Basic " + base64.b64encode(b"demo:demo-token"))],
+            "client": ("127.0.0.1", 50000),
+            "server": ("emulator", 80),
+        }
+        await app(scope, receive, send)
+
+    async def calls() -> None:
+        await call("PATCH", "/cc/api/tstats/campaigns/999", b'{"status": "PAUSED"}')
+        await call("DELETE", "/cc/api/tstats/campaigns/125/customers/10000001", b"")
+
+    try:
+        asyncio.run(calls())
+    finally:
+        state.store.close()
+    assert logged_at_start == [(404, 1), (204, 2)]
