@@ -40,6 +40,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from harness.process import REPO
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
@@ -55,7 +56,6 @@ from schemathesis.specs.openapi.checks import (
 
 from reconciler.emulator import build_state, create_app
 
-from .conftest import REPO
 from .test_cc_helpers import add_crm, epoch
 
 DOCUMENT = Path(__file__).parent / "data" / "cc-dynamic-campaigns.openapi.json"
