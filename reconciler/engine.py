@@ -110,6 +110,9 @@ class Engine:
     sleep: Callable[[float], None] = time.sleep
     reading: Reading | None = None
     """Shows long live reads as they go (the CLI's counter on a terminal); None shows nothing."""
+    transport: httpx.BaseTransport | None = None
+    """Carries every request of a named target instead of the network, as the built-in emulator's transport
+    carries its own (an embedding program, or a test, mounts an ASGI app this way); None: the network."""
 
     # ------------------------------------------------------------------------------------------- loading
 
@@ -155,7 +158,10 @@ class Engine:
                 store = root / ".reconciler" / STORE
                 return embedded(store if store.is_file() else None)
 
-        return connection(project.config, target, self.settings, embedded=mount)
+        link = connection(project.config, target, self.settings, embedded=mount)
+        if self.transport is not None and link.transport is None:
+            link = replace(link, transport=self.transport)
+        return link
 
     # ---------------------------------------------------------------------------------------------- plan
 

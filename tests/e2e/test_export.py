@@ -55,6 +55,8 @@ DESCRIPTIONS = (
     "Spring renewals",  # the same description in another table: not ambiguous, but the same slug
 )
 
+pytestmark = pytest.mark.served  # the CLI also runs on other projects, whose targets name the emulator by URL
+
 
 def seed_account(account: Project, records: int) -> None:
     """20 datasets over 3 tables in all three states, `records` records, members in 2 CC campaigns."""
@@ -107,7 +109,7 @@ def seed_account(account: Project, records: int) -> None:
 def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED)
-    with open_project(tmp_path, monkeypatch, seed=seed, root=tmp_path / "source") as project:
+    with open_project(tmp_path, monkeypatch, seed=seed, root=tmp_path / "source", mode="served") as project:
         yield project
 
 

@@ -16,15 +16,16 @@ arrival hook (`on_arrival`) and a probe in front of it (`in_flight`). Faults are
 How the project reaches the emulator is its mode, one of MODES:
 - `served`: the emulator on a real uvicorn server on loopback; the in-process CLI's every request crosses real
   HTTP, and other processes can reach it too.
-- an `in-process` mode (the engine called over an in-process ASGI transport) is to come: it implements `Mode`
-  (`invoke`, `client`) for the same probed app, and registers in MODES; nothing else changes.
-A test that needs a real server (it spawns the CLI as a process) carries `@pytest.mark.served`; the `project`
-fixture gives the others DEFAULT_MODE.
+- `in-process` (the default): the emulator app called in this process over an ASGI transport, which the CLI's
+  engine uses for the `local` target instead of the network (Engine.transport); no socket, no server thread.
+A test that needs a real server (it spawns the CLI as a process, or its faults act on a socket) carries
+`@pytest.mark.served`; the `project` fixture gives the others DEFAULT_MODE.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import subprocess
@@ -36,6 +37,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
+from unittest import mock
 
 import httpx
 import pytest
@@ -43,13 +45,16 @@ from starlette.types import ASGIApp
 from support import dataset_doc, membership_doc, record_set_doc, write_file
 from typer.testing import CliRunner
 
+from reconciler import cli
 from reconciler.cli import app
-from reconciler.emulator import build_state, create_app
+from reconciler.emulator import SyncAsgiTransport, build_state, create_app
 from reconciler.emulator.faults import Decision
 from reconciler.emulator.requestlog import LogEntry
 from reconciler.emulator.server import ServerThread
 from reconciler.emulator.state import EmulatorState
 from reconciler.emulator.view import StoreView
+from reconciler.engine import Engine
+from reconciler.settings import Settings
 
 from .probe import Probe, Watch
 
@@ -168,8 +173,60 @@ def serve(emulator: ASGIApp) -> Iterator[Served]:
         server.stop()
 
 
-MODES: Mapping[str, Callable[[ASGIApp], AbstractContextManager[Mode]]] = {"served": serve}
-DEFAULT_MODE = "served"
+@dataclass(frozen=True)
+class InProcess:
+    """The emulator called in this process over an ASGI transport: the CLI's engine carries every request of
+    the `local` target on it (Engine.transport, the path the built-in emulator takes), so no socket is opened.
+    Faults that act on a socket (a reset, a dropped answer) need the served mode."""
+
+    transport: httpx.BaseTransport
+    base_url: str = "http://127.0.0.1:9"
+    """Loopback, so the URL policy accepts plain http; never contacted."""
+    name: ClassVar[str] = "in-process"
+
+    def invoke(self, args: Sequence[str]) -> Run:
+        make = cli._engine
+
+        def engine(settings: Settings) -> Engine:
+            return dataclasses.replace(make(settings), transport=_Kept(self.transport))
+
+        with mock.patch.object(cli, "_engine", engine):
+            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, transport=self.transport, timeout=30)
+
+
+class _Kept(httpx.BaseTransport):
+    """The mode's transport, lent to one command: the clients it builds close what they use when the command
+    ends, and the transport must outlive it (the mode closes it)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def in_process(emulator: ASGIApp) -> Iterator[InProcess]:
+    """Call the emulator app in this process until the block ends."""
+    transport = SyncAsgiTransport(emulator)
+    try:
+        yield InProcess(transport)
+    finally:
+        transport.close()
+
+
+MODES: Mapping[str, Callable[[ASGIApp], AbstractContextManager[Mode]]] = {
+    "served": serve,
+    "in-process": in_process,
+}
+DEFAULT_MODE = "in-process"
 
 
 # ---------------------------------------------------------------------------------------------- project

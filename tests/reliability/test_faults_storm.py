@@ -42,6 +42,7 @@ def retry_chains(entries: list[LogEntry]) -> list[list[LogEntry]]:
     return chains
 
 
+@pytest.mark.served  # a raw HTTP client reads the emulator at its URL
 def test_error_storm_converges_with_bounded_jittered_retries(project: Project) -> None:
     keys = project.records_project(COUNT, status="LIVE")
     project.fault(STORM)

@@ -45,6 +45,8 @@ MANIFESTS = dataset_doc("people", "People", status="LIVE") + record_set_doc(
     absent=COMPLETE,
 )
 
+pytestmark = pytest.mark.served  # its runs call the CLI directly, on the served emulator
+
 
 def person(n: int) -> list[str]:
     return [

@@ -47,6 +47,8 @@ MANIFESTS = (
     + membership_doc(source="members.csv", absent="remove")
 )
 
+pytestmark = pytest.mark.served  # real sockets: resets, timeouts and httpx/httpcore logging
+
 
 def forms(secret: str) -> set[str]:
     """The raw secret and every encoding a URL, a form body or a log line could carry it in."""
@@ -103,7 +105,7 @@ def capture() -> Iterator[Capture]:
 @pytest.fixture
 def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """An emulator that knows only the canary credentials, and a project whose target names them."""
-    with open_project(tmp_path, monkeypatch) as project:
+    with open_project(tmp_path, monkeypatch, mode="served") as project:
         project.setenv(
             CN_USER=CN_USER,
             CN_PASS=CN_PASS,

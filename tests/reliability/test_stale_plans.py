@@ -78,6 +78,7 @@ def test_dataset_changed_out_of_band_after_the_plan(applied: Project) -> None:
     assert len(stored(applied)) == 5
 
 
+@pytest.mark.served  # another client loads records at the emulator URL
 def test_record_loaded_by_someone_else_after_the_plan(applied: Project) -> None:
     """The plan creates S005; another process loads S005 first. Applying the plan would duplicate it."""
     write_rows(applied, list(range(6)))
