@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from ..apply.steps import Step
 from ..errors import Location, ManifestError, Problem, ReconcilerError
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
-from ..manifest.documents import DocumentIndex
+from ..manifest.documents import DocumentIndex, SourcedDocument
 from ..model.state import Guard
 from ..plan.changes import Change, Observation
 from ..plan.guards import Verdict
@@ -307,6 +307,26 @@ class Kind(ABC, Generic[M, D]):
     def export(self, ctx: ExportContext) -> None:
         """Write the documents (and data files) that reproduce the live objects of this kind."""
         return None
+
+
+S = TypeVar("S", bound=SourcedDocument[Any])
+
+
+class SourcedKind(Kind[S, D]):
+    """A kind whose documents take their rows from a source file or inline (`spec.source`, a SourcedDocument):
+    it builds them with their resolved source, and their digest is their source's."""
+
+    manifest_type: ClassVar[type[SourcedDocument[Any]]]
+
+    def manifest(self, document: Any, base: DocumentBase, context: FileContext) -> tuple[S, list[Problem]]:
+        source, problem = context.resolve(document.spec.source, base.node, self.address(base.name))
+        made = self.manifest_type(
+            base.name, base.file, base.location, base.node, spec=document.spec, source=source
+        )
+        return made, [] if problem is None else [problem]  # type: ignore[return-value]
+
+    def source_digest(self, manifest: S) -> str:
+        return manifest.source_digest()
 
 
 class Registry:

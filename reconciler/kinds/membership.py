@@ -10,8 +10,6 @@ Planning checks the campaign (dynamic, enabled, running), then streams the live 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,16 +20,15 @@ from pydantic_core import PydanticCustomError
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..diff.members import CampaignWindow, MemberWork, diff_members
-from ..errors import ApiError, ConfigError, ExportError, Location, ManifestError, Problem, ReconcilerError
+from ..errors import ApiError, ConfigError, ExportError, Location, Problem, ReconcilerError
 from ..export.documents import document, manifest_file
 from ..export.members import export_members
 from ..export.names import slug, unique_names
-from ..manifest import DocumentBase, FileContext, ManifestDocument, Project, SourceFile, SourceMember
+from ..manifest import Project, SourceMember
 from ..manifest.checks import check_scanned
-from ..manifest.documents import DocumentIndex
+from ..manifest.documents import DocumentIndex, SourcedDocument
 from ..manifest.rows import scan_members, valid_member_frame
 from ..manifest.schedules import AbsoluteSchedule, Schedule, ScheduleError, parse_schedule
-from ..manifest.sources import file_digest
 from ..manifest.spec import (
     CUSTOMER_ID_PATTERN,
     GuardsSpec,
@@ -45,7 +42,7 @@ from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
 from ..plan.changes import Change, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
-from .base import Desired, ExportContext, Kind, PlanContext, counted
+from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .dataset import no_api
 
 if TYPE_CHECKING:
@@ -151,38 +148,20 @@ class CampaignMembershipDocument(SpecModel):
 
 
 @dataclass(frozen=True, eq=False)
-class MembershipManifest(ManifestDocument):
+class MembershipManifest(SourcedDocument[SourceMember]):
     KIND: ClassVar[str] = "CampaignMembership"
 
     spec: CampaignMembershipSpec = field(kw_only=True)
-    source: SourceFile | None = field(kw_only=True, default=None)
-    """The resolved source file, or None for inline members."""
 
     def iter_members(self) -> Iterator[SourceMember]:
-        """Stream the members. Raises ManifestError at the first member that cannot be used. Uniqueness of
-        customer ids is checked by load_project(check_sources=True), not here."""
-        for item in self.scan():
-            if isinstance(item, Problem):
-                raise ManifestError([replace(item, address=self.address)])
-            yield item
+        """The members, streamed (see SourcedDocument.rows)."""
+        return self.rows()
 
     def scan(self) -> Iterator[SourceMember | Problem]:
-        """Every member, or a Problem (without its address) for each member that cannot be used."""
         return scan_members(self.spec.members, self.node_at("spec.members"), self.source)
 
-    def source_digest(self) -> str:
-        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline members."""
-        if self.source is not None:
-            return file_digest(self.source)
-        digest = hashlib.sha256()
-        for member in self.iter_members():
-            entry = {
-                "customer-id": member.customer_id,
-                "schedule": member.schedule.text if member.schedule else None,
-            }
-            digest.update(json.dumps(entry, sort_keys=True).encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+    def entry(self, item: SourceMember) -> object:
+        return {"customer-id": item.customer_id, "schedule": item.schedule.text if item.schedule else None}
 
 
 # ---------------------------------------------------------------------------------------------- desired
@@ -239,7 +218,7 @@ class DesiredMembership(Desired):
 # ------------------------------------------------------------------------------------------------- kind
 
 
-class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
+class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
     name: ClassVar[str] = "CampaignMembership"
     document: ClassVar[type[CampaignMembershipDocument]] = CampaignMembershipDocument
     manifest_type: ClassVar[type[MembershipManifest]] = MembershipManifest
@@ -247,17 +226,6 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
     unit: ClassVar[str] = "members"
 
     # ---------------------------------------------------------------------------------------- manifests
-
-    def manifest(
-        self, document: Any, base: DocumentBase, context: FileContext
-    ) -> tuple[MembershipManifest, list[Problem]]:
-        assert isinstance(document, CampaignMembershipDocument)
-        address = self.address(base.name)
-        source, problem = context.resolve(document.spec.source, base.node, address)
-        manifest = MembershipManifest(
-            base.name, base.file, base.location, base.node, spec=document.spec, source=source
-        )
-        return manifest, [] if problem is None else [problem]
 
     def check_documents(self, index: DocumentIndex) -> list[Problem]:
         """A campaign gets its members from one document."""
@@ -292,9 +260,6 @@ class MembershipKind(Kind[MembershipManifest, DesiredMembership]):
             remove_absent=spec.absent == "remove",
             guard=project.config.guards.merged(spec.guards),
         )
-
-    def source_digest(self, manifest: MembershipManifest) -> str:
-        return manifest.source_digest()
 
     # --------------------------------------------------------------------------------------------- plan
 

@@ -12,8 +12,6 @@ the dataset is on HOLD).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -23,14 +21,13 @@ from pydantic import Field, WithJsonSchema, model_validator
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..concurrency import Prefetch
 from ..diff.records import RecordWork, SourceTable, diff_records, source_table
-from ..errors import ConfigError, ManifestError, Problem, ReconcilerError
+from ..errors import ConfigError, Problem, ReconcilerError
 from ..export.documents import document, flow, manifest_file
 from ..export.records import candidate_fields, export_records, integer_fields
-from ..manifest import DocumentBase, FileContext, ManifestDocument, Project, SourceFile, SourceRow
+from ..manifest import Project, SourceRow
 from ..manifest.checks import check_scanned
-from ..manifest.documents import DocumentIndex
+from ..manifest.documents import DocumentIndex, SourcedDocument
 from ..manifest.rows import managed_fields, phone_fields, scan_records, valid_record_frame
-from ..manifest.sources import file_digest
 from ..manifest.spec import (
     FIELD_NAME_PATTERN,
     FieldName,
@@ -48,7 +45,7 @@ from ..model.state import Dataset, Guard, LiveBatch, Policy, SourceRecord, Statu
 from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
-from .base import Desired, ExportContext, Kind, PlanContext, counted
+from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -170,12 +167,10 @@ class RecordSetDocument(SpecModel):
 
 
 @dataclass(frozen=True, eq=False)
-class RecordSetManifest(ManifestDocument):
+class RecordSetManifest(SourcedDocument[SourceRow]):
     KIND: ClassVar[str] = "RecordSet"
 
     spec: RecordSetSpec = field(kw_only=True)
-    source: SourceFile | None = field(kw_only=True, default=None)
-    """The resolved source file, or None for inline rows."""
 
     @property
     def managed_fields(self) -> tuple[str, ...]:
@@ -183,26 +178,14 @@ class RecordSetManifest(ManifestDocument):
         return managed_fields(self.spec)
 
     def iter_rows(self) -> Iterator[SourceRow]:
-        """Stream the rows. Raises ManifestError at the first row that cannot be used. Key uniqueness is
-        checked by load_project(check_sources=True), not here."""
-        for item in self.scan():
-            if isinstance(item, Problem):
-                raise ManifestError([replace(item, address=self.address)])
-            yield item
+        """The rows, streamed (see SourcedDocument.rows)."""
+        return self.rows()
 
     def scan(self) -> Iterator[SourceRow | Problem]:
-        """Every row, or a Problem (without its address) for each row that cannot be used."""
         return scan_records(self.spec, self.node_at("spec.rows"), self.source)
 
-    def source_digest(self) -> str:
-        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline rows."""
-        if self.source is not None:
-            return file_digest(self.source)
-        digest = hashlib.sha256()
-        for row in self.iter_rows():
-            digest.update(json.dumps(row.values, sort_keys=True, ensure_ascii=False).encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+    def entry(self, item: SourceRow) -> object:
+        return item.values
 
 
 # ---------------------------------------------------------------------------------------------- desired
@@ -254,7 +237,7 @@ class DesiredRecordSet(Desired):
 _VENDOR_OWNED = {name.casefold(): name for name in VENDOR_OWNED_FIELDS}
 
 
-class RecordSetKind(Kind[RecordSetManifest, DesiredRecordSet]):
+class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
     name: ClassVar[str] = "RecordSet"
     document: ClassVar[type[RecordSetDocument]] = RecordSetDocument
     manifest_type: ClassVar[type[RecordSetManifest]] = RecordSetManifest
@@ -262,17 +245,6 @@ class RecordSetKind(Kind[RecordSetManifest, DesiredRecordSet]):
     unit: ClassVar[str] = "records"
 
     # ---------------------------------------------------------------------------------------- manifests
-
-    def manifest(
-        self, document: Any, base: DocumentBase, context: FileContext
-    ) -> tuple[RecordSetManifest, list[Problem]]:
-        assert isinstance(document, RecordSetDocument)
-        address = self.address(base.name)
-        source, problem = context.resolve(document.spec.source, base.node, address)
-        manifest = RecordSetManifest(
-            base.name, base.file, base.location, base.node, spec=document.spec, source=source
-        )
-        return manifest, [] if problem is None else [problem]
 
     def check_documents(self, index: DocumentIndex) -> list[Problem]:
         """Its dataset is a Dataset document, which has no other RecordSet; its fields are ones the records
@@ -333,9 +305,6 @@ class RecordSetKind(Kind[RecordSetManifest, DesiredRecordSet]):
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
         )
-
-    def source_digest(self, manifest: RecordSetManifest) -> str:
-        return manifest.source_digest()
 
     # --------------------------------------------------------------------------------------------- plan
 

@@ -7,18 +7,20 @@ ManifestDocument with its validated spec; this module knows kinds only through t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import Location, Problem
+from reconciler.errors import Location, ManifestError, Problem
 from reconciler.text import unsafe
 
 from . import yaml_loader as y
-from .sources import SourceFile, SourcePathError, resolve_source
+from .sources import SourceFile, SourcePathError, file_digest, resolve_source
 from .validation import find, problems_from, suggest
 
 
@@ -55,6 +57,45 @@ class ManifestDocument:
     def node_at(self, path: str) -> y.Node | None:
         """The YAML node at a dotted path under the document, e.g. "spec.rows"; None when not written."""
         return find(self.node, path.split("."))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class SourcedDocument(ManifestDocument, Generic[T]):
+    """A document whose rows (of type T) come from a source file, or are written inline under `spec`."""
+
+    spec: Any = field(kw_only=True)
+    """The document's validated spec (each kind narrows its type); it has `source`."""
+    source: SourceFile | None = field(kw_only=True, default=None)
+    """The resolved source file, or None for inline rows."""
+
+    def scan(self) -> Iterator[T | Problem]:
+        """Every row, or a Problem (without its address) for each row that cannot be used."""
+        raise NotImplementedError
+
+    def entry(self, item: T) -> object:
+        """The canonical JSON form of an inline row, for the digest."""
+        raise NotImplementedError
+
+    def rows(self) -> Iterator[T]:
+        """Stream the rows. Raises ManifestError at the first row that cannot be used. Uniqueness is checked
+        when the project loads (check_sources), not here."""
+        for item in self.scan():
+            if isinstance(item, Problem):
+                raise ManifestError([replace(item, address=self.address)])
+            yield item
+
+    def source_digest(self) -> str:
+        """sha256 hex of the source file's bytes, or of the canonical JSON of the inline rows."""
+        if self.source is not None:
+            return file_digest(self.source)
+        digest = hashlib.sha256()
+        for item in self.rows():
+            digest.update(json.dumps(self.entry(item), sort_keys=True, ensure_ascii=False).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
