@@ -312,6 +312,14 @@ def apply(
     allow_mass_update: AllowUpdate = False,
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout",
+            min=0,
+            help="Wait up to this many seconds for another apply to finish (default: 0).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve, or unless
     applying a saved plan (--plan), which is the approval."""
@@ -347,6 +355,7 @@ def apply(
             reporter=Reporter(sys.stdout, plain=settings.no_color),
             saved=saved,
             show_values=show_values,
+            lock_timeout=lock_timeout,
         )
         if applied.report is None or applied.remaining is None:
             _echo("No changes. The live state matches the manifests.")

@@ -224,6 +224,7 @@ class Engine:
         reporter: Reporter,
         saved: Mapping[str, Any] | None = None,
         show_values: bool = False,
+        lock_timeout: float = 0.0,
     ) -> Applied:
         """Lock the account, plan, check the saved plan (if any) is still what would be done, ask, apply, wait
         for reads to catch up, and verify. A saved plan's target and scope are the run's."""
@@ -242,7 +243,9 @@ class Engine:
         loaded = self.load(directory)
         link = self.connection(loaded.project, target, writes=True)
         lock_dir, account = lock_place(loaded.project.root, link, self.settings)
-        lock = apply_lock(lock_dir, link.name, account=account, settle_seconds=link.consistency_window)
+        lock = apply_lock(
+            lock_dir, link.name, account=account, settle_seconds=link.consistency_window, timeout=lock_timeout
+        )
         with lock, connect(link) as live:
             result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
             refuse(result.verdicts, acks)

@@ -1,27 +1,33 @@
 """A local apply lock: two applies against one account from one machine never write at the same time.
 
-The lock is an advisory `flock` on a file named after the account (`lock_place`: under the user's cache folder,
-so two checkouts of one repository exclude each other too): the kernel releases it when the process ends,
+The lock is a `filelock` on a file named after the account (`lock_place`: under the user's cache folder, so two
+checkouts of one repository exclude each other too). The operating system releases it when the process ends,
 however it ends, so a lock held by a killed process never blocks the next run. A second apply fails fast with
-LockError (it does not wait: the first one's writes would make its plan stale anyway).
+LockError naming who holds it, or waits up to `timeout` seconds (`--lock-timeout`) for it.
 
-The file also says whether the last apply finished: it holds `pid N` while an apply runs and is emptied when
-the apply's block ends without an exception. An apply that finds it non-empty knows that the previous one was
-killed or failed part way, possibly with writes whose answers were lost and which reads may not show yet. It
-then waits `settle_seconds` (the target's consistency window) before it reads anything, so that its plan sees
-every record the previous run stored and creates no duplicate.
+Beside the lock, a marker says whether the last apply finished: it holds who runs the apply (host, pid, user,
+start time, as JSON) while it runs, and is emptied when the apply's block ends without an exception. An apply
+that finds it non-empty knows that the previous one was killed or failed part way, possibly with writes whose
+answers were lost and which reads may not show yet. It then waits `settle_seconds` (the target's consistency
+window) before it reads anything, so that its plan sees every record the previous run stored and creates no
+duplicate.
 """
 
 from __future__ import annotations
 
-import fcntl
+import getpass
 import hashlib
+import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from ..errors import ConfigError, LockError
 from ..settings import Settings
@@ -37,28 +43,28 @@ def apply_lock(
     *,
     account: str = "",
     settle_seconds: float = 0.0,
+    timeout: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
-    """Hold the apply lock of `target` for the block; raise LockError at once if another process holds it."""
+    """Hold the apply lock of `target` for the block; raise LockError if another process still holds it after
+    `timeout` seconds (0: at once)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / (f"apply-{target}-{account}.lock" if account else f"apply-{target}.lock")
-    handle = path.open("a+")
+    stem = f"apply-{target}-{account}" if account else f"apply-{target}"
+    path = directory / f"{stem}.lock"
+    marker = directory / f"{stem}.state"
+    lock = FileLock(path, timeout=timeout)
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LockError(
-                f"another apply against target {target} is running ({holder}); "
-                f"wait for it to finish, then plan again (lock: {path})"
-            ) from None
-        handle.seek(0)
-        previous = handle.read().strip()
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        lock.acquire()
+    except Timeout:
+        holder = _holder(marker)
+        waited = f" after waiting {timeout:g} s" if timeout > 0 else ""
+        raise LockError(
+            f"another apply against target {target} is running ({holder}){waited}; wait for it to finish "
+            f"(or pass --lock-timeout SECONDS to wait), then plan again (lock: {path})"
+        ) from None
+    try:
+        previous = _holder(marker) if marker.exists() and marker.read_text().strip() else ""
+        marker.write_text(json.dumps(_me(), sort_keys=True))
         if previous and settle_seconds > 0:
             logger.warning(
                 "the previous apply against target %s (%s) did not finish; waiting %.1f s for reads to show "
@@ -69,11 +75,35 @@ def apply_lock(
             )
             sleep(settle_seconds)
         yield
-        handle.seek(0)
-        handle.truncate()
-        handle.flush()
+        marker.write_text("")
     finally:
-        handle.close()
+        lock.release()
+
+
+def _me() -> dict[str, object]:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "user": user,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _holder(marker: Path) -> str:
+    """Who holds (or last held) the lock, as the marker says."""
+    try:
+        held = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return "another process"
+    if not isinstance(held, dict):
+        return "another process"
+    return (
+        f"pid {held.get('pid')} on {held.get('host')}, user {held.get('user')}, since {held.get('started')}"
+    )
 
 
 GITIGNORE = "# Written by reconciler: its locks and the embedded emulator's store are not for git.\n*\n"

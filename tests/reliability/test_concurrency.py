@@ -8,9 +8,13 @@ the previous apply did not finish.
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -31,6 +35,19 @@ def lock_file(project: Project) -> Path:
     return found
 
 
+def marker(project: Project) -> Path:
+    """Beside the lock: who runs the apply, emptied when it finishes."""
+    return lock_file(project).with_suffix(".state")
+
+
+def holder(pid: int) -> str:
+    """How a message names the process holding the lock (its start time as a pattern)."""
+    return (
+        re.escape(f"pid {pid} on {socket.gethostname()}, user {getpass.getuser()}, since ")
+        + r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
+    )
+
+
 def test_two_applies_started_together_one_fails_fast(project: Project) -> None:
     keys = project.records_project(COUNT)
     project.fault(SLOW)
@@ -41,11 +58,12 @@ def test_two_applies_started_together_one_fails_fast(project: Project) -> None:
     winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
     pids = [first.pid, second.pid]
     lock = lock_file(project)
-    assert outputs[loser] == (
-        "",
-        f"Error: another apply against target local is running (pid {pids[winner]}); wait for it to finish, "
-        f"then plan again (lock: {lock})\n",
-    )
+    assert outputs[loser][0] == ""
+    assert re.fullmatch(
+        f"Error: another apply against target local is running \\({holder(pids[winner])}\\); wait for it to "
+        + re.escape(f"finish (or pass --lock-timeout SECONDS to wait), then plan again (lock: {lock})\n"),
+        outputs[loser][1],
+    ), outputs[loser][1]
     assert "RecordSet/bulk-records: ok: 2000 created" in outputs[winner][0]
     # one apply's worth of requests: one dataset create, 100 record creates of 20 rows
     assert [entry.op for entry in project.writes()] == ["ecnow_datasets.create"] + [
@@ -70,17 +88,23 @@ def test_a_lock_held_by_a_killed_apply_does_not_block_the_next(project: Project)
         child.append(project.spawn("apply", "--auto-approve"))
         child[0].communicate(timeout=120)
     assert child[0].returncode == -signal.SIGKILL
-    lock = lock_file(project)
-    assert lock.read_text() == f"pid {child[0].pid}"  # the killed apply never finished
+    state = marker(project)
+    held = json.loads(state.read_text())  # the killed apply never finished
+    assert (held["pid"], held["host"], held["user"]) == (
+        child[0].pid,
+        socket.gethostname(),
+        getpass.getuser(),
+    )
     project.clear_faults()
     run = project.process("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
-    assert (
-        f"WARNING reconciler.apply.lock: the previous apply against target local (pid {child[0].pid}) did not "
-        "finish; waiting 0.2 s for reads to show what it stored\n"
-    ) in run.stderr
+    assert re.search(
+        f"WARNING reconciler.apply.lock: the previous apply against target local \\({holder(child[0].pid)}\\) "
+        "did not finish; waiting 0.2 s for reads to show what it stored\n",
+        run.stderr,
+    ), run.stderr
     assert "Verified: the live state matches the manifests." in run.stdout
-    assert lock.read_text() == ""  # finished cleanly
+    assert state.read_text() == ""  # finished cleanly
     assert sorted(project.keys()) == keys
     assert project.duplicates() == 0
 
@@ -102,13 +126,37 @@ def test_two_checkouts_of_one_account_exclude_each_other(project: Project) -> No
     codes = [first.returncode, second.returncode]
     assert sorted(codes) == [0, 1], outputs
     winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
-    assert outputs[loser] == (
-        "",
-        f"Error: another apply against target local is running (pid {[first.pid, second.pid][winner]}); wait "
-        f"for it to finish, then plan again (lock: {lock_file(project)})\n",
-    )
+    assert outputs[loser][0] == ""
+    assert re.match(
+        f"Error: another apply against target local is running \\({holder([first.pid, second.pid][winner])}\\)",
+        outputs[loser][1],
+    ), outputs[loser][1]
     assert [entry.op for entry in project.writes()] == ["ecnow_datasets.create"] + [
         "ecnow_records.create"
     ] * 100
+    assert sorted(project.keys()) == keys
+    assert project.duplicates() == 0
+
+
+def test_lock_timeout_waits_for_the_other_apply_or_says_how_long_it_waited(project: Project) -> None:
+    keys = project.records_project(COUNT)
+    project.fault(SLOW)
+    later: dict[str, subprocess.Popen[str]] = {}
+
+    def start_the_others(number: int) -> None:
+        if number == 2:  # the first apply holds the lock and writes
+            later["waiting"] = project.spawn("apply", "--auto-approve", "--lock-timeout", "120")
+            later["impatient"] = project.spawn("apply", "--auto-approve", "--lock-timeout", "0.3")
+
+    with project.on_arrival("ecnow_records.create", start_the_others):
+        first = project.spawn("apply", "--auto-approve")
+        held = first.communicate(timeout=180)
+    waited = later["waiting"].communicate(timeout=180)
+    gave_up = later["impatient"].communicate(timeout=60)
+    assert first.returncode == 0, held
+    assert later["waiting"].returncode == 0, waited
+    assert waited[0].startswith("No changes.")  # it waited for the lock, then found the job done
+    assert later["impatient"].returncode == 1
+    assert " after waiting 0.3 s; wait for it to finish" in gave_up[1]
     assert sorted(project.keys()) == keys
     assert project.duplicates() == 0
