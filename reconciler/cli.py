@@ -28,12 +28,14 @@ from .engine import (
     ExportOptions,
     Scope,
     Status,
+    UnsafePlanError,
+    refusals,
     write_schemas,
 )
 from .errors import ApplyInterrupted, ConfigError, ReconcilerError
 from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
-from .render.plan_text import dumps, render_markdown, render_text, summary_line
+from .render.plan_text import MARKDOWN_BUDGET, dumps, render_markdown, render_text, summary_line
 from .render.progress import Reporter
 from .settings import Settings
 from .text import escaped
@@ -112,6 +114,14 @@ class Format(StrEnum):
 DirArg = Annotated[Path, typer.Argument(help="Project root: holds reconciler.yaml and the manifests.")]
 TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="Target from reconciler.yaml.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+MarkdownBudget = Annotated[
+    int,
+    typer.Option(
+        "--markdown-budget",
+        min=2000,
+        help="Longest Markdown plan, in characters; what does not fit is left out and said so.",
+    ),
+]
 ShowValues = Annotated[
     bool, typer.Option("--show-values", help="Reveal personal values (masked by default).")
 ]
@@ -211,11 +221,13 @@ def _command(name: str, directory: Path, target: str | None, scope: Scope, *extr
     return " ".join([*parts, *extra])
 
 
-def _write_plan_output(body: dict[str, Any], fmt: Format, stream: TextIO, settings: Settings) -> None:
+def _write_plan_output(
+    body: dict[str, Any], fmt: Format, stream: TextIO, settings: Settings, budget: int = MARKDOWN_BUDGET
+) -> None:
     if fmt is Format.json:
         stream.write(dumps(body))
     elif fmt is Format.markdown:
-        render_markdown(body, stream)
+        render_markdown(body, stream, budget=budget)
     else:
         render_text(body, stream, colour=stream.isatty() and not settings.no_color)
 
@@ -259,6 +271,7 @@ def plan(
     allow_mass_update: AllowUpdate = False,
     only: OnlyOpt = None,
     exclude: ExcludeOpt = None,
+    markdown_budget: MarkdownBudget = MARKDOWN_BUDGET,
 ) -> None:
     """Show what apply would change. Never writes to the dialler.
 
@@ -268,12 +281,15 @@ def plan(
     scope = Scope.of(only, exclude)
     with _errors():
         settings = _settings()
-        result = _engine(settings).plan(directory, target, scope, acks)
+        result = _engine(settings).plan(directory, target, scope)
         body = result.to_dict(show_values=show_values)
-        _write_plan_output(body, fmt, sys.stdout, settings)
+        _write_plan_output(body, fmt, sys.stdout, settings, markdown_budget)
+        refused = refusals(result.verdicts, acks)
+        if refused:  # shown first, so that the reviewer sees what the guard stopped
+            raise UnsafePlanError(refused)
         if out is not None:
             out.write_text(dumps(body), encoding="utf-8")
-        _echo(_plan_closing_line(body, directory, target, scope, acks, out), err=True)
+        _echo(_plan_closing_line(body, directory, target, scope, acks, out, fmt), err=True)
     if detailed_exitcode and not result.plan.empty:
         raise typer.Exit(2)
 
@@ -285,16 +301,19 @@ def _plan_closing_line(
     scope: Scope,
     acks: Acknowledgements,
     out: Path | None,
+    fmt: Format,
 ) -> str:
-    """One line a human can act on: the counts, and the command that applies them."""
+    """One line a human can act on: what to run next, after the counts unless the text plan above ends with
+    them already."""
     if not body["changes"]:
         return "No changes: the live state matches the manifests. Nothing to apply."
     flags = acks.flags()
+    counts = "" if fmt is Format.text else summary_line(body["summary"]) + " "
     if out is not None:
         command = _command("apply", directory, None, Scope(), "--plan", shlex.quote(str(out)), *flags)
-        return f"{summary_line(body['summary'])} Saved to {out}; apply exactly this plan with `{command}`."
+        return f"{counts}Saved to {out}; apply exactly this plan with `{command}`."
     command = _command("apply", directory, target, scope, *flags)
-    return f"{summary_line(body['summary'])} Run `{command}` to apply it."
+    return f"{counts}Run `{command}` to apply it."
 
 
 @app.command()
@@ -387,12 +406,13 @@ def check(directory: DirArg = Path("."), target: TargetOpt = None) -> None:
 def show(
     plan_file: Annotated[Path, typer.Argument(help="A plan saved with `plan --out`.")],
     fmt: FormatOpt = Format.text,
+    markdown_budget: MarkdownBudget = MARKDOWN_BUDGET,
 ) -> None:
     """Render a saved plan (checked: not edited, of the plan schema) without contacting any target."""
     with _errors():
         settings = _settings()
         body = _engine(settings).read_saved(plan_file)
-        _write_plan_output(body, fmt, sys.stdout, settings)
+        _write_plan_output(body, fmt, sys.stdout, settings, markdown_budget)
 
 
 @app.command()

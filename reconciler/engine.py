@@ -58,6 +58,8 @@ __all__ = [
     "ExportSummary",
     "Scope",
     "Status",
+    "UnsafePlanError",
+    "refusals",
 ]
 
 
@@ -165,13 +167,12 @@ class Engine:
 
     # ---------------------------------------------------------------------------------------------- plan
 
-    def plan(self, directory: Path, target: str | None, scope: Scope, acks: Acknowledgements) -> ScopedPlan:
-        """Plan the scope. Raises UnsafePlanError when a guard's verdict is not acknowledged."""
+    def plan(self, directory: Path, target: str | None, scope: Scope) -> ScopedPlan:
+        """Plan the scope. The guards' verdicts are in the result (see `refusals`): a plan a guard refuses can
+        still be shown."""
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
-        refuse(result.verdicts, acks)
-        return result
+            return plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
 
     def check(self, directory: Path, target: str | None) -> Checked:
         """Reach the target, log in with its credentials, and check that everything the manifests reference
@@ -348,9 +349,14 @@ def write_schemas(out: Path) -> list[Path]:
     return write_all(out)
 
 
+def refusals(verdicts: Iterable[Verdict], acks: Acknowledgements) -> list[Problem]:
+    """The verdicts whose class of risk is not acknowledged."""
+    return [verdict.problem for verdict in verdicts if not acks.covers(verdict.risk)]
+
+
 def refuse(verdicts: Iterable[Verdict], acks: Acknowledgements) -> None:
     """Raise UnsafePlanError with every verdict whose class of risk is not acknowledged."""
-    refused = [verdict.problem for verdict in verdicts if not acks.covers(verdict.risk)]
+    refused = refusals(verdicts, acks)
     if refused:
         raise UnsafePlanError(refused)
 

@@ -417,6 +417,7 @@ def _diff(
             kind.address(f"#{item.id}"),
             "unmanaged",
             f"live dataset {item.id} ({item.campaign}: {item.description}, {item.status.value}) is in no manifest",
+            group=f"{item.campaign}, {item.status.value}",
         )
         for item in live_list
         if item.id not in claimed
@@ -481,7 +482,6 @@ def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, 
             Phase.DATASET,
             fields,
             notes=tuple(created_notes),
-            tally={"create" if action is Action.CREATE else "change": 1},
             work=DatasetWork(spec, None),
         ), None
 
@@ -528,7 +528,6 @@ def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, 
         phase,
         differing,
         notes=tuple(notes),
-        tally={"change": 1},
         work=DatasetWork(spec, live),
     ), None
 

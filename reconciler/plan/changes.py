@@ -85,7 +85,8 @@ class Change:
     unit: str = ""
     """What `counts` count ("records", "members"); empty for a change without row counts."""
     tally: Mapping[str, int] = field(default_factory=dict)
-    """What this change adds to the plan's summary: how many to "create", to "change" and to "remove"."""
+    """What this change adds to the plan's summary of rows: how many to "create", to "change" and to "remove"
+    (empty for a change without rows: it counts as a resource only)."""
     work: Work | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -104,3 +105,6 @@ class Observation:
     category: str  # "unmanaged" | "churn" | "not-removable" | "duplicates" | "info"
     message: str
     counts: Mapping[str, int] = field(default_factory=dict)
+    group: str = ""
+    """Where several observations of one kind are told as counts (an unmanaged dataset's "Willtest, LIVE"),
+    the group this one counts in; empty when each is told on its own."""

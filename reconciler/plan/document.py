@@ -74,12 +74,29 @@ class ObservationDocument(_Document):
     category: Category
     message: str
     counts: dict[str, int]
+    group: str = Field(
+        description="where observations are told as counts (unmanaged datasets by table and status), the group "
+        "this one counts in; empty otherwise"
+    )
+
+
+class ResourcesDocument(_Document):
+    create: int = Field(ge=0)
+    change: int = Field(ge=0)
+    irreversible: int = Field(ge=0, description="changes that can never be undone (a move to EXPIRED)")
+
+
+class RowsDocument(_Document):
+    create: int = Field(ge=0, description="records and members to create or add")
+    change: int = Field(ge=0, description="records to update and members to reschedule")
+    remove: int = Field(ge=0, description="records to complete and members to remove")
 
 
 class SummaryDocument(_Document):
-    create: int = Field(ge=0)
-    change: int = Field(ge=0)
-    remove: int = Field(ge=0, description="records completed and members removed")
+    """Resources (one per change) and the rows inside them, kept apart."""
+
+    resources: ResourcesDocument
+    rows: RowsDocument
 
 
 class ObservedDocument(_Document):
@@ -98,7 +115,7 @@ class ScopeDocument(_Document):
 
 class PlanDocument(_Document):
     format: Literal["reconciler-plan"]
-    version: Literal[1]
+    version: Literal[2] = Field(description="2: summary keeps resources and rows apart")
     target: str
     values: Literal["masked", "shown"] = Field(description="whether personal fields are masked")
     summary: SummaryDocument

@@ -14,10 +14,10 @@ from typing import Any
 
 from ..model.fields import is_personal
 from ..text import json_safe
-from .changes import Change, FieldChange, Observation, RowSample
+from .changes import Action, Change, FieldChange, Observation, RowSample
 
 PLAN_FORMAT = "reconciler-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 MASK = "(sensitive)"
 
 
@@ -33,13 +33,21 @@ class Plan:
     def empty(self) -> bool:
         return not self.changes
 
-    def summary(self) -> dict[str, int]:
-        """Counts for the closing line: to create, to change, to complete/remove (each change's tally)."""
-        totals = {"create": 0, "change": 0, "remove": 0}
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Resources and rows kept apart: resources by action (every change is one), rows from each change's
+        tally (records and members to create, to change, to complete or remove)."""
+        resources = {"create": 0, "change": 0, "irreversible": 0}
+        rows = {"create": 0, "change": 0, "remove": 0}
         for change in self.changes:
+            if change.action is Action.CREATE:
+                resources["create"] += 1
+            elif change.action is Action.IRREVERSIBLE:
+                resources["irreversible"] += 1
+            else:
+                resources["change"] += 1
             for name, count in change.tally.items():
-                totals[name] += count
-        return totals
+                rows[name] += count
+        return {"resources": resources, "rows": rows}
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -116,4 +124,5 @@ def _observation_dict(item: Observation) -> dict[str, Any]:
         "category": item.category,
         "message": item.message,
         "counts": dict(sorted(item.counts.items())),
+        "group": item.group,
     }

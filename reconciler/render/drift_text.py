@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from ..text import shown
-from .plan_text import _counts_text, _line, _md_text, _value
+from .plan_text import _counts_text, _line, _md_text, _value, observation_lines
 
 MARKDOWN_MARKER = "<!-- reconciler-drift -->"
 
@@ -85,8 +85,8 @@ def render_drift_text(report: Mapping[str, Any], stream: TextIO) -> None:
     ):
         if report[key]:
             stream.write(f"\n{title}:\n")
-            for item in report[key]:
-                stream.write(f"  {item['address']}: {_line(item['message'])}\n")
+            for address, _category, message in observation_lines(report[key]):
+                stream.write(f"  {address}: {message}\n")
     stream.write(f"\n{drift_line(report)}\n")
 
 
@@ -111,5 +111,5 @@ def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
     ):
         if report[key]:
             stream.write(f"\n#### {title}\n\n")
-            for item in report[key]:
-                stream.write(f"- `{item['address']}`: {_md_text(item['message'])}\n")
+            for address, _category, message in observation_lines(report[key]):
+                stream.write(f"- `{address}`: {_md_text(message)}\n")

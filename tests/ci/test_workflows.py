@@ -21,11 +21,20 @@ def test_github_workflow_plans_comments_applies_and_catches_drift(repo: Repo) ->
 
     first = github_job(repo, workflow, "plan", PR)
     assert first.codes == {"install": 0, **PLAN_STEPS}, first.steps
-    assert first.step("plan").stderr.splitlines()[-1].startswith("Plan: 829 to create, 1 to change,")
+    assert (
+        first.step("plan")
+        .stderr.splitlines()[-1]
+        .startswith(
+            "Plan: 7 resources to create, 1 to change, 1 irreversible; 825 rows to create, 0 to change,"
+        )
+    )
     assert (repo.root / "plan.json").exists()
     (comment,) = repo.forge.comments.values()
     assert comment["body"].startswith(f"{MARKDOWN_MARKER}\n### reconciler plan for `production-readonly`\n")
-    assert "**Plan: 829 to create, 1 to change, 0 to complete/remove.**" in comment["body"]
+    assert (
+        "**Plan: 7 resources to create, 1 to change, 1 irreversible; 825 rows to create, 0 to change, 0 to "
+        "complete/remove.**"
+    ) in comment["body"]
 
     second = github_job(repo, workflow, "plan", PR)
     assert second.codes == PLAN_STEPS

@@ -71,7 +71,7 @@ def test_an_interrupted_apply_reports_what_was_written(tmp_path: Path) -> None:
         "What was written stays. Plan again to see what remains; apply finishes the job without creating "
         "anything twice."
     )
-    remaining = engine.plan(tmp_path, None, Scope(), Acknowledgements())
+    remaining = engine.plan(tmp_path, None, Scope())
     assert [(change.address, dict(change.counts)) for change in remaining.plan.changes] == [
         ("RecordSet/beta-records", {"create": 80})
     ]

@@ -68,7 +68,7 @@ def test_the_engine_counts_every_live_row_it_reads(tmp_path: Path) -> None:
         tmp_path, None, Scope(), Acknowledgements(), approve=lambda body, saved: True, reporter=_Quiet()
     )
     seen.clear()
-    engine.plan(tmp_path, None, Scope(), Acknowledgements())
+    engine.plan(tmp_path, None, Scope())
     assert seen == {
         "RecordSet/spring-records: live records": 30,
         "CampaignMembership/winback: live members": 1,

@@ -56,7 +56,10 @@ def test_a_rename_with_moved_from_updates_the_description_in_place(
     assert [(change["address"], change["fields"]) for change in body["changes"]] == [
         ("Dataset/spring", [{"field": "description", "before": "Spring 2026", "after": "Spring 2027"}])
     ]
-    assert body["summary"] == {"create": 0, "change": 1, "remove": 0}
+    assert body["summary"] == {
+        "resources": {"create": 0, "change": 1, "irreversible": 0},
+        "rows": {"create": 0, "change": 0, "remove": 0},
+    }
     assert _writes(state, mark) == []
     code, stdout, stderr = _cli("apply", str(root), "--auto-approve")
     assert code == 0, stdout + stderr

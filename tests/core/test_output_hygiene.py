@@ -58,7 +58,10 @@ def test_no_raw_control_byte_reaches_any_output_format() -> None:
     assert not [(n, raw) for n, text in enumerate(texts) for raw in RAW if raw in text]
     shown_values = texts[6]  # text, show_values=True
     assert '"\\x1b[2J\\x9b31m\\u202eevil\\u2066\\x00"' in shown_values
-    assert "live dataset 9 (Willtest: Other \\x1b[2J\\x9b31m\\u202eevil\\u2066\\x00, LIVE)" in texts[0]
+    assert (
+        "Dataset [unmanaged]: 1 live objects in no manifest (Willtest, LIVE 1); the JSON plan lists each"
+        in texts[0]
+    )
     plan_json = json.loads(texts[2])  # the JSON is still the same value, escaped
     message = next(item["message"] for item in plan_json["observations"] if item["category"] == "unmanaged")
     assert HOSTILE in message

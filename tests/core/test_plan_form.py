@@ -14,7 +14,6 @@ def _plan() -> Plan:
             "Dataset/spring",
             Phase.DATASET,
             (FieldChange("priority", "10", "50"),),
-            tally={"change": 1},
         ),
         Change(
             Action.UPDATE,
@@ -51,5 +50,8 @@ def test_checksum_detects_one_changed_byte() -> None:
     assert body["checksum"] != checksum(body)
 
 
-def test_summary_counts_rows_and_resources() -> None:
-    assert _plan().summary() == {"create": 0, "change": 2, "remove": 0}
+def test_summary_keeps_resources_and_rows_apart() -> None:
+    assert _plan().summary() == {
+        "resources": {"create": 0, "change": 2, "irreversible": 0},
+        "rows": {"create": 0, "change": 1, "remove": 0},
+    }

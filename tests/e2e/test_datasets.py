@@ -11,7 +11,9 @@ def test_create_then_converge(project: Project) -> None:
     planned = project.cli("plan", "--detailed-exitcode")
     assert planned.exit_code == 2
     assert "+ Dataset/spring will be created" in planned.stdout
-    assert planned.stdout.rstrip().endswith("Plan: 1 to create, 0 to change, 0 to complete/remove.")
+    assert planned.stdout.rstrip().endswith(
+        "Plan: 1 resource to create, 0 to change; 0 rows to create, 0 to change, 0 to complete/remove."
+    )
     applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert "Verified: the live state matches the manifests." in applied.stdout

@@ -85,7 +85,7 @@ def test_the_schemas_are_strict(project: Project) -> None:
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
-        (lambda body: body.update(version=2), "version: Input should be 1"),
+        (lambda body: body.update(version=1), "version: Input should be 2"),
         (
             lambda body: body["changes"][0].update(phase=15),
             "changes.0.phase: Input should be 10, 20, 25, 30 or 40",

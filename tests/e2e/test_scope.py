@@ -91,7 +91,6 @@ def test_only_a_record_set_writes_only_its_records(project: Project) -> None:
     assert "~ RecordSet/spring will be updated" in planned.stdout
     assert "Dataset/" not in planned.stdout.split("Observed")[0]
     assert planned.stderr.splitlines()[-1] == (
-        f"Plan: 2 to create, 0 to change, 0 to complete/remove. "
         f"Run `reconciler apply {project.root} --only RecordSet/spring` to apply it."
     )
 
@@ -129,7 +128,9 @@ def test_exclude_leaves_the_named_resources_alone(project: Project) -> None:
     # The excluded changes are still there for an unscoped plan.
     rest = project.cli("plan", "--detailed-exitcode")
     assert rest.exit_code == 2
-    assert rest.stderr.splitlines()[-1].startswith("Plan: 3 to create, 0 to change, 0 to complete/remove.")
+    assert rest.stdout.splitlines()[-1] == (
+        "Plan: 0 resources to create, 2 to change; 3 rows to create, 0 to change, 0 to complete/remove."
+    )
 
 
 def test_unknown_addresses_are_listed_with_the_known_ones(project: Project) -> None:
@@ -224,7 +225,7 @@ def test_a_saved_scoped_plan_keeps_its_scope_and_its_stale_check(project: Projec
     assert [change["address"] for change in body["changes"]] == ["RecordSet/spring"]
     assert sorted(body["observed"]["live"]) == ["Dataset/spring", "RecordSet/spring"]
     assert planned.stderr.splitlines()[-1] == (
-        f"Plan: 1 to create, 0 to change, 0 to complete/remove. Saved to {plan_file}; apply exactly this plan "
+        f"Saved to {plan_file}; apply exactly this plan "
         f"with `reconciler apply {project.root} --plan {plan_file}`."
     )
 

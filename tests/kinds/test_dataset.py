@@ -39,7 +39,7 @@ def test_a_new_dataset_is_created_then_goes_live_last() -> None:
     account = FakeContactNow()
     planned = make_plan(_desired(_dataset(Status.LIVE, priority=50)), target(account), now=NOW)
     (change,) = planned.plan.changes
-    assert (change.action, change.phase, change.tally) == (Action.CREATE, Phase.DATASET, {"create": 1})
+    assert (change.action, change.phase, change.tally) == (Action.CREATE, Phase.DATASET, {})
     assert change.fields == (
         FieldChange("campaign", None, "Willtest"),
         FieldChange("description", None, "Spring"),
@@ -67,7 +67,7 @@ def test_an_attribute_update_names_domain_fields_and_needs_one_write() -> None:
     desired = _desired(_dataset(priority=20, queue=75674454))
     planned = make_plan(desired, target(account), now=NOW)
     (change,) = planned.plan.changes
-    assert (change.action, change.phase, change.tally) == (Action.UPDATE, Phase.DATASET, {"change": 1})
+    assert (change.action, change.phase, change.tally) == (Action.UPDATE, Phase.DATASET, {})
     assert change.fields == (FieldChange("queue", "0", "75674454"), FieldChange("priority", "10", "20"))
     reporter = Quiet()
     assert apply_plan(planned.plan, desired, target(account), reporter).ok

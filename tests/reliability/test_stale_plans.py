@@ -106,7 +106,7 @@ def test_record_loaded_by_someone_else_after_the_plan(applied: Project) -> None:
 def test_planned_update_already_made_out_of_band(applied: Project) -> None:
     setup(applied, list(range(5)), renamed={2: "Renamed"})
     saved = save_plan(applied)
-    assert json.loads(saved.read_text())["summary"] == {"change": 1, "create": 0, "remove": 0}
+    assert json.loads(saved.read_text())["summary"]["rows"] == {"change": 1, "create": 0, "remove": 0}
     applied.view.set_records("S002", FirstName="Renamed")
     assert apply_saved(applied, saved) == (
         1,
@@ -117,7 +117,7 @@ def test_planned_update_already_made_out_of_band(applied: Project) -> None:
 def test_record_planned_for_completion_rekeyed_out_of_band(applied: Project) -> None:
     write_rows(applied, [0, 1, 2, 3])  # S004 is absent: the plan completes it
     saved = save_plan(applied)
-    assert json.loads(saved.read_text())["summary"] == {"change": 0, "create": 0, "remove": 1}
+    assert json.loads(saved.read_text())["summary"]["rows"] == {"change": 0, "create": 0, "remove": 1}
     applied.view.set_records("S004", VENDOR_URN="S999")
     assert apply_saved(applied, saved) == (
         1,

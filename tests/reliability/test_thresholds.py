@@ -64,13 +64,17 @@ def load(project: Project, live: int, *, kind: str) -> None:
 
 
 def refused(project: Project, *args: str) -> str:
-    """Both plan and apply refuse, with the same message and 0 writes; returns the message."""
+    """Both plan and apply refuse, with the same message and 0 writes (plan still shows what it would do);
+    returns the message."""
     mark = project.mark()
     planned = project.cli("plan", *args)
     applied = project.cli("apply", "--auto-approve", *args)
     assert (planned.exit_code, applied.exit_code) == (1, 1)
     assert planned.stderr == applied.stderr
-    assert planned.stdout == applied.stdout == ""
+    assert planned.stdout.startswith(
+        "Target local. Changes, in the order apply makes them:\n"
+    )  # what it stopped
+    assert applied.stdout == ""
     assert project.writes(mark) == []
     return planned.stderr
 
