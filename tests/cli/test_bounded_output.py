@@ -8,6 +8,7 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fakes import FakeContactNow, target
 from support import dataset_doc, write_file
@@ -24,7 +25,7 @@ from reconciler.render.plan_text import render_markdown, render_text
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
 
-def _plan(declared: int, unmanaged: int) -> dict[str, object]:
+def _plan(declared: int, unmanaged: int) -> dict[str, Any]:
     account = FakeContactNow()
     for n in range(unmanaged):
         status = (Status.LIVE, Status.HOLD, Status.EXPIRED)[n % 3]
@@ -55,7 +56,7 @@ def test_900_unmanaged_datasets_are_counted_by_table_and_status() -> None:
     )
     assert f"  {line}\n" in text.getvalue()
     assert len(markdown.getvalue()) < 5_000
-    assert sum(1 for item in body["observations"] if item["category"] == "unmanaged") == 900  # type: ignore[union-attr]
+    assert sum(1 for item in body["observations"] if item["category"] == "unmanaged") == 900
 
 
 def test_markdown_stays_under_its_budget_and_names_the_cut() -> None:
