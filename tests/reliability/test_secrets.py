@@ -187,7 +187,10 @@ def test_plan_apply_drift_and_failures_leak_no_credential(
 
     # Stale plan: the saved plan was applied already.
     code, _, stderr = run("apply", "--plan", str(plan_file), "--auto-approve")
-    assert (code, stderr.splitlines()[0]) == (1, "Error: stale plan refused: 3 problems")
+    assert (code, stderr.splitlines()[0]) == (
+        1,
+        "Error: stale plan refused: 14 problems",
+    )  # 3 + 10 + "and 1 more"
 
     # Invalid manifest.
     canary.write("manifests/broken.yaml", "apiVersion: reconciler/v1\nkind: Dataset\nmetadata: {name: x}\n")

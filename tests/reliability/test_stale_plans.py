@@ -23,7 +23,17 @@ from reconciler.providers.contactnow.client import ContactNowClient
 DATASET = dataset_doc()
 RECORDS = record_set_doc(source="records.csv", absent=COMPLETE, guards="{maxPercent: 100}")
 
-STALE = "Error: stale plan refused: 1 problem\n  {address}: its {what} changed since the plan was made (make a new plan)\n"
+GONE = "the saved plan changes it, and it no longer needs to"
+NEW = "now changes, and the saved plan did not change it"
+
+
+def stale(address: str, what: str, explained: str | None) -> str:
+    """The refusal of a stale plan: what changed since, and what that does to the plan (deepdiff), if anything."""
+    lines = sorted([f"its {what} changed since the plan was made", *([explained] if explained else [])])
+    count = "1 problem" if len(lines) == 1 else f"{len(lines)} problems"
+    return f"Error: stale plan refused: {count}\n" + "".join(
+        f"  {address}: {line} (make a new plan)\n" for line in lines
+    )
 
 
 def write_rows(project: Project, keys: list[int], renamed: dict[int, str] | None = None) -> None:
@@ -74,7 +84,7 @@ def test_dataset_changed_out_of_band_after_the_plan(applied: Project) -> None:
     write_rows(applied, list(range(6)))
     saved = save_plan(applied)
     applied.view.set_dataset(applied.view.dataset(), priority=40)
-    assert apply_saved(applied, saved) == (1, STALE.format(address="Dataset/spring", what="live state"))
+    assert apply_saved(applied, saved) == (1, stale("Dataset/spring", "live state", NEW))
     assert len(stored(applied)) == 5
 
 
@@ -98,7 +108,7 @@ def test_record_loaded_by_someone_else_after_the_plan(applied: Project) -> None:
     assert (loaded.total, loaded.bad) == (1, 0)
     assert apply_saved(applied, saved) == (
         1,
-        STALE.format(address="RecordSet/spring-records", what="live state"),
+        stale("RecordSet/spring-records", "live state", GONE),
     )
     assert [row[0] for row in stored(applied)].count("S005") == 1
 
@@ -110,7 +120,7 @@ def test_planned_update_already_made_out_of_band(applied: Project) -> None:
     applied.view.set_records("S002", FirstName="Renamed")
     assert apply_saved(applied, saved) == (
         1,
-        STALE.format(address="RecordSet/spring-records", what="live state"),
+        stale("RecordSet/spring-records", "live state", GONE),
     )
 
 
@@ -121,7 +131,7 @@ def test_record_planned_for_completion_rekeyed_out_of_band(applied: Project) -> 
     applied.view.set_records("S004", VENDOR_URN="S999")
     assert apply_saved(applied, saved) == (
         1,
-        STALE.format(address="RecordSet/spring-records", what="live state"),
+        stale("RecordSet/spring-records", "live state", None),  # the same plan, on other records,
     )
     assert [row[2] for row in stored(applied)] == ["", "", "", "", ""]
 
@@ -132,7 +142,7 @@ def test_source_edited_after_the_plan(applied: Project) -> None:
     write_rows(applied, list(range(7)))
     assert apply_saved(applied, saved) == (
         1,
-        STALE.format(address="RecordSet/spring-records", what="source"),
+        stale("RecordSet/spring-records", "source", "counts.create: 1 -> 2"),
     )
     assert len(stored(applied)) == 5
 
@@ -148,7 +158,7 @@ def test_plan_against_an_empty_dataset_applied_twice(project: Project) -> None:
     assert len(stored(project)) == 8
     assert apply_saved(project, saved) == (
         1,
-        STALE.format(address="RecordSet/spring-records", what="live state"),
+        stale("RecordSet/spring-records", "live state", GONE),
     )
     assert len(stored(project)) == 8
 
