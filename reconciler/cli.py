@@ -24,6 +24,7 @@ from . import __version__
 from .engine import (
     DEFAULT_SCHEDULED_AS,
     Acknowledgements,
+    ApplyReport,
     Engine,
     ExportOptions,
     Scope,
@@ -384,10 +385,28 @@ def apply(
         if applied.remaining.empty:
             _echo("Verified: the live state matches the manifests.")
         else:
-            _echo(f"Verified: still to do: {summary_line(applied.remaining.summary())} Run apply again.")
+            _echo(
+                f"Verified: still to do: {summary_line(applied.remaining.summary())} {_next(applied.report)}"
+            )
         failed = not applied.report.ok
     if failed:
         raise typer.Exit(1)
+
+
+def _next(report: ApplyReport) -> str:
+    """What to do about what is still to do: apply again, unless it would only repeat the vendor's refusals."""
+    if report.settled:
+        return (
+            "Applying again would only repeat the failures above: the vendor refused them for good. Fix the "
+            "manifests, or the data in the vendor account, then plan again."
+        )
+    refused = report.refused()
+    if refused:
+        return (
+            f"Run apply again for the rest; the {refused} failures the vendor refused for good (listed above) "
+            "need a fix in the manifests or the vendor account first."
+        )
+    return "Run apply again."
 
 
 @app.command()

@@ -53,6 +53,7 @@ __all__ = [
     "EVERYTHING",
     "Acknowledgements",
     "Applied",
+    "ApplyReport",
     "Engine",
     "ExportOptions",
     "ExportSummary",

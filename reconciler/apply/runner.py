@@ -43,6 +43,16 @@ class ApplyReport:
     def ok(self) -> bool:
         return all(result.outcome is Outcome.APPLIED for result in self.results)
 
+    @property
+    def settled(self) -> bool:
+        """Something failed, and applying again would only repeat every failure (ChangeResult.settled)."""
+        failed = [result for result in self.results if result.outcome is Outcome.FAILED]
+        return bool(failed) and all(result.settled for result in failed)
+
+    def refused(self) -> int:
+        """Rows and members the vendor refused for good, over every change."""
+        return sum(result.refused for result in self.results)
+
     def counts(self) -> dict[str, int]:
         counts = {outcome.value: 0 for outcome in Outcome}
         for result in self.results:
@@ -123,6 +133,7 @@ class _Run:
                 "; ".join(self.details.get(address, [])),
                 result.failures,
                 error=result.error,
+                refused=result.refused,
             )
         )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from ..errors import ReconcilerError
+from ..errors import ApiError, AuthError, RateLimitError, ReconcilerError, TransientApiError
 from ..plan.changes import Phase
 from ..providers.base import Progress, Target
 
@@ -30,9 +30,11 @@ class StepResult:
     outcome: Outcome
     detail: str = ""
     failures: list[str] = field(default_factory=list)
-    """One line per refused row: its key and the vendor's reason (never personal values)."""
+    """One line per failed row: its key and the reason (never personal values)."""
     error: ReconcilerError | None = field(default=None, repr=False, compare=False)
     """The error that failed the step as a whole, if one did."""
+    refused: int = 0
+    """How many of `failures` the vendor refused for good: applying again would only repeat them."""
 
 
 @dataclass
@@ -42,6 +44,20 @@ class ChangeResult:
     detail: str
     failures: list[str] = field(default_factory=list)
     error: ReconcilerError | None = field(default=None, repr=False, compare=False)
+    refused: int = 0
+    """How many of `failures` the vendor refused for good."""
+
+    @property
+    def settled(self) -> bool:
+        """A failure that applying again would only repeat: the vendor refused the change, or every failed
+        row, for good; no passing trouble (a service down, an answer lost, a rate limit) cut it short."""
+        if self.outcome is not Outcome.FAILED:
+            return False
+        if self.error is not None:
+            return isinstance(self.error, ApiError) and not isinstance(
+                self.error, TransientApiError | RateLimitError | AuthError
+            )
+        return self.refused == len(self.failures) > 0
 
 
 class Reporter(Protocol):

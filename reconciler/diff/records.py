@@ -248,7 +248,8 @@ def diff_records(
         absent_open.extend(ids.filter(~known & open_).to_list())
         if duplicate.any():
             duplicates_open.extend(ids.filter(duplicate & open_).to_list())
-            duplicate_keys.update(keys[row] for row in duplicate.arg_true().to_list())
+            # Closed duplicates are off the dialler: only open ones are worth reporting (or completing).
+            duplicate_keys.update(keys[row] for row in (duplicate & open_).arg_true().to_list())
         seen.scatter(positions.filter(fresh), True)
         differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
         for row, position, record_id, values in zip(

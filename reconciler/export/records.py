@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model.fields import PHONE_FIELDS, PHONE_NOISE, STANDARD_RECORD_FIELDS, VENDOR_OWNED_FIELDS
-from ..model.normalize import normalize
 from ..model.state import LiveRecord
 from ..providers.base import FieldInfo
 
@@ -96,7 +95,7 @@ def export_records(
                 if reason is not None:
                     result.skipped[reason] += 1
                     continue
-                values = [_text(name, record.values.get(name, "")) for name in candidates]
+                values = [_text(record.values.get(name, "")) for name in candidates]
                 for index, value in enumerate(values):
                     if value and not (zero[index] and value.strip() == "0"):
                         used[index] = True
@@ -129,10 +128,14 @@ def _refusal(record: LiveRecord, seen: set[str], phones: Sequence[str]) -> str |
     return None
 
 
-def _text(name: str, value: str) -> str:
-    """The live value as the source will hold it: as the vendor wrote it, but "" for every empty form (the zero
-    date included), which the diff treats as the same value."""
-    return "" if normalize(name, value) == "" else value
+_ZERO_DATES = frozenset({"0000-00-00 00:00:00", "0000-00-00"})
+
+
+def _text(value: str) -> str:
+    """The live value as the source will hold it: as the vendor wrote it, but "" for a blank value and for the
+    vendor's zero date (its way of writing "no date"), which the diff treats as the same value. Any other value
+    is kept as written, even one the diff would compare as empty (a text "00:00:00")."""
+    return "" if not value.strip() or value.strip() in _ZERO_DATES else value
 
 
 def _project(staging: Path, out: Path, key: str, fields: Sequence[str], columns: Sequence[int]) -> None:

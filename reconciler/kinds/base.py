@@ -46,6 +46,12 @@ class Desired:
 
     address: str
     location: Location
+    spots: Mapping[str, Location] = field(default_factory=dict, kw_only=True, compare=False, repr=False)
+    """Where each spec value a plan may find fault with was written (e.g. "spec.campaign")."""
+
+    def at(self, path: str) -> Location:
+        """Where `path` (e.g. "spec.queue", "spec.fields.Nickname") was written; else the document."""
+        return self.spots.get(path, self.location)
 
     def needs(self) -> tuple[str, ...]:
         """The addresses this resource reads when it is planned and applied (its dependencies)."""

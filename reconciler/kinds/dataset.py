@@ -36,6 +36,8 @@ OVERLAP = "overlap"
 """Acknowledges, in a new Dataset's spec, that its records are already open in another dataset of its table."""
 EXPIRE = "expire"
 """The class of risk of a move to EXPIRED, acknowledged by `--allow-expire` or `acknowledge: [expire]`."""
+_SPOTS = ("spec.campaign", "spec.description", "spec.queue", "spec.status", "spec.id")
+"""The keys a plan-time problem can point at, rather than at the document."""
 
 # ------------------------------------------------------------------------------------------------- document
 
@@ -194,9 +196,11 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
         queue_name = spec.queue if isinstance(spec.queue, str) else None
         queue = spec.queue if isinstance(spec.queue, int) else 0
         want = Dataset(spec.campaign, spec.description, Status(spec.status), spec.priority, queue, spec.id)
+        spots = {path: manifest.location_of(path) for path in _SPOTS}
         return DesiredDataset(
             manifest.address,
             manifest.location,
+            spots=spots,
             want=want,
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
@@ -348,7 +352,7 @@ def _resolve(item: DesiredDataset, catalog: Catalog, problems: list[Problem]) ->
         problems.append(
             Problem(
                 f"campaign table {spec.campaign} does not exist (known: {known})",
-                item.location,
+                item.at("spec.campaign"),
                 item.address,
                 "fix spec.campaign; campaign tables are created in ContactNow, not by the reconciler",
             )
@@ -361,7 +365,7 @@ def _resolve(item: DesiredDataset, catalog: Catalog, problems: list[Problem]) ->
             problems.append(
                 Problem(
                     f'{count} outbound queues are named "{item.queue_name}"',
-                    item.location,
+                    item.at("spec.queue"),
                     item.address,
                     "give spec.queue as a qid",
                 )
@@ -370,12 +374,15 @@ def _resolve(item: DesiredDataset, catalog: Catalog, problems: list[Problem]) ->
         return replace(item, want=replace(spec, queue=matches[0]))
     if spec.queue and spec.queue not in outbound:
         kind = next((queue.type for queue in catalog.queues() if queue.qid == str(spec.queue)), None)
-        reason = (
-            f"queue {spec.queue} does not exist"
-            if kind is None
-            else f"queue {spec.queue} is {kind}, not outbound"
+        if kind is None:
+            reason = f"queue {spec.queue} does not exist"
+        elif kind == "outbound":  # listed as outbound, but not a queue records can be dialled from
+            reason = f"queue {spec.queue} is not a real queue (a deleted queue, or the default PBX queue)"
+        else:
+            reason = f"queue {spec.queue} is {kind}, not outbound"
+        problems.append(
+            Problem(reason, item.at("spec.queue"), item.address, "give the qid of an outbound queue")
         )
-        problems.append(Problem(reason, item.location, item.address, "give the qid of an outbound queue"))
     return item
 
 
@@ -433,14 +440,14 @@ def _match(
         if found is None:
             return None, Problem(
                 f"pinned dataset id {spec.id} does not exist in campaign table {spec.campaign}",
-                want.location,
+                want.at("spec.id"),
                 want.address,
                 "correct spec.id, or remove it to create a new dataset",
             )
         if found.campaign != spec.campaign:
             return None, Problem(
                 f"pinned dataset id {spec.id} belongs to campaign table {found.campaign}, not {spec.campaign}",
-                want.location,
+                want.at("spec.id"),
                 want.address,
                 "a dataset cannot move between campaign tables; fix spec.campaign or spec.id",
             )
@@ -456,7 +463,7 @@ def _match(
             return None, Problem(
                 f'{len(candidates)} live datasets in {spec.campaign} have the description "{description}" '
                 f"(ids {ids})",
-                want.location,
+                want.at("spec.description"),
                 want.address,
                 "pin the one to manage with spec.id",
             )
@@ -488,7 +495,7 @@ def _change(want: DesiredDataset, live: Dataset | None) -> tuple[Change | None, 
     if live.status is Status.EXPIRED and spec.status is not Status.EXPIRED:
         return None, Problem(
             f"dataset {live.id} is EXPIRED and can never leave it (asked for {spec.status.value})",
-            want.location,
+            want.at("spec.status"),
             want.address,
             "EXPIRED is irreversible: create a new dataset (new description, no spec.id) for these records",
             category="irreversible",

@@ -255,6 +255,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
         return DesiredMembership(
             manifest.address,
             manifest.location,
+            spots={"spec.campaign": manifest.location_of("spec.campaign")},
             campaign=spec.campaign,
             source=ManifestMembers(manifest),
             remove_absent=spec.absent == "remove",
@@ -361,7 +362,7 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
         ctx.problems.append(
             Problem(
                 f"campaign {item.campaign} does not exist",
-                item.location,
+                item.at("spec.campaign"),
                 item.address,
                 "fix spec.campaign (the campaign id in CC Configuration Manager)",
             )
@@ -370,7 +371,9 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
     reasons = campaign_problems(info)
     if reasons:
         ctx.problems.extend(
-            Problem(reason, item.location, item.address, "choose a running, enabled dynamic campaign")
+            Problem(
+                reason, item.at("spec.campaign"), item.address, "choose a running, enabled dynamic campaign"
+            )
             for reason in reasons
         )
         return
@@ -435,12 +438,14 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
     assert provider is not None
     done: list[str] = []
     failures: list[str] = []
+    refused = 0
     try:
         if work.removes:
             with ctx.progress(f"{address}: remove", len(work.removes)) as advance:
                 removed = provider.remove(work.campaign, work.removes, progress=advance)
             done.append(f"{removed.removed} removed")
             failures += [f"{failure.customer_id}: {failure.reason}" for failure in removed.failures]
+        refused += len(failures)
         blocked = {line.split(":", 1)[0] for line in failures}
         adds = [member.customer_id for member in work.adds if member.customer_id not in blocked]
         if adds:
@@ -448,12 +453,19 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
                 added = provider.add(work.campaign, adds, work.resolved, progress=advance)
             done.append(f"{added.added} added")
             failures += [f"{failure.customer_id}: {failure.reason}" for failure in added.failures]
+            refused += len(added.failures)
+            failures += [
+                f"{customer}: failed transiently on every attempt; run apply again"
+                for customer in added.unresolved
+            ]
     except ReconcilerError as error:
-        return StepResult(Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error)
+        return StepResult(
+            Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error, refused=refused
+        )
     detail = ", ".join(done)
     if failures:
         detail += f"; {len(failures)} members failed"
-    return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures)
+    return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
 
 
 MEMBERSHIP = MembershipKind()

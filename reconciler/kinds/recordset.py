@@ -21,7 +21,7 @@ from pydantic import Field, WithJsonSchema, model_validator
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..concurrency import Prefetch
 from ..diff.records import RecordWork, SourceTable, diff_records, source_table
-from ..errors import ConfigError, Problem, ReconcilerError
+from ..errors import ConfigError, Location, Problem, ReconcilerError
 from ..export.documents import document, flow, manifest_file
 from ..export.records import candidate_fields, export_records, integer_fields
 from ..manifest import Project, SourceRow
@@ -304,6 +304,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             absent=Policy(spec.absent.policy, _text(spec.absent.outcome)),
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
+            spots=_spots(manifest),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -473,6 +474,19 @@ def _check_rows(manifest: RecordSetManifest) -> list[Problem]:
     return check_scanned(manifest, manifest.scan, lambda row: row.values[key], key)
 
 
+def _spots(manifest: RecordSetManifest) -> dict[str, Location]:
+    """Where the key, each field and each outcome were written, so a problem found at plan time points there."""
+    spec = manifest.spec
+    spots = {
+        "spec.key": manifest.location_of("spec.key"),
+        "spec.absent.outcome": manifest.location_of("spec.absent.outcome"),
+        "spec.dedupe.outcome": manifest.location_of("spec.dedupe.outcome"),
+    }
+    for index, name in enumerate(spec.fields):
+        spots.setdefault(f"spec.fields.{name}", manifest.location_of(f"spec.fields.{index}"))
+    return spots
+
+
 def _text(value: object | None) -> str | None:
     return None if value is None else str(value)
 
@@ -492,13 +506,13 @@ def _plan_one(
     diff's first pass reads the source."""
     problems: list[Problem] = []
     spelled: list[str] = []
-    for name in (item.key, *item.fields):
+    for name, spot in ((item.key, "spec.key"), *((name, f"spec.fields.{name}") for name in item.fields)):
         found = known.get(name.casefold())
         if found is None:
             problems.append(
                 Problem(
                     f"field {name} does not exist in campaign table {match.table}",
-                    item.location,
+                    item.at(spot),
                     item.address,
                     "fix spec.fields, or add the field to the campaign table in ContactNow",
                 )
@@ -513,7 +527,7 @@ def _plan_one(
             problems.append(
                 Problem(
                     f"outcome code {policy.outcome} (spec.{policy_name}.outcome) does not exist",
-                    item.location,
+                    item.at(f"spec.{policy_name}.outcome"),
                     item.address,
                     "name an existing outcome code whose complete flag is Y",
                 )
@@ -522,7 +536,7 @@ def _plan_one(
             problems.append(
                 Problem(
                     f"outcome code {policy.outcome} ({code.description}) is not a complete outcome (complete = N)",
-                    item.location,
+                    item.at(f"spec.{policy_name}.outcome"),
                     item.address,
                     "name an outcome code whose complete flag is Y",
                 )
@@ -686,6 +700,7 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     provider = ctx.target.contactnow
     assert provider is not None
     failures: list[str] = []
+    refused = 0
     done: list[str] = []
     named = _key_names(item)
     try:
@@ -697,6 +712,7 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
                 )
             done.append(f"{created.written} created")
             failures += [f"{named(failure.key)}: {failure.reason}" for failure in created.failures]
+            refused += len(created.failures)
             failures += [
                 f"{named(key)}: outcome unknown after every retry; run apply again"
                 for key in created.unresolved
@@ -706,6 +722,7 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
                 updated = provider.update_records(dataset_id, _updates(item, work), progress=advance)
             done.append(f"{updated.written} updated")
             failures += [f"{named(failure.key)}: {failure.reason}" for failure in updated.failures]
+            refused += len(updated.failures)
         for ids, outcome, label in (
             (work.complete_ids, work.complete_outcome, "completed"),
             (work.dedupe_ids, work.dedupe_outcome, "duplicates completed"),
@@ -716,12 +733,15 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
                 completed = provider.complete_records(dataset_id, ids, outcome, progress=advance)
             done.append(f"{completed.written} {label}")
             failures += [f"{failure.key}: {failure.reason}" for failure in completed.failures]
+            refused += len(completed.failures)
     except ReconcilerError as error:
-        return StepResult(Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error)
+        return StepResult(
+            Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error, refused=refused
+        )
     detail = ", ".join(done)
     if failures:
         detail += f"; {len(failures)} rows failed"
-    return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures)
+    return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
 
 
 def _key_names(item: DesiredRecordSet) -> Callable[[str], str]:

@@ -355,7 +355,8 @@ class _Composer:
                     remedy=UNSAFE_REMEDY,
                 )
             )
-        plain = event.style is None
+        # A tagged value (`!!str 0770`) is refused by _check_properties; it is not also an unquoted number.
+        plain = event.style is None and event.tag is None
         value = None if plain and text in _NULLS else text
         return Scalar(text, value, plain, self._loc(event))
 

@@ -179,6 +179,8 @@ class CampaignInfo:
 
 @dataclass
 class MemberFailure:
+    """A member the vendor refused for good (applying again repeats the refusal)."""
+
     customer_id: str
     reason: str
 
@@ -188,11 +190,13 @@ class MemberOutcome:
     added: int = 0
     removed: int = 0
     failures: list[MemberFailure] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    """Customer ids that failed transiently on every attempt: another apply may get them through."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.unresolved
 
     def fail(self, customer_id: str, reason: str) -> None:
         with self.lock:

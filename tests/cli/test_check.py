@@ -58,7 +58,7 @@ def test_an_unknown_campaign_table_is_said_exactly_and_writes_nothing(
     code, stdout, stderr = _check(root)
     assert (code, stdout) == (1, "")
     assert stderr == (
-        f"Error: cannot plan: 1 problem\n  {root}/manifests/all.yaml:5:9: Dataset/spring: campaign table Nowhere "
+        f"Error: cannot plan: 1 problem\n  {root}/manifests/all.yaml:7:13: Dataset/spring: campaign table Nowhere "
         "does not exist (known: Willtest, nelsontest) (fix spec.campaign; campaign tables are created in "
         "ContactNow, not by the reconciler)\n"
     )

@@ -52,7 +52,7 @@ def test_an_out_of_band_expiry_is_irreversible_drift(
     assert body["irreversible"] == [
         {
             "address": "Dataset/spring",
-            "location": f"{root}/manifests/all.yaml:5:9",
+            "location": f"{root}/manifests/all.yaml:9:11",
             "message": "dataset 1 is EXPIRED and can never leave it (asked for LIVE)",
             "remedy": "EXPIRED is irreversible: create a new dataset (new description, no spec.id) for these "
             "records",

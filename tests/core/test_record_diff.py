@@ -103,6 +103,22 @@ def test_counts_sample_and_field_counts_are_exact() -> None:
     assert result.live_rows == 4
 
 
+def test_closed_duplicates_are_not_reported_again() -> None:
+    """After `dedupe: complete` has completed the extra records, the next plan has nothing to suggest."""
+    desired = [{"VENDOR_URN": "B", "FirstName": "Bob", "MobilePhone": "07700900002"}]
+    values = {"VENDOR_URN": "B", "FirstName": "Bob", "MobilePhone": "07700900002"}
+    live = [
+        LiveRecord(2, "B", values, process_type="HOLD: New Prospect"),
+        LiveRecord(4, "B", values, process_type="COMPLETE", outcome="510456"),
+        LiveRecord(5, "B", values, process_type="EXPIRED"),
+    ]
+    result = diff_records(record_set(desired), FIELDS, iter(live), dataset_id=7)
+    assert result.change is None
+    assert [item.message for item in result.observations] == [
+        "dialler state of 3 live records: 1 COMPLETE, 1 EXPIRED, 1 HOLD: New Prospect, 1 with an outcome"
+    ]
+
+
 def test_empty_date_and_spacing_are_not_changes() -> None:
     desired = [{"VENDOR_URN": "A", "callback": "", "MobilePhone": "07700 900 001"}]
     live = [

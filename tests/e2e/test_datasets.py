@@ -116,12 +116,18 @@ def test_live_metadata_checks(project: Project) -> None:
 def test_queue_must_be_outbound(project: Project) -> None:
     project.write(
         "manifests/bad.yaml",
-        dataset("a", "A", queue=642384) + dataset("b", "B", queue="Nelson inbound"),
+        dataset("a", "A", queue=642384)
+        + dataset("b", "B", queue="Nelson inbound")
+        + dataset("c", "C", queue=999),
     )
     mark = project.mark()
     result = project.cli("plan")
     assert result.exit_code == 1
-    assert "Dataset/a: queue 642384 is inbound, not outbound" in result.stderr
-    assert 'Dataset/b: no outbound queues are named "Nelson inbound"' in result.stderr
-    assert "give the qid of an outbound queue" in result.stderr
+    where = f"{project.root}/manifests/bad.yaml"
+    assert result.stderr.splitlines()[1:] == [
+        f"  {where}:9:10: Dataset/a: queue 642384 is inbound, not outbound (give the qid of an outbound queue)",
+        f'  {where}:18:10: Dataset/b: no outbound queues are named "Nelson inbound" (give spec.queue as a qid)',
+        f"  {where}:27:10: Dataset/c: queue 999 is not a real queue (a deleted queue, or the default PBX queue) "
+        "(give the qid of an outbound queue)",
+    ]
     assert project.writes(mark) == []

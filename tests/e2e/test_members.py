@@ -153,6 +153,11 @@ def test_customer_missing_from_the_crm_fails_alone_at_apply(project: Project) ->
         "20000001: not found in the contact centre's CRM (The customer-id has not been found.); create the "
         "customer in the CRM first, or take it out of the manifest" in applied.stdout
     )
+    assert applied.stdout.splitlines()[-1] == (
+        "Verified: still to do: Plan: 0 resources to create, 1 to change; 1 row to create, 0 to change, 0 to "
+        "complete/remove. Applying again would only repeat the failures above: the vendor "
+        "refused them for good. Fix the manifests, or the data in the vendor account, then plan again."
+    )
     again = project.mark()
     rerun = project.cli("apply", "--auto-approve")
     assert rerun.exit_code == 1

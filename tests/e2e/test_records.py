@@ -91,11 +91,25 @@ def test_unknown_field_and_not_complete_outcome_are_plan_errors(project: Project
     project.write("manifests/records.csv", "VENDOR_URN,FirstName,MobilePhone,Nope\nU1,A,07700900001,x\n")
     result = project.cli("plan")
     assert result.exit_code == 1
-    assert "RecordSet/spring-records: field Nope does not exist in campaign table Willtest" in result.stderr
+    lines = result.stderr.splitlines()
+    fields_at = _line_col(project, "manifests/spring.yaml", "Nope]")
+    outcome_at = _line_col(project, "manifests/spring.yaml", "501638")
     assert (
-        "RecordSet/spring-records: outcome code 501638 (Need more information) is not a complete outcome (complete = N)"
-        in result.stderr
-    )
+        f"  {project.root}/manifests/spring.yaml:{fields_at}: RecordSet/spring-records: field Nope does not exist "
+        "in campaign table Willtest (fix spec.fields, or add the field to the campaign table in ContactNow)"
+    ) in lines
+    assert (
+        f"  {project.root}/manifests/spring.yaml:{outcome_at}: RecordSet/spring-records: outcome code 501638 "
+        "(Need more information) is not a complete outcome (complete = N) (name an outcome code whose complete flag is Y)"
+    ) in lines
+
+
+def _line_col(project: Project, path: str, text: str) -> str:
+    """The 1-based line:column where `text` first appears in a project file."""
+    for number, line in enumerate((project.root / path).read_text().splitlines(), start=1):
+        if text in line:
+            return f"{number}:{line.index(text) + 1}"
+    raise AssertionError(f"{text} is not in {path}")
 
 
 def test_value_longer_than_its_field_is_refused_before_any_write(project: Project) -> None:

@@ -81,3 +81,11 @@ def test_phones_and_postcodes_in_csv_and_jsonl_are_text(phone: str, postcode: st
             assert [row.values for row in record.iter_rows()] == [
                 {"VENDOR_URN": "A-1", "MobilePhone": phone, "Postcode": postcode}
             ]
+
+
+def test_a_tagged_phone_is_refused_for_its_tag_alone() -> None:
+    rows = "  rows:\n    - {VENDOR_URN: A-1, MobilePhone: !!str 07700900001}\n"
+    assert _load(DATASET + record_set(rows, "[MobilePhone]")) == [
+        'explicit tag "!!str" is not allowed (remove the tag; every value is read as text, and quotes keep it '
+        "exactly as written)"
+    ]

@@ -47,6 +47,10 @@ def test_cc_add_with_permanent_transient_and_duplicate_items(project: Project) -
     # 970 members are in: the 960 new ones and the 10 already there ("Duplicate customer" is converged)
     assert "CampaignMembership/members: FAILED: 970 added; 30 members failed" in run.stdout
     assert_listed(run.stdout, INVALID, "Invalid customer-id")
+    assert run.stdout.endswith(
+        "Applying again would only repeat the failures above: the vendor refused them for good. Fix the "
+        "manifests, or the data in the vendor account, then plan again.\n"
+    )
     assert sorted(project.members()) == sorted(PRESENT + FRESH)
     adds = project.log(mark, op="cc.add")
     # one 1,000-item request answered 502 and was retried whole; then the items that failed with 503 inside
@@ -69,6 +73,24 @@ def test_cc_add_with_permanent_transient_and_duplicate_items(project: Project) -
     # the re-run sends only the 30 still missing
     assert [(entry.op, entry.rows) for entry in project.writes(mark)] == [("cc.add", 30)]
     assert sorted(project.members()) == sorted(PRESENT + FRESH)
+
+
+def test_cc_members_failing_transiently_every_time_are_worth_another_apply(project: Project) -> None:
+    project.members_project(INVALID[:2] + FRESH[:3])
+    project.fault("cc_item_error:rate=1.0:status=503:seed=1")
+    run = project.cli("apply", "--auto-approve")
+    assert run.exit_code == 1
+    assert "CampaignMembership/members: FAILED: 0 added; 5 members failed" in run.stdout
+    for customer in FRESH[:3]:
+        assert f"      {customer}: failed transiently on every attempt; run apply again" in run.stdout
+    assert run.stdout.splitlines()[-1].endswith(
+        "Run apply again for the rest; the 2 failures the vendor refused for good (listed above) need a fix in "
+        "the manifests or the vendor account first."
+    )
+    project.clear_faults()
+    again = project.cli("apply", "--auto-approve")
+    assert again.exit_code == 1
+    assert sorted(project.members()) == sorted(FRESH[:3])
 
 
 def test_contactnow_batches_with_bad_rows_are_settled_row_by_row(project: Project) -> None:

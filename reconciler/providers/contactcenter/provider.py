@@ -159,8 +159,7 @@ class ContactCenterProvider:
                 return outcome
             logger.info("%d members failed transiently; sending them again", len(transient))
             pending = transient
-        for customer in pending:
-            outcome.fail(customer, "failed transiently on every attempt")
+        outcome.unresolved.extend(pending)
         return outcome
 
 
