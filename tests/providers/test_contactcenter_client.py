@@ -20,6 +20,7 @@ from reconciler.providers.contactcenter.wire import (
     WireCampaign,
     WireMember,
 )
+from reconciler.providers.http.body import HEAD_BYTES
 
 from .provider_fakes import CC_TENANT, CC_TOKEN, BreakingStream, Scripted, Sleeps, policy
 
@@ -198,6 +199,7 @@ def test_members_body_broken_after_a_member_raises(sleeps: Sleeps) -> None:
 
 
 def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Sleeps) -> None:
+    """Both are cut the same way: the cutter finds the array and the seams whatever the whitespace."""
     members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
     spaced = json.dumps({"records": {"record": members}}).encode()
     script = Scripted(_records(*members), httpx.Response(200, content=spaced))
@@ -205,6 +207,16 @@ def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Slee
         compact = list(client.iter_member_columns(1))
         streamed = list(client.iter_member_columns(1, batch=2))
     assert compact == [MemberColumns(["10000000", "00042", "7"], [3, 4, 3])]
+    assert streamed == compact
+
+
+def test_member_columns_of_a_body_whose_array_the_cutter_cannot_find_are_streamed(sleeps: Sleeps) -> None:
+    """An array that opens past HEAD_BYTES is read with ijson, `batch` members at a time."""
+    members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
+    late = json.dumps({"note": "x" * HEAD_BYTES, "records": {"record": members}}).encode()
+    script = Scripted(httpx.Response(200, content=late))
+    with make(script, sleeps) as client:
+        streamed = list(client.iter_member_columns(1, batch=2))
     assert streamed == [MemberColumns(["10000000", "00042"], [3, 4]), MemberColumns(["7"], [3])]
 
 
