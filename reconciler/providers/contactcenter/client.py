@@ -26,7 +26,14 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
-from reconciler.providers.http.body import ArrayPieces, ArrayStart, BodyReader, BrokenBody, begins
+from reconciler.providers.http.body import (
+    PIECE_BYTES,
+    ArrayPieces,
+    ArrayStart,
+    BodyReader,
+    BrokenBody,
+    begins,
+)
 from reconciler.providers.http.rate import RateBudget
 from reconciler.providers.http.retry import RetryPolicy
 from reconciler.providers.http.session import HttpSession, SessionClient
@@ -208,8 +215,11 @@ class ContactCenterClient(SessionClient):
         """
         return self._read_records(campaign_id, self._parse_members)
 
-    def iter_member_columns(self, campaign_id: int | str, *, batch: int = 100_000) -> Iterator[MemberColumns]:
-        """The record id and status of every member (as `iter_members` gives them), a piece at a time.
+    def iter_member_columns(
+        self, campaign_id: int | str, *, batch: int = 100_000, piece_bytes: int = PIECE_BYTES
+    ) -> Iterator[MemberColumns]:
+        """The record id and status of every member (as `iter_members` gives them), a piece of about
+        `piece_bytes` of the body at a time (`batch` members at a time when it is read with ijson).
 
         A body whose `records.record` array opens near its start (what the service sends, however it lays
         out its JSON) is cut into pieces of whole records, each decoded by msgspec into the two fields; a piece
@@ -217,7 +227,10 @@ class ContactCenterClient(SessionClient):
         `iter_members` reads it. Retries as `iter_members`.
         """
         return self._read_records(
-            campaign_id, lambda chunks, url: self._parse_member_columns(chunks, url=url, batch=batch)
+            campaign_id,
+            lambda chunks, url: self._parse_member_columns(
+                chunks, url=url, batch=batch, piece_bytes=piece_bytes
+            ),
         )
 
     def _read_records(
@@ -244,7 +257,7 @@ class ContactCenterClient(SessionClient):
         return self._members_of(BodyReader(chunks), url=url)
 
     def _parse_member_columns(
-        self, chunks: Iterator[bytes], *, url: str, batch: int
+        self, chunks: Iterator[bytes], *, url: str, batch: int, piece_bytes: int
     ) -> Iterator[MemberColumns]:
         cuttable, body = begins(chunks, _RECORDS_START)
         if not cuttable:
@@ -257,7 +270,9 @@ class ContactCenterClient(SessionClient):
             if members:
                 yield _wire_columns(members)
             return
-        cutter = ArrayPieces(body, _RECORDS_START, lambda data: self._piece(data, url=url))
+        cutter = ArrayPieces(
+            body, _RECORDS_START, lambda data: self._piece(data, url=url), piece_bytes=piece_bytes
+        )
         yield from cutter
         last = self._last_piece(cutter.remainder, url=url)
         if last.ids:
