@@ -21,14 +21,14 @@ ROWS: Final = "@rows@"
 """Stands for the streamed rows in `streamed`'s envelope."""
 
 
-def layout(value: Any, style: str) -> str:
-    """`value` as JSON in `style`."""
+def layout(value: Any, style: str, *, ascii_text: bool = False) -> str:
+    """`value` as JSON in `style`; with `ascii_text`, non-ASCII text as `\\uXXXX` in every style."""
     if style == "compact":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=ascii_text, separators=(",", ":"))
     if style == "spaced":
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        return json.dumps(value, ensure_ascii=ascii_text, separators=(", ", ": "))
     if style == "pretty":
-        return json.dumps(value, ensure_ascii=False, indent=4)
+        return json.dumps(value, ensure_ascii=ascii_text, indent=4)
     if style == "php":
         return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
     raise ValueError(style)

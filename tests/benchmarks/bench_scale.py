@@ -287,6 +287,31 @@ def best(runs: list[Run]) -> str:
 # ------------------------------------------------------------------------------------------- scenarios
 
 
+def plans_by_style(
+    work: Path, label: str, root: Path, base_url: str, styles: tuple[str, ...], repeat: int
+) -> dict[str, list[Run]]:
+    """`reconciler plan` of the project at `root`, `repeat` times under each of the emulator's JSON `styles`."""
+    by_style: dict[str, list[Run]] = {}
+    for style in styles:
+        set_style(base_url, style)
+        named = label if styles == ("compact",) else f"{label} {style}"
+        runs = by_style.setdefault(style, [])
+        for attempt in range(repeat):
+            plan_file = work / f"{label}.plan.json"
+            run = run_measured(
+                f"ours {named} #{attempt + 1}",
+                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+                base_url,
+                stdout=plan_file,
+            )
+            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+            counts = [change.get("counts") for change in body.get("changes", [])]
+            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+            runs.append(run)
+        print(f"  => ours {named}: {best(runs)}")
+    return by_style
+
+
 def plan_runs(
     work: Path,
     label: str,
@@ -308,24 +333,7 @@ def plan_runs(
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=dataset, source="records.csv")
-        by_style: dict[str, list[Run]] = {}
-        for style in styles:
-            set_style(base_url, style)
-            named = label if styles == ("compact",) else f"{label} {style}"
-            ours = by_style.setdefault(style, [])
-            for attempt in range(repeat):
-                plan_file = work / f"{label}.plan.json"
-                run = run_measured(
-                    f"ours {named} #{attempt + 1}",
-                    reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                    base_url,
-                    stdout=plan_file,
-                )
-                body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-                counts = [change.get("counts") for change in body.get("changes", [])]
-                show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-                ours.append(run)
-            print(f"  => ours {named}: {best(ours)}")
+        by_style = plans_by_style(work, label, root, base_url, styles, repeat)
         compare_styles(f"ours {label}", by_style)
         ours = by_style.get("compact") or next(iter(by_style.values()))
         set_style(base_url, "compact")
@@ -366,24 +374,7 @@ def members_runs(work: Path, members: int, repeat: int, styles: tuple[str, ...] 
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=None, source="members.csv")
-        by_style: dict[str, list[Run]] = {}
-        for style in styles:
-            set_style(base_url, style)
-            named = "members" if styles == ("compact",) else f"members {style}"
-            runs = by_style.setdefault(style, [])
-            for attempt in range(repeat):
-                plan_file = work / "members.plan.json"
-                run = run_measured(
-                    f"ours {named} #{attempt + 1}",
-                    reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                    base_url,
-                    stdout=plan_file,
-                )
-                body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-                counts = [change.get("counts") for change in body.get("changes", [])]
-                show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-                runs.append(run)
-            print(f"  => ours {named}: {best(runs)}")
+        by_style = plans_by_style(work, "members", root, base_url, styles, repeat)
         compare_styles("ours members", by_style)
 
 

@@ -1,5 +1,5 @@
 """The json_style setting: every JSON answer of both APIs holds the same values in each style, laid out as the
-style says (the layouts checked against Python's own encoder, not against the emulator's)."""
+style says (the layouts checked against Python's own encoder, tests/json_layouts.py, not against the emulator's)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from json_layouts import layout
 
 from reconciler.emulator.jsonstyle import STYLES, JsonStyle
 
@@ -29,17 +30,6 @@ PLAIN = (
 differs between any two encoders, and which test_record_docs covers)."""
 
 
-def _layout(value: Any, style: JsonStyle, *, ascii_text: bool = False) -> str:
-    """What each style must look like for `value`, written by Python's encoder."""
-    if style == "compact":
-        return json.dumps(value, ensure_ascii=ascii_text, separators=(",", ":"))
-    if style == "spaced":
-        return json.dumps(value, ensure_ascii=ascii_text, separators=(", ", ": "))
-    if style == "pretty":
-        return json.dumps(value, ensure_ascii=ascii_text, indent=4)
-    return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
-
-
 def _records(emulator: Emulator, dataset: int, **params: Any) -> str:
     response = emulator.cn("ecnow.php", "ecnow_records", "read", dataset=dataset, sort="id", **params)
     assert response.status_code == 200
@@ -58,7 +48,7 @@ def test_a_records_read_holds_the_same_rows_in_each_style(emulator: Emulator, st
     value = json.loads(compact)
     assert json.loads(styled) == value
     assert len(value["list"]) == len(PLAIN)
-    assert styled == _layout(value, style)
+    assert styled == layout(value, style)
     if style == "php":
         assert styled.isascii()
         assert '"a\\/b\\/\\/c"' in styled
@@ -71,7 +61,7 @@ def test_a_records_read_holds_the_same_rows_in_each_style(emulator: Emulator, st
 def test_an_empty_list_is_written_whole(emulator: Emulator, style: JsonStyle) -> None:
     emulator.state.settings.json_style = style
     body = _records(emulator, emulator.new_dataset())
-    assert body == _layout({"success": True, "total": 0, "list": []}, style)
+    assert body == layout({"success": True, "total": 0, "list": []}, style)
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -81,13 +71,13 @@ def test_every_contactnow_answer_is_styled(emulator: Emulator, style: JsonStyle)
         f"{emulator.contactnow_url}token.php",
         params={"action": "get", "username": "demo", "password": "demo-password", "format": "json"},
     )
-    assert token.text == _layout(token.json(), style)
+    assert token.text == layout(token.json(), style)
     datasets = emulator.cn("ecnow.php", "ecnow_datasets", "read", token=token.json()["token"])
     assert datasets.json()["success"] is True
-    assert datasets.text == _layout(datasets.json(), style)
+    assert datasets.text == layout(datasets.json(), style)
     refused = emulator.cn("ecnow.php", "ecnow_records", "read", token=token.json()["token"])
     assert refused.json() == {"success": False, "error": "Bad argument: table or dataset required"}
-    assert refused.text == _layout(refused.json(), style)
+    assert refused.text == layout(refused.json(), style)
 
 
 def _members(emulator: Emulator, campaign: int = 125) -> httpx.Response:
@@ -108,24 +98,24 @@ def test_a_members_read_holds_the_same_members_in_each_style(emulator: Emulator,
     value = compact.json()
     assert len(value["records"]["record"]) == 3
     assert styled.json() == value
-    assert styled.text == _layout(value, style, ascii_text=True)
+    assert styled.text == layout(value, style, ascii_text=True)
 
 
 @pytest.mark.parametrize("style", STYLES)
 def test_every_contact_center_answer_is_styled(emulator: Emulator, style: JsonStyle) -> None:
     emulator.state.settings.json_style = style
     empty = _members(emulator)
-    assert empty.text == _layout({"records": {"record": []}}, style)
+    assert empty.text == layout({"records": {"record": []}}, style)
     campaign = emulator.client.get(f"{emulator.cc_url}/api/stats/campaigns/125.json", auth=AUTH)
-    assert campaign.text == _layout(campaign.json(), style)
+    assert campaign.text == layout(campaign.json(), style)
     missing = _members(emulator, 999)
     assert (missing.status_code, missing.json()) == (404, {"message": "Campaign not found."})
-    assert missing.text == _layout(missing.json(), style)
+    assert missing.text == layout(missing.json(), style)
     refused = emulator.client.get(f"{emulator.cc_url}/api/stats/campaigns/125.json")
     assert (refused.status_code, refused.headers["www-authenticate"]) == (401, 'Basic realm="8x8"')
-    assert refused.text == _layout({"message": "Unauthorized"}, style)
+    assert refused.text == layout({"message": "Unauthorized"}, style)
     added = emulator.client.post(
         f"{emulator.cc_url}/api/tstats/campaigns/125/customers", json=[{"customer-id": "x"}], auth=AUTH
     )
     assert added.status_code == 207
-    assert added.text == _layout(added.json(), style)
+    assert added.text == layout(added.json(), style)

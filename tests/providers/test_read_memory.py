@@ -72,6 +72,14 @@ def _peak(read: Callable[[], int]) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+def _bounded(peaks: dict[str, int], sizes: dict[str, int]) -> None:
+    """The compact read held far less than its body, and every other layout at most 1.5 times what it held."""
+    assert sizes["pretty"] > 1.5 * sizes["compact"]
+    assert peaks["compact"] < sizes["compact"] / 4, (peaks, sizes)
+    for style in STYLES:
+        assert peaks[style] <= 1.5 * peaks["compact"], (style, peaks)
+
+
 SHAPES: dict[str, Callable[[], codec.Shape[Any]]] = {
     "text rows": codec.TextRows,
     "columns": lambda: codec.Columns(NAMES),
@@ -101,10 +109,7 @@ def test_a_records_read_holds_about_a_piece_in_every_layout(shape: str) -> None:
         rows, peaks[style] = _peak(read)
         assert rows == RECORDS
         del chunks
-    assert sizes["pretty"] > 1.5 * sizes["compact"]
-    assert peaks["compact"] < sizes["compact"] / 4, (peaks, sizes)
-    for style in STYLES:
-        assert peaks[style] <= 1.5 * peaks["compact"], (style, peaks)
+    _bounded(peaks, sizes)
 
 
 def test_a_members_read_holds_about_a_piece_in_every_layout() -> None:
@@ -129,7 +134,4 @@ def test_a_members_read_holds_about_a_piece_in_every_layout() -> None:
             members, peaks[style] = _peak(read)
         assert members == MEMBERS
         del chunks
-    assert sizes["pretty"] > 1.5 * sizes["compact"]
-    assert peaks["compact"] < sizes["compact"] / 4, (peaks, sizes)
-    for style in STYLES:
-        assert peaks[style] <= 1.5 * peaks["compact"], (style, peaks)
+    _bounded(peaks, sizes)
