@@ -67,10 +67,14 @@ class ArrayStart:
     def __repr__(self) -> str:
         return f"ArrayStart{self.keys!r}"
 
-    def find(self, data: bytes | bytearray, limit: int = HEAD_BYTES) -> int | None:
+    def find(self, data: bytes | bytearray, limit: int = HEAD_BYTES, *, searched: int = 0) -> int | None:
         """The offset just past the `[` that opens the array, if it lies within the first `limit` bytes of
-        `data` (the start of a body); None when it does not (yet)."""
-        for found in _KEY_THEN_ARRAY.finditer(data, 0, limit):
+        `data` (the start of a body); None when it does not (yet). `searched`: how much of `data` an earlier
+        call already found nothing in (a body read a chunk at a time is not searched from its start again)."""
+        # A start not found before ends past `searched`, and begins at its key's closing quote: no quote of the
+        # data before `searched` follows that one.
+        since = max(data.rfind(b'"', 0, searched), 0) if searched else 0
+        for found in _KEY_THEN_ARRAY.finditer(data, since, limit):
             close = found.start()
             if _escaped(data, close):
                 continue
@@ -178,8 +182,9 @@ def begins(
     first = bytearray()
     found = False
     for chunk in chunks:
+        searched = len(first)
         first += chunk
-        if start.find(first, limit) is not None:
+        if start.find(first, limit, searched=searched) is not None:
             found = True
             break
         if len(first) >= limit:
@@ -223,9 +228,10 @@ class ArrayPieces(Generic[T]):
         fresh = 0
         searching = True
         for chunk in self._chunks:
+            searched = len(buffer)
             buffer += chunk
             if self.head is None:
-                at = self._start.find(buffer) if searching else None
+                at = self._start.find(buffer, searched=searched) if searching else None
                 if at is None:
                     searching = len(buffer) < HEAD_BYTES
                     continue

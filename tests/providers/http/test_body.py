@@ -35,22 +35,31 @@ def _decode(data: memoryview) -> list[object] | None:
 LIST = ArrayStart("list")
 
 
-def test_array_pieces_cut_between_objects_and_hand_back_the_rest() -> None:
-    body = b'{"n":3,"list":[{"a":"},{"},{"a":2},{"a":3},{"a":4}],"ok":true}'
+@pytest.mark.parametrize(
+    ("body", "head", "rest", "first"),
+    [
+        (
+            b'{"n":3,"list":[{"a":"},{"},{"a":2},{"a":3},{"a":4}],"ok":true}',
+            b'{"n":3,"list":[',
+            b'{"a":4}],"ok":true}',
+            "},{",
+        ),
+        (
+            b'{\n  "n" : 3,\n  "list" :\t[\r\n  {"a": "}, {"} ,\n  {"a": 2},{"a": 3}\n  ,  {"a": 4}\n  ],"ok":true}',
+            b'{\n  "n" : 3,\n  "list" :\t[',
+            b'{"a": 4}\n  ],"ok":true}',
+            "}, {",
+        ),
+    ],
+    ids=["compact", "any whitespace"],
+)
+def test_array_pieces_cut_between_objects_never_inside_a_string_and_hand_back_the_rest(
+    body: bytes, head: bytes, rest: bytes, first: str
+) -> None:
     cutter = ArrayPieces(iter([body[:20], body[20:]]), LIST, _decode, piece_bytes=8)
-    assert list(cutter) == [[{"a": "},{"}, {"a": 2}, {"a": 3}]]
-    assert cutter.head == b'{"n":3,"list":['
-    assert cutter.rest == b'{"a":4}],"ok":true}'
+    assert list(cutter) == [[{"a": first}, {"a": 2}, {"a": 3}]]
+    assert (cutter.head, cutter.rest) == (head, rest)
     assert json.loads(cutter.remainder) == {"n": 3, "list": [{"a": 4}], "ok": True}
-
-
-def test_array_pieces_cut_at_seams_of_any_whitespace_never_inside_a_string() -> None:
-    body = b'{\n  "n" : 3,\n  "list" :\t[\r\n  {"a": "}, {"} ,\n  {"a": 2},{"a": 3}\n  ,  {"a": 4}\n  ]\n}'
-    cutter = ArrayPieces(iter([body[:20], body[20:]]), LIST, _decode, piece_bytes=8)
-    assert list(cutter) == [[{"a": "}, {"}, {"a": 2}, {"a": 3}]]
-    assert cutter.head == b'{\n  "n" : 3,\n  "list" :\t['
-    assert cutter.rest == b'{"a": 4}\n  ]\n}'
-    assert json.loads(cutter.remainder) == {"n": 3, "list": [{"a": 4}]}
 
 
 def test_array_pieces_without_the_start_hand_back_the_whole_body() -> None:
@@ -123,3 +132,27 @@ def test_begins_looks_no_further_than_its_limit() -> None:
     assert not opens
     assert next(chunks) == b'","records":['
     assert b"".join(body) == b"".join(late[:2]) + b"".join(late[3:])
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'{"success":true,"list":[',
+        b'{\n    "success": true,\n    "list"   :  \n [\n',
+        b'{"error":"\\"list\\":[","list":[',
+        b'{"x":"a\\\\","list":[',
+    ],
+)
+def test_the_start_is_found_wherever_the_chunks_split_the_head(head: bytes) -> None:
+    """Each chunk is searched from the last quote before it, not from the body's start: never too late."""
+    at = LIST.find(head)
+    assert at is not None
+    for first in range(len(head) + 1):
+        for second in range(first, len(head) + 1):
+            chunks = [head[:first], head[first:second], head[second:], b"]}"]
+            opens, body = begins(iter(chunks), LIST)
+            assert opens
+            assert b"".join(body) == head + b"]}"
+            cutter = ArrayPieces(iter(chunks), LIST, _decode, piece_bytes=1024)
+            assert list(cutter) == []
+            assert (cutter.head, cutter.rest) == (head[:at], head[at:] + b"]}")
