@@ -1,4 +1,7 @@
-"""`python -m reconciler.emulator --host 127.0.0.1 --port 8080 [--db FILE] [--seed FILE] [--fault SPEC]...`"""
+"""`python -m reconciler.emulator --host 127.0.0.1 --port 8080 [--db FILE] [--seed FILE] [--fault SPEC]...`
+
+`--fault` also takes the run-time settings (faults.apply_spec): `token_lifetime:seconds=N`, `read_lag:seconds=N`
+and `json_style:style=compact|spaced|pretty|php`."""
 
 from __future__ import annotations
 

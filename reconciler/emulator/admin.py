@@ -7,8 +7,9 @@
     POST   /_emulator/faults                 add rules; body: a spec string, a rule object, a list of either,
                                              or {"specs": [...], "seed": S, "replace": true}  -> 200 as GET
     DELETE /_emulator/faults                 204, every rule removed
-    GET    /_emulator/settings               {"token_lifetime": s, "read_lag": s}
-    POST   /_emulator/settings               {"token_lifetime"?: s, "read_lag"?: s}  -> 200 as GET
+    GET    /_emulator/settings               {"token_lifetime": s, "read_lag": s, "json_style": STYLE}
+    POST   /_emulator/settings               {"token_lifetime"?: s, "read_lag"?: s, "json_style"?: STYLE}
+                                             -> 200 as GET; STYLE: compact, spaced, pretty, php (jsonstyle.py)
     POST   /_emulator/simulate               {"steps": N, "seed": S}  -> counts of what the dialler changed
 
 A bad body answers 400 `{"error": "..."}`. The admin API takes no credentials: the emulator binds loopback.
@@ -27,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import jsonbody
 from .faults import FaultSpecError, specs_from_json
+from .jsonstyle import STYLES, is_style
 from .simulation import simulate
 
 if TYPE_CHECKING:
@@ -74,6 +76,12 @@ def _seconds(value: Any, name: str) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise AdminError(f"{name} must be a non-negative number of seconds")
     return seconds
+
+
+def _style(value: Any) -> str:
+    if not is_style(value):
+        raise AdminError(f"json_style must be one of {', '.join(STYLES)}")
+    return value
 
 
 def admin_routes(state: EmulatorState) -> list[BaseRoute]:
@@ -129,8 +137,13 @@ def admin_routes(state: EmulatorState) -> list[BaseRoute]:
         return Response(status_code=204)
 
     def settings_view() -> JSONResponse:
+        settings = state.settings
         return JSONResponse(
-            {"token_lifetime": state.settings.token_lifetime, "read_lag": state.settings.read_lag}
+            {
+                "token_lifetime": settings.token_lifetime,
+                "read_lag": settings.read_lag,
+                "json_style": settings.json_style,
+            }
         )
 
     async def get_settings(request: Request) -> Response:
@@ -141,17 +154,23 @@ def admin_routes(state: EmulatorState) -> list[BaseRoute]:
             payload = await _json_body(request)
             if not isinstance(payload, dict):
                 raise AdminError("expected a JSON object")
-            unknown = sorted(set(payload) - {"token_lifetime", "read_lag"})
+            unknown = sorted(set(payload) - {"token_lifetime", "read_lag", "json_style"})
             if unknown:
                 raise AdminError(
-                    f"unknown setting(s) {', '.join(unknown)}; allowed: read_lag, token_lifetime"
+                    f"unknown setting(s) {', '.join(unknown)}; allowed: json_style, read_lag, token_lifetime"
                 )
-            values = {name: _seconds(value, name) for name, value in payload.items()}
+            values: dict[str, float | str] = {
+                name: _style(value) if name == "json_style" else _seconds(value, name)
+                for name, value in payload.items()
+            }
         except AdminError as exc:
             return _error(str(exc))
         for name, value in values.items():
             setattr(state.settings, name, value)
-        log.info("emulator settings changed: %s", ", ".join(f"{k}={v:g}s" for k, v in values.items()))
+        log.info(
+            "emulator settings changed: %s",
+            ", ".join(f"{k}={v:g}s" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()),
+        )
         return settings_view()
 
     async def run_simulation(request: Request) -> Response:

@@ -61,10 +61,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from . import jsonbody
+from .jsonstyle import Stream, json_response
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -194,10 +195,6 @@ def _parse_stored_time(value: object) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
-def _message(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=status)
-
-
 def _mark(request: Request, op: str, *, rows: int | None = None, result: str = "") -> None:
     request.state.op = op
     if rows is not None:
@@ -247,10 +244,17 @@ class ContactCenterApi:
             row = store.conn.execute("SELECT token FROM cc_tenants WHERE name = ?", (tenant,)).fetchone()
         return row is not None and isinstance(row[0], str) and _constant_time_equal(row[0], token)
 
+    def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        """A JSON answer, in the emulator's JSON style."""
+        return json_response(content, self.state.settings.json_style, status_code=status, headers=headers)
+
+    def _message(self, status: int, message: str) -> Response:
+        return self._json({"message": message}, status)
+
     def _unauthorized(self, request: Request, op: str) -> Response:
         _mark(request, op, result="error=401")
-        return JSONResponse(
-            {"message": MSG_UNAUTHORIZED}, status_code=401, headers={"WWW-Authenticate": 'Basic realm="8x8"'}
+        return self._json(
+            {"message": MSG_UNAUTHORIZED}, 401, headers={"WWW-Authenticate": 'Basic realm="8x8"'}
         )
 
     def _campaign(self, raw_id: str) -> Campaign | None:
@@ -282,7 +286,7 @@ class ContactCenterApi:
         *,
         rows: int | None = None,
         refuse: Callable[[Campaign], str | None] = lambda _campaign: None,
-        not_found: Callable[[], Response] = lambda: _message(404, MSG_CAMPAIGN_NOT_FOUND),
+        not_found: Callable[[], Response] | None = None,
     ) -> Campaign | Response:
         """The checks every route starts with, in order: credentials (401), the campaign (404, `not_found`), and
         `refuse`'s verdict on its state (400 with that message). Gives the campaign, or the answer to send; the
@@ -293,11 +297,11 @@ class ContactCenterApi:
         campaign = self._campaign(request.path_params["campaign_id"])
         if campaign is None:
             _mark(request, op, result="error=404")
-            return not_found()
+            return self._message(404, MSG_CAMPAIGN_NOT_FOUND) if not_found is None else not_found()
         problem = refuse(campaign)
         if problem is not None:
             _mark(request, op, result=f"error={problem}")
-            return _message(400, problem)
+            return self._message(400, problem)
         return campaign
 
     @staticmethod
@@ -329,13 +333,13 @@ class ContactCenterApi:
         items = _customer_list(body)
         if items is None:
             _mark(request, op, result=f"error={MSG_INVALID_LIST}")
-            return _message(400, MSG_INVALID_LIST)
+            return self._message(400, MSG_INVALID_LIST)
         results, stored = self._add_items(campaign, items, request.url.path)
         failed = len(items) - stored
         _mark(request, op, rows=len(items), result=f"207 stored={stored} failed={failed}")
         if stored:
             request.state.committed = True
-        return JSONResponse(results, status_code=207)
+        return self._json(results, 207)
 
     def _add_items(self, campaign: Campaign, items: list[dict[str, Any]], path: str) -> tuple[list[Any], int]:
         now = self._now()
@@ -494,10 +498,10 @@ class ContactCenterApi:
             )
             if row is None:
                 _mark(request, op, result=f"error={MSG_MEMBER_NOT_FOUND}")
-                return _message(404, MSG_MEMBER_NOT_FOUND)
+                return self._message(404, MSG_MEMBER_NOT_FOUND)
             if int(row[0]) not in DELETABLE:
                 _mark(request, op, result=f"error={MSG_NOT_DELETABLE}")
-                return _message(400, MSG_NOT_DELETABLE)
+                return self._message(400, MSG_NOT_DELETABLE)
             count = self._count(campaign.id)
             conn.execute(
                 "DELETE FROM cc_members WHERE campaign_id = ? AND customer_id = ?", (campaign.id, customer_id)
@@ -529,7 +533,7 @@ class ContactCenterApi:
             rule = None if requested is None else TRANSITIONS[requested]
             if rule is None or current not in rule[0]:
                 _mark(request, op, result=f"error={MSG_INVALID_TRANSITION}")
-                return _message(400, MSG_INVALID_TRANSITION)
+                return self._message(400, MSG_INVALID_TRANSITION)
             new_status = rule[1]
             conn.execute("UPDATE cc_campaigns SET status = ? WHERE id = ?", (new_status, campaign.id))
             if requested == "PURGED":
@@ -539,7 +543,7 @@ class ContactCenterApi:
                 )
         _mark(request, op, result=f"200 {current}->{new_status}")
         request.state.committed = True
-        return _message(200, MSG_STATUS_CHANGED)
+        return self._message(200, MSG_STATUS_CHANGED)
 
     # -- GET records.json ---------------------------------------------------------------------------------
 
@@ -558,7 +562,8 @@ class ContactCenterApi:
         )
 
     def _stream(self, request: Request, campaign: Campaign, hidden: frozenset[int]) -> Iterator[bytes]:
-        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign."""
+        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. Each
+        chunk is written compactly, then in the JSON style (untouched when compact)."""
         prefix = (
             '{"campaign-name":'
             + json.dumps(campaign.name)
@@ -571,7 +576,7 @@ class ContactCenterApi:
             + '%d,"phone-list":%s,"status":%d,"status-code":%d,"ext-trans-data":%s,"disposition-code":%d}'
         )
         dumps = json.dumps
-        yield b'{"records":{"record":['
+        stream = Stream.around('{"records":{"record":[', "]}}", self.state.settings.json_style)
         sent = 0
         with self.state.store.reader() as reader:
             for rows in reader.chunks(
@@ -596,11 +601,11 @@ class ContactCenterApi:
                 ]
                 if not parts:
                     continue
-                chunk = ",".join(parts)
-                yield (chunk if sent == 0 else "," + chunk).encode()
+                chunk = stream.items(",".join(parts))
+                yield ((stream.separator if sent else stream.head) + chunk).encode()
                 sent += len(parts)
                 request.state.rows = sent
-        yield b"]}}"
+        yield (stream.tail if sent else stream.empty).encode()
 
     # -- GET campaign -------------------------------------------------------------------------------------
 
@@ -613,7 +618,7 @@ class ContactCenterApi:
         if isinstance(campaign, Response):
             return campaign
         _mark(request, op, result="200")
-        return JSONResponse({"campaign": campaign.to_wire()})
+        return self._json({"campaign": campaign.to_wire()})
 
 
 def _expire(recent: dict[int, float], cutoff: float) -> None:

@@ -42,6 +42,7 @@ from .contactnow_datasets import (
 )
 from .contactnow_records import create_records, read_records, update_records
 from .contactnow_tokens import check_token, get_token, validate_token
+from .jsonstyle import JsonStyle, Stream, restyle
 from .state import EmulatorState
 
 log = logging.getLogger(__name__)
@@ -236,21 +237,22 @@ def _serve(state: EmulatorState, incoming: Incoming, report: _Report) -> Envelop
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _json_listing(listing: Listing) -> Iterator[bytes]:
+def _json_listing(listing: Listing, style: JsonStyle) -> Iterator[bytes]:
+    """The envelope and its rows, a chunk at a time; rows come as compact JSON, restyled only when not compact."""
     try:
-        yield b'{"success":true,"total":%d,"list":[' % listing.total
+        stream = Stream.around(f'{{"success":true,"total":{listing.total},"list":[', "]}", style)
         texts = (
             listing.json_chunks
             if listing.json_chunks is not None
             else (_dumps(chunk)[1:-1] for chunk in listing.chunks if chunk)
         )
-        first = True
+        wrote = False
         for text in texts:
             if not text:
                 continue
-            yield (text if first else "," + text).encode()
-            first = False
-        yield b"]}"
+            yield ((stream.separator if wrote else stream.head) + stream.items(text)).encode()
+            wrote = True
+        yield (stream.tail if wrote else stream.empty).encode()
     finally:
         listing.close()
 
@@ -265,14 +267,14 @@ def _xml_listing(listing: Listing) -> Iterator[bytes]:
         listing.close()
 
 
-def render(result: Envelope | Listing, fmt: Format) -> Response:
+def render(result: Envelope | Listing, fmt: Format, style: JsonStyle = "compact") -> Response:
     media = JSON_TYPE if fmt == "json" else XML_TYPE
     if isinstance(result, Listing):
-        body = _json_listing(result) if fmt == "json" else _xml_listing(result)
+        body = _json_listing(result, style) if fmt == "json" else _xml_listing(result)
         if result.streaming:
             return StreamingResponse(body, media_type=media)
         return Response(b"".join(body), media_type=media)
-    text = _dumps(result) if fmt == "json" else xmlformat.envelope(result)
+    text = restyle(_dumps(result), style) if fmt == "json" else xmlformat.envelope(result)
     return Response(text.encode(), media_type=media)
 
 
@@ -285,9 +287,10 @@ def contactnow_routes(state: EmulatorState) -> list[BaseRoute]:
             report = _Report(request)
             result = await run_in_threadpool(dispatch, state, incoming, report)
             fmt = _format(incoming.args, script)
+            style = state.settings.json_style
             if isinstance(result, Listing) and not result.streaming:
-                return await run_in_threadpool(render, result, fmt)
-            return render(result, fmt)
+                return await run_in_threadpool(render, result, fmt, style)
+            return render(result, fmt, style)
 
         return serve
 

@@ -49,8 +49,9 @@ Examples:
     reset:rate=0.05:match=/contactnow/*
     cc_item_error:rate=0.02:status=503
 
-`apply_spec` also accepts the two run-time settings, so a CLI can take them through the same option:
-`token_lifetime:seconds=5` and `read_lag:seconds=2`.
+`apply_spec` also accepts the run-time settings, so a CLI can take them through the same option:
+`token_lifetime:seconds=5`, `read_lag:seconds=2` and `json_style:style=pretty` (compact, spaced, pretty or php:
+how JSON answers are laid out and escaped, jsonstyle.py).
 
 Reproducibility: each rule draws from its own `random.Random`, seeded from the injector seed (or the rule's
 `seed`), the rule's ordinal since the last `clear()` and its canonical spec. A rule's decisions depend only on
@@ -86,6 +87,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import parse_qs
 
 import httpx
+
+from .jsonstyle import STYLES, is_style
 
 if TYPE_CHECKING:
     from .requestlog import RequestLog
@@ -557,11 +560,21 @@ def _retry_after_value(spec: FaultSpec, now: float) -> str:
 
 
 def apply_spec(state: EmulatorState, spec: str) -> str:
-    """Apply one CLI `--fault` value: a fault rule, or `token_lifetime:seconds=N` / `read_lag:seconds=N`.
+    """Apply one CLI `--fault` value: a fault rule, `token_lifetime:seconds=N` / `read_lag:seconds=N`, or
+    `json_style:style=STYLE`.
 
     Returns a short description of what was applied, for the caller to log or show.
     """
     kind, _, rest = spec.strip().partition(":")
+    if kind == "json_style":
+        name, _, value = rest.partition("=")
+        style = value.strip()
+        if name.strip().lower() != "style" or not is_style(style):
+            raise FaultSpecError(
+                f"setting json_style: expected json_style:style=STYLE, one of {', '.join(STYLES)}"
+            )
+        state.settings.json_style = style
+        return f"json_style={style}"
     if kind in SETTINGS_SPECS:
         name, _, value = rest.partition("=")
         if name.strip().lower() not in ("seconds", "s") or not value:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .jsonstyle import JsonStyle
 from .view import StoreView
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class Settings:
     """Seconds a ContactNow token stays valid."""
     read_lag: float = 0.0
     """Seconds a newly created record stays invisible to reads."""
+    json_style: JsonStyle = "compact"
+    """How JSON answers are laid out and escaped (jsonstyle.py): compact, spaced, pretty or php."""
 
 
 @dataclass

@@ -7,7 +7,9 @@ runs every scenario at the issue's sizes and prints one line per run: wall secon
 Naive baselines run the same way, beside ours: DeepDiff on dicts keyed by the record key at 100,000 rows, and a
 dicts-in-memory diff at 1,000,000 rows (csv.DictReader + one json body parsed into dicts).
 
-Scenarios (`--only NAME`, repeatable; `--repeat N` runs each N times and prints best and range):
+Scenarios (`--only NAME`, repeatable; `--repeat N` runs each N times and prints best and range; `--json-style
+STYLE`, repeatable, runs each plan once per JSON layout the emulator writes, compact (the default), spaced, pretty
+or php, against the same seeded data, and prints each style's wall time and peak RSS beside compact's):
 
 - plan-1m:       RecordSet of --rows (1,000,000) rows, 12 text fields + an integer outcome code; 1% changed,
                  0.5% added (in the source only), 0.5% absent (live only). Target: <= 10 s, <= 1 GB.
@@ -50,6 +52,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from harness.process import EmulatorProcess  # noqa: E402
 
 from reconciler.emulator import build_state  # noqa: E402
+from reconciler.emulator.jsonstyle import STYLES  # noqa: E402
 from reconciler.emulator.view import Member  # noqa: E402
 
 FIELDS = (
@@ -243,13 +246,34 @@ def reconciler(*args: str) -> list[str]:
 
 
 def show(run: Run, note: str = "") -> None:
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
         f"  {run.label:<34} {run.wall:7.2f} s  {run.rss_mb:7.0f} MB  {run.rate:8.1f} req/s"
-        f"  exit {run.exit_code}{'  ' + note if note else ''}",
+        f"  exit {run.exit_code}  load {load}{'  ' + note if note else ''}",
         flush=True,
     )
     if run.exit_code not in (0, 2):
         print("    " + run.output.replace("\n", "\n    "))
+
+
+def set_style(base_url: str, style: str) -> None:
+    """Have the emulator write its JSON answers in `style` from now on."""
+    answer = httpx.post(f"{base_url}/_emulator/settings", json={"json_style": style}, timeout=60)
+    answer.raise_for_status()
+
+
+def compare_styles(label: str, runs: dict[str, list[Run]]) -> None:
+    """Each style's best wall time and peak RSS, and their ratio to compact's."""
+    if len(runs) < 2 or "compact" not in runs:
+        return
+    wall = min(run.wall for run in runs["compact"])
+    rss = min(run.rss_mb for run in runs["compact"])
+    for style, done in runs.items():
+        best_wall, best_rss = min(run.wall for run in done), min(run.rss_mb for run in done)
+        print(
+            f"  => {label} {style:<8} {best_wall:7.2f} s ({best_wall / wall:.2f}x compact)"
+            f"  {best_rss:7.0f} MB ({best_rss / rss:.2f}x compact)"
+        )
 
 
 def best(runs: list[Run]) -> str:
@@ -263,8 +287,40 @@ def best(runs: list[Run]) -> str:
 # ------------------------------------------------------------------------------------------- scenarios
 
 
+def plans_by_style(
+    work: Path, label: str, root: Path, base_url: str, styles: tuple[str, ...], repeat: int
+) -> dict[str, list[Run]]:
+    """`reconciler plan` of the project at `root`, `repeat` times under each of the emulator's JSON `styles`."""
+    by_style: dict[str, list[Run]] = {}
+    for style in styles:
+        set_style(base_url, style)
+        named = label if styles == ("compact",) else f"{label} {style}"
+        runs = by_style.setdefault(style, [])
+        for attempt in range(repeat):
+            plan_file = work / f"{label}.plan.json"
+            run = run_measured(
+                f"ours {named} #{attempt + 1}",
+                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+                base_url,
+                stdout=plan_file,
+            )
+            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+            counts = [change.get("counts") for change in body.get("changes", [])]
+            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+            runs.append(run)
+        print(f"  => ours {named}: {best(runs)}")
+    return by_style
+
+
 def plan_runs(
-    work: Path, label: str, rows: int, *, noop: bool, repeat: int, baselines: tuple[str, ...] = ()
+    work: Path,
+    label: str,
+    rows: int,
+    *,
+    noop: bool,
+    repeat: int,
+    baselines: tuple[str, ...] = (),
+    styles: tuple[str, ...] = ("compact",),
 ) -> None:
     root = work / f"{label}-project"
     db = work / f"{label}.sqlite3"
@@ -277,20 +333,10 @@ def plan_runs(
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=dataset, source="records.csv")
-        ours = []
-        for attempt in range(repeat):
-            plan_file = work / f"{label}.plan.json"
-            run = run_measured(
-                f"ours {label} #{attempt + 1}",
-                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                base_url,
-                stdout=plan_file,
-            )
-            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-            counts = [change.get("counts") for change in body.get("changes", [])]
-            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-            ours.append(run)
-        print(f"  => ours {label}: {best(ours)}")
+        by_style = plans_by_style(work, label, root, base_url, styles, repeat)
+        compare_styles(f"ours {label}", by_style)
+        ours = by_style.get("compact") or next(iter(by_style.values()))
+        set_style(base_url, "compact")
         for name in baselines:
             runs = [
                 run_measured(
@@ -317,7 +363,7 @@ def plan_runs(
             )
 
 
-def members_runs(work: Path, members: int, repeat: int) -> None:
+def members_runs(work: Path, members: int, repeat: int, styles: tuple[str, ...] = ("compact",)) -> None:
     root = work / "members-project"
     db = work / "members.sqlite3"
     root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
@@ -328,20 +374,8 @@ def members_runs(work: Path, members: int, repeat: int) -> None:
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=None, source="members.csv")
-        runs = []
-        for attempt in range(repeat):
-            plan_file = work / "members.plan.json"
-            run = run_measured(
-                f"ours members #{attempt + 1}",
-                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                base_url,
-                stdout=plan_file,
-            )
-            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-            counts = [change.get("counts") for change in body.get("changes", [])]
-            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-            runs.append(run)
-        print(f"  => ours members: {best(runs)}")
+        by_style = plans_by_style(work, "members", root, base_url, styles, repeat)
+        compare_styles("ours members", by_style)
 
 
 def apply_runs(work: Path, rows: int, repeat: int) -> None:
@@ -455,6 +489,12 @@ def main() -> None:
     parser.add_argument("--apply-rows", type=int, default=100_000)
     parser.add_argument("--deepdiff-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--json-style",
+        action="append",
+        choices=STYLES,
+        help="the emulator's JSON layout for the plans (repeatable: each in turn); default compact",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated data in this directory")
     parser.add_argument("--internal-baseline", choices=("dicts", "deepdiff"), help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
@@ -464,7 +504,9 @@ def main() -> None:
         baseline(args.internal_baseline, args.project, args.base)
         return
     chosen = args.only or list(SCENARIOS)
-    print(f"bench_scale on {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    styles = tuple(dict.fromkeys(args.json_style or ["compact"]))
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"bench_scale on {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {load}")
     print(f"  {'run':<34} {'wall':>9}  {'peak RSS':>10}  {'emulator':>14}")
     with contextlib.ExitStack() as stack:
         work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-scale-")))
@@ -477,10 +519,15 @@ def main() -> None:
                 noop=False,
                 repeat=args.repeat,
                 baselines=("dicts",) if "baseline-dicts" in chosen else (),
+                styles=styles,
             ),
-            "noop-1m": lambda: plan_runs(work, "noop-1m", args.rows, noop=True, repeat=args.repeat),
-            "plan-5m": lambda: plan_runs(work, "plan-5m", args.big_rows, noop=False, repeat=args.repeat),
-            "members-5m": lambda: members_runs(work, args.members, args.repeat),
+            "noop-1m": lambda: plan_runs(
+                work, "noop-1m", args.rows, noop=True, repeat=args.repeat, styles=styles
+            ),
+            "plan-5m": lambda: plan_runs(
+                work, "plan-5m", args.big_rows, noop=False, repeat=args.repeat, styles=styles
+            ),
+            "members-5m": lambda: members_runs(work, args.members, args.repeat, styles),
             "apply-100k": lambda: apply_runs(work, args.apply_rows, args.repeat),
             "baseline-dicts": lambda: (
                 None

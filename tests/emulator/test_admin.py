@@ -154,9 +154,13 @@ def test_admin_faults_apply_to_the_vendor_api(emulator: Emulator) -> None:
 
 
 def test_settings(emulator: Emulator, clock: FakeClock) -> None:
-    assert _admin(emulator, "GET", "settings").json() == {"token_lifetime": 43200.0, "read_lag": 0.0}
+    assert _admin(emulator, "GET", "settings").json() == {
+        "token_lifetime": 43200.0,
+        "read_lag": 0.0,
+        "json_style": "compact",
+    }
     changed = _admin(emulator, "POST", "settings", json={"token_lifetime": 5, "read_lag": 1.5})
-    assert changed.json() == {"token_lifetime": 5.0, "read_lag": 1.5}
+    assert changed.json() == {"token_lifetime": 5.0, "read_lag": 1.5, "json_style": "compact"}
     assert (emulator.state.settings.token_lifetime, emulator.state.settings.read_lag) == (5.0, 1.5)
     token = emulator.client.get(
         f"{emulator.contactnow_url}token.php",
@@ -164,7 +168,10 @@ def test_settings(emulator: Emulator, clock: FakeClock) -> None:
     ).json()
     assert token["expire"] == int(clock.now + 5)
     partial = _admin(emulator, "POST", "settings", json={"read_lag": 0})
-    assert partial.json() == {"token_lifetime": 5.0, "read_lag": 0.0}
+    assert partial.json() == {"token_lifetime": 5.0, "read_lag": 0.0, "json_style": "compact"}
+    styled = _admin(emulator, "POST", "settings", json={"json_style": "pretty"})
+    assert styled.json() == {"token_lifetime": 5.0, "read_lag": 0.0, "json_style": "pretty"}
+    assert emulator.state.settings.json_style == "pretty"
 
 
 @pytest.mark.parametrize(
@@ -173,7 +180,9 @@ def test_settings(emulator: Emulator, clock: FakeClock) -> None:
         ({"token_lifetime": -1}, "token_lifetime must be a non-negative number of seconds"),
         ({"read_lag": "2"}, "read_lag must be a number of seconds"),
         ({"read_lag": True}, "read_lag must be a number of seconds"),
-        ({"lag": 2}, "unknown setting(s) lag; allowed: read_lag, token_lifetime"),
+        ({"lag": 2}, "unknown setting(s) lag; allowed: json_style, read_lag, token_lifetime"),
+        ({"json_style": "tabs"}, "json_style must be one of compact, spaced, pretty, php"),
+        ({"json_style": 1}, "json_style must be one of compact, spaced, pretty, php"),
         ([1], "expected a JSON object"),
     ],
 )

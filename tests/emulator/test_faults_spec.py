@@ -242,5 +242,14 @@ def test_apply_spec_takes_rules_and_settings() -> None:
             apply_spec(state, "read_lag:2")
         with pytest.raises(FaultSpecError, match="setting token_lifetime: seconds must not be negative"):
             apply_spec(state, "token_lifetime:seconds=-1")
+        assert apply_spec(state, "json_style:style=php") == "json_style=php"
+        assert state.settings.json_style == "php"
+        for wrong in ("json_style:style=tabs", "json_style:pretty", "json_style"):
+            with pytest.raises(FaultSpecError) as caught:
+                apply_spec(state, wrong)
+            assert str(caught.value) == (
+                "setting json_style: expected json_style:style=STYLE, one of compact, spaced, pretty, php"
+            )
+        assert state.settings.json_style == "php"
     finally:
         state.store.close()

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
+from json_layouts import ROWS, streamed
 
 from reconciler.providers.http.retry import RetryPolicy
 
@@ -76,6 +77,16 @@ class Scripted:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+
+class ChunkStream(httpx.SyncByteStream):
+    """A body sent as the chunks of an iterator, as they come (never joined)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
 
 
 class BreakingStream(httpx.SyncByteStream):
@@ -144,6 +155,8 @@ class FakeContactNow:
         self.token: str | None = None
         self.write_answer: dict[str, Any] | None = None
         self.tables: list[dict[str, Any]] = []
+        self.layout = "compact"
+        """How records reads are written (json_layouts.STYLES), a few rows a chunk when not compact."""
 
     def ops(self) -> list[str]:
         return [seen.op for seen in self.seen]
@@ -193,7 +206,12 @@ class FakeContactNow:
         if "limit" in args:
             start = int(args.get("start", "0"))
             rows = rows[start : start + int(args["limit"])]
-        return envelope(success=True, total=total, list=rows)
+        if self.layout == "compact":
+            return envelope(success=True, total=total, list=rows)
+        body = {"success": True, "total": total, "list": [ROWS]}
+        return httpx.Response(
+            200, stream=ChunkStream(streamed(body, iter(rows), self.layout, rows_per_chunk=2))
+        )
 
 
 # ------------------------------------------------------------------------------------ real loopback server

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from json_layouts import ROWS, STYLES, streamed
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError, TransientApiError
 from reconciler.providers.contactcenter.client import ContactCenterClient
@@ -20,8 +21,9 @@ from reconciler.providers.contactcenter.wire import (
     WireCampaign,
     WireMember,
 )
+from reconciler.providers.http.body import HEAD_BYTES
 
-from .provider_fakes import CC_TENANT, CC_TOKEN, BreakingStream, Scripted, Sleeps, policy
+from .provider_fakes import CC_TENANT, CC_TOKEN, BreakingStream, ChunkStream, Scripted, Sleeps, policy
 
 BASE = "https://vcc-na12.8x8.com"
 BASIC = "Basic " + base64.b64encode(f"{CC_TENANT}:{CC_TOKEN}".encode()).decode()
@@ -198,6 +200,7 @@ def test_members_body_broken_after_a_member_raises(sleeps: Sleeps) -> None:
 
 
 def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Sleeps) -> None:
+    """Both are cut the same way: the cutter finds the array and the seams whatever the whitespace."""
     members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
     spaced = json.dumps({"records": {"record": members}}).encode()
     script = Scripted(_records(*members), httpx.Response(200, content=spaced))
@@ -205,7 +208,58 @@ def test_member_columns_of_a_compact_and_a_spaced_body_are_the_same(sleeps: Slee
         compact = list(client.iter_member_columns(1))
         streamed = list(client.iter_member_columns(1, batch=2))
     assert compact == [MemberColumns(["10000000", "00042", "7"], [3, 4, 3])]
+    assert streamed == compact
+
+
+def test_member_columns_of_a_body_whose_array_the_cutter_cannot_find_are_streamed(sleeps: Sleeps) -> None:
+    """An array that opens past HEAD_BYTES is read with ijson, `batch` members at a time."""
+    members = [MEMBER, {**MEMBER, "record-id": "00042", "status": "4"}, {**MEMBER, "record-id": 7}]
+    late = json.dumps({"note": "x" * HEAD_BYTES, "records": {"record": members}}).encode()
+    script = Scripted(httpx.Response(200, content=late))
+    with make(script, sleeps) as client:
+        streamed = list(client.iter_member_columns(1, batch=2))
     assert streamed == [MemberColumns(["10000000", "00042"], [3, 4]), MemberColumns(["7"], [3])]
+
+
+STYLED_MEMBERS = [
+    {**MEMBER, "record-id": 10000000 + n, "status": (3, "4", 0)[n % 3], "ext-trans-data": text}
+    for n, text in enumerate(["", "a/b é 😀", "}, {", '{"x": [1]}', "tab\there", "line\nend"] * 4)
+] + [{**MEMBER, "campaign-name": "Ünïcode / slash", "record-id": "00042", "status": None}]
+
+
+def _joined(pieces: list[MemberColumns]) -> MemberColumns:
+    return MemberColumns(
+        [value for piece in pieces for value in piece.ids],
+        [value for piece in pieces for value in piece.statuses],
+    )
+
+
+@pytest.mark.parametrize("reordered", [False, True], ids=["in-order", "keys-reversed"])
+@pytest.mark.parametrize("style", STYLES)
+def test_members_of_every_layout_are_those_of_the_compact_body(
+    sleeps: Sleeps, style: str, reordered: bool
+) -> None:
+    members = [dict(reversed(member.items())) if reordered else member for member in STYLED_MEMBERS]
+    envelope: dict[str, Any] = {"records": {"record": [ROWS]}}
+    if reordered:
+        envelope = {"records": {"total": len(members), "record": [ROWS]}}
+
+    def body() -> httpx.Response:
+        return httpx.Response(
+            200, stream=ChunkStream(streamed(envelope, iter(members), style, rows_per_chunk=2))
+        )
+
+    script = Scripted(_records(*STYLED_MEMBERS), _records(*STYLED_MEMBERS), body(), body(), body())
+    with make(script, sleeps) as client:
+        compact_columns = list(client.iter_member_columns(1))
+        compact_members = list(client.iter_members(1))
+        columns = list(client.iter_member_columns(1, piece_bytes=256))
+        big = list(client.iter_member_columns(1))
+        assert list(client.iter_members(1)) == compact_members
+    assert len(compact_members) == len(STYLED_MEMBERS)
+    assert len(columns) > 3, "the body was cut into pieces"
+    assert _joined(columns) == _joined(big) == _joined(compact_columns)
+    assert _joined(columns).ids[-2:] == ["10000023", "00042"]
 
 
 @pytest.mark.parametrize("read", ["iter_members", "iter_member_columns"])

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
+from json_layouts import STYLES, layout
 
 from reconciler.errors import ApiError, AuthError, TransientApiError
 from reconciler.providers.contactnow.client import ContactNowClient
@@ -255,3 +256,69 @@ def test_a_body_that_is_not_json_is_read_again_then_refused(fake: FakeContactNow
     )
     assert fake.ops().count("ecnow_records.read") == 5
     assert sleeps.calls == [0.5, 1.0, 2.0, 4.0]
+
+
+# ----------------------------------------------------------------------------------------- every layout
+
+STYLED = [
+    {**record(i), "Name": name, "Note": note}
+    for i, (name, note) in enumerate(
+        [("Zoë", "a/b"), ("}, {", '{"x": [1]}'), ("李 😀", "tab\tline\nend"), ("", "  "), ("\\/", '"')] * 3,
+        start=1,
+    )
+]
+
+
+def _triples(piece: Any) -> list[tuple[str, str, str]]:
+    if isinstance(piece, pl.DataFrame):
+        return [(row[0], row[1], row[2]) for row in piece.rows()]
+    if piece and isinstance(piece[0], dict):
+        return [(row["id"], row["Name"], row["Note"]) for row in piece]
+    return list(zip(piece[0], piece[1], piece[2], strict=True))
+
+
+THREE: dict[str, Callable[[], Shape[Any]]] = {
+    "text rows": TextRows,
+    "columns": lambda: Columns(["id", "Name", "Note"]),
+    "frames": lambda: Frames(["id", "Name", "Note"]),
+}
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_layout_reads_as_the_compact_body(
+    fake: FakeContactNow, client: ContactNowClient, sleeps: Sleeps, style: str
+) -> None:
+    fake.records = STYLED
+    rows = list(client.iter_records(dataset=7, page_size=4))
+    frames = pl.concat(client.iter_record_frames(["id", "Name", "Note"], dataset=7))
+    reader = _reader(fake, sleeps)
+    pieces = {
+        shape: [row for piece in reader.read(READ, make(), piece_bytes=96) for row in _triples(piece)]
+        for shape, make in THREE.items()
+    }
+    assert rows == STYLED
+    expected = [(row["id"], row["Name"], row["Note"]) for row in STYLED]
+    assert pieces == {shape: expected for shape in THREE}
+    fake.layout = style
+    assert list(client.iter_records(dataset=7, page_size=4)) == rows
+    assert pl.concat(client.iter_record_frames(["id", "Name", "Note"], dataset=7)).equals(frames)
+    for shape, make in THREE.items():
+        cut = list(reader.read(READ, make(), piece_bytes=96))
+        assert len(cut) > 3 or style == "compact", "the body, in chunks of two rows, was cut into pieces"
+        assert [row for piece in cut for row in _triples(piece)] == pieces[shape]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_body_of_any_layout_broken_after_a_piece_resumes_after_the_last_id(
+    fake: FakeContactNow, sleeps: Sleeps, shape: str, style: str
+) -> None:
+    fake.records = RECORDS
+    whole = layout({"success": True, "total": len(RECORDS), "list": RECORDS}, style).encode()
+    broken = whole[: whole.index(b'"5"') + 3]
+    fake.layout = style
+    fake.fault("ecnow_records.read", httpx.Response(200, stream=BreakingStream(broken)))
+    pieces = _read(_reader(fake, sleeps), shape)
+    assert [pair for piece in pieces for pair in piece] == _expected(*range(1, 9))
+    assert fake.ops() == ["token.get", "ecnow_records.read", "ecnow_records.read"]
+    assert sleeps.calls == [0.5]

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_layouts import ROWS, STYLES, layout, streamed
 
 from reconciler.providers.contactnow import codec
 from reconciler.providers.contactnow.wire import text
@@ -65,6 +66,65 @@ def test_frames_of_text_rows_are_exact(rows: list[dict[str, str]], chunk: int, p
     body = json.dumps({"success": True, "total": len(rows), "list": rows}, separators=(",", ":")).encode()
     frames = _frame_pieces(body, chunk, piece, ["id", "Name"])
     assert [row for part in frames for row in part.rows(named=True)] == rows
+
+
+LAYOUT_TEXT = st.text(alphabet='ab},{"\\:[] é/😀\n\t', max_size=6)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {"id": st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True), "Name": LAYOUT_TEXT},
+            optional={"Other": LAYOUT_TEXT},
+        ),
+        max_size=12,
+    ),
+    chunk=st.integers(1, 40),
+    piece=st.integers(32, 400),
+    reordered=st.booleans(),
+)
+def test_every_layout_gives_the_rows_of_the_compact_body(
+    style: str, rows: list[dict[str, str]], chunk: int, piece: int, reordered: bool
+) -> None:
+    """Whitespace, pretty printing, escapes and key order change nothing, for every shape; `reordered` puts the
+    list first in the envelope and reverses every row's keys. Pieces start at 32 bytes: the cutter gives up on
+    a buffer of 16 pieces it cannot cut, and a last pretty row with the envelope after it can pass 16 times 8."""
+    envelope: dict[str, Any] = {"success": True, "total": len(rows), "list": [ROWS]}
+    sent = rows
+    if reordered:
+        envelope = {"list": [ROWS], "total": len(rows), "success": True}
+        sent = [dict(reversed(row.items())) for row in rows]
+    body = b"".join(streamed(envelope, iter(sent), style, rows_per_chunk=3))
+    names = ["id", "Name", "Other"]
+    text = [
+        row
+        for part in codec.Pieces(_chunks(body, chunk), codec.TextRows(), url="u", piece_bytes=piece)
+        for row in part
+    ]
+    assert text == sent
+    columns = list(codec.Pieces(_chunks(body, chunk), codec.Columns(names), url="u", piece_bytes=piece))
+    assert [list(values) for part in columns for values in zip(*part, strict=True)] == [
+        [row["id"], row["Name"], row.get("Other", "")] for row in rows
+    ]
+    frames = _frame_pieces(body, chunk, piece, names)
+    assert [tuple(row) for part in frames for row in part.rows()] == [
+        (row["id"], row["Name"], row.get("Other", "")) for row in rows
+    ]
+
+
+def test_pretty_pieces_are_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_self: object, _data: object) -> None:
+        raise AssertionError("the msgspec path was taken")
+
+    monkeypatch.setattr(codec.Columns, "piece", refuse)
+    rows = [{"id": "1", "Name": 'Ann "A" é a/b 😀'}, {"Name": "b, {c}", "id": "2"}]
+    for style in STYLES:
+        data = layout(rows, style).encode()
+        frame = codec.Frames(["id", "Name"]).piece(memoryview(data).cast("B"))
+        assert frame is not None
+        assert frame.rows() == [("1", 'Ann "A" é a/b 😀'), ("2", "b, {c}")]
 
 
 def test_a_plain_piece_is_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) -> None:

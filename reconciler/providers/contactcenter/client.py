@@ -26,7 +26,14 @@ import ijson
 import msgspec
 
 from reconciler.errors import ApiError, AuthError, CampaignStateError
-from reconciler.providers.http.body import ArrayPieces, BodyReader, BrokenBody, begins
+from reconciler.providers.http.body import (
+    PIECE_BYTES,
+    ArrayPieces,
+    ArrayStart,
+    BodyReader,
+    BrokenBody,
+    begins,
+)
 from reconciler.providers.http.rate import RateBudget
 from reconciler.providers.http.retry import RetryPolicy
 from reconciler.providers.http.session import HttpSession, SessionClient
@@ -101,7 +108,7 @@ class _RecordsBody(msgspec.Struct):
 
 _MEMBER_ROWS = msgspec.json.Decoder(list[_MemberRow])
 _RECORDS_BODY = msgspec.json.Decoder(_RecordsBody)
-_RECORDS_START = b'{"records":{"record":['
+_RECORDS_START = ArrayStart("records", "record")
 
 
 def _row_columns(rows: list[_MemberRow]) -> MemberColumns:
@@ -208,16 +215,22 @@ class ContactCenterClient(SessionClient):
         """
         return self._read_records(campaign_id, self._parse_members)
 
-    def iter_member_columns(self, campaign_id: int | str, *, batch: int = 100_000) -> Iterator[MemberColumns]:
-        """The record id and status of every member (as `iter_members` gives them), a piece at a time.
+    def iter_member_columns(
+        self, campaign_id: int | str, *, batch: int = 100_000, piece_bytes: int = PIECE_BYTES
+    ) -> Iterator[MemberColumns]:
+        """The record id and status of every member (as `iter_members` gives them), a piece of about
+        `piece_bytes` of the body at a time (`batch` members at a time when it is read with ijson).
 
-        A body that starts `{"records":{"record":[` (what the service sends) is cut into pieces of whole
-        records, each decoded by msgspec into the two fields; a piece with other value types is decoded
-        exactly as `iter_members` would. Any other body is read as `iter_members` reads it. Retries as
-        `iter_members`.
+        A body whose `records.record` array opens near its start (what the service sends, however it lays
+        out its JSON) is cut into pieces of whole records, each decoded by msgspec into the two fields; a piece
+        with other value types is decoded exactly as `iter_members` would. Any other body is read as
+        `iter_members` reads it. Retries as `iter_members`.
         """
         return self._read_records(
-            campaign_id, lambda chunks, url: self._parse_member_columns(chunks, url=url, batch=batch)
+            campaign_id,
+            lambda chunks, url: self._parse_member_columns(
+                chunks, url=url, batch=batch, piece_bytes=piece_bytes
+            ),
         )
 
     def _read_records(
@@ -244,10 +257,10 @@ class ContactCenterClient(SessionClient):
         return self._members_of(BodyReader(chunks), url=url)
 
     def _parse_member_columns(
-        self, chunks: Iterator[bytes], *, url: str, batch: int
+        self, chunks: Iterator[bytes], *, url: str, batch: int, piece_bytes: int
     ) -> Iterator[MemberColumns]:
-        compact, body = begins(chunks, _RECORDS_START)
-        if not compact:
+        cuttable, body = begins(chunks, _RECORDS_START)
+        if not cuttable:
             members: list[WireMember] = []
             for member in self._members_of(BodyReader(body), url=url):
                 members.append(member)
@@ -257,7 +270,9 @@ class ContactCenterClient(SessionClient):
             if members:
                 yield _wire_columns(members)
             return
-        cutter = ArrayPieces(body, _RECORDS_START, lambda data: self._piece(data, url=url))
+        cutter = ArrayPieces(
+            body, _RECORDS_START, lambda data: self._piece(data, url=url), piece_bytes=piece_bytes
+        )
         yield from cutter
         last = self._last_piece(cutter.remainder, url=url)
         if last.ids:
@@ -281,7 +296,8 @@ class ContactCenterClient(SessionClient):
         return _wire_columns([_member(item) for item in items])
 
     def _last_piece(self, body: bytes, *, url: str) -> MemberColumns:
-        """The members of what is left: `{"records":{"record":[` + the last records + the end of the body."""
+        """The members of what is left: the head up to `records.record`'s `[`, the last records and the end of
+        the body."""
         try:
             return _row_columns(_RECORDS_BODY.decode(body).records.record)
         except msgspec.MsgspecError:

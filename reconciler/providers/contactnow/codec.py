@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from reconciler.errors import ApiError
-from reconciler.providers.http.body import PIECE_BYTES, ArrayPieces, BrokenBody
+from reconciler.providers.http.body import PIECE_BYTES, ArrayPieces, ArrayStart, BrokenBody
 
 from .envelope import check, is_true, rows_of, text_row
 
@@ -31,8 +32,11 @@ __all__ = ["LIST_START", "Columns", "Frames", "Pieces", "Shape", "TextRows"]
 
 T = TypeVar("T")
 
-LIST_START = b'"list":['
-"""Where the rows of a compact envelope start: the body is cut into pieces from here on."""
+LIST_START = ArrayStart("list")
+"""Where the rows of an envelope start, however it is written: the body is cut into pieces from here on."""
+
+_LINE_ENDS = bytes.maketrans(b"\r\n", b"  ")
+_SEAM = re.compile(rb"\}[ \t]*,[ \t]*\{")
 
 
 class _TextPage(msgspec.Struct):
@@ -180,11 +184,12 @@ class Columns(Shape[list[list[str]]]):
 class Frames(Shape["pl.DataFrame"]):
     """The columns of `Columns` as a polars frame (columns named as given, every value text).
 
-    A piece is first read by polars as JSON lines, its `},{` seams turned into line ends. That reading holds
-    the GIL only to copy the piece, so the diff runs beside it; msgspec decoding holds it throughout. It is
-    exact for what the API documents, objects whose values are all strings: a seam inside a string leaves that
-    line's string unterminated, so such a piece fails to read, and a field missing or null in any row shows
-    as a null. Either sends the piece the `Columns` way."""
+    A piece is first read by polars as JSON lines: its line ends become spaces (JSON never holds one inside a
+    string, so a pretty-printed object becomes one line) and its seams (`}`, `,` and `{`, with any spaces or
+    tabs between) become line ends. That reading holds the GIL only to copy the piece, so the diff runs beside
+    it; msgspec decoding holds it throughout. It is exact for what the API documents, objects whose values are
+    all strings: a seam inside a string leaves that line's string unterminated, so such a piece fails to read,
+    and a field missing or null in any row shows as a null. Either sends the piece the `Columns` way."""
 
     def __init__(self, names: Sequence[str]) -> None:
         import polars as pl
@@ -201,7 +206,10 @@ class Frames(Shape["pl.DataFrame"]):
     def piece(self, data: bytes | memoryview) -> pl.DataFrame | None:
         import polars as pl
 
-        lines = bytes(data[1:-1]).replace(b"},{", b"}\n{")
+        lines = bytes(data[1:-1])
+        if b"\n" in lines or b"\r" in lines:
+            lines = lines.translate(_LINE_ENDS)
+        lines = _SEAM.sub(b"}\n{", lines)
         try:
             frame = pl.read_ndjson(lines, schema=self._schema)
         except pl.exceptions.PolarsError:
@@ -231,7 +239,8 @@ class Frames(Shape["pl.DataFrame"]):
 class Pieces(Generic[T]):
     """Cuts a streamed `{..., "list": [{...}, {...}, ...], ...}` body into pieces of rows of `shape`, about
     `piece_bytes` each. The envelope around the list (success, error) is decoded with the last rows, from the
-    remainder the cutter hands back; a body it could not cut (no compact `"list":[`) is that remainder whole.
+    remainder the cutter hands back; a body it could not cut (no `list` array in its first HEAD_BYTES, as an
+    error envelope) is that remainder whole.
     A body that is not JSON raises BrokenBody; an envelope with `success: false` raises as `envelope.check`."""
 
     def __init__(

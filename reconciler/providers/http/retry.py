@@ -15,8 +15,14 @@ WriteError, RemoteProtocolError
 other 4xx, 3xx, 2xx                      returned to the caller  returned to the caller
 ======================================  ======================  ==================================
 
-Retries exhausted raise `TransientApiError`. A TLS certificate that fails verification (a ConnectError caused by
-`ssl.SSLCertVerificationError`) is never retried: it raises ApiError at once, naming SSL_CERT_FILE.
+Retries exhausted raise `TransientApiError`. Three connect failures are never retried, because sending again
+cannot cure them; each raises ApiError at once with its remedy (`refused_at_once`):
+
+- a host name that does not resolve (a ConnectError caused by `socket.gaierror`): names the host, and points at
+  the target's baseUrl or region, DNS and proxies (httpx honours HTTPS_PROXY);
+- a TLS certificate that does not name the host (`ssl.SSLCertVerificationError`, hostname or IP address
+  mismatch): names the host, with the same remedy;
+- any other TLS certificate that fails verification: names SSL_CERT_FILE, for a private certificate authority.
 Delays use full jitter (`random() * min(max_delay, base * 2**n)`) and are never shorter than a Retry-After
 the server sent. A Retry-After also holds back every other request of the same session (threads share a
 "not before" time; see session.py).
@@ -26,9 +32,10 @@ from __future__ import annotations
 
 import email.utils
 import random as _random
+import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -39,8 +46,8 @@ __all__ = [
     "MAYBE_SENT",
     "NOT_SENT",
     "RetryPolicy",
-    "certificate_refused",
     "parse_retry_after",
+    "refused_at_once",
     "retryable_status",
 ]
 
@@ -61,19 +68,46 @@ def retryable_status(status: int) -> bool:
     return status == 429 or status >= 500
 
 
-def certificate_refused(exc: BaseException) -> str | None:
-    """The message for a TLS certificate that failed verification, or None for any other failure."""
+_NAME_MISMATCH = frozenset({62, 64})
+"""OpenSSL's verify codes for a certificate that does not name the host: X509_V_ERR_HOSTNAME_MISMATCH and
+X509_V_ERR_IP_ADDRESS_MISMATCH."""
+
+_CHECK_TARGET = (
+    "check the target's baseUrl (or its region), this machine's DNS, and any proxy in the way "
+    "(HTTPS_PROXY is honoured)"
+)
+"""The remedy when the client reached no server, or the wrong one."""
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what caused it, outermost first (httpx wraps httpcore, which wraps the socket or TLS error)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            detail = redact(str(current.verify_message or current.reason or "certificate verify failed"))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def refused_at_once(exc: BaseException, host: str) -> str | None:
+    """The message for a connect failure that sending again cannot cure (a name that does not resolve, a TLS
+    certificate that is not accepted), or None for any other failure. `host` is the host the request named."""
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            detail = redact(cause.strerror or str(cause) or "no address")
+            return f"the host name {host} does not resolve ({detail}); {_CHECK_TARGET}"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = getattr(cause, "reason", None)
+            detail = redact(str(cause.verify_message or reason or "certificate verify failed"))
+            if cause.verify_code in _NAME_MISMATCH:
+                return (
+                    f"the server's TLS certificate was not accepted ({detail}): it does not name the host "
+                    f"{host}; {_CHECK_TARGET}"
+                )
             return (
                 f"the server's TLS certificate was not accepted ({detail}); check the base URL, or, if the "
                 "service uses a private certificate authority, point SSL_CERT_FILE at that CA's bundle"
             )
-        current = current.__cause__ or current.__context__
     return None
 
 

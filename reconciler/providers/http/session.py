@@ -25,7 +25,7 @@ from reconciler.redact import install_log_redaction, redact, redact_url
 
 from .body import BrokenBody
 from .rate import RateBudget
-from .retry import MAYBE_SENT, NOT_SENT, RetryPolicy, certificate_refused, parse_retry_after, retryable_status
+from .retry import MAYBE_SENT, NOT_SENT, RetryPolicy, parse_retry_after, refused_at_once, retryable_status
 from .urls import check_base_url
 
 __all__ = ["MAX_CONNECTIONS", "HttpSession", "SessionClient"]
@@ -244,7 +244,7 @@ class HttpSession:
             except (*NOT_SENT, *MAYBE_SENT) as exc:
                 failure = _describe(exc)
                 if isinstance(exc, NOT_SENT):
-                    refused = certificate_refused(exc)
+                    refused = refused_at_once(exc, request.url.host)
                     if refused is not None:  # retrying cannot help: say so at once
                         raise ApiError(f"{label}: {refused}", url=url) from None
                 elif not idempotent:

@@ -4,8 +4,11 @@ wrapped without the httpx exception; and a streamed read opened again when its b
 from __future__ import annotations
 
 import email.utils
+import socket
+import ssl
 from collections.abc import Iterator
 
+import httpcore
 import httpx
 import pytest
 
@@ -201,6 +204,126 @@ def test_unexpected_transport_error_is_api_error_not_retried() -> None:
         session.request("GET", "x", action="read", idempotent=True)
     assert not isinstance(caught.value, TransientApiError)
     assert len(script.requests) == 1
+
+
+def _caused_by(cause: BaseException) -> httpx.ConnectError:
+    """A ConnectError as httpx raises it: wrapping httpcore's, which wraps the socket or TLS error."""
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise httpcore.ConnectError(str(inner)) from inner
+    except httpcore.ConnectError as middle:
+        error = httpx.ConnectError(str(middle))
+        error.__cause__ = middle
+        return error
+
+
+def _certificate_error(code: int, message: str) -> ssl.SSLCertVerificationError:
+    error = ssl.SSLCertVerificationError(
+        1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {message}"
+    )
+    error.verify_code = code
+    error.verify_message = message
+    return error
+
+
+CHECK_TARGET = (
+    "check the target's baseUrl (or its region), this machine's DNS, and any proxy in the way "
+    "(HTTPS_PROXY is honoured)"
+)
+
+
+@pytest.mark.parametrize(
+    ("cause", "message"),
+    [
+        (
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            "Test read: the host name api.example.test does not resolve (Name or service not known); "
+            + CHECK_TARGET,
+        ),
+        (
+            socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+            "Test read: the host name api.example.test does not resolve (Temporary failure in name resolution); "
+            + CHECK_TARGET,
+        ),
+        (
+            _certificate_error(62, "Hostname mismatch, certificate is not valid for 'api.example.test'."),
+            "Test read: the server's TLS certificate was not accepted (Hostname mismatch, certificate is not valid "
+            "for 'api.example.test'.): it does not name the host api.example.test; " + CHECK_TARGET,
+        ),
+        (
+            _certificate_error(64, "IP address mismatch, certificate is not valid for '192.0.2.7'."),
+            "Test read: the server's TLS certificate was not accepted (IP address mismatch, certificate is not valid "
+            "for '192.0.2.7'.): it does not name the host api.example.test; " + CHECK_TARGET,
+        ),
+        (
+            _certificate_error(18, "self-signed certificate"),
+            "Test read: the server's TLS certificate was not accepted (self-signed certificate); check the base "
+            "URL, or, if the service uses a private certificate authority, point SSL_CERT_FILE at that CA's "
+            "bundle",
+        ),
+    ],
+    ids=["no-such-name", "dns-unavailable", "hostname-mismatch", "ip-mismatch", "untrusted"],
+)
+@pytest.mark.parametrize("idempotent", [True, False], ids=["read", "create"])
+def test_connect_failures_that_sending_again_cannot_cure_are_refused_at_once(
+    cause: BaseException, message: str, idempotent: bool
+) -> None:
+    script = Scripted(_caused_by(cause), OK)
+    sleeps = Sleeps()
+    session = _session(httpx.MockTransport(script), sleeps)
+    with pytest.raises(ApiError) as caught:
+        session.request("GET", "x", action="read", idempotent=idempotent)
+    assert type(caught.value) is ApiError
+    assert str(caught.value) == f"{message} [https://api.example.test/base/x]"
+    assert (len(script.requests), sleeps.calls) == (1, [])
+
+
+def test_a_refused_stream_is_not_read_again() -> None:
+    script = Scripted(_caused_by(socket.gaierror(socket.EAI_NONAME, "Name or service not known")), OK)
+    sleeps = Sleeps()
+    session = _session(httpx.MockTransport(script), sleeps)
+    url = session.url_for("records")
+    with pytest.raises(ApiError) as caught:
+        list(session.read_stream("GET", "records", action="read", url=url, parse=_items, resumable=True))
+    assert str(caught.value) == (
+        "Test read: the host name api.example.test does not resolve (Name or service not known); "
+        f"{CHECK_TARGET} [https://api.example.test/base/records]"
+    )
+    assert (len(script.requests), sleeps.calls) == (1, [])
+
+
+def test_a_name_the_resolver_does_not_know_fails_at_once_through_the_real_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpx's own transport, with a resolver this test controls: no packet leaves the machine."""
+    asked: list[object] = []
+
+    def resolve(host: object, *args: object, **kwargs: object) -> list[object]:
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    sleeps = Sleeps()
+    session = HttpSession("https://api.example.test/base", service="Test", retry=policy(sleeps))
+    with pytest.raises(ApiError) as caught:
+        session.request("GET", "x", action="read", idempotent=True)
+    assert str(caught.value) == (
+        "Test read: the host name api.example.test does not resolve (Name or service not known); "
+        f"{CHECK_TARGET} [https://api.example.test/base/x]"
+    )
+    assert (asked, sleeps.calls) == (["api.example.test"], [])
+
+
+def test_a_connect_failure_that_may_pass_is_still_retried() -> None:
+    script = Scripted(_caused_by(ConnectionRefusedError(111, "Connection refused")), OK)
+    sleeps = Sleeps()
+    session = _session(httpx.MockTransport(script), sleeps)
+    assert session.request("GET", "x", action="read", idempotent=True).json() == {"ok": True}
+    assert (len(script.requests), len(sleeps.calls)) == (2, 1)
 
 
 def test_wrapped_errors_do_not_chain_httpx_exceptions() -> None:
