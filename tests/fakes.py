@@ -98,7 +98,7 @@ class FakeContactNow:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     """Record keys whose create or update the fake refuses."""
-    system: frozenset[str] = frozenset({"100"})
+    system: frozenset[str] = frozenset()
     """System outcome codes: read-only."""
     use: dict[str, OutcomeUse] = field(default_factory=dict)
     """How many live records carry each outcome code (what `outcome_use` answers; none by default)."""

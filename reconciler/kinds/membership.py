@@ -39,10 +39,11 @@ from ..manifest.spec import (
     invalid,
 )
 from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
-from ..plan.changes import Change, Phase
+from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
+from .cc_campaign import CampaignPlan, campaign_manager
 from .dataset import no_api
 
 if TYPE_CHECKING:
@@ -210,6 +211,11 @@ class DesiredMembership(Desired):
     """A MemberSource (model/state.py)."""
     remove_absent: bool = field(default=False, kw_only=True)
     guard: Guard = field(default=Guard(), kw_only=True)
+    campaign_address: str | None = field(default=None, kw_only=True)
+    """The resource that declares the campaign's status, if the project has one."""
+
+    def needs(self) -> tuple[str, ...]:
+        return () if self.campaign_address is None else (self.campaign_address,)
 
     def check_source(self) -> list[Problem]:
         return list(self.source.check())
@@ -259,6 +265,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
             source=ManifestMembers(manifest),
             remove_absent=spec.absent == "remove",
             guard=project.config.guards.merged(spec.guards),
+            campaign_address=campaign_manager(project, spec.campaign),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -367,6 +374,14 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
             )
         )
         return
+    planned = None if item.campaign_address is None else ctx.fact(item.campaign_address, CampaignPlan)
+    if planned is not None and planned.stopped:
+        ctx.live[item.address] = f"campaign stopped ({info.status})"
+        message = f"campaign {item.campaign} has stopped, as {item.campaign_address} declares: its members no longer change"
+        ctx.observations.append(Observation(item.address, "info", message))
+        return
+    if planned is not None:  # this plan moves the campaign before its members change
+        info = replace(info, status=planned.during_members)
     reasons = campaign_problems(info)
     if reasons:
         ctx.problems.extend(
