@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
-from ..errors import ApiError, CampaignStateError, ConfigError, Problem, ReconcilerError
+from ..errors import AmbiguousWriteError, ApiError, CampaignStateError, ConfigError, Problem, ReconcilerError
 from ..export.documents import document, manifest_file
 from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
@@ -447,6 +447,8 @@ def _move(ctx: StepContext, item: DesiredCampaign, goal: CampaignState) -> StepR
                 return _failed(campaign, moves, f"it moved on its own: {risks[0][1]}")
             try:
                 provider.change_status(campaign, way[0])
+            except AmbiguousWriteError:
+                refused_at = None  # it may have been stored: the read that follows says where the campaign is
             except CampaignStateError as error:
                 if error.reason != "invalid_transition":
                     raise

@@ -13,7 +13,7 @@ from fakes import FakeContactCenter, Quiet, target
 
 from reconciler.apply.runner import apply_plan
 from reconciler.apply.steps import Outcome
-from reconciler.errors import CampaignStateError, Location, PlanError
+from reconciler.errors import AmbiguousWriteError, CampaignStateError, Location, PlanError
 from reconciler.kinds.base import DesiredState
 from reconciler.kinds.cc_campaign import DesiredCampaign
 from reconciler.kinds.membership import DesiredMembership
@@ -208,6 +208,24 @@ def test_an_invalid_transition_from_the_status_just_read_is_not_sent_again() -> 
         "campaign 125: stopped: it is Running (status 3, Manual Running) and the vendor refused the move from it; "
         "plan again to see the way from here",
     )
+
+
+def test_a_status_change_whose_answer_was_lost_is_settled_by_reading_it() -> None:
+    """The first move is stored but its answer lost: the read after it shows Paused, so the way goes on from there
+    and the move is not sent again."""
+    center = _center(3)
+    change_status = center.change_status
+
+    def lose_the_first_answer(campaign_id: int, state: CampaignState) -> None:
+        change_status(campaign_id, state)
+        if center.changes == 1:
+            raise AmbiguousWriteError("Contact Center campaign status change: the response was lost")
+
+    center.change_status = lose_the_first_answer  # type: ignore[method-assign]
+    desired = DesiredState((_campaign(S.PURGED),))
+    planned = make_plan(desired, target(contact_center=center), now=NOW)
+    assert apply_plan(planned.plan, desired, target(contact_center=center), Quiet()).ok
+    assert _writes(center) == [("change_status", 125, S.PAUSED), ("change_status", 125, S.PURGED)]
 
 
 def test_a_new_way_through_running_that_the_spec_does_not_acknowledge_stops_the_change() -> None:
