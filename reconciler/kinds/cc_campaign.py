@@ -27,9 +27,9 @@ plans against the status the campaign will have when its members change (`Campai
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
@@ -56,6 +56,7 @@ MAX_MOVES = 6
 new way; past this many, the step stops and asks for a new plan."""
 
 _RUNNING, _STOPPED = CampaignState.RUNNING, CampaignState.STOPPED
+D = TypeVar("D", bound=Desired)
 
 # ------------------------------------------------------------------------------------------------- document
 
@@ -181,13 +182,7 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
     # --------------------------------------------------------------------------------------------- plan
 
     def plan(self, items: Sequence[DesiredCampaign], ctx: PlanContext) -> None:
-        provider = ctx.target.contact_center
-        for item in items:
-            if provider is None:
-                ctx.problems.append(no_api(ctx.target.name, item, "Contact Center", "contactCenter"))
-                continue
-            with ctx.attempt(item.address):
-                _plan_one(item, provider, ctx)
+        each_with_contact_center(items, ctx, lambda item, provider: _plan_one(item, provider, ctx))
 
     def guards(self, change: Change, item: DesiredCampaign, live_rows: int) -> list[Verdict]:
         work = change.work
@@ -239,9 +234,7 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
         if provider is None:
             raise ConfigError(f"target {options.target} has no Contact Center API; drop --cc-campaign")
         campaigns = {number: provider.campaign(number) for number in sorted(set(options.cc_campaigns))}
-        names = unique_names(
-            {key: slug(info.name, "campaign") for key, info in campaigns.items()}, "campaign"
-        )
+        names = campaign_names(campaigns)
         documents = []
         for number in sorted(campaigns, key=lambda key: names[key]):
             state = state_of(campaigns[number].status)
@@ -261,20 +254,48 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
 # ---------------------------------------------------------------------------------------------- planning
 
 
-def _plan_one(item: DesiredCampaign, provider: ContactCenterApi, ctx: PlanContext) -> None:
+def campaign_names(campaigns: Mapping[int, CampaignInfo]) -> dict[int, str]:
+    """The manifest names an export gives campaigns, by id: the slugs of their names, made unique."""
+    return unique_names({key: slug(info.name, "campaign") for key, info in campaigns.items()}, "campaign")
+
+
+def each_with_contact_center(
+    items: Sequence[D], ctx: PlanContext, plan_one: Callable[[D, ContactCenterApi], None]
+) -> None:
+    """Plan each item with the target's Contact Center provider; an item whose target has none is a problem."""
+    provider = ctx.target.contact_center
+    for item in items:
+        if provider is None:
+            ctx.problems.append(no_api(ctx.target.name, item, "Contact Center", "contactCenter"))
+            continue
+        with ctx.attempt(item.address):
+            plan_one(item, provider)
+
+
+def read_campaign(
+    item: Desired, campaign: int, provider: ContactCenterApi, ctx: PlanContext
+) -> CampaignInfo | None:
+    """A campaign as a resource of `item` needs it, read once per plan whichever kind asks first; None, with the
+    problem, when it does not exist."""
     try:
-        info = ctx.reads.get(("cc", "campaign", item.campaign), lambda: provider.campaign(item.campaign))
+        return ctx.reads.get(("cc", "campaign", campaign), lambda: provider.campaign(campaign))
     except ApiError as error:
         if error.status != 404:
             raise
         ctx.problems.append(
             Problem(
-                f"campaign {item.campaign} does not exist",
+                f"campaign {campaign} does not exist",
                 item.location,
                 item.address,
                 "fix spec.campaign (the campaign id in CC Configuration Manager)",
             )
         )
+        return None
+
+
+def _plan_one(item: DesiredCampaign, provider: ContactCenterApi, ctx: PlanContext) -> None:
+    info = read_campaign(item, item.campaign, provider, ctx)
+    if info is None:
         return
     ctx.live[item.address] = _digest(info)
     live = state_of(info.status)

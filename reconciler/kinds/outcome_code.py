@@ -236,17 +236,7 @@ class OutcomeCodeKind(Kind[OutcomeCodeManifest, DesiredOutcome]):
             ctx.live[item.address] = "absent"
             fields = tuple(FieldChange(name, None, value) for name, value in _shown(want).items() if value)
             notes = [] if item.pinned is None else [f"created as number {item.pinned}"]
-            ctx.changes.append(
-                Change(
-                    Action.CREATE,
-                    item.address,
-                    Phase.OUTCOME_CODES,
-                    fields,
-                    notes=tuple(notes),
-                    tally={"create": 1},
-                    work=OutcomeWork(want, None),
-                )
-            )
+            ctx.changes.append(_change(Action.CREATE, item, fields, notes, OutcomeWork(want, None)))
             return
         before, after = _shown(live), _shown(replace(want, outcome=live.outcome))
         differing = tuple(
@@ -272,17 +262,7 @@ class OutcomeCodeKind(Kind[OutcomeCodeManifest, DesiredOutcome]):
             )
             return
         notes = [] if use is None else [_flip_note(live, want, use)]
-        ctx.changes.append(
-            Change(
-                Action.UPDATE,
-                item.address,
-                Phase.OUTCOME_CODES,
-                differing,
-                notes=tuple(notes),
-                tally={"change": 1},
-                work=OutcomeWork(want, live, use),
-            )
-        )
+        ctx.changes.append(_change(Action.UPDATE, item, differing, notes, OutcomeWork(want, live, use)))
 
     def guards(self, change: Change, item: DesiredOutcome, live_rows: int) -> list[Verdict]:
         work = change.work
@@ -360,6 +340,15 @@ def _match(
             "pin the one to manage with spec.outcome",
         )
     return (found[0] if found else None), None
+
+
+def _change(
+    action: Action, item: DesiredOutcome, fields: tuple[FieldChange, ...], notes: list[str], work: OutcomeWork
+) -> Change:
+    tally = {"create" if action is Action.CREATE else "change": 1}
+    return Change(
+        action, item.address, Phase.OUTCOME_CODES, fields, notes=tuple(notes), tally=tally, work=work
+    )
 
 
 def _shown(code: OutcomeInfo) -> dict[str, str]:

@@ -57,8 +57,16 @@ class OutcomeInfo:
     answerphone: bool = False
 
 
+class _Partial:
+    """A write that sets some fields of an object and leaves the others (None) as they are."""
+
+    def names(self) -> list[str]:
+        """The fields set, sorted."""
+        return sorted(name for name, value in vars(self).items() if value is not None)
+
+
 @dataclass(frozen=True)
-class OutcomeWrite:
+class OutcomeWrite(_Partial):
     """What an outcome code create or update sets (None: left as it is, or the vendor's default)."""
 
     description: str | None = None
@@ -67,10 +75,6 @@ class OutcomeWrite:
     dmc: bool | None = None
     sale: bool | None = None
     answerphone: bool | None = None
-
-    def names(self) -> list[str]:
-        """The fields set, sorted."""
-        return sorted(name for name, value in vars(self).items() if value is not None)
 
 
 @dataclass(frozen=True)
@@ -100,17 +104,13 @@ class Catalog(Protocol):
 
 
 @dataclass(frozen=True)
-class DatasetUpdate:
+class DatasetUpdate(_Partial):
     """The dataset fields one update sets (None: left as it is)."""
 
     description: str | None = None
     queue: int | None = None
     priority: int | None = None
     status: Status | None = None
-
-    def names(self) -> list[str]:
-        """The fields set, sorted."""
-        return sorted(name for name, value in vars(self).items() if value is not None)
 
 
 @dataclass(frozen=True)
