@@ -121,7 +121,8 @@ class AuthError(ApiError):
 class CampaignStateError(ApiError):
     """Contact Center refused a whole request because of the campaign (or the list as a whole).
 
-    `reason` is one of "not_found", "stopped", "not_started", "not_dynamic", "not_enabled", "invalid_list";
+    `reason` is one of "not_found", "stopped", "not_started", "not_dynamic", "not_enabled", "invalid_list",
+    "invalid_transition" (a status change the vendor refuses from the state the campaign is in);
     `message` is the vendor's text.
     """
 

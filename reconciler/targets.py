@@ -37,6 +37,10 @@ class ApiEndpoint:
     """Write requests in flight at once."""
     requests_per_second: float | None = None
     """The request budget of this API (None: none)."""
+    status_method: str = "PATCH"
+    """Contact Center only: how a campaign status change is sent (PATCH or POST)."""
+    status_secret: str | None = None
+    """Contact Center only: the token a status change sends, when not `secret`."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,21 @@ def connection(
     if spec.contact_center is not None:
         cc = spec.contact_center
         user, secret = credentials(target_name, "Contact Center", (cc.tenant_env, cc.token_env), settings)
-        contact_center = ApiEndpoint(cc.url, user, secret, cc.concurrency, cc.requests_per_second)
+        status_env = cc.status_token_env
+        status_secret = None
+        if status_env is not None:
+            status_secret = credentials(target_name, "Contact Center", (cc.tenant_env, status_env), settings)[
+                1
+            ]
+        contact_center = ApiEndpoint(
+            cc.url,
+            user,
+            secret,
+            cc.concurrency,
+            cc.requests_per_second,
+            status_method=cc.status_change.method,
+            status_secret=status_secret,
+        )
     return Connection(
         target_name,
         contactnow,
@@ -155,6 +173,8 @@ def connect(connection: Connection) -> Iterator[Target]:
                     retry=connection.retry,
                     rate=_budget(endpoint),
                     allow_insecure_http=connection.allow_insecure_http,
+                    status_method=endpoint.status_method,
+                    status_token=endpoint.status_secret,
                 )
             )
             contact_center = ContactCenterProvider(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from reconciler.errors import CampaignStateError
+from reconciler.model.campaign import OPERATOR_CODE, TRANSITIONS, CampaignState, state_of
 from reconciler.model.state import (
     Dataset,
     LiveBatch,
@@ -28,6 +30,8 @@ from reconciler.providers.base import (
     FieldInfo,
     MemberOutcome,
     OutcomeInfo,
+    OutcomeUse,
+    OutcomeWrite,
     Progress,
     QueueInfo,
     RecordUpdate,
@@ -94,6 +98,12 @@ class FakeContactNow:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     """Record keys whose create or update the fake refuses."""
+    system: frozenset[str] = frozenset()
+    """System outcome codes: read-only."""
+    use: dict[str, OutcomeUse] = field(default_factory=dict)
+    """How many live records carry each outcome code (what `outcome_use` answers; none by default)."""
+    renumber: bool = False
+    """Whether the fake ignores the number a create asks for (as a vendor may)."""
 
     def add_dataset(self, dataset: Dataset, rows: Sequence[Mapping[str, str]] = ()) -> Dataset:
         made = replace(dataset, id=dataset.id or len(self.datasets_) + 1)
@@ -136,7 +146,28 @@ class FakeContactNow:
         if records:
             yield LiveBatch.of(records, fields)
 
+    def system_outcomes(self) -> frozenset[str]:
+        self.calls.append(("system_outcomes",))
+        return self.system
+
+    def outcome_use(self, outcome: str) -> OutcomeUse:
+        self.calls.append(("outcome_use", outcome))
+        return self.use.get(outcome, OutcomeUse(0, sum(len(rows) for rows in self.records.values())))
+
     # ----------------------------------------------------------------------------------------- writes
+
+    def create_outcome(self, outcome: str | None, values: OutcomeWrite) -> str:
+        number = str(max(int(code) for code in self.outcomes) + 1)
+        if outcome is not None and not self.renumber:
+            number = outcome
+        self.calls.append(("create_outcome", outcome, values))
+        self.outcomes[number] = _outcome(OutcomeInfo(number, "", False), values)
+        return number
+
+    def update_outcome(self, outcome: str, values: OutcomeWrite) -> None:
+        self.calls.append(("update_outcome", outcome, values))
+        assert outcome not in self.system, "the kind must never update a system code"
+        self.outcomes[outcome] = _outcome(self.outcomes[outcome], values)
 
     def create_dataset(self, want: Dataset) -> int:
         made = self.add_dataset(replace(want, id=None, status=Status.HOLD, queue=0, priority=0))
@@ -199,9 +230,15 @@ class FakeContactNow:
         return result
 
 
+def _outcome(code: OutcomeInfo, values: OutcomeWrite) -> OutcomeInfo:
+    return replace(code, **{name: getattr(values, name) for name in values.names()})
+
+
 @dataclass
 class FakeContactCenter:
-    """A Contact Center tenant: campaigns and their members (customer id -> status)."""
+    """A Contact Center tenant: campaigns and their members (customer id -> status). A status change follows
+    the vendor's graph and sets the manual code of the state; `moves` are what the campaign does on its own:
+    before status change number N (from 1), `moves[N]` is the code it moves to first."""
 
     campaigns: dict[int, CampaignInfo] = field(
         default_factory=lambda: {125: CampaignInfo(125, "Winback", True, True, 1, None, None)}
@@ -210,10 +247,24 @@ class FakeContactCenter:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)
     """Customers the CRM does not know: adding them fails."""
+    moves: dict[int, int] = field(default_factory=dict)
+    changes: int = 0
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
         self.calls.append(("campaign", campaign_id))
         return self.campaigns[campaign_id]
+
+    def change_status(self, campaign_id: int, state: CampaignState) -> None:
+        self.changes += 1
+        self.calls.append(("change_status", campaign_id, state))
+        current = self.campaigns[campaign_id]
+        if self.changes in self.moves:
+            current = replace(current, status=self.moves[self.changes])
+            self.campaigns[campaign_id] = current
+        at = state_of(current.status)
+        if at is None or state not in TRANSITIONS[at]:
+            raise CampaignStateError("Invalid state transition", reason="invalid_transition", status=400)
+        self.campaigns[campaign_id] = replace(current, status=OPERATOR_CODE[state])
 
     def iter_members(self, campaign_id: int) -> Iterator[LiveMember]:
         self.calls.append(("members", campaign_id))

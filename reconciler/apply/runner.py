@@ -3,11 +3,14 @@
 Each kind turns its changes into steps, each tagged with a phase (plan/changes.py: Phase); the runner runs every
 step of every change in phase order, and within a phase in plan order. So the order has one source:
 
-1. DATASET: datasets are created (on HOLD), their attributes updated, LIVE datasets taken to HOLD when asked;
-2. RECORDS: record creates, updates and completes, batched and concurrent, while their dataset is on HOLD;
-3. MEMBERS: Contact Center removals, then adds;
-4. GO_LIVE: datasets go LIVE, once their records are in;
-5. EXPIRE: datasets go EXPIRED, last.
+1. OUTCOME_CODES: outcome codes are created and updated, before any record is completed with one;
+2. DATASET: datasets are created (on HOLD), their attributes updated, LIVE datasets taken to HOLD when asked;
+3. RECORDS: record creates, updates and completes, batched and concurrent, while their dataset is on HOLD;
+4. CAMPAIGN: Contact Center campaigns move short of a stop (a campaign starts before members are added);
+5. MEMBERS: Contact Center removals, then adds;
+6. CAMPAIGN_STOP: campaigns stop, once their members are removed;
+7. GO_LIVE: datasets go LIVE, once their records are in;
+8. EXPIRE: datasets go EXPIRED, last.
 
 A change's steps stop at the first that does not apply. A failed change stops its dependants (a record set whose
 dataset failed, a dataset whose records failed does not go LIVE: each kind's step checks), never independent

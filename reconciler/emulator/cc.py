@@ -183,7 +183,7 @@ def parse_customer_id(value: object) -> int | None:
     return None
 
 
-def _parse_stored_time(value: object) -> dt.datetime | None:
+def parse_stored_time(value: object) -> dt.datetime | None:
     """A campaign window bound as stored (ISO 8601; seed.py writes it with an offset); UTC if it has none."""
     if not isinstance(value, str) or not value:
         return None
@@ -275,8 +275,8 @@ class ContactCenterApi:
             dynamic=row[2] == "Y",
             enabled=row[3] == "Y",
             status=int(row[4] or 0),
-            start=_parse_stored_time(row[5]),
-            end=_parse_stored_time(row[6]),
+            start=parse_stored_time(row[5]),
+            end=parse_stored_time(row[6]),
         )
 
     def _open(

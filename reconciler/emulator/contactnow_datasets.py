@@ -4,6 +4,12 @@ Datasets: create (`import_table`, `description`; optional `qid`, `d_status`, `d_
 update), read (filters `qid` list, `dataset`, `state`|`d_status`, `table`|`import_table`, `description`) and
 update (`dataset` required). A status change moves the dataset's records: HOLD prefixes active ProcessTypes
 with `HOLD: `, LIVE removes the prefix, EXPIRED sets every record to `EXPIRED` (for good).
+
+Outcome codes (API-CONTRACT-2.md B): read (filters `uid`, `mode=system`), create (rows `description` and the
+Y/N flags `complete`, `dmc`, `sale`, `do_not_call`, `answerphone`; an `outcome` number may be asked for [choice];
+`key` is the number of the last one made) and update (`outcome` required, plus any of those). A flag that is not
+Y or N makes its row bad. An update naming a system code fails whole, `success` false with `Outcome [N] is a
+system outcome` [choice], and stores nothing.
 """
 
 from __future__ import annotations
@@ -289,7 +295,7 @@ def read_queues(call: Call) -> Listing:
 # -- outcome codes ----
 
 OUTCOME_FIELDS = ("outcome", "description", "complete", "dmc", "sale", "do_not_call", "answerphone")
-OUTCOME_FLAGS = ("complete", "dmc", "sale", "do_not_call")
+OUTCOME_FLAGS = ("complete", "dmc", "sale", "do_not_call", "answerphone")
 
 
 def read_outcomes(call: Call) -> Listing:
@@ -321,8 +327,6 @@ def _outcome_values(row: dict[str, str]) -> dict[str, object]:
             if row[flag] not in ("Y", "N"):
                 raise RowError(f"Invalid {flag} [{row[flag]}]")
             values[flag] = row[flag]
-    if "answerphone" in row:
-        values["answerphone"] = row["answerphone"]
     return values
 
 
@@ -365,20 +369,23 @@ def update_outcomes(call: Call, rows: Sequence[Row]) -> Envelope:
     total = bad = 0
     first_error: str | None = None
     with call.store.transaction() as conn:
+        system = {int(row[0]) for row in conn.execute("SELECT outcome FROM cn_outcomes WHERE system = 1")}
+        named = [parse_int(lower_keys(raw).get("outcome", "")) for raw in rows]
+        refused = next((outcome for outcome in named if outcome in system), None)
+        if refused is not None:
+            raise ApiFailure(f"Outcome [{refused}] is a system outcome")
         for raw in rows:
             row = lower_keys(raw)
             given = row.get("outcome", "")
             outcome = parse_int(given)
             try:
                 found = (
-                    conn.execute("SELECT system FROM cn_outcomes WHERE outcome = ?", (outcome,)).fetchone()
+                    conn.execute("SELECT 1 FROM cn_outcomes WHERE outcome = ?", (outcome,)).fetchone()
                     if outcome is not None
                     else None
                 )
                 if found is None:
                     raise RowError(f"Outcome code [{given}] does not exist.")
-                if found[0]:
-                    raise RowError(f"System outcome code [{outcome}] cannot be updated")
                 values = _outcome_values(row)
             except RowError as exc:
                 bad += 1

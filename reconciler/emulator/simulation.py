@@ -11,6 +11,12 @@
   picked at random: New (0) -> Queued (1); Scheduled (4) -> Queued once its schedule is due; Queued ->
   Accepted (2); Accepted -> Completed (3) with a disposition code (1000 None, 1001 Try Again, 1002 Scheduled
   Call Back) and, now and then, status-code 1 (Max Attempt Reached).
+- Contact Center campaigns (dynamic and enabled) move on their own, as the dialler moves them [choice: the
+  contract names the codes, not when they are set]. A campaign with a schedule (a start or an end time) follows it
+  before the ticks: past its end it is Schedule Stopped (7) unless already stopped; a New or Scheduled one is
+  Scheduled (2) before its start and Schedule Running (4) from it. After the ticks, a running campaign with an end
+  time whose members have all completed is Completed (6). A campaign without a schedule takes new customers at
+  any time, so it never completes, and an operator's Paused or Purged is left alone until the end time.
 
 The result counts what changed. It is deterministic: the same seed, store contents and clock give the same
 changes (candidates are read in a fixed order and every choice comes from one `random.Random(seed)`).
@@ -27,7 +33,18 @@ from array import array
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from .cc import STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_NEW, STATUS_QUEUED, STATUS_SCHEDULED, parse_schedule
+from .cc import (
+    NOT_STARTED,
+    RUNNING,
+    STATUS_ACCEPTED,
+    STATUS_COMPLETED,
+    STATUS_NEW,
+    STATUS_QUEUED,
+    STATUS_SCHEDULED,
+    STOPPED,
+    parse_schedule,
+    parse_stored_time,
+)
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -35,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DIALLABLE: Final = ("New Prospect", "NEEDSMOREWORK")
-RUNNING_CAMPAIGN: Final = (1, 3, 4)
+RUNNING_CAMPAIGN: Final = tuple(sorted(RUNNING))
+SCHEDULED, SCHEDULE_RUNNING, COMPLETED, SCHEDULE_STOPPED = 2, 4, 6, 7
 DISPOSITIONS: Final = (1000, 1001, 1002)
 MAX_ATTEMPTS_REACHED: Final = 1
 MAX_ATTEMPTS_SHARE: Final = 0.1
@@ -63,6 +81,7 @@ class SimulationResult:
     members_queued: int = 0
     members_accepted: int = 0
     members_completed: int = 0
+    campaigns_moved: int = 0
 
     @property
     def members_advanced(self) -> int:
@@ -105,10 +124,12 @@ def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
             "members_queued",
             "members_accepted",
             "members_completed",
+            "campaigns_moved",
         ),
         0,
     )
     with state.store.transaction() as conn:
+        counts["campaigns_moved"] += _follow_schedules(conn, now)
         outcomes = [
             (int(outcome), complete == "Y")
             for outcome, complete in conn.execute(
@@ -124,6 +145,7 @@ def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
                 _dial(conn, rng, records=records, outcomes=outcomes, stamp=stamp, counts=counts)
             if members:
                 _advance(conn, rng, members, counts)
+        counts["campaigns_moved"] += _complete_campaigns(conn)
     result = SimulationResult(steps=steps, **counts)
     log.info("dialler simulation: %s", result.to_dict())
     return result
@@ -217,3 +239,42 @@ def _advance(conn: sqlite3.Connection, rng: random.Random, members: _Members, co
         members.statuses[member] = STATUS_COMPLETED
         counts["members_completed"] += 1
         members.pool.remove(index)
+
+
+_SCHEDULED_CAMPAIGNS: Final = (
+    "SELECT id, status, start_time, end_time FROM cc_campaigns WHERE dynamic = 'Y' AND enabled = 'Y'"
+    " AND (coalesce(start_time, '') != '' OR coalesce(end_time, '') != '') ORDER BY id"
+)
+
+
+def _follow_schedules(conn: sqlite3.Connection, now: float) -> int:
+    """Move each campaign with a schedule to where its schedule puts it now; how many moved."""
+    moved = 0
+    for campaign_id, status, start_text, end_text in conn.execute(_SCHEDULED_CAMPAIGNS).fetchall():
+        if status in STOPPED:
+            continue
+        start, end = parse_stored_time(start_text), parse_stored_time(end_text)
+        new = status
+        if end is not None and end.timestamp() <= now:
+            new = SCHEDULE_STOPPED
+        elif status in NOT_STARTED:
+            new = SCHEDULED if start is not None and now < start.timestamp() else SCHEDULE_RUNNING
+        if new != status:
+            conn.execute("UPDATE cc_campaigns SET status = ? WHERE id = ?", (new, campaign_id))
+            moved += 1
+    return moved
+
+
+def _complete_campaigns(conn: sqlite3.Connection) -> int:
+    """Complete each running campaign with an end time whose members have all completed; how many."""
+    done = conn.execute(
+        "SELECT c.id FROM cc_campaigns c WHERE c.dynamic = 'Y' AND c.enabled = 'Y'"
+        f" AND c.status IN ({', '.join('?' * len(RUNNING_CAMPAIGN))}) AND coalesce(c.end_time, '') != ''"
+        " AND EXISTS (SELECT 1 FROM cc_members m WHERE m.campaign_id = c.id)"
+        " AND NOT EXISTS (SELECT 1 FROM cc_members m WHERE m.campaign_id = c.id AND m.status != ?)"
+        " ORDER BY c.id",
+        (*RUNNING_CAMPAIGN, STATUS_COMPLETED),
+    ).fetchall()
+    for (campaign_id,) in done:
+        conn.execute("UPDATE cc_campaigns SET status = ? WHERE id = ?", (COMPLETED, campaign_id))
+    return len(done)

@@ -327,6 +327,11 @@ class StoreView:
             (campaign, name, _yes_no(dynamic), _yes_no(enabled), status, start, end),
         )
 
+    def campaign_status(self, campaign: int) -> int:
+        """The status code of one campaign."""
+        [(status,)] = self._store.execute("SELECT status FROM cc_campaigns WHERE id = ?", (campaign,))
+        return int(status)
+
     def set_campaign(
         self,
         campaign: int,

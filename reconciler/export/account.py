@@ -6,7 +6,9 @@ byte-identical):
 
     reconciler.yaml                     the project: manifests/, the target exported from, the guards
     manifests/datasets.yaml             one Dataset per live dataset in scope, by campaign table then name
+    manifests/outcomecodes.yaml         one OutcomeCode per code that is not a system code (unfiltered exports)
     manifests/recordsets.yaml           one RecordSet per dataset with exportable records (not EXPIRED ones)
+    manifests/campaigns.yaml            one CcCampaign (its status) per --cc-campaign
     manifests/memberships.yaml          one CampaignMembership per --cc-campaign
     manifests/data/records/NAME.csv     the records (key first, then the managed fields), in id order
     manifests/data/members/NAME.csv     the members (customer-id, schedule), by customer id

@@ -20,10 +20,9 @@ from pydantic_core import PydanticCustomError
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..diff.members import CampaignWindow, MemberWork, diff_members
-from ..errors import ApiError, ConfigError, ExportError, Location, Problem, ReconcilerError
+from ..errors import ConfigError, ExportError, Location, Problem, ReconcilerError
 from ..export.documents import document, manifest_file
 from ..export.members import export_members
-from ..export.names import slug, unique_names
 from ..manifest import Project, SourceMember
 from ..manifest.checks import check_scanned
 from ..manifest.documents import DocumentIndex, SourcedDocument
@@ -39,11 +38,17 @@ from ..manifest.spec import (
     invalid,
 )
 from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
-from ..plan.changes import Change, Phase
+from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
-from .dataset import no_api
+from .cc_campaign import (
+    CampaignPlan,
+    campaign_manager,
+    campaign_names,
+    each_with_contact_center,
+    read_campaign,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -210,6 +215,11 @@ class DesiredMembership(Desired):
     """A MemberSource (model/state.py)."""
     remove_absent: bool = field(default=False, kw_only=True)
     guard: Guard = field(default=Guard(), kw_only=True)
+    campaign_address: str | None = field(default=None, kw_only=True)
+    """The resource that declares the campaign's status, if the project has one."""
+
+    def needs(self) -> tuple[str, ...]:
+        return () if self.campaign_address is None else (self.campaign_address,)
 
     def check_source(self) -> list[Problem]:
         return list(self.source.check())
@@ -260,18 +270,13 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
             source=ManifestMembers(manifest),
             remove_absent=spec.absent == "remove",
             guard=project.config.guards.merged(spec.guards),
+            campaign_address=campaign_manager(project, spec.campaign),
         )
 
     # --------------------------------------------------------------------------------------------- plan
 
     def plan(self, items: Sequence[DesiredMembership], ctx: PlanContext) -> None:
-        provider = ctx.target.contact_center
-        for item in items:
-            if provider is None:
-                ctx.problems.append(no_api(ctx.target.name, item, "Contact Center", "contactCenter"))
-                continue
-            with ctx.attempt(item.address):
-                _plan_one(item, provider, ctx, self.unit)
+        each_with_contact_center(items, ctx, lambda item, provider: _plan_one(item, provider, ctx, self.unit))
 
     def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
         verdict = mass_change(
@@ -328,9 +333,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
         if not campaigns or provider is None:
             return
         options = ctx.options
-        names = unique_names(
-            {key: slug(info.name, "campaign") for key, info in campaigns.items()}, "campaign"
-        )
+        names = campaign_names(campaigns)
         (ctx.manifests / "data" / "members").mkdir(parents=True)
         documents = []
         for campaign_id in sorted(campaigns, key=lambda key: names[key]):
@@ -354,20 +357,17 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
 
 def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanContext, unit: str) -> None:
     """Check the campaign can take members, then diff them against the live members as they stream in."""
-    try:
-        info = ctx.reads.get(("cc", "campaign", item.campaign), _campaign(provider, item.campaign))
-    except ApiError as error:
-        if error.status != 404:
-            raise
-        ctx.problems.append(
-            Problem(
-                f"campaign {item.campaign} does not exist",
-                item.at("spec.campaign"),
-                item.address,
-                "fix spec.campaign (the campaign id in CC Configuration Manager)",
-            )
-        )
+    info = read_campaign(item, item.campaign, provider, ctx)
+    if info is None:
         return
+    planned = None if item.campaign_address is None else ctx.fact(item.campaign_address, CampaignPlan)
+    if planned is not None and planned.stopped:
+        ctx.live[item.address] = f"campaign stopped ({info.status})"
+        message = f"campaign {item.campaign} has stopped, as {item.campaign_address} declares: its members no longer change"
+        ctx.observations.append(Observation(item.address, "info", message))
+        return
+    if planned is not None:  # this plan moves the campaign before its members change
+        info = replace(info, status=planned.during_members)
     reasons = campaign_problems(info)
     if reasons:
         ctx.problems.extend(
@@ -416,10 +416,6 @@ def campaign_problems(info: CampaignInfo) -> list[str]:
     if info.status in NOT_STARTED:
         reasons.append(f"campaign {info.id} has not started (status {info.status})")
     return reasons
-
-
-def _campaign(provider: ContactCenterApi, campaign_id: int) -> Any:
-    return lambda: provider.campaign(campaign_id)
 
 
 def _check_rows(manifest: MembershipManifest) -> list[Problem]:

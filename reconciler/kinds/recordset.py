@@ -55,6 +55,7 @@ from .dataset import (
     ExportedDatasets,
     datasets_of,
 )
+from .outcome_code import with_planned
 
 if TYPE_CHECKING:
     import polars as pl
@@ -320,7 +321,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
                 if match.table not in catalog.tables():
                     continue  # the dataset's problem says so
                 fields = catalog.fields(match.table)
-                _plan_one(item, match, fields, catalog.outcomes(), provider, ctx)
+                _plan_one(item, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
 
     def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
         """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column

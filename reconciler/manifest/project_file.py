@@ -109,6 +109,20 @@ Platform = Annotated[
 ]
 
 
+class StatusChangeSpec(SpecModel):
+    """How a campaign status change is sent. The vendor's page and its OpenAPI document disagree on both; the
+    default is the OpenAPI document's."""
+
+    method: Literal["PATCH", "POST"] = Field(
+        default="PATCH", description="PATCH (the vendor's OpenAPI document) or POST (its page's curl example)"
+    )
+    token: Literal["action", "data"] = Field(
+        default="action",
+        description="Which of the tenant's tokens it sends: action (actionTokenEnv) or data (dataTokenEnv); "
+        "either falls back to tokenEnv when its variable is not named",
+    )
+
+
 class ContactCenterTargetSpec(_ApiLimits):
     """Contact Center API access: where, and which environment variables hold the credentials."""
 
@@ -116,6 +130,18 @@ class ContactCenterTargetSpec(_ApiLimits):
     platform: Platform | None = None
     tenant_env: EnvName
     token_env: EnvName
+    action_token_env: EnvName | None = Field(
+        default=None, description="The variable holding the tenant's Action Request Token, if not tokenEnv's"
+    )
+    data_token_env: EnvName | None = Field(
+        default=None, description="The variable holding the tenant's Data Request Token, if not tokenEnv's"
+    )
+    status_change: StatusChangeSpec = StatusChangeSpec()
+
+    @property
+    def status_token_env(self) -> str | None:
+        """The variable of the token the status change sends (None: tokenEnv's, as every other call)."""
+        return {"action": self.action_token_env, "data": self.data_token_env}[self.status_change.token]
 
     @model_validator(mode="after")
     def _one_location(self) -> ContactCenterTargetSpec:

@@ -70,7 +70,9 @@ _REQUIRED_HINTS = {
     "metadata.name": "add name: <name> under metadata",
     "spec": "add the spec: mapping of this kind",
     "campaign": "name it, e.g. campaign: Willtest (a ContactNow campaign table) or campaign: 125 (a CC campaign)",
-    "description": "add the dataset's description, e.g. description: Spring renewals",
+    "description": "add its description, e.g. description: Spring renewals",
+    "complete": "say whether a record given this code leaves the dialler: complete: true, or complete: false",
+    "status": "declare it, e.g. status: RUNNING",
     "dataset": "name the Dataset document these records belong to, e.g. dataset: spring-renewals",
     "fields": "list the managed fields, e.g. fields: [FirstName, LastName, MobilePhone]",
     "customer-id": "add the CRM customer id, e.g. customer-id: 10000001",
@@ -80,10 +82,23 @@ _REQUIRED_HINTS = {
     "tokenEnv": "name the environment variable holding the API token, e.g. tokenEnv: CC_TOKEN",
 }
 
+_POLICIES = "see the manifest reference for the policies of absent and dedupe"
 _LITERAL_HINTS = {
-    "status": "HOLD keeps the dataset off the dialler, LIVE dials it, EXPIRED closes it for ever",
-    "policy": "see the manifest reference for the policies of absent and dedupe",
-    "absent": "ignore leaves members that are not listed; remove removes them",
+    # by the values allowed, since two fields of one name (a dataset's and a campaign's status) allow others
+    (
+        "HOLD",
+        "LIVE",
+        "EXPIRED",
+    ): "HOLD keeps the dataset off the dialler, LIVE dials it, EXPIRED closes it for ever",
+    (
+        "RUNNING",
+        "PAUSED",
+        "PURGED",
+        "STOPPED",
+    ): "RUNNING dials; PAUSED still dials what is queued; PURGED also flushes the queue; STOPPED is final",
+    ("ignore", "complete"): _POLICIES,
+    ("report", "complete"): _POLICIES,
+    ("ignore", "remove"): "ignore leaves members that are not listed; remove removes them",
 }
 
 _RANGE_HINTS = {
@@ -300,7 +315,7 @@ def _explain(
                 where,
             )
         guess = suggest(str(value), options) if scalar else None
-        remedy = f'did you mean "{guess}"?' if guess else _LITERAL_HINTS.get(leaf, "")
+        remedy = f'did you mean "{guess}"?' if guess else _LITERAL_HINTS.get(tuple(options), "")
         return f"{name}{shown} is not one of {', '.join(options)}", remedy, where
     return f"{name} is invalid: {detail.get('msg', kind)}", "", where
 

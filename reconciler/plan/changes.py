@@ -26,9 +26,12 @@ class Phase(IntEnum):
     """The order of apply (DESIGN.md section 4): every apply step is tagged with one, and steps run in phase
     order. A change is shown at the phase of its first step."""
 
+    OUTCOME_CODES = 5  # outcome codes created and updated, before any record is completed with one
     DATASET = 10  # create (on HOLD), attribute updates, LIVE -> HOLD
     RECORDS = 20  # record creates, updates and completes, while the dataset is on HOLD
+    CAMPAIGN = 24  # CC campaign status moves short of a stop: a campaign runs before members are added
     MEMBERS = 25  # CC removals, then adds
+    CAMPAIGN_STOP = 27  # CC campaigns stop (final), once their members are removed
     GO_LIVE = 30  # HOLD -> LIVE, once the records are in
     EXPIRE = 40  # -> EXPIRED, last
 
@@ -39,9 +42,12 @@ class Phase(IntEnum):
 
 
 _PHASE_LABELS = {
+    Phase.OUTCOME_CODES: "outcome codes",
     Phase.DATASET: "datasets",
     Phase.RECORDS: "records",
+    Phase.CAMPAIGN: "CC campaign status",
     Phase.MEMBERS: "CC members",
+    Phase.CAMPAIGN_STOP: "CC campaigns stop",
     Phase.GO_LIVE: "datasets go LIVE",
     Phase.EXPIRE: "EXPIRED",
 }

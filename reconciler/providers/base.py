@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from ..model.campaign import CampaignState
 from ..model.state import Dataset, LiveBatch, LiveMember, LiveMembers, LiveRecord, SourceRecord, Status
 
 Progress = Callable[[int], None]
@@ -45,10 +46,43 @@ class QueueInfo:
 
 @dataclass(frozen=True)
 class OutcomeInfo:
+    """An outcome code and its flags (ContactNow spells them Y/N; an answerphone of "0" is N)."""
+
     outcome: str
     description: str
     complete: bool
     do_not_call: bool = False
+    dmc: bool = False
+    sale: bool = False
+    answerphone: bool = False
+
+
+class _Partial:
+    """A write that sets some fields of an object and leaves the others (None) as they are."""
+
+    def names(self) -> list[str]:
+        """The fields set, sorted."""
+        return sorted(name for name, value in vars(self).items() if value is not None)
+
+
+@dataclass(frozen=True)
+class OutcomeWrite(_Partial):
+    """What an outcome code create or update sets (None: left as it is, or the vendor's default)."""
+
+    description: str | None = None
+    complete: bool | None = None
+    do_not_call: bool | None = None
+    dmc: bool | None = None
+    sale: bool | None = None
+    answerphone: bool | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeUse:
+    """How many of the account's live (not EXPIRED) records carry an outcome code, of how many."""
+
+    records: int
+    of: int
 
 
 class Catalog(Protocol):
@@ -70,17 +104,13 @@ class Catalog(Protocol):
 
 
 @dataclass(frozen=True)
-class DatasetUpdate:
+class DatasetUpdate(_Partial):
     """The dataset fields one update sets (None: left as it is)."""
 
     description: str | None = None
     queue: int | None = None
     priority: int | None = None
     status: Status | None = None
-
-    def names(self) -> list[str]:
-        """The fields set, sorted."""
-        return sorted(name for name, value in vars(self).items() if value is not None)
 
 
 @dataclass(frozen=True)
@@ -162,6 +192,21 @@ class ContactNowApi(Protocol):
         """Set a complete outcome code on records, by id (refusals are named `#<id>`)."""
         ...
 
+    def system_outcomes(self) -> frozenset[str]:
+        """The account's system outcome codes, which cannot be updated."""
+        ...
+
+    def create_outcome(self, outcome: str | None, values: OutcomeWrite) -> str:
+        """Create an outcome code (numbered `outcome` when given) and return its number; safe against an
+        ambiguous create."""
+        ...
+
+    def update_outcome(self, outcome: str, values: OutcomeWrite) -> None: ...
+
+    def outcome_use(self, outcome: str) -> OutcomeUse:
+        """How many live records of every campaign table carry the code."""
+        ...
+
 
 # --------------------------------------------------------------------------------------- Contact Center
 
@@ -208,6 +253,11 @@ class ContactCenterApi(Protocol):
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
         """The campaign; ApiError with status 404 when it does not exist."""
+        ...
+
+    def change_status(self, campaign_id: int, state: CampaignState) -> None:
+        """Ask the campaign to move to `state`; CampaignStateError (reason `invalid_transition`) when the vendor
+        refuses the move from the state it is in."""
         ...
 
     def iter_members(self, campaign_id: int) -> Iterator[LiveMember]: ...

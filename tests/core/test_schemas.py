@@ -13,8 +13,10 @@ def test_every_committed_schema_is_current(tmp_path: Path) -> None:
     written = write_all(tmp_path)
     assert [path.name for path in written] == [
         "campaignmembership.schema.json",
+        "cccampaign.schema.json",
         "dataset.schema.json",
         "drift.schema.json",
+        "outcomecode.schema.json",
         "plan.schema.json",
         "project.schema.json",
         "recordset.schema.json",

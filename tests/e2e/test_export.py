@@ -143,11 +143,13 @@ def check_round_trip(account: Project, records: int) -> Counter[str]:
     assert files(first) == files(second)  # byte-identical, file by file
     written = files(first)
     assert sorted(written) == [
+        "manifests/campaigns.yaml",
         "manifests/data/members/renewals-q3.csv",
         "manifests/data/members/winback.csv",
         *sorted(f"manifests/data/records/{name}.csv" for name in RECORD_SET_NAMES),
         "manifests/datasets.yaml",
         "manifests/memberships.yaml",
+        "manifests/outcomecodes.yaml",
         "manifests/recordsets.yaml",
         "reconciler.yaml",
     ]
@@ -174,6 +176,13 @@ def check_round_trip(account: Project, records: int) -> Counter[str]:
     assert sorted(address for address in observed if address.startswith("CampaignMembership/")) == [
         "CampaignMembership/renewals-q3",
         "CampaignMembership/winback",
+    ]
+    assert sorted(address for address in observed if address.startswith("CcCampaign/")) == [
+        "CcCampaign/renewals-q3",
+        "CcCampaign/winback",
+    ]
+    assert [address for address in observed if address.startswith("OutcomeCode/")] == [
+        "OutcomeCode/sales-completed"
     ]
     assert err.splitlines()[-1] == "No changes: the live state matches the manifests. Nothing to apply."
     return exported
@@ -250,6 +259,21 @@ def test_exported_manifests_pin_ambiguous_datasets_and_copy_the_target(
         'K000020,First20,"Quote ""Q""",,+44 20 7946 0020,07700000020,',
         'K000040,First40,"Comma, Name",,+44 20 7946 0040,07700000040,',
     ]
+    campaigns = (out / "manifests/campaigns.yaml").read_text()
+    assert campaigns.endswith(
+        "kind: CcCampaign\nmetadata: {name: renewals-q3}\nspec:\n  campaign: 130\n  status: RUNNING\n---\n"
+        "apiVersion: reconciler/v1\nkind: CcCampaign\nmetadata: {name: winback}\nspec:\n  campaign: 125\n"
+        "  status: RUNNING\n"
+    )
+    assert (
+        (out / "manifests/outcomecodes.yaml")
+        .read_text()
+        .endswith(
+            "kind: OutcomeCode\nmetadata: {name: sales-completed}\nspec:\n  outcome: 510456\n"
+            "  description: Sales Completed\n  complete: true\n  doNotCall: false\n  dmc: true\n  sale: true\n"
+            "  answerphone: false\n"
+        )
+    )
     members = (out / "manifests/data/members/winback.csv").read_text().splitlines()
     assert members[:6] == [
         "customer-id,schedule",

@@ -149,10 +149,32 @@ def test_outcomecodes_create_and_update(emulator: Emulator) -> None:
         )
     ]
     assert errors == [
-        "System outcome code [100] cannot be updated",
+        "Outcome [100] is a system outcome",
         "Outcome code [4242] does not exist.",
         "Invalid dmc [yes]",
     ]
+
+
+def test_an_update_naming_a_system_code_fails_whole_and_stores_nothing(emulator: Emulator) -> None:
+    body = emulator.database(
+        "outcomecodes",
+        "update",
+        body=[{"outcome": 510456, "description": "Changed"}, {"outcome": 109, "complete": "Y"}],
+    )
+    assert body == {"success": False, "error": "Outcome [109] is a system outcome"}
+    [kept] = emulator.database("outcomecodes", "read", uid=510456)["list"]
+    assert kept["description"] == "Sales Completed"
+
+
+def test_answerphone_is_a_y_or_n_flag_on_write(emulator: Emulator) -> None:
+    body = emulator.database(
+        "outcomecodes",
+        "create",
+        body=[{"description": "Machine", "complete": "N", "answerphone": "Y"}, {"answerphone": "0"}],
+    )
+    assert (body["total"], body["bad"], body["error"]) == (1, 1, "Invalid answerphone [0]")
+    [made] = emulator.database("outcomecodes", "read", uid=body["key"])["list"]
+    assert made["answerphone"] == "Y"
 
 
 def test_a_new_complete_outcome_completes_records(emulator: Emulator) -> None:

@@ -155,6 +155,7 @@ def test_nothing_to_do() -> None:
             "members_queued": 0,
             "members_accepted": 0,
             "members_completed": 0,
+            "campaigns_moved": 0,
             "members_advanced": 0,
         }
         with pytest.raises(ValueError, match="steps must not be negative"):
@@ -177,3 +178,32 @@ def test_simulation_drift_is_visible_through_both_apis(emulator: Emulator, clock
         f"{emulator.base_url}/cc/api/stats/campaigns/125/records.json", auth=AUTH
     ).json()
     assert body["records"]["record"][0]["status"] == 3
+
+
+def test_campaigns_follow_their_schedules_before_the_ticks(fresh_state: EmulatorState) -> None:
+    """Past its end a campaign is Schedule Stopped; a New one starts at its start (Schedule Running) and waits
+    for it before (Scheduled); a campaign without a schedule, or already stopped, is left alone."""
+    view = fresh_state.view
+    view.add_campaign(140, "Ended", status=3, end="2026-11-23T09:00:00+00:00")
+    view.add_campaign(141, "Starts now", status=0, start="2026-11-23T08:00:00+00:00")
+    view.add_campaign(142, "Starts later", status=0, start="2026-11-24T08:00:00+00:00")
+    view.add_campaign(143, "Paused by hand", status=8, end="2026-12-31T00:00:00+00:00")
+    view.add_campaign(144, "Stopped", status=5, end="2026-11-01T00:00:00+00:00")
+    view.add_members(140, [Member(10000500)])
+    result = simulate(fresh_state, 5, 2)
+    statuses = {number: view.campaign_status(number) for number in (125, 126, 140, 141, 142, 143, 144)}
+    assert statuses == {125: 3, 126: 5, 140: 7, 141: 4, 142: 2, 143: 8, 144: 5}
+    assert result.campaigns_moved == 3
+    assert view.members(140)[0].status == 0  # stopped before the ticks: its member never moved
+
+
+def test_a_campaign_with_an_end_completes_once_every_member_has(fresh_state: EmulatorState) -> None:
+    view = fresh_state.view
+    view.add_campaign(150, "Short run", status=4, end="2026-12-31T00:00:00+00:00")
+    view.add_members(150, [Member(10000600), Member(10000601)])
+    first = simulate(fresh_state, 2, 4)
+    assert (view.campaign_status(150), first.campaigns_moved) == (4, 0)
+    done = simulate(fresh_state, 200, 4)
+    assert {member.status for member in view.members(150)} == {3}
+    assert (view.campaign_status(150), done.campaigns_moved) == (6, 1)
+    assert view.campaign_status(125) == 3  # no end: it takes new customers at any time, so never completes

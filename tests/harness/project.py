@@ -66,6 +66,9 @@ WRITE_OPS = frozenset(
         "ecnow_records.update",
         "cc.add",
         "cc.delete",
+        "cc.status",
+        "outcomecodes.create",
+        "outcomecodes.update",
     }
 )
 """The request-log ops that write."""

@@ -20,6 +20,12 @@ EXPECTED: dict[str, list[str]] = {
         'alias-bomb/bomb.yaml:6:6: Dataset/lol: anchor "&b" is not allowed (write the value out in full; anchors and aliases are refused)',
         'alias-bomb/bomb.yaml:6:10: Dataset/lol: alias "*a" is not allowed (write the value out in full; anchors and aliases are refused)',
     ],
+    "campaign-status-invalid": [
+        'campaign-status-invalid/campaigns.yaml:7:11: CcCampaign/winback: status "NEW" is not one of RUNNING, PAUSED, PURGED, STOPPED (RUNNING dials; PAUSED still dials what is queued; PURGED also flushes the queue; STOPPED is final)',
+        'campaign-status-invalid/campaigns.yaml:15:11: CcCampaign/winback-again: status "paused" is not one of RUNNING, PAUSED, PURGED, STOPPED (did you mean "PAUSED"?)',
+        'campaign-status-invalid/campaigns.yaml:16:17: CcCampaign/winback-again: acknowledge "start" is not one of run, stop',
+        "campaign-status-invalid/campaigns.yaml:31:13: CcCampaign/spring-copy: campaign 126 already has its status declared by CcCampaign/spring (campaign-status-invalid/campaigns.yaml:21:9) (a campaign has one CcCampaign; remove one of them)",
+    ],
     "credentials-in-project": [
         'credentials-in-project/reconciler.yaml:7:7: "username" would put a credential in the file (remove it and name the environment variable that holds it instead, e.g. usernameEnv: CONTACTNOW_USERNAME)',
         'credentials-in-project/reconciler.yaml:8:7: "password" would put a credential in the file (remove it and name the environment variable that holds it instead, e.g. passwordEnv: CONTACTNOW_PASSWORD)',
@@ -57,7 +63,7 @@ EXPECTED: dict[str, list[str]] = {
         "jsonl-problems/records.yaml:15:36: RecordSet/spring-records: field outcomecode is written by the dialler and cannot be managed (remove it from fields)",
     ],
     "missing-kind": [
-        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of Dataset, RecordSet, CampaignMembership)',
+        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "no-phone": [
         "no-phone/records.yaml:17:7: RecordSet/spring-records: row has no phone number (fill at least one of MobilePhone or HomePhone)",
@@ -71,6 +77,11 @@ EXPECTED: dict[str, list[str]] = {
         "one-owner-each/resources.yaml:40:13: CampaignMembership/winback-b: campaign 125 already gets its members from CampaignMembership/winback-a (one-owner-each/resources.yaml:30:9) (a campaign has one CampaignMembership; merge them)",
         'one-owner-each/resources.yaml:41:63: CampaignMembership/winback-b: duplicate customer-id "10000002"; it first appears at line 41, column 13 (each customer-id may appear once in a source)',
         "one-owner-each/resources.yaml:49:16: Dataset/spring-copy: same campaign and description as Dataset/spring (one-owner-each/resources.yaml:4:9), so both would match the same live dataset (change one description, or pin each to its dataset with id)",
+    ],
+    "outcome-code-twice": [
+        'outcome-code-twice/outcomecodes.yaml:7:16: OutcomeCode/opted-out: description "Opted out" is already that of OutcomeCode/call-back (outcome-code-twice/outcomecodes.yaml:23:9) (each outcome code is described once: remove one of them, or tell them apart)',
+        "outcome-code-twice/outcomecodes.yaml:16:12: OutcomeCode/opted-out-again: outcome 700001 is already pinned by OutcomeCode/opted-out (outcome-code-twice/outcomecodes.yaml:4:9) (each outcome code is described once: remove one of them, or tell them apart)",
+        'outcome-code-twice/outcomecodes.yaml:32:1: OutcomeCode/undecided: missing required field "complete" (say whether a record given this code leaves the dialler: complete: true, or complete: false)',
     ],
     "priority-out-of-range": [
         "priority-out-of-range/datasets.yaml:8:13: Dataset/spring: priority 95 is above 90 (use 0 to 90)",
@@ -93,7 +104,7 @@ EXPECTED: dict[str, list[str]] = {
         "several-broken-files/manifests/b-datasets.yaml:8:13: Dataset/spring: priority 91 is above 90 (use 0 to 90)",
         "several-broken-files/manifests/b-datasets.yaml:9:10: Dataset/spring: queue must be a queue id or a queue name (write a qid such as 75674454, or a queue name)",
         "several-broken-files/manifests/b-datasets.yaml:14:9: Dataset/Autumn_2024: metadata.name \"Autumn_2024\" is not a valid name (use 1 to 63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit)",
-        'several-broken-files/manifests/b-datasets.yaml:15:1: Dataset/Autumn_2024: missing required field "description" (add the dataset\'s description, e.g. description: Spring renewals)',
+        'several-broken-files/manifests/b-datasets.yaml:15:1: Dataset/Autumn_2024: missing required field "description" (add its description, e.g. description: Spring renewals)',
         "several-broken-files/manifests/c-broken.yml:8:1: YAML syntax error while parsing a flow mapping: expected ',' or '}', but got '<stream end>' (fix the YAML at this position)",
         'several-broken-files/reconciler.yaml:3:24: manifest directory "extra" not found (create it, or fix manifests in reconciler.yaml)',
         'several-broken-files/reconciler.yaml:4:16: defaultTarget "prod" is not a target (define it under targets, or use one of: emulator)',
@@ -119,7 +130,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown-kind": [
         'unknown-kind/datasets.yaml:2:7: unknown kind "DataSet" (did you mean "Dataset"?)',
-        'unknown-kind/datasets.yaml:10:7: unknown kind "Queue" (use one of Dataset, RecordSet, CampaignMembership)',
+        'unknown-kind/datasets.yaml:10:7: unknown kind "Queue" (use one of Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "unquoted-phone": [
         "unquoted-phone/records.yaml:17:54: RecordSet/spring-records: MobilePhone is an unquoted number (quote the value so a leading 0 or + is kept as written)",

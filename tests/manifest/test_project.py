@@ -272,3 +272,35 @@ def test_many_row_problems_are_capped(tmp_path: Path) -> None:
         f"{tmp_path}/r.csv:102:1: RecordSet/spring-records: 50 more problems from here on are not listed "
         "(fix the ones listed and validate again)"
     )
+
+
+def test_the_status_change_method_and_token_are_chosen_per_target(tmp_path: Path) -> None:
+    """The vendor's documents disagree on how a campaign status change is sent: the OpenAPI document's PATCH with
+    the action token is the default; a target may choose POST, and the data token."""
+    from reconciler.errors import ConfigError
+    from reconciler.settings import Settings
+    from reconciler.targets import connection
+
+    block = "{baseUrl: 'https://vcc-na12.8x8.com', tenantEnv: T, tokenEnv: K"
+    write(
+        tmp_path,
+        {
+            "reconciler.yaml": PROJECT
+            + "targets:\n"
+            + f"  plain:\n    contactCenter: {block}}}\n"
+            + f"  action:\n    contactCenter: {block}, actionTokenEnv: A, dataTokenEnv: D}}\n"
+            + f"  page:\n    contactCenter: {block}, dataTokenEnv: D, statusChange: {{method: POST, token: data}}}}\n"
+            + f"  unset:\n    contactCenter: {block}, actionTokenEnv: MISSING}}\n",
+            "a.yaml": DATASET,
+        },
+    )
+    config = load_project(tmp_path).config
+    settings = Settings.from_env({"T": "tenant", "K": "token", "A": "action", "D": "data"})
+    chosen = {}
+    for name in ("plain", "action", "page"):
+        endpoint = connection(config, name, settings).contact_center
+        assert endpoint is not None and endpoint.secret == "token"
+        chosen[name] = (endpoint.status_method, endpoint.status_secret)
+    assert chosen == {"plain": ("PATCH", None), "action": ("PATCH", "action"), "page": ("POST", "data")}
+    with pytest.raises(ConfigError, match="environment variable MISSING"):
+        connection(config, "unset", settings)

@@ -46,6 +46,12 @@ def test_kinds_exported_members_and_registry_order() -> None:
         "desired_state",
         "load_project",
     ]
-    assert kinds.REGISTRY.names() == ("Dataset", "RecordSet", "CampaignMembership")
+    assert kinds.REGISTRY.names() == (
+        "Dataset",
+        "OutcomeCode",
+        "RecordSet",
+        "CcCampaign",
+        "CampaignMembership",
+    )
     for name in kinds.__all__:
         assert getattr(kinds, name) is not None

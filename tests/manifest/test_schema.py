@@ -12,8 +12,10 @@ from .helpers import SCHEMAS
 
 NAMES = [
     "campaignmembership.schema.json",
+    "cccampaign.schema.json",
     "dataset.schema.json",
     "drift.schema.json",
+    "outcomecode.schema.json",
     "plan.schema.json",
     "project.schema.json",
     "recordset.schema.json",
@@ -73,11 +75,17 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
     paths = {path.name: path for path in write_all(tmp_path)}
     for name in ("plan.schema.json", "drift.schema.json"):
         change = json.loads(paths[name].read_text())["$defs"]["ChangeDocument"]["properties"]
-        assert change["kind"]["enum"] == ["Dataset", "RecordSet", "CampaignMembership"]
+        assert change["kind"]["enum"] == [
+            "Dataset",
+            "OutcomeCode",
+            "RecordSet",
+            "CcCampaign",
+            "CampaignMembership",
+        ]
         assert change["kind"]["enum"] == list(REGISTRY.names())
         assert change["address"]["pattern"] == (
-            "^(Dataset|RecordSet|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+            "^(Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
         )
-        assert change["phase"]["enum"] == [10, 20, 25, 30, 40]
+        assert change["phase"]["enum"] == [5, 10, 20, 24, 25, 27, 30, 40]
     for kind in REGISTRY:
         assert kind.schema_file in paths

@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.errors import AmbiguousWriteError, ApiError, AuthError
 from reconciler.providers.contactnow.client import ContactNowClient
-from reconciler.providers.contactnow.wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult
+from reconciler.providers.contactnow.wire import CampaignField, Queue, WireDataset, WireOutcome, WriteResult
 
 from .provider_fakes import (
     PASSWORD,
@@ -215,7 +215,7 @@ def test_reference_reads_build_wire_models(fake: FakeContactNow, client: Contact
     ]
     assert client.queues() == [Queue(qid="75674454", type="outbound", description="Sales", campaignid="9")]
     assert client.outcome_codes() == [
-        OutcomeCode(
+        WireOutcome(
             outcome="510456",
             description="Sales Completed",
             dmc="Y",

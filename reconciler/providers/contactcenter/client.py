@@ -39,7 +39,16 @@ from reconciler.providers.http.retry import RetryPolicy
 from reconciler.providers.http.session import HttpSession, SessionClient
 from reconciler.redact import register_basic_auth
 
-from .wire import AddItem, AddResult, DeleteOutcome, MemberColumns, WireCampaign, WireMember
+from .wire import (
+    STATUS_METHODS,
+    AddItem,
+    AddResult,
+    DeleteOutcome,
+    MemberColumns,
+    WireCampaign,
+    WireMember,
+    status_change_body,
+)
 
 __all__ = ["CAMPAIGN_REFUSALS", "MAX_ADD_ITEMS", "ContactCenterClient"]
 
@@ -60,6 +69,8 @@ CAMPAIGN_REFUSALS: Final[Mapping[str, str]] = {
     "The campaign is not enabled.": "not_enabled",
     "This campaign is not enabled.": "not_enabled",
     "The provided customer list is invalid.": "invalid_list",
+    "Invalid state transition": "invalid_transition",
+    "Not a dynamic campaign": "not_dynamic",
 }
 """Vendor messages that refuse a whole request, and the CampaignStateError.reason each maps to."""
 
@@ -169,8 +180,19 @@ class ContactCenterClient(SessionClient):
         retry: RetryPolicy | None = None,
         rate: RateBudget | None = None,
         allow_insecure_http: bool = False,
+        status_method: str = "PATCH",
+        status_token: str | None = None,
     ) -> None:
+        """`status_method` and `status_token` are how the status change is sent: the vendor's documents disagree
+        on the method (PATCH or POST) and on the token (action or data); None sends `token`, as every call."""
+        if status_method not in STATUS_METHODS:
+            raise ValueError(f"status_method must be one of {', '.join(STATUS_METHODS)}, not {status_method}")
         register_basic_auth(tenant, token)
+        self._status_method = status_method
+        self._status_auth: httpx.Auth | None = None
+        if status_token is not None and status_token != token:
+            register_basic_auth(tenant, status_token)
+            self._status_auth = httpx.BasicAuth(tenant, status_token)
         self._session = HttpSession(
             base_url,
             service="Contact Center",
@@ -207,6 +229,24 @@ class ContactCenterClient(SessionClient):
             start_time=None if start is None else _str(start),
             end_time=None if end is None else _str(end),
         )
+
+    def change_status(self, campaign_id: int | str, status: str) -> None:
+        """Move the campaign to `status` (RUNNING, PAUSED, PURGED or STOPPED). Not retried after it may have
+        been sent (AmbiguousWriteError): a second send of a stored change is refused as an invalid transition,
+        so the caller re-reads instead. The vendor's refusals raise CampaignStateError (`invalid_transition`,
+        `not_dynamic`, `not_enabled`)."""
+        path = f"api/tstats/campaigns/{_segment(campaign_id, what='campaign_id')}"
+        url = self._session.url_for(path)
+        response = self._session.request(
+            self._status_method,
+            path,
+            action="campaign status change",
+            idempotent=False,
+            content=json.dumps(status_change_body(status), separators=(",", ":")).encode(),
+            headers={"Content-Type": "application/json"},
+            auth=self._status_auth,
+        )
+        self._raise_for_status(response, url=url)
 
     def iter_members(self, campaign_id: int | str) -> Iterator[WireMember]:
         """Every member of the campaign, parsed as the body streams (one request, no paging).

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ...concurrency import batches, run_bounded
 from ...errors import ApiError
+from ...model.campaign import CampaignState
 from ...model.state import LiveMember, LiveMembers, MemberStatus
 from ..base import CampaignInfo, MemberOutcome, Progress
 from ..writes import BATCH_LIMIT, FATAL, StopGate
@@ -64,6 +65,9 @@ class ContactCenterProvider:
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
         return campaign_from_wire(self.client.campaign(campaign_id))
+
+    def change_status(self, campaign_id: int, state: CampaignState) -> None:
+        self.client.change_status(campaign_id, state.value)
 
     def iter_members(self, campaign_id: int) -> Iterator[LiveMember]:
         for piece in self.iter_member_pieces(campaign_id):

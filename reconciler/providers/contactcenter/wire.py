@@ -9,7 +9,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["AddItem", "AddResult", "DeleteOutcome", "MemberColumns", "WireCampaign", "WireMember"]
+__all__ = [
+    "STATUS_METHODS",
+    "AddItem",
+    "AddResult",
+    "DeleteOutcome",
+    "MemberColumns",
+    "WireCampaign",
+    "WireMember",
+    "status_change_body",
+]
+
+STATUS_METHODS = ("PATCH", "POST")
+"""How the status change may be sent: the vendor's OpenAPI says PATCH, its page's curl POST."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +92,9 @@ class DeleteOutcome(enum.StrEnum):
     DELETED = "deleted"  # 204
     NOT_FOUND = "not_found"  # 404 "The customer has not been located."
     NOT_AVAILABLE = "not_available"  # 400 "The customer is not available for deletion."
+
+
+def status_change_body(status: str) -> dict[str, str]:
+    """The body of `PATCH` (or `POST`) `/api/tstats/campaigns/{id}`: `{"status": "RUNNING"}`, or PAUSED, PURGED,
+    STOPPED."""
+    return {"status": status}

@@ -34,7 +34,7 @@ from .codec import Frames
 from .envelope import TOKEN_ERRORS
 from .records import ECNOW, RecordReader, record_filters
 from .token import Token
-from .wire import CampaignField, OutcomeCode, Queue, WireDataset, WriteResult, text
+from .wire import CampaignField, Queue, WireDataset, WireOutcome, WriteResult, text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -96,9 +96,10 @@ class ContactNowClient(SessionClient):
         """Every queue of the contact centre (callers skip qid 999 and 505050: not real queues)."""
         return [Queue.from_row(row) for row in self._read(_DATABASE, "queues", {})]
 
-    def outcome_codes(self) -> list[OutcomeCode]:
-        """Every outcome code (database.php outcomecodes)."""
-        return [OutcomeCode.from_row(row) for row in self._read(_DATABASE, "outcomecodes", {})]
+    def outcome_codes(self, *, system: bool = False) -> list[WireOutcome]:
+        """Every outcome code (database.php outcomecodes); with `system`, only the system codes."""
+        filters = {"mode": "system"} if system else {}
+        return [WireOutcome.from_row(row) for row in self._read(_DATABASE, "outcomecodes", filters)]
 
     def datasets(
         self,
@@ -156,9 +157,16 @@ class ContactNowClient(SessionClient):
         table: str | None = None,
         search: Mapping[str, str] | None = None,
         exact: bool = False,
+        outcome: str | None = None,
+        unexpired: bool = False,
     ) -> int:
-        """How many records match (the envelope's `total` of a read with limit=1)."""
+        """How many records match (the envelope's `total` of a read with limit=1); `outcome` keeps those with
+        that outcome code, `unexpired` those whose ProcessType is not EXPIRED."""
         filters = record_filters(dataset=dataset, table=table, search=search, exact=exact)
+        if outcome is not None:
+            filters["outcome"] = outcome
+        if unexpired:
+            filters["mode"] = "unexpired"
         filters["limit"] = "1"
         url = self._session.url_for(ECNOW)
         answer = self._token.call(lambda token: self._read_envelope(ECNOW, "ecnow_records", filters, token))
@@ -184,6 +192,15 @@ class ContactNowClient(SessionClient):
         """Update records (`id` and `dataset` required)."""
         return self._write("ecnow_records", "update", rows, idempotent=True)
 
+    def create_outcome_codes(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Create outcome codes (database.php outcomecodes, as the vendor's own client sends them). Not
+        idempotent."""
+        return self._write("outcomecodes", "create", rows, idempotent=False, script=_DATABASE)
+
+    def update_outcome_codes(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update outcome codes (`outcome` required). A system code is refused whole: ApiError."""
+        return self._write("outcomecodes", "update", rows, idempotent=True, script=_DATABASE)
+
     # -------------------------------------------------------------------------------------- internals
 
     def _read_envelope(
@@ -202,7 +219,13 @@ class ContactNowClient(SessionClient):
         return envelope.rows_of(answer.get("list"), url=url)
 
     def _write(
-        self, method: str, action: str, rows: Sequence[Mapping[str, str]], *, idempotent: bool
+        self,
+        method: str,
+        action: str,
+        rows: Sequence[Mapping[str, str]],
+        *,
+        idempotent: bool,
+        script: str = ECNOW,
     ) -> WriteResult:
         if not rows:
             raise ValueError(f"{method}.{action} needs at least one row")
@@ -210,10 +233,10 @@ class ContactNowClient(SessionClient):
 
         def call(token: str) -> WriteResult:
             params = {"method": method, "action": action, "format": "json", "raw": "1", "token": token}
-            url = self._session.url_for(ECNOW, params)
+            url = self._session.url_for(script, params)
             response = self._session.request(
                 "POST",
-                ECNOW,
+                script,
                 action=f"{method}.{action}",
                 idempotent=idempotent,
                 params=params,

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ...concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
@@ -23,6 +23,8 @@ from ..base import (
     DatasetUpdate,
     FieldInfo,
     OutcomeInfo,
+    OutcomeUse,
+    OutcomeWrite,
     Progress,
     QueueInfo,
     RecordUpdate,
@@ -34,8 +36,11 @@ from .client import ContactNowClient
 from .wire import (
     CampaignField,
     WireDataset,
+    WireOutcome,
     dataset_create_row,
     dataset_update_row,
+    is_yes,
+    outcome_code_row,
     record_complete_values,
     record_create_row,
     record_update_row,
@@ -45,6 +50,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 NOT_REAL_QUEUES = frozenset({"999", "505050"})
 """qid 999 is a deleted queue and 505050 the default PBX queue: neither is a real queue."""
@@ -90,12 +97,7 @@ class _Catalog:
 
     def outcomes(self) -> dict[str, OutcomeInfo]:
         if self._outcomes is None:
-            self._outcomes = {
-                row.outcome: OutcomeInfo(
-                    row.outcome, row.description, row.complete == "Y", row.do_not_call == "Y"
-                )
-                for row in self._client.outcome_codes()
-            }
+            self._outcomes = {row.outcome: outcome_from_wire(row) for row in self._client.outcome_codes()}
         return self._outcomes
 
 
@@ -107,6 +109,25 @@ def field_from_wire(row: CampaignField) -> FieldInfo:
         row.type,
         int(position) if position.isdigit() else 0,
     )
+
+
+def outcome_from_wire(row: WireOutcome) -> OutcomeInfo:
+    return OutcomeInfo(
+        row.outcome,
+        row.description,
+        complete=is_yes(row.complete),
+        do_not_call=is_yes(row.do_not_call),
+        dmc=is_yes(row.dmc),
+        sale=is_yes(row.sale),
+        answerphone=is_yes(row.answerphone),
+    )
+
+
+def _outcome_row(outcome: str | None, values: OutcomeWrite) -> dict[str, str]:
+    flags = {
+        name: getattr(values, name) for name in ("complete", "do_not_call", "dmc", "sale", "answerphone")
+    }
+    return outcome_code_row(outcome, flags, values.description)
 
 
 def dataset_from_wire(row: WireDataset) -> Dataset:
@@ -201,7 +222,7 @@ class ContactNowProvider:
             result = self.client.create_datasets([dataset_create_row(want.campaign, want.description)])
         except AmbiguousWriteError:
             logger.warning("dataset create may or may not have been stored; re-reading before any retry")
-            created = self._await_new_dataset(want, before)
+            created = self._await_created(lambda: self._new_dataset(want, before))
             if created is not None:
                 return created
             result = self.client.create_datasets([dataset_create_row(want.campaign, want.description)])
@@ -218,12 +239,18 @@ class ContactNowProvider:
         rows = self.client.datasets(table=want.campaign, description=want.description)
         return [row for row in rows if row.description == want.description]
 
-    def _await_new_dataset(self, want: Dataset, before: set[str]) -> int | None:
+    def _new_dataset(self, want: Dataset, before: set[str]) -> int | None:
+        fresh = [row for row in self._same_description(want) if row.dataset not in before]
+        return int(min(fresh, key=lambda row: int(row.dataset)).dataset) if fresh else None
+
+    def _await_created(self, find: Callable[[], _T | None]) -> _T | None:
+        """What `find` finds of a create whose answer was lost, re-reading until the consistency window has
+        passed; None when it never shows (it was not stored, and may be sent again)."""
         deadline = self._clock() + self.consistency_window
         while True:
-            fresh = [row for row in self._same_description(want) if row.dataset not in before]
-            if fresh:
-                return int(min(fresh, key=lambda row: int(row.dataset)).dataset)
+            found = find()
+            if found is not None:
+                return found
             remaining = deadline - self._clock()
             if remaining <= 0:
                 return None
@@ -262,6 +289,71 @@ class ContactNowProvider:
             "status": (update.status, live.status),
         }
         return all(want is None or want == have for want, have in wanted.values())
+
+    # ------------------------------------------------------------------------------------- outcome codes
+
+    def system_outcomes(self) -> frozenset[str]:
+        return frozenset(row.outcome for row in self.client.outcome_codes(system=True))
+
+    def create_outcome(self, outcome: str | None, values: OutcomeWrite) -> str:
+        """Create an outcome code; a create whose answer was lost is settled by re-reading the codes, and sent
+        again only when the code is not there. The number is the one re-read (the vendor may not keep the one
+        asked for), else the answer's `key`."""
+        before = {row.outcome for row in self.client.outcome_codes()}
+        row = _outcome_row(outcome, values)
+        try:
+            result = self.client.create_outcome_codes([row])
+        except AmbiguousWriteError:
+            logger.warning("outcome code create may or may not have been stored; re-reading before any retry")
+            created = self._await_created(lambda: self._new_outcome(outcome, values, before))
+            if created is not None:
+                return created
+            result = self.client.create_outcome_codes([row])
+        if result.bad or not result.total:
+            raise ApiError(f"outcome code was not created: {result.error or 'the API refused the row'}")
+        found = self._new_outcome(outcome, values, before)
+        if found is not None:
+            return found
+        if result.key and result.key.isdigit():
+            return result.key
+        raise ApiError("outcome code create succeeded but the new code could not be found by re-reading it")
+
+    def _new_outcome(self, outcome: str | None, values: OutcomeWrite, before: set[str]) -> str | None:
+        """The code a create made: the one numbered `outcome` when that was asked for and is new, else the one
+        new code with the description (the lowest, if several)."""
+        fresh = [row for row in self.client.outcome_codes() if row.outcome not in before]
+        if outcome is not None and any(row.outcome == outcome for row in fresh):
+            return outcome
+        same = sorted(
+            int(row.outcome)
+            for row in fresh
+            if row.description == values.description and row.outcome.isdigit()
+        )
+        return str(same[0]) if same else None
+
+    def update_outcome(self, outcome: str, values: OutcomeWrite) -> None:
+        result = self.client.update_outcome_codes([_outcome_row(outcome, values)])
+        if result.bad or not result.total:
+            live = next((row for row in self.client.outcome_codes() if row.outcome == outcome), None)
+            if live is not None and _holds(outcome_from_wire(live), values):
+                # An update whose answer was lost is sent again by the HTTP layer; the code says whether the
+                # goal is reached.
+                logger.info("outcome code %s update was refused, but the code is already as asked", outcome)
+                return
+            raise ApiError(
+                f"outcome code {outcome} was not updated: {result.error or 'the API refused the row'}"
+            )
+
+    def outcome_use(self, outcome: str) -> OutcomeUse:
+        """Live (not EXPIRED) records carrying the code, and all live records, over every campaign table: two
+        counting reads per table (the record read needs a table)."""
+        records = total = 0
+        for table in sorted(set(self.client.campaign_tables())):
+            in_table = self.client.count_records(table=table, unexpired=True)
+            total += in_table
+            if in_table:
+                records += self.client.count_records(table=table, outcome=outcome, unexpired=True)
+        return OutcomeUse(records, total)
 
     # ------------------------------------------------------------------------------------------- records
 
@@ -448,6 +540,11 @@ class _Doubt:
             self._rows.clear()
             self._single.clear()
             return grouped, singles
+
+
+def _holds(live: OutcomeInfo, values: OutcomeWrite) -> bool:
+    """True when the live code already holds every value of `values`."""
+    return all(getattr(live, name) == getattr(values, name) for name in values.names())
 
 
 def _fold(row: Mapping[str, str]) -> dict[str, str]:

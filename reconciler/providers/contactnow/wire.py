@@ -13,12 +13,14 @@ from typing import Any, Self
 
 __all__ = [
     "CampaignField",
-    "OutcomeCode",
     "Queue",
     "WireDataset",
+    "WireOutcome",
     "WriteResult",
     "dataset_create_row",
     "dataset_update_row",
+    "is_yes",
+    "outcome_code_row",
     "record_complete_values",
     "record_create_row",
     "record_update_row",
@@ -84,7 +86,7 @@ class Queue(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class OutcomeCode(_Row):
+class WireOutcome(_Row):
     """One row of `database.php?method=outcomecodes`; flags are "Y"/"N"."""
 
     outcome: str
@@ -176,3 +178,24 @@ def record_update_row(dataset_id: int, record_id: int, values: Mapping[str, str]
 def record_complete_values(outcome: str) -> dict[str, str]:
     """The values that complete a record with an outcome code."""
     return {"outcomecode": outcome}
+
+
+def outcome_code_row(
+    outcome: str | None, flags: Mapping[str, bool | None], description: str | None
+) -> dict[str, str]:
+    """One row of `database.php` `outcomecodes` create or update: the code's number (required by update; on
+    create, the number asked for), its description and its flags as Y/N, only those given. `flags` is by
+    domain name: complete, do_not_call, dmc, sale, answerphone."""
+    row: dict[str, str] = {} if outcome is None else {"outcome": outcome}
+    if description is not None:
+        row["description"] = description
+    for name in ("complete", "do_not_call", "dmc", "sale", "answerphone"):
+        value = flags.get(name)
+        if value is not None:
+            row[name] = "Y" if value else "N"
+    return row
+
+
+def is_yes(flag: str) -> bool:
+    """A read flag: "Y" (or "1", as the vendor's own example writes answerphone) is yes; "N", "0", "" no."""
+    return flag.strip().upper() in {"Y", "1"}

@@ -110,8 +110,10 @@ class HttpSession:
         data: Mapping[str, str] | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
     ) -> httpx.Response:
-        """Send one logical request with retries; the returned response's body is read and it is closed."""
+        """Send one logical request with retries; the returned response's body is read and it is closed.
+        `auth` replaces the session's own for this request (None: the session's)."""
         with self._send(
             method,
             path,
@@ -122,6 +124,7 @@ class HttpSession:
             content=content,
             headers=headers,
             read_body=True,
+            auth=auth,
         ) as response:
             return response
 
@@ -226,6 +229,7 @@ class HttpSession:
         content: bytes | None,
         headers: Mapping[str, str] | None,
         read_body: bool,
+        auth: httpx.Auth | None = None,
     ) -> Iterator[httpx.Response]:
         policy = self.retry
         url = self.url_for(path, params)
@@ -240,7 +244,9 @@ class HttpSession:
                 method, path, params=params, data=data, content=content, headers=headers
             )
             try:
-                response = self._client.send(request, stream=True)
+                response = self._client.send(
+                    request, stream=True, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth
+                )
             except (*NOT_SENT, *MAYBE_SENT) as exc:
                 failure = _describe(exc)
                 if isinstance(exc, NOT_SENT):
