@@ -227,13 +227,10 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
     def export(self, ctx: ExportContext) -> None:
         """campaigns.yaml: the status of each --cc-campaign (named as its membership is), by name. A campaign
         that has not started cannot be declared (New is no state a manifest asks for), so it is left out."""
-        options = ctx.options
-        provider = ctx.target.contact_center
-        if not options.cc_campaigns:
-            return
+        provider = exported_contact_center(ctx)
         if provider is None:
-            raise ConfigError(f"target {options.target} has no Contact Center API; drop --cc-campaign")
-        campaigns = {number: provider.campaign(number) for number in sorted(set(options.cc_campaigns))}
+            return
+        campaigns = {number: provider.campaign(number) for number in sorted(set(ctx.options.cc_campaigns))}
         names = campaign_names(campaigns)
         documents = []
         for number in sorted(campaigns, key=lambda key: names[key]):
@@ -249,6 +246,16 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
                 manifest_file(ctx.header, documents), encoding="utf-8"
             )
             ctx.files["manifests/campaigns.yaml"] = f"{len(documents)} CC campaign statuses"
+
+
+def exported_contact_center(ctx: ExportContext) -> ContactCenterApi | None:
+    """The Contact Center API an export with --cc-campaign reads; None when none is asked for."""
+    if not ctx.options.cc_campaigns:
+        return None
+    provider = ctx.target.contact_center
+    if provider is None:
+        raise ConfigError(f"target {ctx.options.target} has no Contact Center API; drop --cc-campaign")
+    return provider
 
 
 # ---------------------------------------------------------------------------------------------- planning

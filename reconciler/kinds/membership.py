@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..diff.members import CampaignWindow, MemberWork, diff_members
-from ..errors import ConfigError, ExportError, Location, Problem, ReconcilerError
+from ..errors import ExportError, Location, Problem, ReconcilerError
 from ..export.documents import document, manifest_file
 from ..export.members import export_members
 from ..manifest import Project, SourceMember
@@ -47,6 +47,7 @@ from .cc_campaign import (
     campaign_manager,
     campaign_names,
     each_with_contact_center,
+    exported_contact_center,
     read_campaign,
 )
 
@@ -302,15 +303,12 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
     def prepare_export(self, ctx: ExportContext) -> None:
         """The campaigns to export, checked first: one that cannot be planned is refused before anything is
         read."""
-        options = ctx.options
-        provider = ctx.target.contact_center
-        if not options.cc_campaigns:
-            return
+        provider = exported_contact_center(ctx)
         if provider is None:
-            raise ConfigError(f"target {options.target} has no Contact Center API; drop --cc-campaign")
+            return
         campaigns = {}
         problems: list[Problem] = []
-        for campaign_id in sorted(set(options.cc_campaigns)):
+        for campaign_id in sorted(set(ctx.options.cc_campaigns)):
             info = provider.campaign(campaign_id)
             problems.extend(
                 Problem(
