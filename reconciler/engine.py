@@ -173,7 +173,14 @@ class Engine:
         still be shown."""
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            return plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
+            return plan_scope(
+                loaded.desired,
+                live,
+                scope,
+                now=self.clock(),
+                reading=self.reading,
+                secret=self.settings.secret,
+            )
 
     def check(self, directory: Path, target: str | None) -> Checked:
         """Reach the target, log in with its credentials, and check that everything the manifests reference
@@ -182,7 +189,7 @@ class Engine:
         loaded = self.load(directory)
         link = self.connection(loaded.project, target)
         with connect(link) as live:
-            make_plan(loaded.desired, live, now=self.clock(), metadata_only=True)
+            make_plan(loaded.desired, live, now=self.clock(), metadata_only=True, secret=self.settings.secret)
         counts = tuple(
             (kind.plural, len([item for item in loaded.desired.items if REGISTRY.of(item.address) is kind]))
             for kind in REGISTRY
@@ -200,7 +207,13 @@ class Engine:
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
             result = plan_scope(
-                loaded.desired, live, scope, now=self.clock(), reading=self.reading, keep_going=True
+                loaded.desired,
+                live,
+                scope,
+                now=self.clock(),
+                reading=self.reading,
+                keep_going=True,
+                secret=self.settings.secret,
             )
         return drift_report(
             result.plan,
@@ -249,7 +262,14 @@ class Engine:
             lock_dir, link.name, account=account, settle_seconds=link.consistency_window, timeout=lock_timeout
         )
         with lock, connect(link) as live:
-            result = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading)
+            result = plan_scope(
+                loaded.desired,
+                live,
+                scope,
+                now=self.clock(),
+                reading=self.reading,
+                secret=self.settings.secret,
+            )
             refuse(result.verdicts, acks)
             body = result.to_dict(show_values=show_values)
             if saved is not None and body["checksum"] != saved["checksum"]:
@@ -267,7 +287,14 @@ class Engine:
                 raise ApplyInterrupted(counting.interrupted(result.plan)) from None
             if report.results and link.consistency_window > 0:
                 self.sleep(link.consistency_window)  # reads may lag writes: verify what they will show
-            remaining = plan_scope(loaded.desired, live, scope, now=self.clock(), reading=self.reading).plan
+            remaining = plan_scope(
+                loaded.desired,
+                live,
+                scope,
+                now=self.clock(),
+                reading=self.reading,
+                secret=self.settings.secret,
+            ).plan
         return Applied(report, remaining)
 
     # -------------------------------------------------------------------------------------------- export

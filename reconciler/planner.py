@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,13 +45,15 @@ def make_plan(
     metadata_only: bool = False,
     reading: Reading | None = None,
     keep_going: bool = False,
+    secret: Callable[[str], str] | None = None,
 ) -> Planned:
     """Plan the changes that bring `target` to `desired`. Raises ManifestError (a source's rows) or PlanError.
 
     `reads` keeps the live reads several plans of one run share (a scoped plan's second round reads nothing the
     first one read). With `metadata_only`, only what the manifests reference is checked: no rows are read and
     the plan has no changes. With `keep_going` (drift), problems and resources that could not be read are
-    returned in the Planned, and every other resource is still planned."""
+    returned in the Planned, and every other resource is still planned. `secret` gives the value of an
+    environment variable a manifest names (Settings.secret)."""
     with _cycles_not_collected():
         ctx = PlanContext(
             desired,
@@ -61,6 +63,7 @@ def make_plan(
             metadata_only=metadata_only,
             reading=reading,
             keep_going=keep_going,
+            secret=secret,
         )
         for kind in REGISTRY:
             items = [item for item in desired.items if REGISTRY.of(item.address) is kind]

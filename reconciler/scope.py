@@ -21,7 +21,7 @@ same scope again before it compares.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,6 +122,7 @@ def plan_scope(
     now: datetime | None = None,
     reading: Reading | None = None,
     keep_going: bool = False,
+    secret: Callable[[str], str] | None = None,
 ) -> ScopedPlan:
     """Plan the resources in scope (everything when the scope is empty). Raises PlanError or ManifestError.
 
@@ -129,13 +130,15 @@ def plan_scope(
     the second round (rule 2) reads only the dependants it needs, sharing every read of the first.
     """
     if scope.everything:
-        planned = make_plan(desired, target, now=now, reading=reading, keep_going=keep_going)
+        planned = make_plan(desired, target, now=now, reading=reading, keep_going=keep_going, secret=secret)
         return ScopedPlan(planned.plan, desired, scope, planned.verdicts, planned.problems, planned.failures)
     chosen = scope.select(desired)
     needed = chosen | {need for address in chosen for need in _needs(desired, address)}
     part = desired.restrict(needed)
     reads = LiveReads()
-    full = make_plan(part, target, now=now, reads=reads, reading=reading, keep_going=keep_going)
+    full = make_plan(
+        part, target, now=now, reads=reads, reading=reading, keep_going=keep_going, secret=secret
+    )
     problems = _blocked_by_dependencies(full.plan, chosen, desired)
     live_digests = dict(full.plan.live_digests)
     source_digests = dict(full.plan.source_digests)
@@ -149,6 +152,7 @@ def plan_scope(
             reads=reads,
             reading=reading,
             keep_going=keep_going,
+            secret=secret,
         )
         problems += _held_problems(full.plan, side.plan, holding, desired)
         live_digests.update({key: value for key, value in side.plan.live_digests.items() if key in behind})

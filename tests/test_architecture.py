@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "reconciler.plan": 2,
     "reconciler.providers": 3,
     "reconciler.diff": 3,
+    "reconciler.suppression": 3,
     "reconciler.export.documents": 3,
     "reconciler.export.names": 3,
     "reconciler.export.records": 3,

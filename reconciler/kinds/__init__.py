@@ -17,8 +17,9 @@ from .dataset import DATASET
 from .membership import MEMBERSHIP
 from .outcome_code import OUTCOME_CODE
 from .recordset import RECORD_SET
+from .suppression_list import SUPPRESSION_LIST
 
-REGISTRY = Registry((DATASET, OUTCOME_CODE, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
+REGISTRY = Registry((DATASET, OUTCOME_CODE, SUPPRESSION_LIST, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
 
 
 def load_project(root: Path, *, check_sources: bool = True) -> Project:

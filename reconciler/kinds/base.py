@@ -125,6 +125,10 @@ def _count_nothing(rows: int) -> None:
     return None
 
 
+def _no_secret(name: str) -> str:
+    return ""
+
+
 def counted(items: Iterable[T], advance: Progress, size: Callable[[T], int]) -> Iterator[T]:
     """The items, telling `advance` how many rows each holds as it passes."""
     for item in items:
@@ -147,6 +151,7 @@ class PlanContext:
         metadata_only: bool = False,
         reading: Reading | None = None,
         keep_going: bool = False,
+        secret: Callable[[str], str] | None = None,
     ) -> None:
         self.desired = desired
         self.target = target
@@ -154,6 +159,8 @@ class PlanContext:
         self.reads = reads
         self.reading: Reading = reading or _not_shown
         """A counter for a long live read: `with ctx.reading("RecordSet/x: live records") as advance:`."""
+        self.secret: Callable[[str], str] = secret or _no_secret
+        """The value of an environment variable a manifest names for a secret (a suppression list's key)."""
         self.keep_going = keep_going
         """Report a resource whose live read fails, and plan the others (drift); else the failure is raised."""
         self.failures: list[Problem] = []

@@ -22,7 +22,7 @@ NAME_PATTERN = r"[a-z0-9][a-z0-9._-]{0,62}"
 CHECKSUM_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 ActionSymbol = Literal["+", "~", "-", "-/+", "!"]
-Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info"]
+Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info", "suppression"]
 
 
 class _Document(BaseModel):

@@ -30,7 +30,8 @@ def test_check_passes_against_the_emulator_and_reads_no_rows(served: tuple[Path,
     assert _check(root) == (
         0,
         "OK: target local answered and accepted the credentials (ContactNow, Contact Center); what 1 datasets, "
-        "0 outcome codes, 1 record sets, 0 CC campaigns, 1 campaign memberships reference exists there.\n",
+        "0 outcome codes, 0 suppression lists, 1 record sets, 0 CC campaigns, 1 campaign memberships reference "
+        "exists there.\n",
         "",
     )
     ops = [entry.op for entry in state.log.entries(0)]

@@ -49,6 +49,7 @@ def test_kinds_exported_members_and_registry_order() -> None:
     assert kinds.REGISTRY.names() == (
         "Dataset",
         "OutcomeCode",
+        "SuppressionList",
         "RecordSet",
         "CcCampaign",
         "CampaignMembership",

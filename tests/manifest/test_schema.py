@@ -19,6 +19,7 @@ NAMES = [
     "plan.schema.json",
     "project.schema.json",
     "recordset.schema.json",
+    "suppressionlist.schema.json",
 ]
 
 
@@ -78,13 +79,14 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
         assert change["kind"]["enum"] == [
             "Dataset",
             "OutcomeCode",
+            "SuppressionList",
             "RecordSet",
             "CcCampaign",
             "CampaignMembership",
         ]
         assert change["kind"]["enum"] == list(REGISTRY.names())
         assert change["address"]["pattern"] == (
-            "^(Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+            "^(Dataset|OutcomeCode|SuppressionList|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
         )
         assert change["phase"]["enum"] == [5, 10, 20, 24, 25, 27, 30, 40]
     for kind in REGISTRY:

@@ -1,0 +1,290 @@
+"""SuppressionList: numbers that must not be called, kept in the repository only as keyed hashes.
+
+A list is a file of sorted 64-bit HMAC-SHA-256 prefixes of E.164 numbers (reconciler/suppression/listfile.py),
+keyed by a secret that only the environment holds (`keyEnv`). `reconciler suppression import` writes it and its
+`screenedAt`; `reconciler suppression harvest` adds the numbers the dialler marked do-not-call.
+
+Three types, which differ in how far they reach:
+- registry (TPS, CTPS, the US DNC registry, Canada's DNCL): must be screened again within `maxAge`; a plan
+  after that is refused, and apply refuses it again against the clock at apply time. A row whose consent field
+  is set is not suppressed by a registry list (consent overrides the register).
+- internal: the account's own opt-outs; consent never overrides them; no age limit.
+- erasure: people who asked to be forgotten; consent never overrides them, and the completions they cause are
+  not held back by the mass-change guard (the law is not a threshold).
+
+A list has no live state and no changes of its own: planning checks it (the file, its key, its age) and
+publishes it, loaded, for the record sets and memberships that match against it. Its file is part of the plan's
+source digest, so a saved plan made against another version of the list is stale.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from ..apply.steps import Step
+from ..errors import Problem
+from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
+from ..manifest.spec import EnvName, Metadata, NonEmptyText, SpecModel, invalid
+from ..plan.changes import Change, Observation
+from ..suppression.listfile import HashList, ListFileError, check_key, file_digest, load_list, read_header
+from .base import Desired, Kind, PlanContext
+
+DEFAULT_KEY_ENV = "RECONCILER_SUPPRESSION_KEY"
+LIST_SUFFIX = ".hmac"
+_AGE = re.compile(r"^([1-9][0-9]{0,3})d$")
+
+ListType = Literal["registry", "internal", "erasure"]
+
+# ------------------------------------------------------------------------------------------------- document
+
+
+class SuppressionListSpec(SpecModel):
+    """A list of numbers that must not be called, stored as keyed hashes in `source`."""
+
+    type: ListType = Field(
+        description="registry (a national do-not-call register: screened within maxAge, consent overrides "
+        "it), internal (the account's own opt-outs) or erasure (erasure requests: beats every guard)"
+    )
+    source: NonEmptyText = Field(
+        description=f"The list file ({LIST_SUFFIX}), relative to this manifest file; written by "
+        "`reconciler suppression import`"
+    )
+    key_env: EnvName = Field(
+        default=DEFAULT_KEY_ENV,
+        description="The NAME of the environment variable that holds the list's hashing key (never the key)",
+    )
+    screened_at: date | None = Field(
+        default=None, description="The day the list was last taken from its register (set by import)"
+    )
+    max_age: str | None = Field(
+        default=None,
+        description="How old a registry list may be, in days, e.g. 28d (GB TPS/CTPS) or 31d (US DNC, CA "
+        "DNCL); required for registry lists",
+        json_schema_extra={"pattern": _AGE.pattern},
+    )
+
+    @field_validator("max_age")
+    @classmethod
+    def _days(cls, value: str | None) -> str | None:
+        if value is not None and _AGE.fullmatch(value) is None:
+            raise invalid("is not an age in days", "write a number of days, e.g. 28d")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _suffix(cls, value: str) -> str:
+        if not value.lower().endswith(LIST_SUFFIX):
+            raise invalid(
+                f"is not a {LIST_SUFFIX} list file",
+                f"name a file ending in {LIST_SUFFIX}, e.g. suppression/tps.hmac",
+            )
+        return value
+
+
+class SuppressionListDocument(SpecModel):
+    """A SuppressionList manifest document: numbers that must not be called."""
+
+    api_version: Literal["reconciler/v1"]
+    kind: Literal["SuppressionList"]
+    metadata: Metadata
+    spec: SuppressionListSpec
+
+
+@dataclass(frozen=True, eq=False)
+class SuppressionListManifest(ManifestDocument):
+    KIND: ClassVar[str] = "SuppressionList"
+
+    spec: SuppressionListSpec = field(kw_only=True)
+    path: Path | None = field(kw_only=True, default=None)
+    """The list file (it may not exist yet: import writes it)."""
+    shown: str = field(kw_only=True, default="")
+    """How messages name the file (relative to the project root)."""
+
+
+# ---------------------------------------------------------------------------------------------- desired
+
+
+@dataclass(frozen=True)
+class DesiredSuppressionList(Desired):
+    type: ListType = field(kw_only=True)
+    path: Path = field(kw_only=True)
+    shown: str = field(kw_only=True)
+    key_env: str = field(kw_only=True)
+    screened_at: date | None = field(kw_only=True)
+    max_age: int | None = field(kw_only=True)
+    """Days; None: no limit."""
+
+    @property
+    def name(self) -> str:
+        return self.address.split("/", 1)[1]
+
+    def expires(self) -> date | None:
+        """The last day the list may be used on (None: never expires)."""
+        if self.type != "registry" or self.max_age is None or self.screened_at is None:
+            return None
+        return self.screened_at + timedelta(days=self.max_age)
+
+    def age_problem(self, now: datetime, when: str) -> Problem | None:
+        """Why the list may not be used at `now` (the plan's moment, or apply's), or None."""
+        if self.type != "registry":
+            return None
+        remedy = (
+            f"take a fresh copy of the register and run `reconciler suppression import FILE --list {self.name} "
+            "--region <region>`, which rewrites the file and sets screenedAt"
+        )
+        if self.screened_at is None:
+            return Problem(
+                "a registry list without screenedAt cannot show it is fresh",
+                self.at("spec.screenedAt"),
+                self.address,
+                remedy,
+            )
+        if self.max_age is None:
+            return Problem(
+                "a registry list needs maxAge (how old it may be: 28d for GB TPS/CTPS, 31d for US DNC and CA DNCL)",
+                self.location,
+                self.address,
+                "add maxAge to the spec",
+            )
+        today = now.date()
+        if today > (self.expires() or today):
+            age = (today - self.screened_at).days
+            return Problem(
+                f"the list was screened on {self.screened_at.isoformat()}, {age} days before {when} "
+                f"({today.isoformat()}); maxAge is {self.max_age}d, so it expired after "
+                f"{(self.expires() or today).isoformat()}",
+                self.at("spec.screenedAt"),
+                self.address,
+                remedy,
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class LoadedList:
+    """A list checked and loaded for this plan: what the kinds that match against it read."""
+
+    desired: DesiredSuppressionList
+    entries: HashList = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.desired.name
+
+    @property
+    def type(self) -> ListType:
+        return self.desired.type
+
+
+# ------------------------------------------------------------------------------------------------- kind
+
+
+class SuppressionListKind(Kind[SuppressionListManifest, DesiredSuppressionList]):
+    name: ClassVar[str] = "SuppressionList"
+    document: ClassVar[type[SuppressionListDocument]] = SuppressionListDocument
+    manifest_type: ClassVar[type[SuppressionListManifest]] = SuppressionListManifest
+    plural: ClassVar[str] = "suppression lists"
+
+    def manifest(
+        self, document: Any, base: DocumentBase, context: FileContext
+    ) -> tuple[SuppressionListManifest, list[Problem]]:
+        assert isinstance(document, SuppressionListDocument)
+        spec = document.spec
+        path, shown, reason = _resolve(spec.source, context)
+        made = SuppressionListManifest(
+            base.name, base.file, base.location, base.node, spec=spec, path=path, shown=shown
+        )
+        if reason is None:
+            return made, []
+        where = made.location_of("spec.source")
+        return made, [Problem(reason, where, made.address, "keep list files inside the project directory")]
+
+    def desired(self, manifest: SuppressionListManifest, project: Project) -> DesiredSuppressionList:
+        spec = manifest.spec
+        assert manifest.path is not None  # a path that could not be resolved was refused when loading
+        spots = {
+            name: manifest.location_of(name) for name in ("spec.screenedAt", "spec.keyEnv", "spec.source")
+        }
+        return DesiredSuppressionList(
+            manifest.address,
+            manifest.location,
+            type=spec.type,
+            path=manifest.path,
+            shown=manifest.shown,
+            key_env=spec.key_env,
+            screened_at=spec.screened_at,
+            max_age=None if spec.max_age is None else int(spec.max_age[:-1]),
+            spots=spots,
+        )
+
+    def source_digest(self, manifest: SuppressionListManifest) -> str | None:
+        return None if manifest.path is None else file_digest(manifest.path)
+
+    def plan(self, items: Sequence[DesiredSuppressionList], ctx: PlanContext) -> None:
+        for item in items:
+            problems = _check(item, ctx)
+            if problems:
+                ctx.problems.extend(problems)
+                continue
+            try:
+                key = check_key(ctx.secret(item.key_env), item.key_env)
+                if ctx.metadata_only or not ctx.desired.dependants(item.address):
+                    header = read_header(item.path, item.shown, key, item.key_env)
+                    count = header.count
+                else:
+                    loaded = load_list(item.path, item.shown, key, item.key_env)
+                    count = len(loaded)
+                    ctx.publish(item.address, LoadedList(item, loaded))
+            except ListFileError as error:
+                ctx.problems.append(Problem(str(error), item.at("spec.source"), item.address))
+                continue
+            ctx.observations.append(Observation(item.address, "info", _described(item, count, ctx.now)))
+
+    def steps(self, change: Change, item: DesiredSuppressionList) -> list[Step]:
+        return []  # a list has no changes of its own
+
+
+def _check(item: DesiredSuppressionList, ctx: PlanContext) -> list[Problem]:
+    problem = item.age_problem(ctx.now, "this plan")
+    return [] if problem is None else [problem]
+
+
+def _described(item: DesiredSuppressionList, count: int, now: datetime) -> str:
+    text = f"{item.type} list {item.name}: {count:,} numbers"
+    if item.screened_at is not None:
+        text += f", screened {item.screened_at.isoformat()} ({(now.date() - item.screened_at).days} days ago)"
+    expires = item.expires()
+    if expires is not None:
+        text += f"; usable until {expires.isoformat()}"
+    return text
+
+
+def _resolve(text: str, context: FileContext) -> tuple[Path | None, str, str | None]:
+    """The list file `text` names (it need not exist yet), how messages show it, and why it cannot be used."""
+    if (
+        "\x00" in text
+        or "\\" in text
+        or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text)
+        or text.startswith(("/", "~"))
+    ):
+        return None, "", f'list file "{text}" is not a plain relative path'
+    joined = posixpath.normpath(posixpath.join(context.rel_dir.as_posix(), text))
+    if joined == ".." or joined.startswith(("../", "/")):
+        return None, "", f'list file "{text}" leads outside the project root'
+    root = str(context.root_real)
+    real = os.path.realpath(os.path.join(root, joined))
+    if not (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
+        return None, "", f'list file "{text}" leads outside the project root through a symbolic link'
+    return Path(real), f"{context.root_display}/{joined}", None
+
+
+SUPPRESSION_LIST = SuppressionListKind()

@@ -1,0 +1,115 @@
+"""The SuppressionList kind, planned alone: its file, its key and its age are checked, and nothing is written."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from fakes import FakeContactNow, target
+
+from reconciler.errors import Location, PlanError
+from reconciler.kinds.base import DesiredState
+from reconciler.kinds.suppression_list import DesiredSuppressionList
+from reconciler.planner import make_plan
+from reconciler.suppression.listfile import prefixes, write_list
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+KEY = "k" * 32
+WHERE = Location("manifests/lists.yaml", 5, 3)
+
+
+def _list(
+    path: Path, kind: str = "registry", screened: date | None = date(2026, 11, 20)
+) -> DesiredSuppressionList:
+    return DesiredSuppressionList(
+        "SuppressionList/tps",
+        WHERE,
+        type=kind,  # type: ignore[arg-type]
+        path=path,
+        shown="project/suppression/tps.hmac",
+        key_env="SUPPRESSION_KEY",
+        screened_at=screened,
+        max_age=28 if kind == "registry" else None,
+    )
+
+
+def _plan(item: DesiredSuppressionList, *, now: datetime = NOW, key: str = KEY) -> list[str]:
+    secrets = {"SUPPRESSION_KEY": key}
+    try:
+        planned = make_plan(
+            DesiredState((item,)),
+            target(FakeContactNow()),
+            now=now,
+            secret=lambda name: secrets.get(name, ""),
+        )
+    except PlanError as error:
+        return [str(problem) for problem in error.problems]
+    assert planned.plan.changes == ()
+    return [item.message for item in planned.plan.observations]
+
+
+@pytest.fixture
+def listed(tmp_path: Path) -> Path:
+    path = tmp_path / "tps.hmac"
+    write_list(path, prefixes(["+447700900123", "+447700900124"], KEY.encode()), KEY.encode(), "GB")
+    return path
+
+
+def test_a_fresh_list_is_described_and_changes_nothing(listed: Path) -> None:
+    assert _plan(_list(listed)) == [
+        "registry list tps: 2 numbers, screened 2026-11-20 (16 days ago); usable until 2026-12-18"
+    ]
+
+
+def test_a_registry_list_past_max_age_is_refused_with_the_remedy(listed: Path) -> None:
+    assert _plan(_list(listed), now=datetime(2026, 12, 19, 9, 0, tzinfo=UTC)) == [
+        "manifests/lists.yaml:5:3: SuppressionList/tps: the list was screened on 2026-11-20, 29 days before "
+        "this plan (2026-12-19); maxAge is 28d, so it expired after 2026-12-18 (take a fresh copy of "
+        "the register and run `reconciler suppression import FILE --list tps --region <region>`, which rewrites "
+        "the file and sets screenedAt)"
+    ]
+
+
+def test_internal_and_erasure_lists_never_expire(listed: Path) -> None:
+    late = datetime(2030, 1, 1, tzinfo=UTC)
+    assert _plan(_list(listed, "erasure", None), now=late) == ["erasure list tps: 2 numbers"]
+
+
+def test_a_wrong_key_is_refused_naming_the_file(listed: Path) -> None:
+    (problem,) = _plan(_list(listed), key="w" * 32)
+    assert problem.startswith(
+        "manifests/lists.yaml:5:3: SuppressionList/tps: list file project/suppression/tps.hmac was written with a "
+        "different key than the one in SUPPRESSION_KEY"
+    )
+
+
+def test_an_unset_key_is_refused(listed: Path) -> None:
+    (problem,) = _plan(_list(listed), key="")
+    assert "environment variable SUPPRESSION_KEY is not set" in problem
+
+
+def test_a_truncated_file_is_refused_naming_the_file(listed: Path) -> None:
+    os.truncate(listed, listed.stat().st_size - 3)
+    (problem,) = _plan(_list(listed))
+    assert (
+        "list file project/suppression/tps.hmac is truncated: its header counts 2 entries (80 bytes) but it "
+        "holds 77 bytes" in problem
+    )
+
+
+def test_a_file_that_is_not_a_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tps.hmac"
+    path.write_text("+447700900123\n")
+    (problem,) = _plan(_list(path))
+    assert "project/suppression/tps.hmac is not a suppression list file (no list header)" in problem
+    assert "+447700900123" not in problem
+
+
+def test_a_missing_file_names_the_command_that_writes_it(tmp_path: Path) -> None:
+    (problem,) = _plan(_list(tmp_path / "none.hmac"))
+    assert (
+        "list file project/suppression/tps.hmac not found; write it with `reconciler suppression import`"
+        in problem
+    )
