@@ -643,6 +643,44 @@ def emulator(
         _fail(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
 
 
+suppression = typer.Typer(
+    cls=_Commands, help="Suppression lists: numbers that must not be called, kept as keyed hashes."
+)
+app.add_typer(suppression, name="suppression")
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", "-C", help="Project root: holds reconciler.yaml and the manifests.")
+]
+
+
+@suppression.command("import")
+def suppression_import(
+    numbers: Annotated[Path, typer.Argument(help="CSV, or one number per line; gzip too.")],
+    name: Annotated[str, typer.Option("--list", help="metadata.name of the SuppressionList to write.")],
+    region: Annotated[str, typer.Option(help="Region of national numbers (ISO 3166, e.g. GB).")],
+    column: Annotated[str | None, typer.Option(help="The CSV column of numbers.")] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Leave out values that are not numbers (counted).")
+    ] = False,
+    directory: ProjectOpt = Path("."),
+) -> None:
+    """Hash the numbers of a file into a SuppressionList's file, and set its screenedAt to today."""
+    with _errors():
+        done = _engine(_settings()).import_suppression(
+            directory, numbers, name, region, column=column, skip_invalid=skip_invalid
+        )
+    skipped = [
+        f"{count:,} {what} skipped"
+        for count, what in ((done.blank, "blank lines"), (done.invalid, "invalid values"))
+        if count
+    ]
+    _echo(
+        f"{done.address}: {done.read:,} numbers read, {done.entries:,} distinct written to {done.file}"
+        + "".join(f"; {part}" for part in skipped)
+        + (f"; screenedAt set to {done.screened_at} in {done.manifest}" if done.screened_at else "")
+        + "."
+    )
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -33,6 +33,7 @@ from .errors import (
 from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
 from .kinds.base import DesiredState, Reading
+from .kinds.suppression_list import Imported, find_list, import_numbers
 from .manifest import EMULATOR, Project
 from .manifest.validation import find
 from .manifest.yaml_loader import to_data
@@ -57,6 +58,7 @@ __all__ = [
     "Engine",
     "ExportOptions",
     "ExportSummary",
+    "Imported",
     "Scope",
     "Status",
     "UnsafePlanError",
@@ -296,6 +298,32 @@ class Engine:
                 secret=self.settings.secret,
             ).plan
         return Applied(report, remaining)
+
+    # --------------------------------------------------------------------------------------- suppression
+
+    def import_suppression(
+        self,
+        directory: Path,
+        numbers: Path,
+        name: str,
+        region: str,
+        *,
+        column: str | None = None,
+        skip_invalid: bool = False,
+    ) -> Imported:
+        """Replace the file of the SuppressionList `name` with the numbers of `numbers` (hashed with its key)
+        and set its screenedAt to today; nothing is written when the input has a problem."""
+        project = load_project(directory)
+        manifest = find_list(project, name)
+        return import_numbers(
+            manifest,
+            numbers,
+            region,
+            self.settings.secret,
+            self.clock().date(),
+            column=column,
+            skip_invalid=skip_invalid,
+        )
 
     # -------------------------------------------------------------------------------------------- export
 

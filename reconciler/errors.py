@@ -15,6 +15,7 @@ The tree::
     │   ├── UnsafePlanError         a guard refused the plan (mass change, irreversible action)
     │   └── StalePlanError          a saved plan no longer matches live state or sources
     ├── ExportError                 an export would not plan cleanly; holds every Problem
+    ├── InputError                  a file given on the command line cannot be used (a list import's numbers)
     ├── ApplyError                  one or more changes failed during apply
     │   └── ApplyInterrupted        the operator interrupted an apply (Ctrl-C); says what was written
     └── LockError                   another apply holds the lock
@@ -171,6 +172,12 @@ class ExportError(_ProblemsError):
     """What was asked for cannot be exported as manifests that plan cleanly (e.g. a stopped campaign)."""
 
     headline = "cannot export"
+
+
+class InputError(_ProblemsError):
+    """A file given on the command line (not a manifest's source) cannot be used; holds every problem."""
+
+    headline = "cannot read input"
 
 
 class ApplyError(ReconcilerError):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,11 +31,22 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from ..apply.steps import Step
-from ..errors import Problem
+from ..errors import ConfigError, Problem
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
+from ..manifest.sources import shown_path
 from ..manifest.spec import EnvName, Metadata, NonEmptyText, SpecModel, invalid
 from ..plan.changes import Change, Observation
-from ..suppression.listfile import HashList, ListFileError, check_key, file_digest, load_list, read_header
+from ..suppression.importer import read_numbers
+from ..suppression.listfile import (
+    HashList,
+    ListFileError,
+    check_key,
+    file_digest,
+    load_list,
+    read_header,
+    write_list,
+)
+from ..suppression.phones import UnknownRegion, check_region
 from .base import Desired, Kind, PlanContext
 
 DEFAULT_KEY_ENV = "RECONCILER_SUPPRESSION_KEY"
@@ -288,3 +299,101 @@ def _resolve(text: str, context: FileContext) -> tuple[Path | None, str, str | N
 
 
 SUPPRESSION_LIST = SuppressionListKind()
+
+
+# ------------------------------------------------------------------------------------------ import, harvest
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import or a harvest wrote: counts only, never a number."""
+
+    address: str
+    file: str
+    """The list file, as messages name it."""
+    entries: int
+    """Distinct numbers in the list file now."""
+    read: int
+    """Numbers read (before duplicates were merged)."""
+    blank: int = 0
+    invalid: int = 0
+    screened_at: date | None = None
+    manifest: str = ""
+    """The manifest file whose screenedAt was set ("" when it was not)."""
+
+
+def find_list(project: Project, name: str) -> SuppressionListManifest:
+    """The SuppressionList document named `name`; ConfigError naming the lists there are when none is."""
+    lists = [item for item in project.manifests if isinstance(item, SuppressionListManifest)]
+    for item in lists:
+        if item.name == name:
+            return item
+    known = ", ".join(sorted(item.name for item in lists)) or "none"
+    raise ConfigError(
+        f'no SuppressionList named "{name}" in the project (lists: {known}); add its manifest first, with the '
+        f"source file to write"
+    )
+
+
+def list_key(manifest: SuppressionListManifest, secret: Callable[[str], str]) -> bytes:
+    try:
+        return check_key(secret(manifest.spec.key_env), manifest.spec.key_env)
+    except ListFileError as error:
+        raise ConfigError(f"{manifest.address}: {error}") from None
+
+
+def import_numbers(
+    manifest: SuppressionListManifest,
+    numbers: Path,
+    region: str,
+    secret: Callable[[str], str],
+    today: date,
+    *,
+    column: str | None = None,
+    skip_invalid: bool = False,
+) -> Imported:
+    """Replace the list's file with the numbers of the file at `numbers` and set its screenedAt to `today`.
+    Nothing is written when a number cannot be read (unless `skip_invalid`) or the key is unusable."""
+    assert manifest.path is not None
+    key = list_key(manifest, secret)
+    try:
+        region = check_region(region)
+    except UnknownRegion as error:
+        raise ConfigError(str(error)) from None
+    read = read_numbers(
+        numbers, shown_path(str(numbers)), region, key, column=column, skip_invalid=skip_invalid
+    )
+    entries = write_list(manifest.path, read.hashes, key, region)
+    where = set_screened_at(manifest, today)
+    return Imported(
+        manifest.address, manifest.shown, entries, read.numbers, read.blank, read.invalid, today, where
+    )
+
+
+def set_screened_at(manifest: SuppressionListManifest, today: date) -> str:
+    """Write `screenedAt: today` into the manifest's file, in place of the value there or after `source`; the
+    file's name. Only that value changes: comments and layout stay."""
+    lines = manifest.file.read_text(encoding="utf-8").splitlines(keepends=True)
+    value = today.isoformat()
+    node = manifest.node_at("spec.screenedAt")
+    if node is not None:
+        where = node.location
+        line = lines[where.line - 1]
+        start = where.column - 1
+        end = start
+        while end < len(line) and line[end] not in ",}\r\n #":
+            end += 1
+        lines[where.line - 1] = line[:start] + value + line[end:]
+    else:
+        source = manifest.location_of("spec.source")
+        line = lines[source.line - 1]
+        indent = len(line) - len(line.lstrip(" "))
+        if "{" in line[: source.column - 1]:
+            raise ConfigError(
+                f"{manifest.file}: {manifest.address} writes its spec in flow style; add `screenedAt: {value}` "
+                "to it by hand"
+            )
+        ending = "\r\n" if line.endswith("\r\n") else "\n"
+        lines.insert(source.line, f"{' ' * indent}screenedAt: {value}{ending}")
+    manifest.file.write_text("".join(lines), encoding="utf-8")
+    return str(manifest.location.file)
