@@ -71,6 +71,11 @@ class RecordWork(Work):
     complete_outcome: str | None = None
     dedupe_ids: tuple[int, ...] = ()
     dedupe_outcome: str | None = None
+    suppress_ids: tuple[int, ...] = ()
+    """Live records a suppression list matches, completed with `suppress_outcome` (the guard counts them)."""
+    erase_ids: tuple[int, ...] = ()
+    """Those an erasure list matches: completed with `suppress_outcome`, beyond every guard."""
+    suppress_outcome: str | None = None
 
 
 @dataclass(frozen=True)

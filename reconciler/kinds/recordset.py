@@ -56,6 +56,7 @@ from .dataset import (
     datasets_of,
 )
 from .outcome_code import with_planned
+from .suppress import Screen, Screening, SuppressSpec, check_suppress, outcome_problems, screen_of
 
 if TYPE_CHECKING:
     import polars as pl
@@ -151,6 +152,10 @@ class RecordSetSpec(SpecModel):
     absent: AbsentPolicy = AbsentPolicy()
     dedupe: DedupePolicy = DedupePolicy()
     guards: GuardsSpec | None = None
+    suppress: SuppressSpec | None = Field(
+        default=None,
+        description="Numbers on suppression lists are not loaded; live records with one are completed",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> RecordSetSpec:
@@ -225,9 +230,10 @@ class DesiredRecordSet(Desired):
     absent: Policy = field(default=Policy(), kw_only=True)
     dedupe: Policy = field(default=Policy("report"), kw_only=True)
     guard: Guard = field(default=Guard(), kw_only=True)
+    suppress: Screen | None = field(default=None, kw_only=True)
 
     def needs(self) -> tuple[str, ...]:
-        return (self.dataset_address,)
+        return (self.dataset_address, *(self.suppress.lists if self.suppress is not None else ()))
 
     def check_source(self) -> list[Problem]:
         return list(self.source.check())
@@ -258,6 +264,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
         problems: list[Problem] = []
         for manifest in self.mine(index):
             problems += _fields_problems(manifest)
+            problems += check_suppress(manifest, manifest.spec.suppress, manifest.managed_fields, index)
             dataset = manifest.spec.dataset
             where = manifest.location_of("spec.dataset")
             if dataset not in datasets:
@@ -305,6 +312,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             absent=Policy(spec.absent.policy, _text(spec.absent.outcome)),
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
+            suppress=screen_of(spec.suppress, manifest),
             spots=_spots(manifest),
         )
 
@@ -326,7 +334,8 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
     def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
         """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column
         mapping can overwrite every record as surely as a wrong absent policy can complete them."""
-        completes = change.counts.get("complete", 0) + change.counts.get("dedupe", 0)
+        # Completions an erasure list causes ("erase") are not guarded: erasure beats every threshold.
+        completes = sum(change.counts.get(name, 0) for name in ("complete", "dedupe", "suppress"))
         found = (
             mass_change(
                 item.address,
@@ -542,6 +551,13 @@ def _plan_one(
                     "name an outcome code whose complete flag is Y",
                 )
             )
+    screening = None
+    if item.suppress is not None:
+        problems += outcome_problems(item.suppress, item.address, outcomes)
+        screening = None if ctx.metadata_only else Screening.start(item.address, item.suppress, spelled, ctx)
+        if screening is None and not ctx.metadata_only:
+            ctx.problems.extend(problems)  # a list could not be loaded (its own problem says why): no plan
+            return
     if ctx.metadata_only:
         ctx.problems.extend(problems)
         return
@@ -574,15 +590,22 @@ def _plan_one(
         if problems:
             ctx.problems.extend(problems)
             return
+        dataset_id = None if live_dataset is None else live_dataset.id
         with ctx.reading(f"{item.address}: live records") as advance:
+            pages: Iterator[LiveBatch] | None = None if live is None else counted(live, advance, len)
+            if screening is not None:
+                screening.read_source(item.source, item.key)
+                pages = None if pages is None else screening.tap(pages)
             result = diff_records(
                 item,
                 spelled,
-                None if live is None else counted(live, advance, len),
-                dataset_id=None if live_dataset is None else live_dataset.id,
+                pages,
+                dataset_id=dataset_id,
                 depends_on=(item.dataset_address,),
                 table=pass_one,
             )
+            if screening is not None:
+                result = screening.settle(result, item.dataset_address, dataset_id)
     finally:
         if live is not None:
             live.close()
@@ -594,7 +617,7 @@ def _plan_one(
         tally = {
             "create": counts.get("create", 0),
             "change": counts.get("update", 0),
-            "remove": counts.get("complete", 0) + counts.get("dedupe", 0),
+            "remove": sum(counts.get(name, 0) for name in ("complete", "dedupe", "suppress", "erase")),
         }
         ctx.changes.append(replace(result.change, unit=RECORD_SET.unit, tally=tally))
 
@@ -727,6 +750,7 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
         for ids, outcome, label in (
             (work.complete_ids, work.complete_outcome, "completed"),
             (work.dedupe_ids, work.dedupe_outcome, "duplicates completed"),
+            (work.suppress_ids + work.erase_ids, work.suppress_outcome, "completed as do-not-call"),
         ):
             if not ids or outcome is None:
                 continue

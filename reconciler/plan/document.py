@@ -59,6 +59,7 @@ class ChangeDocument(_Document):
     fields: list[FieldChangeDocument] = Field(description="field-level changes of a Dataset")
     counts: dict[str, int] = Field(
         description="rows per action of a RecordSet or CampaignMembership: create, update, complete, dedupe, "
+        "suppress (completed because a suppression list matches), erase (the same by an erasure list), "
         "unchanged, add, remove, reschedule"
     )
     field_counts: dict[str, int] = Field(description="how many rows change each field")

@@ -78,7 +78,18 @@ def observation_lines(observations: Sequence[Mapping[str, Any]]) -> list[tuple[s
 
 
 def _counts_text(counts: Mapping[str, int]) -> str:
-    order = ("create", "add", "update", "reschedule", "complete", "dedupe", "remove", "unchanged")
+    order = (
+        "create",
+        "add",
+        "update",
+        "reschedule",
+        "complete",
+        "dedupe",
+        "suppress",
+        "erase",
+        "remove",
+        "unchanged",
+    )
     return ", ".join(f"{counts[name]} {name}" for name in order if counts.get(name))
 
 

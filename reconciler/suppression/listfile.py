@@ -185,7 +185,7 @@ class HashList:
             return pl.Series(numbers.name, [False] * len(numbers), dtype=pl.Boolean)
         hit = self.contains(prefixes(distinct.to_list(), self.key))
         listed = distinct.filter(pl.Series(hit))
-        return numbers.is_in(listed).fill_null(False)
+        return numbers.is_in(listed.implode()).fill_null(False)
 
 
 def load_list(path: Path, shown: str, key: bytes, variable: str) -> HashList:

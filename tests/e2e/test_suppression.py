@@ -4,12 +4,15 @@ plan and an apply do with the lists a RecordSet names."""
 from __future__ import annotations
 
 import gzip
+import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from harness.project import Project
-from support import document
+from support import dataset_doc, document, record_set_doc
 
 from reconciler import cli
 from reconciler.suppression.listfile import HEADER_BYTES, PREFIX_BYTES
@@ -105,3 +108,237 @@ def at(project: Project, moment: datetime) -> None:
     project.monkeypatch.setattr(
         cli, "_engine", lambda settings: replace(make(settings), clock=lambda: moment)
     )
+
+
+# ------------------------------------------------------------------------------------------- record sets
+
+SUPPRESS = "{lists: [tps, dnc], match: [MobilePhone], consent: {field: Testy}, live: {outcome: 510450}}"
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+def lists_project(project: Project, rows: list[tuple[str, str, str, str]], suppress: str = SUPPRESS) -> None:
+    """tps (registry) and dnc (internal) lists, and Dataset/spring with RecordSet/spring-records of these rows
+    (VENDOR_URN, FirstName, MobilePhone, Testy: the consent field)."""
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    project.write("manifests/lists.yaml", list_doc() + list_doc("dnc", "internal"))
+    project.write(
+        "manifests/spring.yaml",
+        dataset_doc()
+        + record_set_doc(fields="[FirstName, MobilePhone, Testy]", source="records.csv", suppress=suppress),
+    )
+    lines = ["VENDOR_URN,FirstName,MobilePhone,Testy", *(",".join(row) for row in rows)]
+    project.write("manifests/records.csv", "\n".join(lines) + "\n")
+
+
+def put_on(project: Project, name: str, *numbers: str) -> None:
+    source = project.write(f"{name}-numbers.txt", "\n".join(numbers) + "\n")
+    code, out, err = suppress_import(project, source, name=name)
+    assert code == 0, out + err
+
+
+def stored(project: Project) -> list[tuple[str, str, str]]:
+    """(VENDOR_URN, ProcessType, outcomecode) of each stored record, by id."""
+    return [(row["VENDOR_URN"], row["ProcessType"], row["outcomecode"]) for row in project.view.records()]
+
+
+def test_suppressed_rows_are_not_loaded_and_live_matches_are_completed(project: Project) -> None:
+    at(project, NOW)
+    rows = [(f"U{n}", f"Name{n}", f"07700 90000{n}", "") for n in range(6)]
+    rows[4] = ("U4", "Name4", "07700 900004", "2026-01-02")  # consented: tps does not suppress it
+    lists_project(project, rows)
+    put_on(project, "tps", "+447700900001", "07700900004")
+    put_on(project, "dnc", "0044 7700 900002")
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert "records: 4 create" in plan.stdout
+    assert (
+        "RecordSet/spring-records [suppression]: 2 of 6 source rows suppressed (tps 1; dnc 1): never created, "
+        "never updated" in plan.stdout
+    )
+    assert "RecordSet/spring-records [suppression]: consent overrides used on 1 rows (Testy)" in plan.stdout
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert sorted(key for key, _, _ in stored(project)) == ["U0", "U3", "U4", "U5"]
+
+    put_on(project, "dnc", "0044 7700 900002", "07700900003")  # U3 opts out after it was loaded
+    plan = project.cli("plan", "--format", "json")
+    body = json.loads(plan.stdout)
+    (change,) = [item for item in body["changes"] if item["address"] == "RecordSet/spring-records"]
+    assert change["counts"] == {"suppress": 1, "unchanged": 4}
+    messages = [item["message"] for item in body["observations"] if item["category"] == "suppression"]
+    assert "1 live records newly match and will be completed with outcome 510450 (dnc 1)" in messages
+    mark = project.mark()
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert [entry.op for entry in project.writes(mark)] == ["ecnow_records.update"]
+    assert ("U3", "COMPLETE", "510450") in stored(project)
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_the_live_outcome_must_be_complete_and_do_not_call(project: Project) -> None:
+    at(project, NOW)
+    lists_project(project, [("U0", "A", "07700 900000", "")], SUPPRESS.replace("510450", "510456"))
+    put_on(project, "tps", "07700900009")
+    put_on(project, "dnc", "07700900008")
+    plan = project.cli("plan")
+    assert plan.exit_code == 1
+    assert (
+        "RecordSet/spring-records: outcome code 510456 (Sales Completed) is not a complete do-not-call outcome "
+        "(complete = Y, doNotCall = N) (name an outcome code whose complete and doNotCall flags are Y)"
+    ) in plan.stderr
+
+
+def loaded(project: Project, count: int, suppress: str) -> list[tuple[str, str, str, str]]:
+    """`count` records loaded through a RecordSet with this suppress (on empty lists), applied."""
+    rows = [(f"U{n:02d}", f"Name{n}", f"07700 9001{n:02d}", "") for n in range(count)]
+    lists_project(project, rows, suppress)
+    project.write("manifests/gone.yaml", list_doc("gone", "erasure"))
+    for name in ("tps", "dnc", "gone"):
+        put_on(project, name)
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    return rows
+
+
+def test_erasure_beats_the_mass_change_guard_and_a_registry_list_does_not(project: Project) -> None:
+    """Nine of ten live records match: by an erasure list they are completed without acknowledgement; the
+    same nine on a registry list are refused by the guard until acknowledged."""
+    at(project, NOW)
+    nine = [f"07700 9001{n:02d}" for n in range(9)]
+    loaded(project, 10, "{lists: [tps, gone], match: [MobilePhone], live: {outcome: 510450}}")
+    put_on(project, "tps", *nine)
+    refused = project.cli("apply", "--auto-approve")
+    assert refused.exit_code == 1
+    assert (
+        "RecordSet/spring-records: completes 90% (9/10) of its live rows; limit 30% (acknowledge with "
+        "--allow-mass-complete, or raise spec.guards.maxPercent if this is expected)" in refused.stderr
+    )
+    assert [row[1] for row in stored(project)] == ["HOLD: New Prospect"] * 10
+    put_on(project, "tps")
+    put_on(project, "gone", *nine)
+    mark = project.mark()
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stderr
+    assert [entry.op for entry in project.writes(mark)] == ["ecnow_records.update"]
+    assert [row[1:] for row in stored(project)] == [("COMPLETE", "510450")] * 9 + [("HOLD: New Prospect", "")]
+
+
+def test_a_changed_list_makes_a_saved_plan_stale(project: Project) -> None:
+    at(project, NOW)
+    loaded(project, 3, SUPPRESS)
+    put_on(project, "dnc", "07700 900100")
+    saved = project.root / "plan.json"
+    assert project.cli("plan", "--out", str(saved)).exit_code == 0
+    put_on(project, "dnc", "07700 900100", "07700 900101")
+    mark = project.mark()
+    stale = project.cli("apply", "--plan", str(saved))
+    assert stale.exit_code == 1
+    assert "Error: stale plan refused" in stale.stderr and "SuppressionList/dnc" in stale.stderr
+    assert project.writes(mark) == []
+
+
+def test_apply_checks_a_registry_list_age_again_against_its_own_clock(project: Project) -> None:
+    """A plan saved while tps was fresh; apply runs 23 days later, past its 28 days: refused, nothing written."""
+    at(project, datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    loaded(project, 3, SUPPRESS)
+    put_on(project, "tps", "07700 900100")
+    at(project, datetime(2026, 12, 18, 9, 0, tzinfo=UTC))
+    saved = project.root / "plan.json"
+    planned = project.cli("plan", "--out", str(saved))
+    assert planned.exit_code == 0, planned.stderr
+    at(project, datetime(2026, 12, 19, 0, 1, tzinfo=UTC))
+    mark = project.mark()
+    late = project.cli("apply", "--plan", str(saved))
+    assert late.exit_code == 1
+    assert late.stderr == (
+        "Error: cannot plan: 1 problem\n"
+        f"  {project.root}/manifests/lists.yaml:9:15: SuppressionList/tps: the list was screened on 2026-11-20, 29 "
+        "days before this plan (2026-12-19); maxAge is 28d, so it expired after 2026-12-18 (take a fresh copy of "
+        "the register and run `reconciler suppression import FILE --list tps --region <region>`, which rewrites "
+        "the file and sets screenedAt)\n"
+    )
+    assert project.writes(mark) == []
+
+
+def test_a_wrong_key_or_a_truncated_list_stops_the_plan_naming_the_file(project: Project) -> None:
+    at(project, NOW)
+    loaded(project, 3, SUPPRESS)
+    put_on(project, "dnc", "07700 900100")
+    mark = project.mark()
+    project.setenv(RECONCILER_SUPPRESSION_KEY="another key entirely, 32 bytes!")
+    wrong = project.cli("apply", "--auto-approve")
+    assert wrong.exit_code == 1
+    assert (
+        f"list file {project.root}/suppression/dnc.hmac was written with a different key than the one in "
+        "RECONCILER_SUPPRESSION_KEY" in wrong.stderr
+    )
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    listed = project.root / "suppression" / "dnc.hmac"
+    listed.write_bytes(listed.read_bytes()[:-5])
+    cut = project.cli("apply", "--auto-approve")
+    assert cut.exit_code == 1
+    assert f"list file {project.root}/suppression/dnc.hmac is truncated" in cut.stderr
+    assert project.writes(mark) == []
+
+
+CANARY = "07700 900123"
+"""A number that is on a list and in the source: no form of it may appear anywhere the reconciler writes."""
+CANARY_FORMS = ("7700900123", "7700 900123", "900123")
+
+
+def test_a_listed_number_never_appears_in_a_list_file_plan_report_or_log(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    at(project, NOW)
+    project.setenv(RECONCILER_LOG="DEBUG")
+    caplog.set_level(logging.DEBUG)
+    rows = [("U0", "Name0", CANARY, ""), ("U1", "Name1", "07700 900999", "")]
+    lists_project(project, rows)
+    put_on(project, "tps", CANARY)
+    put_on(project, "dnc", "+44 7700 900123")
+    written: list[str] = []
+    for fmt in ("text", "json", "markdown"):
+        run = project.cli("plan", "--format", fmt, "--out", str(project.root / f"plan-{fmt}.json"))
+        assert run.exit_code == 0, run.stderr
+        written += [run.stdout, run.stderr, (project.root / f"plan-{fmt}.json").read_text()]
+    assert "1 of 2 source rows suppressed" in written[0]
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0
+    written += [applied.stdout, applied.stderr]
+    put_on(project, "dnc", "+44 7700 900999")  # the loaded one opts out: a completion to show and apply
+    for command in (
+        ("plan",),
+        ("drift", "--report", str(project.root / "drift.md")),
+        ("apply", "--auto-approve"),
+    ):
+        run = project.cli(*command)
+        written += [run.stdout, run.stderr]
+    written.append((project.root / "drift.md").read_text())
+    written.append(caplog.text)
+    assert "reconciler" in caplog.text  # the reconciler's own DEBUG lines were captured
+    assert any("1 live records newly match" in text for text in written)
+    files = [(project.root / "suppression" / f"{name}.hmac").read_bytes() for name in ("tps", "dnc")]
+    for text in written:
+        for form in (*CANARY_FORMS, "7700900999", "900999"):
+            assert form not in text.replace("-", "")
+    for data in files:
+        for form in (*CANARY_FORMS, "447700900123"):
+            assert form.encode() not in data
+            assert form.encode("utf-16-le") not in data
+
+
+def test_suppress_names_lists_that_exist_and_managed_fields(project: Project) -> None:
+    lists_project(
+        project,
+        [("U0", "A", "07700 900000", "")],
+        "{lists: [tsp], match: [HomePhone], consent: {field: TpsOptIn}, live: {outcome: 510450}}",
+    )
+    run = project.cli("validate")
+    assert run.exit_code == 1
+    where = f"{project.root}/manifests/spring.yaml"
+    assert run.stderr.splitlines()[1:] == [
+        f'  {where}:18:22: RecordSet/spring-records: list "tsp" is not the name of a SuppressionList document '
+        "(define a SuppressionList with this metadata.name)",
+        f"  {where}:18:36: RecordSet/spring-records: HomePhone is not a managed field (add HomePhone to "
+        "spec.fields: suppression reads only managed fields, in the source and live)",
+        f"  {where}:18:65: RecordSet/spring-records: TpsOptIn is not a managed field (add TpsOptIn to "
+        "spec.fields: suppression reads only managed fields, in the source and live)",
+    ]

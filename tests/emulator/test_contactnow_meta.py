@@ -65,7 +65,7 @@ def test_campaign_fields_filters(emulator: Emulator) -> None:
 
 def test_outcomecodes_vendor_example(emulator: Emulator) -> None:
     body = emulator.database("outcomecodes", "read")
-    assert body["total"] == 4
+    assert body["total"] == 6
     by_id = {row["outcome"]: row for row in body["list"]}
     assert by_id["510456"] == {
         "outcome": "510456",
@@ -86,11 +86,15 @@ def test_outcomecodes_vendor_example(emulator: Emulator) -> None:
         "answerphone": "0",
     }
     assert (by_id["100"]["complete"], by_id["109"]["complete"]) == ("N", "N")
+    # Do-not-call codes: the system's 98 and an account code, so harvest has input (issue #16).
+    assert [(by_id[code]["complete"], by_id[code]["do_not_call"]) for code in ("98", "510450")] == [
+        ("Y", "Y")
+    ] * 2
 
 
 def test_outcomecodes_filters_and_ecnow_alias(emulator: Emulator) -> None:
     system = emulator.database("outcomecodes", "read", mode="system")
-    assert [row["outcome"] for row in system["list"]] == ["100", "109"]
+    assert [row["outcome"] for row in system["list"]] == ["98", "100", "109"]
     assert [row["outcome"] for row in emulator.database("outcomecodes", "read", uid=510456)["list"]] == [
         "510456"
     ]

@@ -44,9 +44,11 @@ def test_default_seed() -> None:
         assert store.execute(
             "SELECT outcome, description, complete, system FROM cn_outcomes ORDER BY outcome"
         ) == [
+            (98, "Do Not Call", "Y", 1),
             (100, "No Answer", "N", 1),
             (109, "Answer Machine", "N", 1),
             (501638, "Need more information", "N", 0),
+            (510450, "Opted out - do not call", "Y", 0),
             (510456, "Sales Completed", "Y", 0),
         ]
         assert store.execute("SELECT name, token FROM cc_tenants") == [("demo", "demo-token")]

@@ -79,8 +79,9 @@ def test_same_seed_same_changes_and_another_seed_differs() -> None:
     assert first == second
     assert first[1] != other[1]
     result = first[0]
-    assert result.records_dialled == 40
-    assert result.records_completed + result.records_needs_more_work == 40
+    # 4 of the seed's 6 codes complete a record, so the 20 records run out of dialable ones before step 40.
+    assert result.records_dialled == 34
+    assert result.records_completed + result.records_needs_more_work == 34
     assert result.records_completed > 0
     assert result.records_needs_more_work > 0
     # 11 members can move (10 new, 1 scheduled and due), three steps each.
@@ -170,7 +171,7 @@ def test_simulation_drift_is_visible_through_both_apis(emulator: Emulator, clock
     add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000001}])
     result = simulate(emulator.state, 10, 5)
     rows = emulator.records(dataset=dataset)
-    assert result.records_dialled == 10
+    assert result.records_dialled == 7  # then all 5 records are complete
     assert sum(1 for r in rows if r["ProcessDate"] != "0000-00-00 00:00:00") >= 1
     assert {r["ProcessType"] for r in rows} <= {"New Prospect", "NEEDSMOREWORK", "COMPLETE"}
     assert any(r["ProcessType"] != "New Prospect" for r in rows)

@@ -187,7 +187,14 @@ def test_set_field_size_is_what_creates_check(emulator: Emulator) -> None:
 
 
 def test_outcomes_and_which_complete(emulator: Emulator) -> None:
-    assert emulator.state.view.outcomes() == {"100": False, "109": False, "501638": False, "510456": True}
+    assert emulator.state.view.outcomes() == {
+        "98": True,
+        "100": False,
+        "109": False,
+        "501638": False,
+        "510450": True,
+        "510456": True,
+    }
 
 
 def test_users_and_tokens(emulator: Emulator) -> None:

@@ -123,7 +123,7 @@ def test_outcome_codes_created_updated_and_read_with_every_flag(
 ) -> None:
     state, transport = emulator
     provider = _cn(transport)
-    assert provider.system_outcomes() == frozenset({"100", "109"})
+    assert provider.system_outcomes() == frozenset({"98", "100", "109"})
     values = OutcomeWrite(
         "Opted out", complete=True, do_not_call=True, dmc=False, sale=False, answerphone=False
     )
