@@ -681,6 +681,26 @@ def suppression_import(
     )
 
 
+@suppression.command("harvest")
+def suppression_harvest(
+    name: Annotated[str, typer.Option("--list", help="metadata.name of the SuppressionList to add to.")],
+    region: Annotated[
+        str | None, typer.Option(help="Region of national numbers; the list file's own when it exists.")
+    ] = None,
+    target: TargetOpt = None,
+    directory: ProjectOpt = Path("."),
+) -> None:
+    """Add the numbers of every live record with a do-not-call outcome, across every dataset and queue."""
+    with _errors():
+        done = _engine(_settings()).harvest_suppression(directory, target, name, region)
+    codes = ", ".join(done.codes) or "none"
+    _echo(
+        f"{done.address}: {done.records:,} records with a do-not-call outcome ({codes}) in {done.datasets:,} "
+        f"datasets; {done.added:,} numbers added, {done.entries:,} in {done.file}; screenedAt set in "
+        f"{done.manifest}."
+    )
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -33,7 +33,7 @@ from .errors import (
 from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
 from .kinds.base import DesiredState, Reading
-from .kinds.suppression_list import Imported, find_list, import_numbers
+from .kinds.suppression_list import Harvested, Imported, find_list, harvest_numbers, import_numbers
 from .manifest import EMULATOR, Project
 from .manifest.validation import find
 from .manifest.yaml_loader import to_data
@@ -58,6 +58,7 @@ __all__ = [
     "Engine",
     "ExportOptions",
     "ExportSummary",
+    "Harvested",
     "Imported",
     "Scope",
     "Status",
@@ -324,6 +325,21 @@ class Engine:
             column=column,
             skip_invalid=skip_invalid,
         )
+
+    def harvest_suppression(
+        self, directory: Path, target: str | None, name: str, region: str | None = None
+    ) -> Harvested:
+        """Add to the SuppressionList `name` the numbers of every live record whose outcome code is
+        do-not-call, in every dataset of the target; reads the dialler, writes only the list file."""
+        project = load_project(directory)
+        manifest = find_list(project, name)
+        with connect(self.connection(project, target)) as live:
+            provider = live.contactnow
+            if provider is None:
+                raise ConfigError(
+                    f"target {live.name} has no ContactNow API to harvest do-not-call outcomes from"
+                )
+            return harvest_numbers(manifest, provider, self.settings.secret, self.clock().date(), region)
 
     # -------------------------------------------------------------------------------------------- export
 

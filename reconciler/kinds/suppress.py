@@ -360,7 +360,7 @@ class Screening:
             found.append(
                 Observation(
                     self.address,
-                    "suppression",
+                    "compliance",
                     f"{completing:,} live records newly match and will be completed with outcome "
                     f"{self.screen.outcome}{erasure}" + (f" ({live_lists})" if live_lists else ""),
                     {"completed": completing, "erasure": len(self.erase_ids)},

@@ -35,7 +35,9 @@ from ..errors import ConfigError, Problem
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.sources import shown_path
 from ..manifest.spec import EnvName, Metadata, NonEmptyText, SpecModel, invalid
+from ..model.fields import PHONE_FIELDS
 from ..plan.changes import Change, Observation
+from ..providers.base import ContactNowApi
 from ..suppression.importer import read_numbers
 from ..suppression.listfile import (
     HashList,
@@ -43,10 +45,11 @@ from ..suppression.listfile import (
     check_key,
     file_digest,
     load_list,
+    prefixes,
     read_header,
     write_list,
 )
-from ..suppression.phones import UnknownRegion, check_region
+from ..suppression.phones import UnknownRegion, check_region, e164
 from .base import Desired, Kind, PlanContext
 
 DEFAULT_KEY_ENV = "RECONCILER_SUPPRESSION_KEY"
@@ -397,3 +400,91 @@ def set_screened_at(manifest: SuppressionListManifest, today: date) -> str:
         lines.insert(source.line, f"{' ' * indent}screenedAt: {value}{ending}")
     manifest.file.write_text("".join(lines), encoding="utf-8")
     return str(manifest.location.file)
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """What a harvest found and wrote: counts only."""
+
+    address: str
+    file: str
+    datasets: int
+    """Datasets read (every dataset of every campaign table)."""
+    records: int
+    """Live records carrying a do-not-call outcome."""
+    codes: tuple[str, ...]
+    """The do-not-call outcome codes looked for."""
+    added: int
+    """Numbers the list did not hold before."""
+    entries: int
+    manifest: str
+
+
+def harvest_numbers(
+    manifest: SuppressionListManifest,
+    provider: ContactNowApi,
+    secret: Callable[[str], str],
+    today: date,
+    region: str | None,
+) -> Harvested:
+    """Add to the list the numbers of every live record, in every dataset of every campaign table, whose
+    outcome code is do-not-call: what one queue's opt-out leaves on the others closes here. Reads only; the
+    list file and its screenedAt are the only things written."""
+    import numpy as np
+
+    assert manifest.path is not None
+    key = list_key(manifest, secret)
+    held = None
+    if manifest.path.exists():
+        try:
+            held = load_list(manifest.path, manifest.shown, key, manifest.spec.key_env)
+        except ListFileError as error:
+            raise ConfigError(f"{manifest.address}: {error}") from None
+    try:
+        wanted = check_region(region) if region is not None else None
+    except UnknownRegion as error:
+        raise ConfigError(str(error)) from None
+    if held is not None and wanted is not None and wanted != held.region:
+        raise ConfigError(
+            f"{manifest.address}: list file {manifest.shown} holds numbers of region {held.region}, not {wanted}; "
+            "leave out --region, or harvest into a list of that region"
+        )
+    chosen = wanted or (held.region if held is not None else None)
+    if chosen is None:
+        raise ConfigError(
+            f"{manifest.address}: list file {manifest.shown} does not exist yet; give --region (e.g. GB) for the "
+            "national numbers of the records"
+        )
+    catalog = provider.catalog()
+    codes = tuple(sorted(number for number, code in catalog.outcomes().items() if code.do_not_call))
+    found, records, datasets = _harvest(provider, sorted(catalog.tables()), codes, chosen, key)
+    before = np.zeros(0, dtype=np.uint64) if held is None else held.entries
+    entries = write_list(manifest.path, np.concatenate([before, found]), key, chosen)
+    where = set_screened_at(manifest, today)
+    return Harvested(
+        manifest.address, manifest.shown, datasets, records, codes, entries - len(before), entries, where
+    )
+
+
+def _harvest(
+    provider: ContactNowApi, tables: Sequence[str], codes: Sequence[str], region: str, key: bytes
+) -> tuple[Any, int, int]:
+    import numpy as np
+    import polars as pl
+
+    parts = []
+    records = 0
+    datasets = [item for item in provider.datasets(tables) if item.id is not None]
+    if not codes:
+        return np.zeros(0, dtype=np.uint64), 0, len(datasets)
+    phones = sorted(PHONE_FIELDS)
+    for dataset in datasets:
+        assert dataset.id is not None
+        for batch in provider.iter_record_batches(dataset.id, "VENDOR_URN", phones):
+            frame = batch.frame.filter(pl.col("outcome").is_in(list(codes)))
+            records += frame.height
+            for index in range(len(phones)):
+                numbers = e164(frame.get_column(f"v{index}"), region).drop_nulls()
+                parts.append(prefixes(numbers.to_list(), key))
+    found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return found, records, len(datasets)

@@ -22,7 +22,7 @@ NAME_PATTERN = r"[a-z0-9][a-z0-9._-]{0,62}"
 CHECKSUM_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 ActionSymbol = Literal["+", "~", "-", "-/+", "!"]
-Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info", "suppression"]
+Category = Literal["unmanaged", "churn", "not-removable", "duplicates", "info", "suppression", "compliance"]
 
 
 class _Document(BaseModel):
@@ -163,6 +163,10 @@ class DriftDocument(_Document):
     )
     unmanaged: list[ObservationDocument] = Field(description="live objects no manifest declares")
     churn: list[ObservationDocument] = Field(description="expected dialler changes to vendor-owned fields")
+    compliance: list[ObservationDocument] = Field(
+        description="live, dialable records whose numbers are on a suppression list (the dialler may call them "
+        "until apply completes them)"
+    )
     other: list[ObservationDocument]
     observed: ObservedDocument
     scope: ScopeDocument | None = Field(default=None, description="present only in a scoped report")

@@ -5,7 +5,9 @@ A drift report is made from a plan of the manifests as merged, planned to the en
 - irreversible drift: the live state can never again be what a manifest asks (a dataset moved to EXPIRED);
 - problems: anything else that contradicts the manifests, per resource;
 - errors: resources whose live state could not be read; the others are still reported.
-Unmanaged objects and dialler churn are reported beside it and are not drift.
+Unmanaged objects and dialler churn are reported beside it and are not drift. Compliance findings (live,
+dialable records on a suppression list) are reported on their own: they come with the config drift that
+completes them.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ def drift_report(
         "errors": [_finding(item) for item in failures],
         "unmanaged": [item for item in observations if item["category"] == "unmanaged"],
         "churn": [item for item in observations if item["category"] == "churn"],
-        "other": [item for item in observations if item["category"] not in {"unmanaged", "churn"}],
+        "compliance": [item for item in observations if item["category"] == "compliance"],
+        "other": [
+            item for item in observations if item["category"] not in {"unmanaged", "churn", "compliance"}
+        ],
         "observed": body["observed"],
     }
     if scope is not None:

@@ -30,6 +30,9 @@ def drift_line(report: Mapping[str, Any]) -> str:
         parts.append(f"{len(report['problems'])} {'problem' if len(report['problems']) == 1 else 'problems'}")
     if report["errors"]:
         parts.append(f"{len(report['errors'])} not read")
+    if report["compliance"]:
+        found = len(report["compliance"])
+        parts.append(f"{found} compliance {'finding' if found == 1 else 'findings'}")
     if report["drift"]:
         return (
             f"Drift: {'; '.join(parts)}. Review the report, then either run `reconciler apply` to restore the "
@@ -79,6 +82,7 @@ def render_drift_text(report: Mapping[str, Any], stream: TextIO) -> None:
             for item in report[key]:
                 stream.write(f"  {_finding(item)}\n")
     for title, key in (
+        ("Compliance findings (dialable records on a suppression list)", "compliance"),
         ("Unmanaged objects", "unmanaged"),
         ("Dialler churn (expected)", "churn"),
         ("Notes", "other"),
@@ -105,6 +109,7 @@ def render_drift_markdown(report: Mapping[str, Any], stream: TextIO) -> None:
             for item in report[key]:
                 stream.write(f"- {_md_text(_finding(item))}\n")
     for title, key in (
+        ("Compliance findings (dialable records on a suppression list)", "compliance"),
         ("Unmanaged objects", "unmanaged"),
         ("Dialler churn (expected)", "churn"),
         ("Notes", "other"),

@@ -118,7 +118,7 @@ def read_header(path: Path, shown: str, key: bytes | None, variable: str) -> Lis
             head = raw.read(HEADER_BYTES)
     except FileNotFoundError:
         raise ListFileError(
-            f"list file {shown} not found; write it with `reconciler suppression import`"
+            f"list file {shown} not found; write it with `reconciler suppression import` (or `harvest`)"
         ) from None
     except OSError as error:
         raise ListFileError(f"list file {shown} cannot be read: {error.strerror}") from None

@@ -164,8 +164,15 @@ def test_suppressed_rows_are_not_loaded_and_live_matches_are_completed(project: 
     body = json.loads(plan.stdout)
     (change,) = [item for item in body["changes"] if item["address"] == "RecordSet/spring-records"]
     assert change["counts"] == {"suppress": 1, "unchanged": 4}
-    messages = [item["message"] for item in body["observations"] if item["category"] == "suppression"]
+    messages = [item["message"] for item in body["observations"] if item["category"] == "compliance"]
     assert "1 live records newly match and will be completed with outcome 510450 (dnc 1)" in messages
+    drift = project.cli("drift")
+    assert drift.exit_code == 2
+    assert (
+        "Compliance findings (dialable records on a suppression list):\n  RecordSet/spring-records: 1 live "
+        "records newly match and will be completed with outcome 510450 (dnc 1)\n" in drift.stdout
+    )
+    assert "Drift: 1 resource has changed outside git; 1 compliance finding." in drift.stdout
     mark = project.mark()
     assert project.cli("apply", "--auto-approve").exit_code == 0
     assert [entry.op for entry in project.writes(mark)] == ["ecnow_records.update"]
@@ -342,3 +349,62 @@ def test_suppress_names_lists_that_exist_and_managed_fields(project: Project) ->
         f"  {where}:18:65: RecordSet/spring-records: TpsOptIn is not a managed field (add TpsOptIn to "
         "spec.fields: suppression reads only managed fields, in the source and live)",
     ]
+
+
+# ---------------------------------------------------------------------------------------------- harvest
+
+
+def test_harvest_round_trip_closes_the_per_queue_gap(project: Project) -> None:
+    """The dialler marks some of spring's records do-not-call (outcome 98 or 510450) on the Willtest queue;
+    harvest adds exactly their numbers to internal-dnc; autumn, on nelsontest's queue, then leaves them out."""
+    at(project, NOW)
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    numbers = [f"07700 9002{n:02d}" for n in range(20)]
+    project.write(
+        "manifests/spring.yaml",
+        dataset_doc(status="LIVE") + record_set_doc(fields="[FirstName, MobilePhone]", source="spring.csv"),
+    )
+    spring = [f"S{n:02d},Name{n},{number}" for n, number in enumerate(numbers)]
+    project.write("manifests/spring.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone", *spring]) + "\n")
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.http.post("/_emulator/simulate", json={"steps": 30, "seed": 5}).status_code == 200
+    marked = sorted(
+        row["MobilePhone"] for row in project.view.records() if row["outcomecode"] in {"98", "510450"}
+    )
+    assert 0 < len(marked) < 20
+
+    project.write("manifests/lists.yaml", list_doc("internal-dnc", "internal"))
+    mark = project.mark()
+    run = project.mode.invoke(
+        ["suppression", "harvest", "--list", "internal-dnc", "--region", "GB", "-C", str(project.root)]
+    )
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == (
+        f"SuppressionList/internal-dnc: {len(marked)} records with a do-not-call outcome (510450, 98) in 1 "
+        f"datasets; {len(marked)} numbers added, {len(marked)} in {project.root}/suppression/internal-dnc.hmac; "
+        f"screenedAt set in {project.root}/manifests/lists.yaml.\n"
+    )
+    assert project.writes(mark) == []  # harvest only reads the dialler
+
+    autumn = document("Dataset", "autumn", campaign="nelsontest", description="Autumn 2026")
+    suppress = "{lists: [internal-dnc], match: [MobilePhone], live: {outcome: 510450}}"
+    autumn += record_set_doc(
+        "autumn-records",
+        dataset="autumn",
+        fields="[FirstName, MobilePhone]",
+        source="autumn.csv",
+        suppress=suppress,
+    )
+    project.write("manifests/autumn.yaml", autumn)
+    rows = [f"A{n:02d},Name{n},{number.replace(' ', '')}" for n, number in enumerate(numbers)]
+    project.write("manifests/autumn.csv", "\n".join(["VENDOR_URN,FirstName,MobilePhone", *rows]) + "\n")
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert (
+        f"{len(marked)} of 20 source rows suppressed (internal-dnc {len(marked)}): never created, never updated"
+        in plan.stdout
+    )
+    assert f"records: {20 - len(marked)} create" in plan.stdout
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    loaded = {row["MobilePhone"] for row in project.view.records(project.view.dataset("Autumn 2026"))}
+    assert loaded == {number.replace(" ", "") for number in numbers} - {m.replace(" ", "") for m in marked}

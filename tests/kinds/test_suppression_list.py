@@ -110,6 +110,6 @@ def test_a_file_that_is_not_a_list_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_names_the_command_that_writes_it(tmp_path: Path) -> None:
     (problem,) = _plan(_list(tmp_path / "none.hmac"))
     assert (
-        "list file project/suppression/tps.hmac not found; write it with `reconciler suppression import`"
+        "list file project/suppression/tps.hmac not found; write it with `reconciler suppression import` (or `harvest`)"
         in problem
     )
