@@ -50,6 +50,14 @@ from .cc_campaign import (
     exported_contact_center,
     read_campaign,
 )
+from .suppress import (
+    MemberScreen,
+    MemberScreening,
+    MemberSuppressSpec,
+    ScreenedMembers,
+    check_member_suppress,
+    member_screen_of,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -137,6 +145,10 @@ class CampaignMembershipSpec(SpecModel):
         default="ignore", description="What happens to live members not listed: ignore or remove"
     )
     guards: GuardsSpec | None = None
+    suppress: MemberSuppressSpec | None = Field(
+        default=None,
+        description="Members whose `phone` column (a hint, never sent) is on these lists are not added",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> CampaignMembershipSpec:
@@ -218,9 +230,11 @@ class DesiredMembership(Desired):
     guard: Guard = field(default=Guard(), kw_only=True)
     campaign_address: str | None = field(default=None, kw_only=True)
     """The resource that declares the campaign's status, if the project has one."""
+    suppress: MemberScreen | None = field(default=None, kw_only=True)
 
     def needs(self) -> tuple[str, ...]:
-        return () if self.campaign_address is None else (self.campaign_address,)
+        lists = () if self.suppress is None else self.suppress.lists
+        return (*(() if self.campaign_address is None else (self.campaign_address,)), *lists)
 
     def check_source(self) -> list[Problem]:
         return list(self.source.check())
@@ -243,6 +257,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
         campaigns: dict[int, MembershipManifest] = {}
         problems = []
         for manifest in self.mine(index):
+            problems += check_member_suppress(manifest, manifest.spec.suppress, index)
             campaign = manifest.spec.campaign
             first = campaigns.setdefault(campaign, manifest)
             if first is not manifest:
@@ -272,6 +287,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
             remove_absent=spec.absent == "remove",
             guard=project.config.guards.merged(spec.guards),
             campaign_address=campaign_manager(project, spec.campaign),
+            suppress=member_screen_of(spec.suppress, manifest),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -377,15 +393,22 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
         return
     if ctx.metadata_only or not ctx.source_ok(item):
         return
+    screening = None if item.suppress is None else MemberScreening.start(item.address, item.suppress, ctx)
+    if item.suppress is not None and screening is None:
+        return  # a list could not be loaded: its own problem says why, and nothing is planned without it
     with ctx.reading(f"{item.address}: live members") as advance:
-        result = diff_members(
-            item,
-            counted(provider.iter_member_pieces(item.campaign), advance, _size),
-            now=ctx.now,
-            window=CampaignWindow(info.start, info.end),
-        )
+        pieces = counted(provider.iter_member_pieces(item.campaign), advance, _size)
+        desired = item
+        if screening is not None:
+            manifest = item.source.manifest
+            screening.read_source(manifest.source, len(manifest.spec.members or ()))
+            desired = replace(item, source=ScreenedMembers(item.source, frozenset(screening.suppressed)))
+            pieces = screening.tap(pieces)
+        result = diff_members(desired, pieces, now=ctx.now, window=CampaignWindow(info.start, info.end))
     ctx.problems.extend(result.problems)
     ctx.observations.extend(result.observations)
+    if screening is not None:
+        ctx.observations.extend(screening.observations(item.remove_absent))
     ctx.live[item.address] = result.live_digest
     ctx.live_rows[item.address] = result.live_rows
     if result.change is not None:

@@ -30,9 +30,11 @@ from pydantic import Field
 from ..diff.records import RecordDiff, RecordWork
 from ..errors import Location, Problem
 from ..manifest.documents import DocumentIndex, ManifestDocument
+from ..manifest.rows import CUSTOMER_ID_COLUMN
+from ..manifest.sources import SourceFile, csv_frame, read_rows
 from ..manifest.spec import FieldName, Name, SpecModel
 from ..manifest.validation import suggest
-from ..model.state import LiveBatch, RecordSource
+from ..model.state import LiveBatch, LiveMembers, RecordSource
 from ..plan.changes import Action, Change, Observation, Phase, RowSample
 from .base import PlanContext
 from .suppression_list import SUPPRESSION_LIST, LoadedList, SuppressionListManifest
@@ -108,24 +110,7 @@ def check_suppress(
     those, on both sides)."""
     if spec is None:
         return []
-    names = [item.name for item in index.manifests if isinstance(item, SuppressionListManifest)]
-    refused = [
-        address.split("/", 1)[1] for address in index.invalid if address.startswith("SuppressionList/")
-    ]
-    problems = []
-    for position, name in enumerate(spec.lists):
-        if name not in names and name not in refused:
-            guess = suggest(name, names)
-            problems.append(
-                Problem(
-                    f'list "{name}" is not the name of a SuppressionList document',
-                    manifest.location_of(f"spec.suppress.lists.{position}"),
-                    manifest.address,
-                    f'did you mean "{guess}"?'
-                    if guess
-                    else "define a SuppressionList with this metadata.name",
-                )
-            )
+    problems = _list_problems(manifest, spec.lists, index)
     managed = {name.casefold() for name in fields}
     wanted = [(f"spec.suppress.match.{i}", name) for i, name in enumerate(spec.match)]
     if spec.consent is not None:
@@ -138,6 +123,29 @@ def check_suppress(
                     manifest.location_of(path),
                     manifest.address,
                     f"add {name} to spec.fields: suppression reads only managed fields, in the source and live",
+                )
+            )
+    return problems
+
+
+def _list_problems(manifest: ManifestDocument, lists: Sequence[str], index: DocumentIndex) -> list[Problem]:
+    """Each list named is a SuppressionList document."""
+    names = [item.name for item in index.manifests if isinstance(item, SuppressionListManifest)]
+    refused = [
+        address.split("/", 1)[1] for address in index.invalid if address.startswith("SuppressionList/")
+    ]
+    problems = []
+    for position, name in enumerate(lists):
+        if name not in names and name not in refused:
+            guess = suggest(name, names)
+            problems.append(
+                Problem(
+                    f'list "{name}" is not the name of a SuppressionList document',
+                    manifest.location_of(f"spec.suppress.lists.{position}"),
+                    manifest.address,
+                    f'did you mean "{guess}"?'
+                    if guess
+                    else "define a SuppressionList with this metadata.name",
                 )
             )
     return problems
@@ -179,8 +187,10 @@ class Screening:
         self.screen = screen
         self.lists = lists
         folded = [name.casefold() for name in spelled]
-        self._live_match = [f"v{folded.index(name.casefold())}" for name in screen.match]
-        self._live_consent = None if screen.consent is None else f"v{folded.index(screen.consent.casefold())}"
+        # The live page's column of each match and consent field (a membership screens no live values).
+        column = {name: f"v{index}" for index, name in enumerate(folded)}
+        self._live_match = [column[name.casefold()] for name in screen.match if name.casefold() in column]
+        self._live_consent = None if screen.consent is None else column.get(screen.consent.casefold())
         self.source = _Tally()
         self.live = _Tally()
         self.suppressed_keys: set[str] = set()
@@ -420,3 +430,158 @@ def _e164(column: pl.Series, region: str) -> pl.Series:
     from ..suppression.phones import e164
 
     return e164(column.fill_null(""), region)
+
+
+# ------------------------------------------------------------------------------------ campaign members
+# Contact Center's API gives no member's phone number, so a CampaignMembership matches on a `phone` column of
+# its source: a hint that is read here and never sent. Members without one are counted as not checkable.
+
+PHONE_HINT = "phone"
+
+
+class MemberSuppressSpec(SpecModel):
+    """Members whose `phone` hint column is on these lists are not added; live ones are treated as absent."""
+
+    lists: tuple[Name, ...] = Field(
+        min_length=1, description="metadata.name of each SuppressionList to apply"
+    )
+
+
+@dataclass(frozen=True)
+class MemberScreen:
+    lists: tuple[str, ...]
+    location: Location
+
+
+def member_screen_of(spec: MemberSuppressSpec | None, manifest: ManifestDocument) -> MemberScreen | None:
+    if spec is None:
+        return None
+    lists = tuple(SUPPRESSION_LIST.address(name) for name in spec.lists)
+    return MemberScreen(lists, manifest.location_of("spec.suppress"))
+
+
+def check_member_suppress(
+    manifest: ManifestDocument, spec: MemberSuppressSpec | None, index: DocumentIndex
+) -> list[Problem]:
+    if spec is None:
+        return []
+    return _list_problems(manifest, spec.lists, index)
+
+
+@dataclass(frozen=True)
+class ScreenedMembers:
+    """A member source without the suppressed members (a MemberSource). Read row by row when any member is
+    suppressed, so that every member keeps the location its row gives it."""
+
+    inner: Any
+    suppressed: frozenset[str]
+
+    def iter_members(self) -> Iterator[Any]:
+        return (member for member in self.inner.iter_members() if member.customer_id not in self.suppressed)
+
+    def check(self) -> list[Problem]:
+        return list(self.inner.check())
+
+    def frame(self) -> pl.LazyFrame | None:
+        return self.inner.frame() if not self.suppressed else None
+
+    def frame_member(self, row: int, customer_id: str, schedule: str) -> Any:
+        return self.inner.frame_member(row, customer_id, schedule)
+
+    def digest(self) -> str:
+        return str(self.inner.digest())
+
+
+class MemberScreening:
+    """One membership's suppression in one plan: which source members' phone hints are on a list."""
+
+    def __init__(self, address: str, screen: MemberScreen, lists: Sequence[LoadedList]) -> None:
+        self.address = address
+        self.screen = screen
+        self.matcher = Screening(
+            address, Screen(screen.lists, (PHONE_HINT,), None, "", screen.location), lists, []
+        )
+        self.suppressed: set[str] = set()
+        self.members = 0
+        self.no_hint = 0
+        self.live_suppressed = 0
+
+    @classmethod
+    def start(cls, address: str, screen: MemberScreen, ctx: PlanContext) -> MemberScreening | None:
+        lists = [ctx.fact(name, LoadedList) for name in screen.lists]
+        loaded = [item for item in lists if item is not None]
+        return cls(address, screen, loaded) if len(loaded) == len(lists) else None
+
+    def read_source(self, source: SourceFile | None, inline: int) -> None:
+        """The phone hints of a source file (an inline member has none)."""
+        import polars as pl
+
+        if source is None:
+            self.members, self.no_hint = inline, inline
+            return
+        lazy = csv_frame(source, (CUSTOMER_ID_COLUMN, PHONE_HINT))
+        if lazy is not None:
+            for chunk in lazy.collect_batches(chunk_size=CHUNK_ROWS):
+                self._chunk(chunk.get_column(CUSTOMER_ID_COLUMN), chunk.get_column(PHONE_HINT))
+            return
+        rows = (item for item in read_rows(source, (CUSTOMER_ID_COLUMN,)) if not isinstance(item, Problem))
+        while batch := list(islice(rows, CHUNK_ROWS)):
+            ids = [_cell_text(row.cells.get(CUSTOMER_ID_COLUMN)) for row in batch]
+            hints = [_cell_text(row.cells.get(PHONE_HINT)) for row in batch]
+            self._chunk(pl.Series(ids, dtype=pl.String), pl.Series(hints, dtype=pl.String))
+
+    def _chunk(self, ids: pl.Series, hints: pl.Series) -> None:
+        hit, _ = self.matcher._hits([hints], None, self.matcher.source)
+        self.members += len(ids)
+        self.no_hint += int((hints.fill_null("").str.strip_chars() == "").sum())
+        if hit.any():
+            self.suppressed.update(ids.filter(hit).to_list())
+
+    def tap(self, pieces: Iterable[LiveMembers]) -> Iterator[LiveMembers]:
+        """The live members, passed on; those whose source hint is suppressed are counted."""
+        for piece in pieces:
+            self.live_suppressed += sum(1 for customer in piece.customer_ids if customer in self.suppressed)
+            yield piece
+
+    def observations(self, removes: bool) -> list[Observation]:
+        tally = self.matcher.source
+        per_list = "; ".join(f"{name} {tally.by_list[name]:,}" for name in self.matcher._names())
+        found = [
+            Observation(
+                self.address,
+                "suppression",
+                f"{len(self.suppressed):,} of {self.members:,} members suppressed by their phone hint ({per_list}): "
+                "never added",
+                {"suppressed": len(self.suppressed), "rows": self.members},
+            )
+        ]
+        if self.no_hint:
+            found.append(
+                Observation(
+                    self.address,
+                    "suppression",
+                    f"not checkable: {self.no_hint:,} members (no phone hint)",
+                    {"not_checkable": self.no_hint},
+                )
+            )
+        if self.live_suppressed:
+            what = (
+                "they are removed where the campaign allows (absent: remove)"
+                if removes
+                else "they stay in the campaign: set absent: remove to take them out"
+            )
+            found.append(
+                Observation(
+                    self.address,
+                    "compliance",
+                    f"{self.live_suppressed:,} live members are on a suppression list; {what}",
+                    {"live": self.live_suppressed},
+                )
+            )
+        return found
+
+
+def _cell_text(cell: object) -> str:
+    if cell is None:
+        return ""
+    return cell if isinstance(cell, str) else str(getattr(cell, "text", ""))

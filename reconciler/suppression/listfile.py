@@ -193,7 +193,9 @@ def load_list(path: Path, shown: str, key: bytes, variable: str) -> HashList:
     import numpy as np
 
     header = read_header(path, shown, key, variable)
-    entries = np.fromfile(path, dtype="<u8", count=header.count, offset=HEADER_BYTES).astype(np.uint64)
+    entries = np.fromfile(path, dtype="<u8", count=header.count, offset=HEADER_BYTES).astype(
+        np.uint64, copy=False
+    )
     if len(entries) != header.count:
         raise ListFileError(f"list file {shown} is truncated; import the list again")
     if len(entries) > 1 and not bool(np.all(entries[1:] > entries[:-1])):

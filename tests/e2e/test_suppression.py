@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from harness.project import Project
-from support import dataset_doc, document, record_set_doc
+from support import dataset_doc, document, membership_doc, record_set_doc
 
 from reconciler import cli
 from reconciler.suppression.listfile import HEADER_BYTES, PREFIX_BYTES
@@ -408,3 +408,44 @@ def test_harvest_round_trip_closes_the_per_queue_gap(project: Project) -> None:
     assert project.cli("apply", "--auto-approve").exit_code == 0
     loaded = {row["MobilePhone"] for row in project.view.records(project.view.dataset("Autumn 2026"))}
     assert loaded == {number.replace(" ", "") for number in numbers} - {m.replace(" ", "") for m in marked}
+
+
+# -------------------------------------------------------------------------------------------- members
+
+
+def test_members_are_matched_by_their_phone_hint_which_is_never_shown(project: Project) -> None:
+    at(project, NOW)
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    project.write("manifests/lists.yaml", list_doc("dnc", "internal"))
+    put_on(project, "dnc", "07700 900002")
+    project.write(
+        "manifests/members.yaml",
+        membership_doc(source="members.csv", absent="remove", suppress="{lists: [dnc]}"),
+    )
+    hints = ["07700 900001", "07700 900002", "", "07700 900004", "", "+44 7700 900006"]
+    lines = [f"1000000{n + 1},{hint}" for n, hint in enumerate(hints)]
+    project.write("manifests/members.csv", "\n".join(["customer-id,phone", *lines]) + "\n")
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert (
+        "CampaignMembership/winback [suppression]: 1 of 6 members suppressed by their phone hint (dnc 1): never "
+        "added\n" in plan.stdout
+    )
+    assert (
+        "CampaignMembership/winback [suppression]: not checkable: 2 members (no phone hint)\n" in plan.stdout
+    )
+    assert "members: 5 add" in plan.stdout
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.members() == ["10000001", "10000003", "10000004", "10000005", "10000006"]
+
+    put_on(project, "dnc", "07700 900002", "07700 900004")
+    plan = project.cli("plan")
+    assert (
+        "CampaignMembership/winback [compliance]: 1 live members are on a suppression list; they are removed "
+        "where the campaign allows (absent: remove)\n" in plan.stdout
+    )
+    assert "members: 1 remove" in plan.stdout
+    for form in ("7700900", "900004", "900002"):
+        assert form not in plan.stdout.replace(" ", "")
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.members() == ["10000001", "10000003", "10000005", "10000006"]
