@@ -197,6 +197,8 @@ class Screening:
         self.erased_keys: set[str] = set()
         self.suppress_ids: list[int] = []
         self.erase_ids: list[int] = []
+        self._source_parts: list[pl.DataFrame] = []
+        self._live_parts: list[pl.DataFrame] = []
 
     @classmethod
     def start(
@@ -213,8 +215,8 @@ class Screening:
 
     def _hits(
         self, numbers: Sequence[pl.Series], consent: pl.Series | None, tally: _Tally
-    ) -> tuple[pl.Series, pl.Series]:
-        """(suppressed, by erasure) per row, counted into `tally`."""
+    ) -> tuple[pl.Series, pl.Series, dict[str, pl.Series]]:
+        """(suppressed, by erasure, suppressed by each list) per row, counted into `tally`."""
         import polars as pl
 
         size = len(numbers[0]) if numbers else 0
@@ -222,6 +224,7 @@ class Screening:
         anything, erased, overridden = none, none, none
         consented = none if consent is None else (consent.fill_null("").str.strip_chars() != "")
         readable: dict[str, list[pl.Series]] = {}
+        by_list: dict[str, pl.Series] = {}
         for loaded in self.lists:
             region = loaded.entries.region
             if region not in readable:
@@ -235,6 +238,7 @@ class Screening:
             elif loaded.type == "erasure":
                 erased = erased | hit
             tally.by_list[loaded.name] += int(hit.sum())
+            by_list[loaded.name] = hit
             anything = anything | hit
         if readable:
             first = next(iter(readable.values()))
@@ -245,7 +249,7 @@ class Screening:
         tally.rows += size
         tally.suppressed += int(anything.sum())
         tally.consent += int((overridden & ~anything).sum())
-        return anything, erased
+        return anything, erased, by_list
 
     # ------------------------------------------------------------------------------------------ source
 
@@ -271,40 +275,96 @@ class Screening:
             self._source_chunk(columns)
 
     def _source_chunk(self, columns: list[pl.Series]) -> None:
+        import polars as pl
+
         keys, numbers = columns[0], columns[1 : 1 + len(self.screen.match)]
         consent = columns[-1] if self.screen.consent else None
-        hit, erased = self._hits(numbers, consent, self.source)
+        hit, erased, by_list = self._hits(numbers, consent, self.source)
         if hit.any():
             self.suppressed_keys.update(keys.filter(hit).to_list())
             self.erased_keys.update(keys.filter(erased).to_list())
+        # What the live side reuses for a record whose numbers and consent are those of its source row.
+        self._source_parts.append(
+            pl.DataFrame(
+                {
+                    "key": keys,
+                    **{f"m{i}": _digits(column) for i, column in enumerate(numbers)},
+                    "consented": _consented(consent, len(keys)),
+                    "hit": hit,
+                    "erased": erased,
+                    **{f"l{i}": by_list[loaded.name] for i, loaded in enumerate(self.lists)},
+                }
+            )
+        )
 
     # -------------------------------------------------------------------------------------------- live
 
     def tap(self, batches: Iterable[LiveBatch]) -> Iterator[LiveBatch]:
-        """The live pages, passed on as they come; the open records among them that match are noted."""
+        """The live pages, passed on as they come; the open records among them are kept (id, key, numbers and
+        consent only) to be matched once the read is done (`_match_live`)."""
         import polars as pl
 
-        suppressed = pl.Series(sorted(self.suppressed_keys), dtype=pl.String)
-        erased = pl.Series(sorted(self.erased_keys), dtype=pl.String)
         for batch in batches:
             yield batch
             frame = batch.frame.filter(~pl.col("process_type").is_in(_CLOSED))
             if frame.height == 0:
                 continue
-            numbers = [frame.get_column(name) for name in self._live_match]
-            consent = None if self._live_consent is None else frame.get_column(self._live_consent)
-            hit, by_erasure = self._hits(numbers, consent, self.live)
-            keys = frame.get_column("key")
-            by_erasure = by_erasure | keys.is_in(erased.implode())
-            hit = hit | keys.is_in(suppressed.implode())
-            ids = frame.get_column("id")
-            self.erase_ids += ids.filter(hit & by_erasure).to_list()
-            self.suppress_ids += ids.filter(hit & ~by_erasure).to_list()
+            columns = [pl.col(name).alias(f"m{i}") for i, name in enumerate(self._live_match)]
+            consent = pl.lit("") if self._live_consent is None else pl.col(self._live_consent)
+            self._live_parts.append(frame.select("id", "key", *columns, consent.alias("consent")))
+
+    def _match_live(self) -> None:
+        """Which kept live records match. One whose numbers and consent equal its source row's (the common
+        case) takes that row's verdict; only the others are normalised and hashed."""
+        import polars as pl
+
+        if not self._live_parts:
+            return
+        live = pl.concat(self._live_parts)
+        self._live_parts = []
+        count = len(self._live_match)
+        live = live.with_columns(
+            *(_digits(live.get_column(f"m{i}")).alias(f"d{i}") for i in range(count)),
+            _consented(live.get_column("consent"), live.height).alias("given"),
+        )
+        source = pl.concat(self._source_parts) if self._source_parts else None
+        if source is None:
+            joined = live.with_columns(pl.lit(None, dtype=pl.Boolean).alias("hit"))
+        else:
+            joined = live.join(source, on="key", how="left", maintain_order="left")
+        same = pl.col("hit").is_not_null() & (pl.col("given") == pl.col("consented"))
+        for i in range(count):
+            same = same & (pl.col(f"d{i}") == pl.col(f"m{i}_right" if source is not None else f"d{i}"))
+        joined = joined.with_columns(same.fill_null(False).alias("same"))
+        known = joined.filter(pl.col("same"))
+        fresh = joined.filter(~pl.col("same"))
+        ids: list[pl.Series] = []
+        erasing: list[pl.Series] = []
+        if known.height:
+            self.live.rows += known.height
+            self.live.suppressed += int(known.get_column("hit").sum())
+            for i, loaded in enumerate(self.lists):
+                self.live.by_list[loaded.name] += int(known.get_column(f"l{i}").sum())
+            chosen = known.filter(pl.col("hit"))
+            ids.append(chosen.get_column("id"))
+            erasing.append(chosen.get_column("erased"))
+        if fresh.height:
+            numbers = [fresh.get_column(f"m{i}") for i in range(count)]
+            hit, erased, _ = self._hits(numbers, fresh.get_column("consent"), self.live)
+            # A record whose source row is suppressed is completed too, whatever its live numbers.
+            hit = hit | fresh.get_column("hit").fill_null(False)
+            erased = erased | fresh.get_column("erased").fill_null(False)
+            ids.append(fresh.get_column("id").filter(hit))
+            erasing.append(erased.filter(hit))
+        for chosen_ids, by_erasure in zip(ids, erasing, strict=True):
+            self.erase_ids += chosen_ids.filter(by_erasure).to_list()
+            self.suppress_ids += chosen_ids.filter(~by_erasure).to_list()
 
     # ------------------------------------------------------------------------------------------ settle
 
     def settle(self, result: RecordDiff, dataset_address: str, dataset_id: int | None) -> RecordDiff:
         """The diff with suppressed rows neither created nor updated, and matching live records completed."""
+        self._match_live()
         observations = [*result.observations, *self._observations()]
         change = result.change
         completing = set(self.suppress_ids) | set(self.erase_ids)
@@ -421,6 +481,21 @@ def _sample(
     return tuple(kept)
 
 
+def _digits(column: pl.Series) -> pl.Series:
+    """A number as written, without the separators people write (what two writings of it share)."""
+    from ..model.fields import PHONE_NOISE
+
+    return column.fill_null("").str.strip_chars().str.replace_all(PHONE_NOISE, "")
+
+
+def _consented(consent: pl.Series | None, size: int) -> pl.Series:
+    import polars as pl
+
+    if consent is None:
+        return pl.repeat(False, size, dtype=pl.Boolean, eager=True)
+    return consent.fill_null("").str.strip_chars() != ""
+
+
 def _spelled(available: Sequence[str], wanted: Sequence[str]) -> list[str]:
     folded = {name.casefold(): name for name in available}
     return [name if name in available else folded.get(name.casefold(), name) for name in wanted]
@@ -531,7 +606,7 @@ class MemberScreening:
             self._chunk(pl.Series(ids, dtype=pl.String), pl.Series(hints, dtype=pl.String))
 
     def _chunk(self, ids: pl.Series, hints: pl.Series) -> None:
-        hit, _ = self.matcher._hits([hints], None, self.matcher.source)
+        hit, _, _ = self.matcher._hits([hints], None, self.matcher.source)
         self.members += len(ids)
         self.no_hint += int((hints.fill_null("").str.strip_chars() == "").sum())
         if hit.any():

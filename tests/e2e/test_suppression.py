@@ -449,3 +449,22 @@ def test_members_are_matched_by_their_phone_hint_which_is_never_shown(project: P
         assert form not in plan.stdout.replace(" ", "")
     assert project.cli("apply", "--auto-approve").exit_code == 0
     assert project.members() == ["10000001", "10000003", "10000005", "10000006"]
+
+
+def test_a_live_number_changed_outside_git_is_matched_on_its_own(project: Project) -> None:
+    """A loaded record whose number was changed in the dialler to a listed one (its source row's is not) is
+    completed: the live side is matched by its own numbers, not only through its source row."""
+    at(project, NOW)
+    loaded(project, 3, SUPPRESS)
+    project.view.set_records("U01", MobilePhone="07700 900555")
+    put_on(project, "dnc", "07700900555")
+    plan = project.cli("plan", "--format", "json")
+    body = json.loads(plan.stdout)
+    (change,) = [item for item in body["changes"] if item["address"] == "RecordSet/spring-records"]
+    assert change["counts"] == {"update": 1, "suppress": 1, "unchanged": 2}  # the number is put back, too
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert [row[1:] for row in stored(project)] == [
+        ("HOLD: New Prospect", ""),
+        ("COMPLETE", "510450"),
+        ("HOLD: New Prospect", ""),
+    ]

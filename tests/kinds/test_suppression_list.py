@@ -113,3 +113,12 @@ def test_a_missing_file_names_the_command_that_writes_it(tmp_path: Path) -> None
         "list file project/suppression/tps.hmac not found; write it with `reconciler suppression import` (or `harvest`)"
         in problem
     )
+
+
+def test_hash_prefixes_are_the_first_8_bytes_of_hmac_sha256() -> None:
+    import hmac
+
+    numbers = ["+447700900123", "+12125550100"]
+    for key in (KEY.encode(), b"x" * 100):
+        expected = [int.from_bytes(hmac.digest(key, n.encode(), "sha256")[:8], "big") for n in numbers]
+        assert prefixes(numbers, key).tolist() == expected
