@@ -44,7 +44,7 @@ from .plan.guards import EVERYTHING, Acknowledgements, Verdict
 from .plan.plan import Plan
 from .plan.saved import read_saved_plan, stale_reasons
 from .planner import make_plan
-from .providers.base import Progress
+from .providers.base import Progress, Target
 from .scope import Scope, ScopedPlan, plan_scope
 from .settings import Settings
 from .targets import Connection, connect, connection
@@ -176,14 +176,21 @@ class Engine:
         still be shown."""
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            return plan_scope(
-                loaded.desired,
-                live,
-                scope,
-                now=self.clock(),
-                reading=self.reading,
-                secret=self.settings.secret,
-            )
+            return self._plan_scope(loaded, live, scope)
+
+    def _plan_scope(
+        self, loaded: Loaded, live: Target, scope: Scope, *, keep_going: bool = False
+    ) -> ScopedPlan:
+        """Plan the scope now, by this engine's clock, with its reading display and its secrets."""
+        return plan_scope(
+            loaded.desired,
+            live,
+            scope,
+            now=self.clock(),
+            reading=self.reading,
+            keep_going=keep_going,
+            secret=self.settings.secret,
+        )
 
     def check(self, directory: Path, target: str | None) -> Checked:
         """Reach the target, log in with its credentials, and check that everything the manifests reference
@@ -209,15 +216,7 @@ class Engine:
     ) -> dict[str, Any]:
         loaded = self.load(directory)
         with connect(self.connection(loaded.project, target)) as live:
-            result = plan_scope(
-                loaded.desired,
-                live,
-                scope,
-                now=self.clock(),
-                reading=self.reading,
-                keep_going=True,
-                secret=self.settings.secret,
-            )
+            result = self._plan_scope(loaded, live, scope, keep_going=True)
         return drift_report(
             result.plan,
             problems=result.problems,
@@ -265,14 +264,7 @@ class Engine:
             lock_dir, link.name, account=account, settle_seconds=link.consistency_window, timeout=lock_timeout
         )
         with lock, connect(link) as live:
-            result = plan_scope(
-                loaded.desired,
-                live,
-                scope,
-                now=self.clock(),
-                reading=self.reading,
-                secret=self.settings.secret,
-            )
+            result = self._plan_scope(loaded, live, scope)
             refuse(result.verdicts, acks)
             body = result.to_dict(show_values=show_values)
             if saved is not None and body["checksum"] != saved["checksum"]:
@@ -290,14 +282,7 @@ class Engine:
                 raise ApplyInterrupted(counting.interrupted(result.plan)) from None
             if report.results and link.consistency_window > 0:
                 self.sleep(link.consistency_window)  # reads may lag writes: verify what they will show
-            remaining = plan_scope(
-                loaded.desired,
-                live,
-                scope,
-                now=self.clock(),
-                reading=self.reading,
-                secret=self.settings.secret,
-            ).plan
+            remaining = self._plan_scope(loaded, live, scope).plan
         return Applied(report, remaining)
 
     # --------------------------------------------------------------------------------------- suppression

@@ -132,7 +132,9 @@ def _list_problems(manifest: ManifestDocument, lists: Sequence[str], index: Docu
     """Each list named is a SuppressionList document."""
     names = [item.name for item in index.manifests if isinstance(item, SuppressionListManifest)]
     refused = [
-        address.split("/", 1)[1] for address in index.invalid if address.startswith("SuppressionList/")
+        address.split("/", 1)[1]
+        for address in index.invalid
+        if address.startswith(SUPPRESSION_LIST.address(""))
     ]
     problems = []
     for position, name in enumerate(lists):
