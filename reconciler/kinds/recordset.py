@@ -594,7 +594,7 @@ def _plan_one(
         with ctx.reading(f"{item.address}: live records") as advance:
             pages: Iterator[LiveBatch] | None = None if live is None else counted(live, advance, len)
             if screening is not None:
-                screening.read_source(item.source, item.key)
+                screening.start_source(item.source, item.key)
                 pages = None if pages is None else screening.tap(pages)
             result = diff_records(
                 item,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -201,6 +202,7 @@ class Screening:
         self.erase_ids: list[int] = []
         self._source_parts: list[pl.DataFrame] = []
         self._live_parts: list[pl.DataFrame] = []
+        self._reading: Future[None] | None = None
 
     @classmethod
     def start(
@@ -254,6 +256,13 @@ class Screening:
         return anything, erased, by_list
 
     # ------------------------------------------------------------------------------------------ source
+
+    def start_source(self, source: RecordSource, key: str) -> None:
+        """Screen the source on a thread of its own, while the diff runs: hashing holds the interpreter, the
+        diff's columnar work mostly does not, so the two overlap. `settle` waits for it (and raises its error)."""
+        pool = ThreadPoolExecutor(1, thread_name_prefix="suppression")
+        self._reading = pool.submit(self.read_source, source, key)
+        pool.shutdown(wait=False)
 
     def read_source(self, source: RecordSource, key: str) -> None:
         """Pass over the source's key, match and consent columns: which rows are suppressed."""
@@ -366,6 +375,9 @@ class Screening:
 
     def settle(self, result: RecordDiff, dataset_address: str, dataset_id: int | None) -> RecordDiff:
         """The diff with suppressed rows neither created nor updated, and matching live records completed."""
+        if self._reading is not None:
+            self._reading.result()
+            self._reading = None
         self._match_live()
         observations = [*result.observations, *self._observations()]
         change = result.change
