@@ -656,7 +656,9 @@ ProjectOpt = Annotated[
 def suppression_import(
     numbers: Annotated[Path, typer.Argument(help="CSV, or one number per line; gzip too.")],
     name: Annotated[str, typer.Option("--list", help="metadata.name of the SuppressionList to write.")],
-    region: Annotated[str, typer.Option(help="Region of national numbers (ISO 3166, e.g. GB).")],
+    region: Annotated[
+        str | None, typer.Option(help="Region of national numbers (ISO 3166, e.g. GB); not for customer ids.")
+    ] = None,
     column: Annotated[str | None, typer.Option(help="The CSV column of numbers.")] = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Leave out values that are not numbers (counted).")

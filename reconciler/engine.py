@@ -292,7 +292,7 @@ class Engine:
         directory: Path,
         numbers: Path,
         name: str,
-        region: str,
+        region: str | None,
         *,
         column: str | None = None,
         skip_invalid: bool = False,

@@ -401,7 +401,8 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
         desired = item
         if screening is not None:
             manifest = item.source.manifest
-            screening.read_source(manifest.source, len(manifest.spec.members or ()))
+            inline = [member.customer_id for member in manifest.spec.members or ()]
+            screening.read_source(manifest.source, inline)
             desired = replace(item, source=ScreenedMembers(item.source, frozenset(screening.suppressed)))
             pieces = screening.tap(pieces)
         result = diff_members(desired, pieces, now=ctx.now, window=CampaignWindow(info.start, info.end))

@@ -213,7 +213,17 @@ class Screening:
         loaded = [item for item in lists if item is not None]
         if len(loaded) != len(lists):
             return None
-        return cls(address, screen, loaded, spelled)
+        wrong = [item for item in loaded if item.entries.values != "phone"]
+        ctx.problems.extend(
+            Problem(
+                f"{item.desired.address} holds customer ids, not phone numbers: a RecordSet matches phone lists",
+                screen.location,
+                address,
+                "name lists of phone numbers in spec.suppress.lists",
+            )
+            for item in wrong
+        )
+        return None if wrong else cls(address, screen, loaded, spelled)
 
     # ------------------------------------------------------------------------------------------- match
 
@@ -582,14 +592,17 @@ class ScreenedMembers:
 
 
 class MemberScreening:
-    """One membership's suppression in one plan: which source members' phone hints are on a list."""
+    """One membership's suppression in one plan: the source members whose phone hint is on a phone list, or
+    whose customer id is on a customer-id list."""
 
     def __init__(self, address: str, screen: MemberScreen, lists: Sequence[LoadedList]) -> None:
         self.address = address
         self.screen = screen
-        self.matcher = Screening(
-            address, Screen(screen.lists, (PHONE_HINT,), None, "", screen.location), lists, []
-        )
+        self.lists = lists
+        self.phone_lists = [item for item in lists if item.entries.values == "phone"]
+        self.id_lists = [item for item in lists if item.entries.values != "phone"]
+        matched = Screen(screen.lists, (PHONE_HINT,), None, "", screen.location)
+        self.matcher = Screening(address, matched, self.phone_lists, [])
         self.suppressed: set[str] = set()
         self.members = 0
         self.no_hint = 0
@@ -601,12 +614,14 @@ class MemberScreening:
         loaded = [item for item in lists if item is not None]
         return cls(address, screen, loaded) if len(loaded) == len(lists) else None
 
-    def read_source(self, source: SourceFile | None, inline: int) -> None:
-        """The phone hints of a source file (an inline member has none)."""
+    def read_source(self, source: SourceFile | None, inline: Sequence[str]) -> None:
+        """The customer ids and phone hints of a source file; inline members (`inline`: their ids) have no
+        hint."""
         import polars as pl
 
         if source is None:
-            self.members, self.no_hint = inline, inline
+            ids = pl.Series(list(inline), dtype=pl.String)
+            self._chunk(ids, pl.Series([""] * len(ids), dtype=pl.String))
             return
         lazy = csv_frame(source, (CUSTOMER_ID_COLUMN, PHONE_HINT))
         if lazy is not None:
@@ -615,32 +630,61 @@ class MemberScreening:
             return
         rows = (item for item in read_rows(source, (CUSTOMER_ID_COLUMN,)) if not isinstance(item, Problem))
         while batch := list(islice(rows, CHUNK_ROWS)):
-            ids = [_cell_text(row.cells.get(CUSTOMER_ID_COLUMN)) for row in batch]
+            texts = [_cell_text(row.cells.get(CUSTOMER_ID_COLUMN)) for row in batch]
             hints = [_cell_text(row.cells.get(PHONE_HINT)) for row in batch]
-            self._chunk(pl.Series(ids, dtype=pl.String), pl.Series(hints, dtype=pl.String))
+            self._chunk(pl.Series(texts, dtype=pl.String), pl.Series(hints, dtype=pl.String))
 
     def _chunk(self, ids: pl.Series, hints: pl.Series) -> None:
-        hit, _, _ = self.matcher._hits([hints], None, self.matcher.source)
+        tally = self.matcher.source
+        if self.phone_lists:
+            hit, _, _ = self.matcher._hits([hints], None, tally)
+            self.no_hint += int((hints.fill_null("").str.strip_chars() == "").sum())
+        else:
+            hit = ids.is_null()
+        hit = hit | self._on_id_lists(ids, count=True)
         self.members += len(ids)
-        self.no_hint += int((hints.fill_null("").str.strip_chars() == "").sum())
         if hit.any():
             self.suppressed.update(ids.filter(hit).to_list())
 
+    def _on_id_lists(self, ids: pl.Series, *, count: bool = False) -> pl.Series:
+        from ..suppression.importer import customer_ids
+
+        hit = ids.is_null()
+        readable = customer_ids(ids)
+        for loaded in self.id_lists:
+            listed = loaded.entries.matches(readable)
+            if count:
+                self.matcher.source.by_list[loaded.name] += int(listed.sum())
+            hit = hit | listed
+        return hit
+
     def tap(self, pieces: Iterable[LiveMembers]) -> Iterator[LiveMembers]:
-        """The live members, passed on; those whose source hint is suppressed are counted."""
+        """The live members, passed on; those on a list (by their source hint, or by id) are counted."""
+        import polars as pl
+
         for piece in pieces:
-            self.live_suppressed += sum(1 for customer in piece.customer_ids if customer in self.suppressed)
             yield piece
+            ids = pl.Series(piece.customer_ids, dtype=pl.String)
+            listed = self._on_id_lists(ids) if self.id_lists else ids.is_null()
+            known = ids.is_in(pl.Series(sorted(self.suppressed), dtype=pl.String).implode())
+            self.live_suppressed += int((listed | known).sum())
 
     def observations(self, removes: bool) -> list[Observation]:
         tally = self.matcher.source
-        per_list = "; ".join(f"{name} {tally.by_list[name]:,}" for name in self.matcher._names())
+        per_list = "; ".join(f"{item.name} {tally.by_list[item.name]:,}" for item in self.lists)
+        how = (
+            "phone hint"
+            if not self.id_lists
+            else "customer id"
+            if not self.phone_lists
+            else "id or phone hint"
+        )
         found = [
             Observation(
                 self.address,
                 "suppression",
-                f"{len(self.suppressed):,} of {self.members:,} members suppressed by their phone hint ({per_list}): "
-                "never added",
+                f"{len(self.suppressed):,} of {self.members:,} members suppressed by their {how} ({per_list}): never "
+                "added",
                 {"suppressed": len(self.suppressed), "rows": self.members},
             )
         ]
@@ -649,7 +693,8 @@ class MemberScreening:
                 Observation(
                     self.address,
                     "suppression",
-                    f"not checkable: {self.no_hint:,} members (no phone hint)",
+                    f"not checkable: {self.no_hint:,} members (no phone hint)"
+                    + (" against the phone lists" if self.id_lists else ""),
                     {"not_checkable": self.no_hint},
                 )
             )

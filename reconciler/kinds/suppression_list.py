@@ -40,6 +40,7 @@ from ..plan.changes import Change, Observation
 from ..providers.base import ContactNowApi
 from ..suppression.importer import read_numbers
 from ..suppression.listfile import (
+    NO_REGION,
     HashList,
     ListFileError,
     check_key,
@@ -71,6 +72,11 @@ class SuppressionListSpec(SpecModel):
     source: NonEmptyText = Field(
         description=f"The list file ({LIST_SUFFIX}), relative to this manifest file; written by "
         "`reconciler suppression import`"
+    )
+    values: Literal["phone", "customer-id"] = Field(
+        default="phone",
+        description="What the list holds: phone numbers (E.164), or Contact Center CRM customer ids (a "
+        "CampaignMembership matches its members' ids against those)",
     )
     key_env: EnvName = Field(
         default=DEFAULT_KEY_ENV,
@@ -133,6 +139,7 @@ class DesiredSuppressionList(Desired):
     path: Path = field(kw_only=True)
     shown: str = field(kw_only=True)
     key_env: str = field(kw_only=True)
+    values: str = field(kw_only=True, default="phone")
     screened_at: date | None = field(kw_only=True)
     max_age: int | None = field(kw_only=True)
     """Days; None: no limit."""
@@ -235,6 +242,7 @@ class SuppressionListKind(Kind[SuppressionListManifest, DesiredSuppressionList])
             path=manifest.path,
             shown=manifest.shown,
             key_env=spec.key_env,
+            values=spec.values,
             screened_at=spec.screened_at,
             max_age=None if spec.max_age is None else int(spec.max_age[:-1]),
             spots=spots,
@@ -251,12 +259,15 @@ class SuppressionListKind(Kind[SuppressionListManifest, DesiredSuppressionList])
                 continue
             try:
                 key = check_key(ctx.secret(item.key_env), item.key_env)
-                if ctx.metadata_only or not ctx.desired.dependants(item.address):
-                    header = read_header(item.path, item.shown, key, item.key_env)
-                    count = header.count
-                else:
+                header = read_header(item.path, item.shown, key, item.key_env)
+                if header.values != item.values:
+                    raise ListFileError(
+                        f"list file {item.shown} holds {header.values} values, but spec.values is {item.values}; "
+                        "correct spec.values, or import the list again"
+                    )
+                count = header.count
+                if not ctx.metadata_only and ctx.desired.dependants(item.address):
                     loaded = load_list(item.path, item.shown, key, item.key_env)
-                    count = len(loaded)
                     ctx.publish(item.address, LoadedList(item, loaded))
             except ListFileError as error:
                 ctx.problems.append(Problem(str(error), item.at("spec.source"), item.address))
@@ -348,7 +359,7 @@ def list_key(manifest: SuppressionListManifest, secret: Callable[[str], str]) ->
 def import_numbers(
     manifest: SuppressionListManifest,
     numbers: Path,
-    region: str,
+    region: str | None,
     secret: Callable[[str], str],
     today: date,
     *,
@@ -359,14 +370,20 @@ def import_numbers(
     Nothing is written when a number cannot be read (unless `skip_invalid`) or the key is unusable."""
     assert manifest.path is not None
     key = list_key(manifest, secret)
-    try:
-        region = check_region(region)
-    except UnknownRegion as error:
-        raise ConfigError(str(error)) from None
+    chosen: str | None = None
+    if manifest.spec.values == "phone":
+        if region is None:
+            raise ConfigError(
+                f"{manifest.address} holds phone numbers: give --region (e.g. GB) for national numbers"
+            )
+        try:
+            chosen = check_region(region)
+        except UnknownRegion as error:
+            raise ConfigError(str(error)) from None
     read = read_numbers(
-        numbers, shown_path(str(numbers)), region, key, column=column, skip_invalid=skip_invalid
+        numbers, shown_path(str(numbers)), chosen, key, column=column, skip_invalid=skip_invalid
     )
-    entries = write_list(manifest.path, read.hashes, key, region)
+    entries = write_list(manifest.path, read.hashes, key, chosen or NO_REGION, manifest.spec.values)
     where = set_screened_at(manifest, today)
     return Imported(
         manifest.address, manifest.shown, entries, read.numbers, read.blank, read.invalid, today, where
@@ -433,6 +450,11 @@ def harvest_numbers(
     import numpy as np
 
     assert manifest.path is not None
+    if manifest.spec.values != "phone":
+        raise ConfigError(
+            f"{manifest.address} holds customer ids; harvest adds the phone numbers of do-not-call records to a "
+            "list of phone numbers"
+        )
     key = list_key(manifest, secret)
     held = None
     if manifest.path.exists():

@@ -25,6 +25,7 @@ from .phones import e164
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+    import polars as pl
 
 CHUNK_LINES = 500_000
 SHOWN_INVALID = 10
@@ -102,11 +103,23 @@ def _column(header: list[str], column: str | None, shown: str) -> int:
     )
 
 
+def customer_ids(values: pl.Series) -> pl.Series:
+    """Each value as a CRM customer id (digits, as written), or null."""
+    return values.str.strip_chars().str.extract(r"^([0-9]{1,20})$")
+
+
 def read_numbers(
-    path: Path, shown: str, region: str, key: bytes, *, column: str | None = None, skip_invalid: bool = False
+    path: Path,
+    shown: str,
+    region: str | None,
+    key: bytes,
+    *,
+    column: str | None = None,
+    skip_invalid: bool = False,
 ) -> ReadNumbers:
-    """Every number of the file at `path` (named `shown` in messages) as a hash prefix. Raises InputError
-    naming the lines (never the values) that are not phone numbers, unless `skip_invalid`."""
+    """Every number of the file at `path` (named `shown` in messages) as a hash prefix: E.164 phone numbers of
+    `region`, or CRM customer ids when `region` is None. Raises InputError naming the lines (never the values)
+    that are not such values, unless `skip_invalid`."""
     import numpy as np
     import polars as pl
 
@@ -117,7 +130,7 @@ def read_numbers(
         lines = pl.Series([line for line, _ in chunk], dtype=pl.UInt64)
         values = pl.Series([value for _, value in chunk], dtype=pl.String)
         blank = values.str.strip_chars() == ""
-        numbers = e164(values, region)
+        numbers = customer_ids(values) if region is None else e164(values, region)
         bad = numbers.is_null() & ~blank
         result.blank += int(blank.sum())
         if bad.any():
@@ -131,7 +144,9 @@ def read_numbers(
     if result.invalid and not skip_invalid:
         problems = [
             Problem(
-                f"is not a phone number of {region} or in international form (value not shown)",
+                "is not a CRM customer id (digits only; value not shown)"
+                if region is None
+                else f"is not a phone number of {region} or in international form (value not shown)",
                 Location(shown, line, 1),
             )
             for line in result.invalid_lines

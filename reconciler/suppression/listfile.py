@@ -5,8 +5,8 @@ Layout (little-endian), 64 bytes of header then the body::
     0   8  magic  b"RSUPHL\\x00\\x01"
     8   2  version (1)
     10  2  prefix width in bytes (8)
-    12  2  region the numbers were normalised in (ASCII, e.g. "GB")
-    14  2  reserved (0)
+    12  2  region the numbers were normalised in (ASCII, e.g. "GB"; "ZZ" for customer ids)
+    14  2  what the entries are: 0 phone numbers (E.164), 1 CRM customer ids (digits as written)
     16  8  count of entries
     24 24  key check: the first 24 bytes of HMAC-SHA-256(key, KEY_CHECK_LABEL)
     48 16  reserved (0)
@@ -60,11 +60,17 @@ class ListFileError(ValueError):
     """A list file that cannot be used: the message names the file, says why and what to do."""
 
 
+VALUES = ("phone", "customer-id")
+"""What a list's entries are the hashes of, by the header's code (0, 1)."""
+NO_REGION = "ZZ"
+
+
 @dataclass(frozen=True)
 class ListHeader:
     region: str
     count: int
     key_check: bytes
+    values: str = "phone"
 
 
 def key_check(key: bytes) -> bytes:
@@ -121,14 +127,23 @@ def prefixes(numbers: Iterable[str], key: bytes) -> npt.NDArray[np.uint64]:
     return np.frombuffer(joined, dtype=">u8").astype(np.uint64)
 
 
-def write_list(path: Path, hashes: npt.NDArray[np.uint64], key: bytes, region: str) -> int:
+def write_list(
+    path: Path, hashes: npt.NDArray[np.uint64], key: bytes, region: str, values: str = "phone"
+) -> int:
     """Write the sorted distinct `hashes` to `path` (atomically: a reader sees the old file or the new one);
     the number of entries written."""
     import numpy as np
 
     body = np.unique(hashes).astype("<u8")
     header = HEADER.pack(
-        MAGIC, VERSION, PREFIX_BYTES, region.encode("ascii"), 0, len(body), key_check(key), bytes(16)
+        MAGIC,
+        VERSION,
+        PREFIX_BYTES,
+        region.encode("ascii"),
+        VALUES.index(values),
+        len(body),
+        key_check(key),
+        bytes(16),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
@@ -159,8 +174,8 @@ def read_header(path: Path, shown: str, key: bytes | None, variable: str) -> Lis
             f"{shown} is not a suppression list file (no list header); write it with "
             "`reconciler suppression import`"
         )
-    magic, version, width, region, _, count, check, _ = HEADER.unpack(head)
-    if magic != MAGIC or version != VERSION or width != PREFIX_BYTES:
+    magic, version, width, region, code, count, check, _ = HEADER.unpack(head)
+    if magic != MAGIC or version != VERSION or width != PREFIX_BYTES or code >= len(VALUES):
         raise ListFileError(
             f"list file {shown} has format version {version} (prefix width {width}); this reconciler reads "
             f"version {VERSION}: import the list again"
@@ -183,7 +198,7 @@ def read_header(path: Path, shown: str, key: bytes | None, variable: str) -> Lis
         text = ""
     if not (text.isascii() and text.isalpha() and text.isupper()):
         raise ListFileError(f"list file {shown} names no region; import the list again")
-    return ListHeader(text, count, check)
+    return ListHeader(text, count, check, VALUES[code])
 
 
 @dataclass(frozen=True)
@@ -193,6 +208,7 @@ class HashList:
     region: str
     key: bytes = field(repr=False)
     entries: npt.NDArray[np.uint64] = field(repr=False)
+    values: str = "phone"
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -239,7 +255,7 @@ def load_list(path: Path, shown: str, key: bytes, variable: str) -> HashList:
         raise ListFileError(
             f"list file {shown} is damaged: its entries are not in order; import the list again"
         )
-    return HashList(header.region, key, entries)
+    return HashList(header.region, key, entries, header.values)
 
 
 def file_digest(path: Path) -> str:

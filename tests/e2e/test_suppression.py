@@ -66,6 +66,7 @@ def test_a_number_that_cannot_be_read_names_its_line_and_writes_nothing(project:
     project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
     project.write("manifests/lists.yaml", list_doc())
     source = project.write("numbers.txt", "07700 900001\nunknown 555\n07700 900002\n")
+    mark = project.mark()
     code, out, err = suppress_import(project, source)
     assert (code, out) == (1, "")
     assert err == (
@@ -76,6 +77,7 @@ def test_a_number_that_cannot_be_read_names_its_line_and_writes_nothing(project:
     assert "555" not in err
     assert not (project.root / "suppression").exists()
     assert "screenedAt" not in (project.root / "manifests" / "lists.yaml").read_text()
+    assert project.log(mark) == []  # an import never contacts the dialler
     code, out, err = suppress_import(project, source, "--skip-invalid")
     assert code == 0 and "2 numbers read, 2 distinct" in out and "1 invalid values skipped" in out
 
@@ -468,3 +470,51 @@ def test_a_live_number_changed_outside_git_is_matched_on_its_own(project: Projec
         ("COMPLETE", "510450"),
         ("HOLD: New Prospect", ""),
     ]
+
+
+def test_members_are_matched_by_customer_id_on_a_customer_id_list(project: Project) -> None:
+    at(project, NOW)
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    project.write("manifests/lists.yaml", list_doc("optout-ids", "internal", values="customer-id"))
+    ids = project.write("ids.txt", "10000002\n 10000004 \n")
+    run = project.mode.invoke(
+        ["suppression", "import", str(ids), "--list", "optout-ids", "-C", str(project.root)]
+    )
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.startswith("SuppressionList/optout-ids: 2 numbers read, 2 distinct written to ")
+    members = [f"{{customer-id: 1000000{n}}}" for n in range(1, 6)]
+    lines = "\n".join(f"    - {member}" for member in members)
+    project.write(
+        "manifests/members.yaml",
+        membership_doc(absent="remove", suppress="{lists: [optout-ids]}") + f"  members:\n{lines}\n",
+    )
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert (
+        "CampaignMembership/winback [suppression]: 2 of 5 members suppressed by their customer id (optout-ids 2): "
+        "never added\n" in plan.stdout
+    )
+    assert "not checkable" not in plan.stdout
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.members() == ["10000001", "10000003", "10000005"]
+
+
+def test_a_customer_id_list_is_refused_where_phone_numbers_are_matched(project: Project) -> None:
+    at(project, NOW)
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    lists_project(project, [("U0", "A", "07700 900000", "")])
+    project.write("manifests/lists.yaml", list_doc() + list_doc("dnc", "internal", values="customer-id"))
+    put_on(project, "tps", "07700900009")
+    ids = project.write("ids.txt", "10000002\n")
+    assert (
+        project.mode.invoke(
+            ["suppression", "import", str(ids), "--list", "dnc", "-C", str(project.root)]
+        ).exit_code
+        == 0
+    )
+    plan = project.cli("plan")
+    assert plan.exit_code == 1
+    assert (
+        "RecordSet/spring-records: SuppressionList/dnc holds customer ids, not phone numbers: a RecordSet matches "
+        "phone lists (name lists of phone numbers in spec.suppress.lists)" in plan.stderr
+    )

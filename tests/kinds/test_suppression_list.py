@@ -122,3 +122,13 @@ def test_hash_prefixes_are_the_first_8_bytes_of_hmac_sha256() -> None:
     for key in (KEY.encode(), b"x" * 100):
         expected = [int.from_bytes(hmac.digest(key, n.encode(), "sha256")[:8], "big") for n in numbers]
         assert prefixes(numbers, key).tolist() == expected
+
+
+def test_a_file_of_customer_ids_is_refused_where_the_spec_says_phone(tmp_path: Path) -> None:
+    path = tmp_path / "ids.hmac"
+    write_list(path, prefixes(["10000002"], KEY.encode()), KEY.encode(), "ZZ", "customer-id")
+    (problem,) = _plan(_list(path, "internal", None))
+    assert problem.endswith(
+        "list file project/suppression/tps.hmac holds customer-id values, but spec.values is phone; correct "
+        "spec.values, or import the list again"
+    )
