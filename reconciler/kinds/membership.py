@@ -50,7 +50,7 @@ from .cc_campaign import (
     exported_contact_center,
     read_campaign,
 )
-from .suppress import (
+from .suppress_members import (
     MemberScreen,
     MemberScreening,
     MemberSuppressSpec,
