@@ -54,7 +54,18 @@ def apply_lock(
     marker = directory / f"{stem}.state"
     lock = FileLock(path, timeout=timeout)
     try:
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if timeout <= 0:
+                raise
+            logger.warning(
+                "another apply against target %s is running (%s); waiting up to %g s for it to finish",
+                target,
+                _holder(marker),
+                timeout,
+            )
+            lock.acquire()
     except Timeout:
         holder = _holder(marker)
         waited = f" after waiting {timeout:g} s" if timeout > 0 else ""

@@ -8,6 +8,9 @@ fails or serves it, and again when its answer is complete:
         ...                      # run the reconciler
     seen.arrived, seen.peak      # how many arrived; the most in flight at once
 
+`gated=True` holds every arrival until the test calls `Watch.open()`, so that a client is caught in the middle
+of its work for as long as the test needs (`Watch.wait_for(n, timeout)` waits for the n-th arrival).
+
 `hold_until=n` holds every arrival until n have arrived, so that n concurrent requests are seen in flight
 together however slowly the client sends them; a client that never has n in flight is let through after
 HOLD_SECONDS and shows a lower peak. A request leaves the count just before the last byte of its answer is sent,
@@ -35,6 +38,9 @@ from reconciler.emulator.faults import classify
 HOLD_SECONDS = 30.0
 """The longest an arrival is held waiting for the others: far beyond any correct client, short of a timeout."""
 
+GATE_SECONDS = 120.0
+"""The longest a gate holds an arrival: a test that never opens it fails on its own timeouts, not by hanging."""
+
 
 @dataclass
 class Watch:
@@ -48,15 +54,38 @@ class Watch:
     """Requests that arrived and are not yet answered."""
     peak: int = 0
     """The most requests in flight at once."""
+    gated: bool = False
+    """Whether arrivals are held until `open()`."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _all_here: asyncio.Event | None = field(default=None, repr=False)
+    _arrivals: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _opened: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def _arrive(self) -> int:
         with self._lock:
             self.arrived += 1
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
-            return self.arrived
+            number = self.arrived
+        with self._arrivals:
+            self._arrivals.notify_all()
+        return number
+
+    def wait_for(self, arrivals: int, timeout: float) -> bool:
+        """Block the calling thread until `arrivals` requests have arrived, or `timeout` seconds passed."""
+        with self._arrivals:
+            return self._arrivals.wait_for(lambda: self.arrived >= arrivals, timeout)
+
+    def open(self) -> None:
+        """Let the held arrivals, and all later ones, through."""
+        self._opened.set()
+
+    async def _wait_until_open(self) -> None:
+        """Wait (in the server's event loop, which keeps serving other requests) until the gate is opened."""
+        waited = 0.0
+        while not self._opened.is_set() and waited < GATE_SECONDS:
+            await asyncio.sleep(0.01)
+            waited += 0.01
 
     def _leave(self) -> None:
         with self._lock:
@@ -81,13 +110,17 @@ class Probe:
         self._watches: list[Watch] = []
 
     @contextlib.contextmanager
-    def watch(self, ops: str | frozenset[str], *, hold_until: int = 0) -> Iterator[Watch]:
-        """Watch the requests of `ops` (one op or a set) while the block runs."""
-        watched = Watch(frozenset({ops}) if isinstance(ops, str) else ops, hold_until)
+    def watch(
+        self, ops: str | frozenset[str], *, hold_until: int = 0, gated: bool = False
+    ) -> Iterator[Watch]:
+        """Watch the requests of `ops` (one op or a set) while the block runs; `gated` holds each one until
+        `Watch.open()` (or the end of the block)."""
+        watched = Watch(frozenset({ops}) if isinstance(ops, str) else ops, hold_until, gated=gated)
         self._watches = [*self._watches, watched]
         try:
             yield watched
         finally:
+            watched.open()
             self._watches = [other for other in self._watches if other is not watched]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,6 +147,8 @@ class Probe:
             for watched, number in zip(watches, numbers, strict=True):
                 if watched.hold_until:
                     await watched._hold(number)
+                if watched.gated:
+                    await watched._wait_until_open()
             await self.app(scope, receive, answer)
         finally:
             leave()

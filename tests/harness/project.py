@@ -425,6 +425,11 @@ class Project:
         one until that many have arrived (harness/probe.py)."""
         return self._probe().watch(ops, hold_until=hold_until)
 
+    def gate(self, ops: str | frozenset[str]) -> AbstractContextManager[Watch]:
+        """Hold every request of `ops` on arrival until `Watch.open()` or the end of the block
+        (harness/probe.py): a client caught in the middle of its writes, for as long as the test needs."""
+        return self._probe().watch(ops, gated=True)
+
     def _probe(self) -> Probe:
         if self.probe is None:
             raise RuntimeError("this project's emulator is served without a probe")

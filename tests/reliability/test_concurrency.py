@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -48,20 +49,36 @@ def holder(pid: int) -> str:
     )
 
 
+def first_to_exit(children: list[subprocess.Popen[str]], timeout: float = 120.0) -> int:
+    """The index of the first of `children` to exit (a bound, not a measure: a hung child fails the test)."""
+    for _ in range(int(timeout / 0.05)):
+        for index, child in enumerate(children):
+            if child.poll() is not None:
+                return index
+        time.sleep(0.05)
+    raise AssertionError(f"none of {len(children)} applies exited within {timeout:g} s")
+
+
 def test_two_applies_started_together_one_fails_fast(project: Project) -> None:
+    """The creates are held until one apply has failed, so the other is caught holding the lock however slowly
+    either process starts on a busy machine."""
     keys = project.records_project(COUNT)
-    project.fault(SLOW)
-    first, second = project.spawn("apply", "--auto-approve"), project.spawn("apply", "--auto-approve")
-    outputs = [child.communicate(timeout=120) for child in (first, second)]
-    codes = [first.returncode, second.returncode]
-    assert sorted(codes) == [0, 1], outputs
-    winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
-    pids = [first.pid, second.pid]
+    with project.gate("ecnow_records.create") as creates:
+        children = [project.spawn("apply", "--auto-approve"), project.spawn("apply", "--auto-approve")]
+        loser = first_to_exit(children)
+        assert creates.wait_for(1, timeout=120), "neither apply wrote"
+        creates.open()
+        winner = 1 - loser
+        outputs = [child.communicate(timeout=180) for child in children]
+    codes = [child.returncode for child in children]
+    assert (codes[winner], codes[loser]) == (0, 1), outputs
     lock = lock_file(project)
     assert outputs[loser][0] == ""
     assert re.fullmatch(
-        f"Error: another apply against target local is running \\({holder(pids[winner])}\\); wait for it to "
-        + re.escape(f"finish (or pass --lock-timeout SECONDS to wait), then plan again (lock: {lock})\n"),
+        f"Error: another apply against target local is running \\({holder(children[winner].pid)}\\); wait for "
+        + re.escape(
+            f"it to finish (or pass --lock-timeout SECONDS to wait), then plan again (lock: {lock})\n"
+        ),
         outputs[loser][1],
     ), outputs[loser][1]
     assert "RecordSet/bulk-records: ok: 2000 created" in outputs[winner][0]
@@ -113,24 +130,24 @@ def test_two_checkouts_of_one_account_exclude_each_other(project: Project) -> No
     keys = project.records_project(COUNT)
     other = project.root.parent / "second-checkout"
     shutil.copytree(project.root, other)
-    project.fault(SLOW)
-    first = project.spawn("apply", "--auto-approve")
-    second = subprocess.Popen(
-        [RECONCILER, "apply", str(other), "--auto-approve"],
-        env={**os.environ, **project.env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    outputs = [child.communicate(timeout=120) for child in (first, second)]
-    codes = [first.returncode, second.returncode]
-    assert sorted(codes) == [0, 1], outputs
-    winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
-    assert outputs[loser][0] == ""
+    with project.gate("ecnow_records.create") as creates:
+        first = project.spawn("apply", "--auto-approve")
+        assert creates.wait_for(1, timeout=120), "the first apply never wrote"
+        second = subprocess.Popen(  # the first holds the lock, caught in its first create
+            [RECONCILER, "apply", str(other), "--auto-approve"],
+            env={**os.environ, **project.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        refused = second.communicate(timeout=120)
+        creates.open()
+        applied = first.communicate(timeout=180)
+    assert (first.returncode, second.returncode) == (0, 1), (applied, refused)
+    assert refused[0] == ""
     assert re.match(
-        f"Error: another apply against target local is running \\({holder([first.pid, second.pid][winner])}\\)",
-        outputs[loser][1],
-    ), outputs[loser][1]
+        f"Error: another apply against target local is running \\({holder(first.pid)}\\)", refused[1]
+    ), refused[1]
     assert [entry.op for entry in project.writes()] == ["ecnow_datasets.create"] + [
         "ecnow_records.create"
     ] * 100
@@ -139,24 +156,33 @@ def test_two_checkouts_of_one_account_exclude_each_other(project: Project) -> No
 
 
 def test_lock_timeout_waits_for_the_other_apply_or_says_how_long_it_waited(project: Project) -> None:
+    """The first apply is caught in its first create until the impatient one has given up and the patient one
+    says it is waiting, so neither outcome depends on how fast the processes start."""
     keys = project.records_project(COUNT)
-    project.fault(SLOW)
-    later: dict[str, subprocess.Popen[str]] = {}
-
-    def start_the_others(number: int) -> None:
-        if number == 2:  # the first apply holds the lock and writes
-            later["waiting"] = project.spawn("apply", "--auto-approve", "--lock-timeout", "120")
-            later["impatient"] = project.spawn("apply", "--auto-approve", "--lock-timeout", "0.3")
-
-    with project.on_arrival("ecnow_records.create", start_the_others):
+    with project.gate("ecnow_records.create") as creates:
         first = project.spawn("apply", "--auto-approve")
+        assert creates.wait_for(1, timeout=120), "the first apply never wrote"
+        impatient = project.spawn("apply", "--auto-approve", "--lock-timeout", "0.3")
+        gave_up = impatient.communicate(timeout=120)
+        waiting = project.spawn("apply", "--auto-approve", "--lock-timeout", "120")
+        assert waiting.stderr is not None
+        said = waiting.stderr.readline()  # it says it waits before it waits
+        creates.open()
         held = first.communicate(timeout=180)
-    waited = later["waiting"].communicate(timeout=180)
-    gave_up = later["impatient"].communicate(timeout=60)
+        waited = waiting.communicate(timeout=180)
     assert first.returncode == 0, held
-    assert later["waiting"].returncode == 0, waited
+    assert waiting.returncode == 0, (said, waited)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 WARNING reconciler.apply.lock: another apply against target "
+        "local is running "
+        f"\\({holder(first.pid)}\\); waiting up to 120 s for it to finish\n",
+        said,
+    ), said
     assert waited[0].startswith("No changes.")  # it waited for the lock, then found the job done
-    assert later["impatient"].returncode == 1
-    assert " after waiting 0.3 s; wait for it to finish" in gave_up[1]
+    assert impatient.returncode == 1
+    assert gave_up[1].endswith(
+        f" after waiting 0.3 s; wait for it to finish (or pass --lock-timeout SECONDS to wait), then plan again "
+        f"(lock: {lock_file(project)})\n"
+    ), gave_up[1]
     assert sorted(project.keys()) == keys
     assert project.duplicates() == 0
