@@ -12,13 +12,14 @@ from pathlib import Path
 from ..manifest import Project
 from ..manifest import load_project as load_documents
 from .base import Desired, DesiredState, Kind, Registry
+from .calling_policy import CALLING_POLICY
 from .cc_campaign import CC_CAMPAIGN
 from .dataset import DATASET
 from .membership import MEMBERSHIP
 from .outcome_code import OUTCOME_CODE
 from .recordset import RECORD_SET
 
-REGISTRY = Registry((DATASET, OUTCOME_CODE, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
+REGISTRY = Registry((CALLING_POLICY, DATASET, OUTCOME_CODE, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
 
 
 def load_project(root: Path, *, check_sources: bool = True) -> Project:

@@ -25,7 +25,7 @@ from ..export.documents import document, manifest_file
 from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
-from ..manifest.spec import Metadata, NonEmptyText, SpecModel, invalid
+from ..manifest.spec import Metadata, Name, NonEmptyText, SpecModel, invalid
 from ..model.state import Dataset, Status
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict, flag
@@ -36,7 +36,7 @@ OVERLAP = "overlap"
 """Acknowledges, in a new Dataset's spec, that its records are already open in another dataset of its table."""
 EXPIRE = "expire"
 """The class of risk of a move to EXPIRED, acknowledged by `--allow-expire` or `acknowledge: [expire]`."""
-_SPOTS = ("spec.campaign", "spec.description", "spec.queue", "spec.status", "spec.id")
+_SPOTS = ("spec.campaign", "spec.description", "spec.queue", "spec.status", "spec.id", "spec.callingPolicy")
 """The keys a plan-time problem can point at, rather than at the document."""
 
 # ------------------------------------------------------------------------------------------------- document
@@ -93,6 +93,11 @@ class DatasetSpec(SpecModel):
         description="Acknowledged risks: expire (moving the dataset to EXPIRED); overlap (creating it although "
         "its records are already live in another dataset of the campaign table)",
     )
+    calling_policy: Name | None = Field(
+        default=None,
+        description="metadata.name of the CallingPolicy its records are dialled under (proved at plan time, "
+        "and checked against the clock when it goes LIVE)",
+    )
 
 
 class DatasetDocument(SpecModel):
@@ -123,6 +128,8 @@ class DesiredDataset(Desired):
     acknowledge: frozenset[str] = field(default=frozenset(), kw_only=True)
     moved_from: str | None = field(default=None, kw_only=True)
     """The description the live dataset had before a rename (spec.movedFrom)."""
+    calling_policy: str | None = field(default=None, kw_only=True)
+    """The address of the CallingPolicy it names (spec.callingPolicy)."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,7 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
             moved_from=None if spec.moved_from is None else spec.moved_from.description,
+            calling_policy=None if spec.calling_policy is None else f"CallingPolicy/{spec.calling_policy}",
         )
 
     # --------------------------------------------------------------------------------------------- plan

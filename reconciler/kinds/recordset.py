@@ -151,6 +151,11 @@ class RecordSetSpec(SpecModel):
     absent: AbsentPolicy = AbsentPolicy()
     dedupe: DedupePolicy = DedupePolicy()
     guards: GuardsSpec | None = None
+    calling_policy: Name | None = Field(
+        default=None,
+        description="metadata.name of the CallingPolicy these records are dialled under (instead of the "
+        "Dataset's)",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> RecordSetSpec:
@@ -225,6 +230,8 @@ class DesiredRecordSet(Desired):
     absent: Policy = field(default=Policy(), kw_only=True)
     dedupe: Policy = field(default=Policy("report"), kw_only=True)
     guard: Guard = field(default=Guard(), kw_only=True)
+    calling_policy: str | None = field(default=None, kw_only=True)
+    """The address of the CallingPolicy it names (spec.callingPolicy)."""
 
     def needs(self) -> tuple[str, ...]:
         return (self.dataset_address,)
@@ -306,6 +313,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
             spots=_spots(manifest),
+            calling_policy=None if spec.calling_policy is None else f"CallingPolicy/{spec.calling_policy}",
         )
 
     # --------------------------------------------------------------------------------------------- plan

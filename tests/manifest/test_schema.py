@@ -11,6 +11,7 @@ from reconciler.schemas import write_all
 from .helpers import SCHEMAS
 
 NAMES = [
+    "callingpolicy.schema.json",
     "campaignmembership.schema.json",
     "cccampaign.schema.json",
     "dataset.schema.json",
@@ -76,6 +77,7 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
     for name in ("plan.schema.json", "drift.schema.json"):
         change = json.loads(paths[name].read_text())["$defs"]["ChangeDocument"]["properties"]
         assert change["kind"]["enum"] == [
+            "CallingPolicy",
             "Dataset",
             "OutcomeCode",
             "RecordSet",
@@ -84,7 +86,7 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
         ]
         assert change["kind"]["enum"] == list(REGISTRY.names())
         assert change["address"]["pattern"] == (
-            "^(Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+            "^(CallingPolicy|Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
         )
         assert change["phase"]["enum"] == [5, 10, 20, 24, 25, 27, 30, 40]
     for kind in REGISTRY:
