@@ -31,6 +31,7 @@ from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict, flag
 from ..providers.base import Catalog, ContactNowApi, DatasetUpdate
 from .base import Desired, ExportContext, Kind, PlanContext
+from .calling_policy import CALLING_POLICY
 
 OVERLAP = "overlap"
 """Acknowledges, in a new Dataset's spec, that its records are already open in another dataset of its table."""
@@ -212,7 +213,7 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
             moved_from=None if spec.moved_from is None else spec.moved_from.description,
-            calling_policy=None if spec.calling_policy is None else f"CallingPolicy/{spec.calling_policy}",
+            calling_policy=None if spec.calling_policy is None else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan

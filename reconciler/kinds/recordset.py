@@ -46,6 +46,7 @@ from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
+from .calling_policy import CALLING_POLICY
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -313,7 +314,7 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
             spots=_spots(manifest),
-            calling_policy=None if spec.calling_policy is None else f"CallingPolicy/{spec.calling_policy}",
+            calling_policy=None if spec.calling_policy is None else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan
