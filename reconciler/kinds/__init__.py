@@ -17,9 +17,13 @@ from .cc_campaign import CC_CAMPAIGN
 from .dataset import DATASET
 from .membership import MEMBERSHIP
 from .outcome_code import OUTCOME_CODE
+from .queue import QUEUE
 from .recordset import RECORD_SET
+from .tod_policy import TOD_POLICY
 
-REGISTRY = Registry((CALLING_POLICY, DATASET, OUTCOME_CODE, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
+REGISTRY = Registry(
+    (CALLING_POLICY, TOD_POLICY, QUEUE, DATASET, OUTCOME_CODE, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP)
+)
 
 
 def load_project(root: Path, *, check_sources: bool = True) -> Project:

@@ -66,6 +66,16 @@ class Desired:
 D = TypeVar("D", bound=Desired)
 
 
+def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
+    """The problem of a resource whose target does not configure the API it needs."""
+    return Problem(
+        f"target {target} has no {api} API configured",
+        item.location,
+        item.address,
+        f"add a {block} block to target {target} in reconciler.yaml",
+    )
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """Everything the manifests ask for, sorted by address."""

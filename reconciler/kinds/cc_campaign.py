@@ -44,8 +44,7 @@ from ..model.campaign import MOVED_BY, OPERATOR_CODE, CampaignState, Mover, desc
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict
 from ..providers.base import CampaignInfo, ContactCenterApi
-from .base import Desired, ExportContext, Kind, PlanContext
-from .dataset import no_api
+from .base import Desired, ExportContext, Kind, PlanContext, no_api
 
 RUN = "run"
 """Acknowledges, in the spec, a way to the declared state that passes through Running (which dials)."""

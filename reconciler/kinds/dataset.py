@@ -30,7 +30,7 @@ from ..model.state import Dataset, Status
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict, flag
 from ..providers.base import Catalog, ContactNowApi, DatasetUpdate
-from .base import Desired, ExportContext, Kind, PlanContext
+from .base import Desired, ExportContext, Kind, PlanContext, no_api
 from .calling_policy import CALLING_POLICY
 
 OVERLAP = "overlap"
@@ -213,7 +213,9 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
             moved_from=None if spec.moved_from is None else spec.moved_from.description,
-            calling_policy=None if spec.calling_policy is None else CALLING_POLICY.address(spec.calling_policy),
+            calling_policy=None
+            if spec.calling_policy is None
+            else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -332,16 +334,6 @@ class ExportedDatasets:
 
     datasets: tuple[tuple[str, Dataset], ...]
     catalog: Catalog
-
-
-def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
-    """The problem of a resource whose target does not configure the API it needs."""
-    return Problem(
-        f"target {target} has no {api} API configured",
-        item.location,
-        item.address,
-        f"add a {block} block to target {target} in reconciler.yaml",
-    )
 
 
 def datasets_of(provider: ContactNowApi, table: str) -> Any:

@@ -314,7 +314,9 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             dedupe=Policy(spec.dedupe.policy, _text(spec.dedupe.outcome)),
             guard=project.config.guards.merged(spec.guards),
             spots=_spots(manifest),
-            calling_policy=None if spec.calling_policy is None else CALLING_POLICY.address(spec.calling_policy),
+            calling_policy=None
+            if spec.calling_policy is None
+            else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan

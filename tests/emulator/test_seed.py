@@ -96,7 +96,7 @@ def test_custom_seed(tmp_path: Path) -> None:
         assert store.execute("SELECT name, type, size, search FROM cn_fields WHERE position = 32") == [
             ("Score", "int", 3, "Y")
         ]
-        assert store.execute("SELECT * FROM cn_queues") == [(1, "outbound", "", 7)]
+        assert store.execute("SELECT * FROM cn_queues") == [(1, "outbound", "", 7, "", 0)]
         assert store.execute("SELECT outcome, dmc, complete, answerphone, system FROM cn_outcomes") == [
             (5, "N", "Y", "0", 0)
         ]

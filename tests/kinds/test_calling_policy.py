@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from reconciler.model.calling.callerid import caller_id_problem
 from reconciler.model.calling.floors import floors
 from reconciler.model.calling.hours import WeekHours, parse_span
 from reconciler.model.calling.tod import Breach, TodPolicyValue, TodRule, breach
@@ -131,3 +132,22 @@ def test_an_inactive_default_with_no_rule_never_dials_and_an_active_one_always_d
     always = TodPolicyValue("always", "Europe/London", True, (TodRule(frozenset({6}), active=False),))
     assert always.describe() == "Europe/London Mon-Sat 00:00-24:00"
     assert breach(always, "Europe/London", TCPA, date(2026, 12, 7)) == Breach(date(2026, 12, 7), "opens", 0)
+
+
+def test_caller_ids_must_be_present_numbers_and_not_premium_rate() -> None:
+    charged = "the called party is charged to ring it back"
+    cases = {
+        "": "is empty: a call would reach the called party without a number to ring back",
+        "0800-CALLNOW": "is not a phone number",
+        "09098 790 000": f"is premium rate: {charged}",
+        "+44 845 123 4567": f"is service-charged (084): {charged}",
+        "0871 222 3333": f"is service-charged (087): {charged}",
+        "07000 123456": f"is personal numbering (070): {charged}",
+        "118 118": f"is directory enquiries (118): {charged}",
+        "+1 900 555 0100": f"is premium rate (NANP 900): {charged}",
+        "+61 1902 123 456": f"is premium rate (Australian 190): {charged}",
+    }
+    for value, reason in cases.items():
+        assert caller_id_problem(value) == reason, value
+    for fine in ("01632 960000", "+44 7700 900123", "+1 212 555 0100", "+61 2 9999 0000"):
+        assert caller_id_problem(fine) is None, fine

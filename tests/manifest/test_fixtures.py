@@ -74,7 +74,7 @@ EXPECTED: dict[str, list[str]] = {
         "jsonl-problems/records.yaml:15:36: RecordSet/spring-records: field outcomecode is written by the dialler and cannot be managed (remove it from fields)",
     ],
     "missing-kind": [
-        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of CallingPolicy, Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
+        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of CallingPolicy, TodPolicy, Queue, Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "no-phone": [
         "no-phone/records.yaml:17:7: RecordSet/spring-records: row has no phone number (fill at least one of MobilePhone or HomePhone)",
@@ -141,7 +141,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown-kind": [
         'unknown-kind/datasets.yaml:2:7: unknown kind "DataSet" (did you mean "Dataset"?)',
-        'unknown-kind/datasets.yaml:10:7: unknown kind "Queue" (use one of CallingPolicy, Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
+        'unknown-kind/datasets.yaml:10:7: unknown kind "Printer" (use one of CallingPolicy, TodPolicy, Queue, Dataset, OutcomeCode, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "unquoted-phone": [
         "unquoted-phone/records.yaml:17:54: RecordSet/spring-records: MobilePhone is an unquoted number (quote the value so a leading 0 or + is kept as written)",

@@ -48,6 +48,8 @@ def test_kinds_exported_members_and_registry_order() -> None:
     ]
     assert kinds.REGISTRY.names() == (
         "CallingPolicy",
+        "TodPolicy",
+        "Queue",
         "Dataset",
         "OutcomeCode",
         "RecordSet",

@@ -19,7 +19,9 @@ NAMES = [
     "outcomecode.schema.json",
     "plan.schema.json",
     "project.schema.json",
+    "queue.schema.json",
     "recordset.schema.json",
+    "todpolicy.schema.json",
 ]
 
 
@@ -78,6 +80,8 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
         change = json.loads(paths[name].read_text())["$defs"]["ChangeDocument"]["properties"]
         assert change["kind"]["enum"] == [
             "CallingPolicy",
+            "TodPolicy",
+            "Queue",
             "Dataset",
             "OutcomeCode",
             "RecordSet",
@@ -86,8 +90,8 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
         ]
         assert change["kind"]["enum"] == list(REGISTRY.names())
         assert change["address"]["pattern"] == (
-            "^(CallingPolicy|Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+            "^(CallingPolicy|TodPolicy|Queue|Dataset|OutcomeCode|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
         )
-        assert change["phase"]["enum"] == [5, 10, 20, 24, 25, 27, 30, 40]
+        assert change["phase"]["enum"] == [5, 6, 7, 10, 20, 24, 25, 27, 30, 40]
     for kind in REGISTRY:
         assert kind.schema_file in paths

@@ -36,6 +36,11 @@ class TodRule:
         return day == self.on if self.on is not None else day.weekday() in self.days
 
 
+NEUTRAL = TodRule(on=date(2000, 1, 1), active=False)
+"""What a rule number no longer wanted is rewritten to (the API deletes no rule): inactive on a day long past,
+which no reading of the rules lets dial."""
+
+
 @dataclass(frozen=True)
 class TodPolicyValue:
     """A policy as the proof reads it."""
@@ -52,6 +57,13 @@ class TodPolicyValue:
             blocked = [rule.span for rule in self.rules if not rule.active and rule.covers(day)]
             active += _minus(WHOLE_DAY, blocked)
         return _union(active)
+
+    def trimmed(self) -> TodPolicyValue:
+        """The policy without the neutral rules at the end of its list (numbers rewritten to NEUTRAL)."""
+        rules = list(self.rules)
+        while rules and rules[-1] == NEUTRAL:
+            rules.pop()
+        return TodPolicyValue(self.description, self.zone, self.default_active, tuple(rules))
 
     def describe(self) -> str:
         """The policy's weekly dialling hours in its own zone, e.g. "Europe/London 09:00-20:00"."""
