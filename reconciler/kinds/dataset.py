@@ -26,6 +26,7 @@ from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import Metadata, Name, NonEmptyText, SpecModel, invalid
+from ..model.calling.gate import Gate
 from ..model.state import Dataset, Status
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict, flag
@@ -146,6 +147,8 @@ class DatasetMatch:
 class DatasetWork(Work):
     desired: Dataset
     live: Dataset | None
+    gate: Gate | None = None
+    """Checked against the clock before the move to LIVE (calling hours; kinds/calling_use.py)."""
 
 
 # ------------------------------------------------------------------------------------------------- kind
@@ -290,7 +293,9 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             )
         if want.status in {Status.LIVE, Status.EXPIRED} and (live is None or live.status != want.status):
             phase = Phase.GO_LIVE if want.status is Status.LIVE else Phase.EXPIRE
-            steps.append(Step(phase, lambda ctx: _status_step(ctx, change.address, want.status, live)))
+            steps.append(
+                Step(phase, lambda ctx: _status_step(ctx, change.address, want.status, live, work.gate))
+            )
         return steps
 
     # ------------------------------------------------------------------------------------------- export
@@ -585,10 +590,17 @@ def _first_step(
     return StepResult(Outcome.APPLIED, detail)
 
 
-def _status_step(ctx: StepContext, address: str, status: Status, live: Dataset | None) -> StepResult:
+def _status_step(
+    ctx: StepContext, address: str, status: Status, live: Dataset | None, gate: Gate | None
+) -> StepResult:
     failed = [dependant for dependant in ctx.dependants(address) if ctx.failed(dependant)]
     if failed:
         return StepResult(Outcome.SKIPPED, f"left on HOLD because {failed[0]} failed")
+    closed = None if gate is None else gate.closed(ctx.now())
+    if closed is not None and gate is not None:
+        if gate.refuses:
+            return StepResult(Outcome.FAILED, f"refused to go LIVE, left on HOLD: {closed}")
+        return StepResult(Outcome.SKIPPED, f"deferred: left on HOLD, {closed}; apply again then")
     known = ctx.recall(address, DatasetMatch)
     dataset_id = known.live.id if known is not None and known.live is not None else None
     if dataset_id is None and live is not None:

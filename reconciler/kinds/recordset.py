@@ -47,6 +47,7 @@ from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .calling_policy import CALLING_POLICY
+from .calling_use import GatedRecordWork, enforce
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -333,6 +334,8 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
                     continue  # the dataset's problem says so
                 fields = catalog.fields(match.table)
                 _plan_one(item, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
+                if not ctx.metadata_only:
+                    enforce(item, ctx)
 
     def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
         """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column
@@ -715,6 +718,13 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     refused = 0
     done: list[str] = []
     named = _key_names(item)
+    closed = (
+        work.gate.closed(ctx.now()) if isinstance(work, GatedRecordWork) and work.gate is not None else None
+    )
+    if closed is not None:
+        return _gated(
+            closed, refuses=isinstance(work, GatedRecordWork) and work.gate is not None and work.gate.refuses
+        )
     try:
         if work.create_keys:
             with ctx.progress(f"{address}: create", len(work.create_keys)) as advance:
@@ -754,6 +764,15 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     if failures:
         detail += f"; {len(failures)} rows failed"
     return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
+
+
+def _gated(closed: str, *, refuses: bool) -> StepResult:
+    """The result of record creates the calling-hours gate stopped (their dataset is LIVE)."""
+    if refuses:
+        return StepResult(Outcome.FAILED, f"refused to add records to a LIVE dataset: {closed}")
+    return StepResult(
+        Outcome.SKIPPED, f"deferred: no record added to the LIVE dataset, {closed}; apply again then"
+    )
 
 
 def _key_names(item: DesiredRecordSet) -> Callable[[str], str]:

@@ -135,7 +135,7 @@ class WeekHours:
             {
                 opening
                 for zone in zones
-                for opening in _openings(self, after.astimezone(zone), horizon_days)
+                for opening in openings(self, after.astimezone(zone), horizon_days)
                 if opening >= after
             }
             | {after}
@@ -146,7 +146,8 @@ class WeekHours:
         return None
 
 
-def _openings(hours: WeekHours, local: datetime, horizon_days: int) -> Iterator[datetime]:
+def openings(hours: WeekHours, local: datetime, horizon_days: int) -> Iterator[datetime]:
+    """The instants each span of `hours` starts, in the zone of `local`, from its date for `horizon_days`."""
     zone = local.tzinfo
     assert isinstance(zone, ZoneInfo)
     for offset in range(horizon_days + 1):
