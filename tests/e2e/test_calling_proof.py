@@ -55,7 +55,7 @@ def _project(project: Project, policy: str, tod: str, phones: tuple[str, ...], *
         policy
         + tod
         + document("Queue", "willtest", qid=75674454, todPolicy=tod.split("name: ", 1)[1].split("\n", 1)[0])
-        + dataset_doc(**spec)
+        + dataset_doc("spring", "Spring 2026", **spec)
         + _records(*phones),
     )
 
