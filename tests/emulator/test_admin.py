@@ -204,6 +204,7 @@ def test_simulate_over_http(emulator: Emulator) -> None:
         "members_accepted": 1,
         "members_completed": 1,
         "campaigns_moved": 0,
+        "dials_held": 0,
         "members_advanced": 3,
     }
     body = emulator.client.get(
