@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ..apply.steps import Step
 from ..errors import Problem
@@ -132,22 +132,34 @@ class CallingPolicySpec(SpecModel):
     )
     fallback: FallbackSpec | None = None
 
+    @field_validator("override")
+    @classmethod
+    def _override_is_for_mandatory(
+        cls, value: OverrideSpec | None, info: ValidationInfo
+    ) -> OverrideSpec | None:
+        if value is not None and info.data.get("enforcement") != "mandatory":
+            raise invalid(
+                "is only for a mandatory policy", "remove override: advisory already defers", echo=False
+            )
+        return value
+
+    @field_validator("fallback")
+    @classmethod
+    def _fallback_is_for_fallback(
+        cls, value: FallbackSpec | None, info: ValidationInfo
+    ) -> FallbackSpec | None:
+        if value is not None and info.data.get("unresolved") != "fallback":
+            raise invalid(
+                "is only used with unresolved: fallback", "remove it, or set unresolved: fallback", echo=False
+            )
+        return value
+
     @model_validator(mode="after")
-    def _consistent(self) -> CallingPolicySpec:
+    def _fallback_given(self) -> CallingPolicySpec:
         if self.unresolved == "fallback" and self.fallback is None:
             raise invalid(
                 "unresolved: fallback needs a fallback window",
                 "add fallback: {zone: America/New_York, window: 12:00-17:00}",
-                echo=False,
-            )
-        if self.unresolved != "fallback" and self.fallback is not None:
-            raise invalid(
-                "fallback is only used with unresolved: fallback", "remove it, or set it", echo=False
-            )
-        if self.override is not None and self.enforcement != "mandatory":
-            raise invalid(
-                "override is only for a mandatory policy",
-                "remove override: advisory already defers",
                 echo=False,
             )
         return self

@@ -187,3 +187,31 @@ def test_the_records_zone_decides_not_the_machines(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_mandatory_policys_override_needs_its_reason_and_shows_it(
+    project: Project, clock: list[datetime]
+) -> None:
+    overridden = US_SALES.replace(
+        "  enforcement: advisory\n",
+        '  enforcement: mandatory\n  override: {reason: "TCPA-exempt: existing customers who asked for calls"}\n',
+    )
+    _project(project, overridden, UK_HOURS, ("+1 212 555 0100",))
+    planned = project.cli("plan")
+    assert planned.exit_code == 0, planned.stderr
+    assert (
+        "  RecordSet/spring-records [info]: 1 records in America/New_York are on queue 75674454, whose policy 'UK "
+        "hours' (Europe/London 09:00-20:00) opens at 04:00 local (on Mon 2026-12-07); CallingPolicy/us-sales allows "
+        "08:00-21:00 there (overridden: TCPA-exempt: existing customers who asked for calls)\n"
+    ) in planned.stdout
+    advisory_override = US_SALES.replace(
+        "  enforcement: advisory\n", '  enforcement: advisory\n  override: {reason: "because"}\n'
+    )
+    _project(project, advisory_override, UK_HOURS, ("+1 212 555 0100",))
+    refused = project.cli("plan")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: invalid manifests: 1 problem\n"
+        f"  {project.root}/manifests/calling.yaml:10:3: CallingPolicy/us-sales: override is only for a mandatory "
+        "policy (remove override: advisory already defers)\n"
+    )
