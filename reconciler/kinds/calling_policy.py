@@ -127,8 +127,10 @@ class CallingPolicySpec(SpecModel):
         default=None, description="A mandatory policy's findings pass as advisory ones, for this reason"
     )
     zones: ZonesSpec = ZonesSpec()
-    unresolved: Literal["refuse", "fallback"] = Field(
-        default="refuse", description="A record whose zone nothing resolves: refuse the plan, or use fallback"
+    unresolved: Literal["refuse", "exclude", "fallback"] = Field(
+        default="refuse",
+        description="A record whose zone nothing resolves: refuse the plan, exclude it (it is not loaded, and "
+        "counts as absent from the source), or give it the fallback zone and window",
     )
     fallback: FallbackSpec | None = None
 
@@ -193,7 +195,9 @@ class DesiredCallingPolicy(Desired):
     mandatory: bool = field(default=True, kw_only=True)
     override: str | None = field(default=None, kw_only=True)
     fallback: tuple[str, WeekHours] | None = field(default=None, kw_only=True)
-    """(zone, hours) for records whose zone nothing resolves; None: they are refused."""
+    """(zone, hours) for records whose zone nothing resolves; None: they are refused or excluded."""
+    exclude: bool = field(default=False, kw_only=True)
+    """Records whose zone nothing resolves are left out of the source (`unresolved: exclude`)."""
 
     @property
     def refuses(self) -> bool:
@@ -261,6 +265,7 @@ class CallingPolicyKind(Kind[CallingPolicyManifest, DesiredCallingPolicy]):
             mandatory=spec.enforcement == "mandatory",
             override=None if spec.override is None else spec.override.reason,
             fallback=fallback,
+            exclude=spec.unresolved == "exclude",
         )
 
     def plan(self, items: Sequence[DesiredCallingPolicy], ctx: PlanContext) -> None:

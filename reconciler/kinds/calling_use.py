@@ -4,7 +4,8 @@ dataset is dialled under a CallingPolicy (`callingPolicy` on the RecordSet, else
 At plan time, for the records of the source:
 1. each record's zone is resolved in columns (reconciler/model/calling/zones.py), in the policy's precedence, and
    a report of it joins the plan (counts by provenance, ambiguous, unresolved, invalid, conflicts);
-2. records nothing resolves are refused unless the policy declares a fallback window;
+2. records nothing resolves are refused (`unresolved: refuse`), left out of the source the diff and apply read
+   (`exclude`: they are never loaded, and count as absent), or given the declared fallback zone and window;
 3. the dataset's queue's time-of-day policy (as this plan leaves it: the Queue and TodPolicy kinds publish theirs,
    else the live ones) is converted into every zone present and must lie inside the policy's window there, on every
    date of the coming year; a queue with no policy dials at any hour and is refused too.
@@ -17,7 +18,7 @@ write (advisory) or refuses it (mandatory) while any zone is outside its window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,9 @@ from ..errors import Problem
 from ..model.calling.gate import Gate
 from ..model.calling.hours import WeekHours
 from ..model.calling.tod import TodPolicyValue, breach
-from ..model.calling.zones import ZoneColumns, ZoneReport, resolve
+from ..model.calling.zones import ZoneColumns, ZoneReport, resolve, resolved_rows
 from ..model.fields import PHONE_FIELDS
-from ..model.state import Status
+from ..model.state import SourceRecord, Status
 from ..plan.changes import Observation
 from ..text import shown
 from .base import PlanContext
@@ -53,22 +54,65 @@ class GatedRecordWork(RecordWork):
     gate: Gate | None = None
 
 
+@dataclass(frozen=True)
+class KeptRecords:
+    """A record set's source less the records whose zone nothing resolves (`unresolved: exclude`): the diff and
+    apply see only the rows `keep` marks, so the others are never loaded (and count as absent)."""
+
+    inner: Any
+    """The RecordSource."""
+    keep: pl.Series
+    """Boolean, one per source row, in source order."""
+
+    @property
+    def excluded(self) -> int:
+        return int((~self.keep).sum())
+
+    def iter_records(self) -> Iterator[SourceRecord]:
+        keep = self.keep
+        for position, record in enumerate(self.inner.iter_records()):
+            if keep[position]:
+                yield record
+
+    def check(self) -> list[Problem]:
+        return list(self.inner.check())
+
+    def frame(self) -> pl.LazyFrame | None:
+        import polars as pl
+
+        lazy = self.inner.frame()
+        return None if lazy is None else lazy.filter(pl.lit(self.keep))
+
+    def digest(self) -> str:
+        return str(self.inner.digest())
+
+
+def without_unresolved(item: DesiredRecordSet, ctx: PlanContext) -> DesiredRecordSet:
+    """The record set as the plan diffs it: under `unresolved: exclude`, without the records whose zone nothing
+    resolves (unchanged otherwise)."""
+    found = _policy(item, ctx)
+    if found is None or not found[2].exclude:
+        return item
+    chosen = _columns(item, found[2])
+    if isinstance(chosen, list):
+        return item  # enforce() reports the missing columns
+    keep = resolved_rows(_frame(item, _names(chosen)), chosen)
+    return item if bool(keep.all()) else replace(item, source=KeptRecords(item.source, keep))
+
+
 def enforce(item: DesiredRecordSet, ctx: PlanContext) -> None:
     """Prove the record set's calling hours and attach the gates (see the module)."""
-    dataset = ctx.desired.get(item.dataset_address)
-    match = ctx.fact(item.dataset_address, DatasetMatch)
-    if not isinstance(dataset, DesiredDataset) or match is None:
+    found = _policy(item, ctx)
+    if found is None:
         return
-    address = item.calling_policy or dataset.calling_policy
-    policy = None if address is None else ctx.desired.get(address)
-    if not isinstance(policy, DesiredCallingPolicy):
-        return
+    dataset, match, policy = found
     report = _zones(item, policy, ctx)
     if report is None:
         return
-    ctx.observations.append(
-        Observation(item.address, "info", f"calling hours ({policy.address}): {report.summary()}")
-    )
+    summary = report.summary()
+    if isinstance(item.source, KeptRecords):
+        summary += f"; {item.source.excluded:,} excluded (no zone resolves them; unresolved: exclude)"
+    ctx.observations.append(Observation(item.address, "info", f"calling hours ({policy.address}): {summary}"))
     if report.unresolved and policy.fallback is None:  # `unresolved: refuse` refuses whatever the enforcement
         rows = ", ".join(str(row + 1) for row in report.unresolved_rows)
         ctx.problems.append(
@@ -94,33 +138,53 @@ def enforce(item: DesiredRecordSet, ctx: PlanContext) -> None:
     _attach(item, dataset, match, Gate(policy.address, zones, policy.refuses), ctx)
 
 
-def _zones(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContext) -> ZoneReport | None:
-    """Resolve the records' zones (None, with a problem, when the policy names a column the set does not
-    manage)."""
+def _policy(
+    item: DesiredRecordSet, ctx: PlanContext
+) -> tuple[DesiredDataset, DatasetMatch, DesiredCallingPolicy] | None:
+    """The record set's dataset, what planning it found, and the CallingPolicy it is dialled under (None: none)."""
+    dataset = ctx.desired.get(item.dataset_address)
+    match = ctx.fact(item.dataset_address, DatasetMatch)
+    if not isinstance(dataset, DesiredDataset) or match is None:
+        return None
+    address = item.calling_policy or dataset.calling_policy
+    policy = None if address is None else ctx.desired.get(address)
+    return (dataset, match, policy) if isinstance(policy, DesiredCallingPolicy) else None
+
+
+def _columns(item: DesiredRecordSet, policy: DesiredCallingPolicy) -> ZoneColumns | list[str]:
+    """Where this record set's zones are read from; else the columns the policy names that it does not manage."""
     columns = policy.columns
-    managed = {name.casefold(): name for name in (item.key, *item.fields)}
+    managed = {name.casefold() for name in (item.key, *item.fields)}
     phones = columns.phones or tuple(name for name in item.fields if name.casefold() in _PHONES)
     missing = [
         name
         for name in (columns.zone, columns.postcode, *phones)
         if name is not None and name.casefold() not in managed
     ]
-    if missing:
+    return missing or ZoneColumns(columns.precedence, columns.zone, columns.postcode, phones, columns.region)
+
+
+def _names(columns: ZoneColumns) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name in (columns.zone, columns.postcode, *columns.phones) if name))
+
+
+def _zones(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContext) -> ZoneReport | None:
+    """Resolve the records' zones (None, with a problem, when the policy names a column the set does not
+    manage)."""
+    chosen = _columns(item, policy)
+    if isinstance(chosen, list):
+        missing = ", ".join(chosen)
         ctx.problems.append(
             Problem(
-                f"{policy.address} reads the zone from {', '.join(missing)}, which {item.address} does not manage",
+                f"{policy.address} reads the zone from {missing}, which {item.address} does not manage",
                 policy.at("spec.zones"),
                 item.address,
-                f"add {', '.join(missing)} to the fields of {item.address}, or name fields it manages in spec.zones",
+                f"add {missing} to the fields of {item.address}, or name fields it manages in spec.zones",
             )
         )
         return None
-    chosen = ZoneColumns(columns.precedence, columns.zone, columns.postcode, phones, columns.region)
-    names = tuple(
-        dict.fromkeys(name for name in (chosen.zone, chosen.postcode, *chosen.phones) if name is not None)
-    )
     fallback = None if policy.fallback is None else policy.fallback[0]
-    return resolve(_frame(item, names), chosen, fallback)
+    return resolve(_frame(item, _names(chosen)), chosen, fallback)
 
 
 def _frame(item: DesiredRecordSet, names: Sequence[str]) -> pl.DataFrame:

@@ -47,7 +47,7 @@ from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .calling_policy import CALLING_POLICY
-from .calling_use import GatedRecordWork, enforce
+from .calling_use import GatedRecordWork, enforce, without_unresolved
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -333,9 +333,10 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
                 if match.table not in catalog.tables():
                     continue  # the dataset's problem says so
                 fields = catalog.fields(match.table)
-                _plan_one(item, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
+                planned = item if ctx.metadata_only else without_unresolved(item, ctx)
+                _plan_one(planned, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
                 if not ctx.metadata_only:
-                    enforce(item, ctx)
+                    enforce(planned, ctx)
 
     def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
         """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column

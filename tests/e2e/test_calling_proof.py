@@ -215,3 +215,24 @@ def test_a_mandatory_policys_override_needs_its_reason_and_shows_it(
         f"  {project.root}/manifests/calling.yaml:10:3: CallingPolicy/us-sales: override is only for a mandatory "
         "policy (remove override: advisory already defers)\n"
     )
+
+
+def test_unresolved_records_are_excluded_when_the_policy_says_so(
+    project: Project, clock: list[datetime]
+) -> None:
+    excluding = US_SALES.replace(
+        "  enforcement: advisory\n", "  enforcement: advisory\n  unresolved: exclude\n"
+    )
+    _project(project, excluding, NY_HOURS, ("+1 212 555 0100", "+999 1234567", "+1 646 555 0102"))
+    planned = project.cli("plan")
+    assert planned.exit_code == 0, planned.stderr
+    assert "records: 2 create\n        + R-1\n        + R-3\n" in planned.stdout
+    assert (
+        "calling hours (CallingPolicy/us-sales): 2 records in 1 zones (2 by phone); 0 ambiguous (several zones; the "
+        "check takes every one); 0 unresolved; 0 invalid numbers; 0 invalid zone names; 0 postcode/phone "
+        "conflicts; 1 excluded (no zone resolves them; unresolved: exclude)\n"
+    ) in planned.stdout
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert sorted(record["VENDOR_URN"] for record in project.view.records()) == ["R-1", "R-3"]
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0

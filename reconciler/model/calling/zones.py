@@ -166,6 +166,19 @@ def national_prefix(region: str) -> tuple[str, str] | None:
 def resolve(frame: pl.DataFrame, columns: ZoneColumns, fallback: str | None = None) -> ZoneReport:
     """Resolve every row of `frame` (text columns named as in `columns`); rows nothing resolves go to the
     `fallback` zone when one is given."""
+    resolved, order, groups = _resolved(frame, columns)
+    return _report(resolved, order, groups, fallback)
+
+
+def resolved_rows(frame: pl.DataFrame, columns: ZoneColumns) -> pl.Series:
+    """True for each row of `frame` whose zone resolves (what `unresolved: exclude` keeps)."""
+    resolved, _, _ = _resolved(frame, columns)
+    return resolved.get_column("group").is_not_null()
+
+
+def _resolved(frame: pl.DataFrame, columns: ZoneColumns) -> tuple[pl.DataFrame, list[str], _Groups]:
+    """Each row's zone group (null: unresolved), the source it came from (its position in `order`), and whether
+    its number or zone name is invalid, with the conflict columns when postcode and phone both count."""
     import polars as pl
 
     phone_groups, by_length = _phone_table()
@@ -211,7 +224,7 @@ def resolve(frame: pl.DataFrame, columns: ZoneColumns, fallback: str | None = No
         (pl.col("invalid_zone") if "invalid_zone" in flags else false).alias("invalid_zone"),
         *((pl.col("postcode").alias("a"), pl.col("phone").alias("b")) if both else ()),
     )
-    return _report(resolved, order, groups, fallback)
+    return resolved, order, groups
 
 
 def _e164(columns: ZoneColumns) -> pl.Expr:
