@@ -27,17 +27,7 @@ import sqlite3
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, available_timezones
 
-from .contactnow_core import (
-    Call,
-    Envelope,
-    Listing,
-    Row,
-    RowError,
-    lower_keys,
-    parse_int,
-    small_listing,
-    write_envelope,
-)
+from .contactnow_core import Call, Envelope, Listing, Row, RowError, parse_int, small_listing, write_rows
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ACTIONS = ("active", "inactive")
@@ -51,17 +41,8 @@ _ZONES = frozenset(available_timezones())
 
 
 def read_tod_policies(call: Call) -> Listing:
-    uid = call.args.get("uid")
-    sql = 'SELECT uid, description, "default", timezone FROM cn_tod_policies'
-    params: list[object] = []
-    if uid is not None:
-        sql += " WHERE uid = ?"
-        params.append(parse_int(uid))
-    with call.store.reader() as reader:
-        found = reader.all(sql + " ORDER BY uid", params)
-    return small_listing(
-        "tod_policy", [dict(zip(POLICY_FIELDS, (str(v) for v in r), strict=True)) for r in found]
-    )
+    columns = 'uid, description, "default", timezone'
+    return _listing(call, "tod_policy", f"{columns} FROM cn_tod_policies", POLICY_FIELDS, "uid", "uid")
 
 
 def _policy_values(row: dict[str, str], *, creating: bool) -> dict[str, object]:
@@ -85,50 +66,26 @@ def _policy_values(row: dict[str, str], *, creating: bool) -> dict[str, object]:
 
 
 def create_tod_policies(call: Call, rows: Sequence[Row]) -> Envelope:
-    total = bad = 0
-    key: int | None = None
-    first_error: str | None = None
-    with call.store.transaction() as conn:
-        for raw in rows:
-            try:
-                values = _policy_values(lower_keys(raw), creating=True)
-            except RowError as exc:
-                bad += 1
-                first_error = first_error or str(exc)
-                continue
-            cursor = conn.execute(
-                f"INSERT INTO cn_tod_policies({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                tuple(values.values()),
-            )
-            key = cursor.lastrowid
-            total += 1
-    if total:
-        call.mark_committed()
-    return write_envelope(call, total, bad, key=key, error=first_error)
+    def create(conn: sqlite3.Connection, row: dict[str, str]) -> int | None:
+        values = _policy_values(row, creating=True)
+        cursor = conn.execute(
+            f"INSERT INTO cn_tod_policies({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+        return cursor.lastrowid
+
+    return write_rows(call, rows, create)
 
 
 def update_tod_policies(call: Call, rows: Sequence[Row]) -> Envelope:
-    total = bad = 0
-    first_error: str | None = None
-    with call.store.transaction() as conn:
-        for raw in rows:
-            row = lower_keys(raw)
-            try:
-                uid = _policy(conn, row.get("uid", ""))
-                values = _policy_values(row, creating=False)
-            except RowError as exc:
-                bad += 1
-                first_error = first_error or str(exc)
-                continue
-            if values:
-                assignments = ", ".join(f"{column} = ?" for column in values)
-                conn.execute(
-                    f"UPDATE cn_tod_policies SET {assignments} WHERE uid = ?", (*values.values(), uid)
-                )
-            total += 1
-    if total:
-        call.mark_committed()
-    return write_envelope(call, total, bad, error=first_error)
+    def update(conn: sqlite3.Connection, row: dict[str, str]) -> None:
+        uid = _policy(conn, row.get("uid", ""))
+        values = _policy_values(row, creating=False)
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            conn.execute(f"UPDATE cn_tod_policies SET {assignments} WHERE uid = ?", (*values.values(), uid))
+
+    return write_rows(call, rows, update)
 
 
 def _policy(conn: sqlite3.Connection, given: str) -> int:
@@ -142,17 +99,22 @@ def _policy(conn: sqlite3.Connection, given: str) -> int:
 
 
 def read_tod_rules(call: Call) -> Listing:
-    policy = call.args.get("policy")
-    sql = 'SELECT policy, rule, days, date, start, "end", action FROM cn_tod_rules'
+    columns = 'policy, rule, days, date, start, "end", action'
+    return _listing(call, "tod_rule", f"{columns} FROM cn_tod_rules", RULE_FIELDS, "policy", "policy, rule")
+
+
+def _listing(call: Call, element: str, source: str, names: Sequence[str], key: str, order: str) -> Listing:
+    """The rows of `source` ("columns FROM table", given back as `names`), filtered by the argument `key` when
+    given."""
+    sql = f"SELECT {source}"
     params: list[object] = []
-    if policy is not None:
-        sql += " WHERE policy = ?"
-        params.append(parse_int(policy))
+    given = call.args.get(key)
+    if given is not None:
+        sql += f" WHERE {key} = ?"
+        params.append(parse_int(given))
     with call.store.reader() as reader:
-        found = reader.all(sql + " ORDER BY policy, rule", params)
-    return small_listing(
-        "tod_rule", [dict(zip(RULE_FIELDS, (str(v) for v in r), strict=True)) for r in found]
-    )
+        found = reader.all(f"{sql} ORDER BY {order}", params)
+    return small_listing(element, [dict(zip(names, (str(v) for v in r), strict=True)) for r in found])
 
 
 def _rule_values(row: dict[str, str]) -> dict[str, str]:
@@ -190,34 +152,23 @@ def _rule_key(conn: sqlite3.Connection, row: dict[str, str]) -> tuple[int, int]:
 
 
 def _write_rules(call: Call, rows: Sequence[Row], *, creating: bool) -> Envelope:
-    total = bad = 0
-    first_error: str | None = None
-    with call.store.transaction() as conn:
-        for raw in rows:
-            row = lower_keys(raw)
-            try:
-                policy, rule = _rule_key(conn, row)
-                exists = conn.execute(
-                    "SELECT 1 FROM cn_tod_rules WHERE policy = ? AND rule = ?", (policy, rule)
-                ).fetchone()
-                if creating and exists:
-                    raise RowError(f"Rule [{rule}] of policy [{policy}] already exists.")
-                if not creating and not exists:
-                    raise RowError(f"Rule [{rule}] of policy [{policy}] does not exist.")
-                values = _rule_values(row)
-            except RowError as exc:
-                bad += 1
-                first_error = first_error or str(exc)
-                continue
-            conn.execute(
-                'INSERT OR REPLACE INTO cn_tod_rules(policy, rule, days, date, start, "end", action)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (policy, rule, *values.values()),
-            )
-            total += 1
-    if total:
-        call.mark_committed()
-    return write_envelope(call, total, bad, error=first_error)
+    def write(conn: sqlite3.Connection, row: dict[str, str]) -> None:
+        policy, rule = _rule_key(conn, row)
+        exists = conn.execute(
+            "SELECT 1 FROM cn_tod_rules WHERE policy = ? AND rule = ?", (policy, rule)
+        ).fetchone()
+        if creating and exists:
+            raise RowError(f"Rule [{rule}] of policy [{policy}] already exists.")
+        if not creating and not exists:
+            raise RowError(f"Rule [{rule}] of policy [{policy}] does not exist.")
+        values = _rule_values(row)
+        conn.execute(
+            'INSERT OR REPLACE INTO cn_tod_rules(policy, rule, days, date, start, "end", action)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (policy, rule, *values.values()),
+        )
+
+    return write_rows(call, rows, write)
 
 
 def create_tod_rules(call: Call, rows: Sequence[Row]) -> Envelope:
@@ -232,44 +183,29 @@ def update_tod_rules(call: Call, rows: Sequence[Row]) -> Envelope:
 
 
 def update_queues(call: Call, rows: Sequence[Row]) -> Envelope:
-    total = bad = 0
-    first_error: str | None = None
-    with call.store.transaction() as conn:
-        for raw in rows:
-            row = lower_keys(raw)
-            given = row.get("qid", "")
-            qid = parse_int(given)
-            changes: dict[str, object] = {}
-            try:
-                if (
-                    qid is None
-                    or conn.execute("SELECT 1 FROM cn_queues WHERE qid = ?", (qid,)).fetchone() is None
-                ):
-                    raise RowError(f"Queue [{given}] does not exist.")
-                if "tod" in row:
-                    tod = parse_int(row["tod"])
-                    known = tod is not None and (
-                        tod == 0
-                        or conn.execute("SELECT 1 FROM cn_tod_policies WHERE uid = ?", (tod,)).fetchone()
-                    )
-                    if not known:
-                        raise RowError(f"Unknown tod policy [{row['tod']}]")
-                    changes["tod"] = tod
-                if "callerid" in row:
-                    if not _CALLERID.fullmatch(row["callerid"]):
-                        raise RowError(f"Invalid callerid [{row['callerid']}]")
-                    changes["callerid"] = row["callerid"]
-            except RowError as exc:
-                bad += 1
-                first_error = first_error or str(exc)
-                continue
-            if changes:
-                assignments = ", ".join(f"{column} = ?" for column in changes)
-                conn.execute(f"UPDATE cn_queues SET {assignments} WHERE qid = ?", (*changes.values(), qid))
-            total += 1
-    if total:
-        call.mark_committed()
-    return write_envelope(call, total, bad, error=first_error)
+    def update(conn: sqlite3.Connection, row: dict[str, str]) -> None:
+        given = row.get("qid", "")
+        qid = parse_int(given)
+        if qid is None or conn.execute("SELECT 1 FROM cn_queues WHERE qid = ?", (qid,)).fetchone() is None:
+            raise RowError(f"Queue [{given}] does not exist.")
+        changes: dict[str, object] = {}
+        if "tod" in row:
+            tod = parse_int(row["tod"])
+            known = tod is not None and (
+                tod == 0 or conn.execute("SELECT 1 FROM cn_tod_policies WHERE uid = ?", (tod,)).fetchone()
+            )
+            if not known:
+                raise RowError(f"Unknown tod policy [{row['tod']}]")
+            changes["tod"] = tod
+        if "callerid" in row:
+            if not _CALLERID.fullmatch(row["callerid"]):
+                raise RowError(f"Invalid callerid [{row['callerid']}]")
+            changes["callerid"] = row["callerid"]
+        if changes:
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE cn_queues SET {assignments} WHERE qid = ?", (*changes.values(), qid))
+
+    return write_rows(call, rows, update)
 
 
 # -- enforcement ----

@@ -27,7 +27,7 @@ from ..model.calling.callerid import caller_id_problem
 from ..plan.changes import Action, Change, FieldChange, Phase, Work
 from ..providers.base import QueueInfo
 from ..text import shown
-from .base import Desired, Kind, PlanContext, no_api
+from .base import Desired, Kind, PlanContext, contactnow_for
 from .tod_policy import TOD_POLICY, TodMade, planned_tods
 
 PLANNED = "queues, as planned"
@@ -148,11 +148,8 @@ class QueueKind(Kind[QueueManifest, DesiredQueue]):
         )
 
     def plan(self, items: Sequence[DesiredQueue], ctx: PlanContext) -> None:
-        provider = ctx.target.contactnow
-        if not items:
-            return
+        provider = contactnow_for(items, ctx)
         if provider is None:
-            ctx.problems.extend(no_api(ctx.target.name, item, "ContactNow", "contactnow") for item in items)
             return
         with ctx.attempt(*(item.address for item in items)):
             catalog = ctx.reads.get(("contactnow", "catalog"), provider.catalog)

@@ -35,7 +35,7 @@ from ..model.calling.hours import DAYS, parse_span, span_text
 from ..model.calling.tod import WHOLE_DAY, TodPolicyValue, TodRule
 from ..plan.changes import Action, Change, FieldChange, Phase, Work
 from ..providers.base import TodPolicyInfo
-from .base import Desired, Kind, PlanContext, no_api
+from .base import Desired, Kind, PlanContext, contactnow_for
 from .calling_policy import SpanText, ZoneName
 
 PLANNED = "time-of-day policies, as planned"
@@ -176,11 +176,8 @@ class TodPolicyKind(Kind[TodPolicyManifest, DesiredTodPolicy]):
         return DesiredTodPolicy(manifest.address, manifest.location, want=want)
 
     def plan(self, items: Sequence[DesiredTodPolicy], ctx: PlanContext) -> None:
-        provider = ctx.target.contactnow
-        if not items:
-            return
+        provider = contactnow_for(items, ctx)
         if provider is None:
-            ctx.problems.extend(no_api(ctx.target.name, item, "ContactNow", "contactnow") for item in items)
             return
         with ctx.attempt(*(item.address for item in items)):
             live = ctx.reads.get(("contactnow", "tod policies"), provider.tod_policies)

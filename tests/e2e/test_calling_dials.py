@@ -13,6 +13,7 @@ import pytest
 from harness.project import Project
 from support import dataset_doc, document, record_set_doc
 
+from e2e.test_calling_proof import _tod
 from reconciler import cli
 from reconciler.emulator.simulation import simulate
 
@@ -25,16 +26,6 @@ POLICY = document(
     windows="{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
     "sat: 08:00-21:00, sun: 08:00-21:00}",
 )
-
-
-def _tod(name: str, description: str, zone: str, hours: str) -> str:
-    return document(
-        "TodPolicy",
-        name,
-        description=f'"{description}"',
-        timezone=zone,
-        rules=f'[{{days: [mon, tue, wed, thu, fri, sat, sun], hours: "{hours}", action: active}}]',
-    )
 
 
 def _write(project: Project, tod: str) -> None:
