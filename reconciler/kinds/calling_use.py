@@ -270,15 +270,18 @@ def _prove(
             )
         ]
     problems = []
+    start = ctx.now.date()
     for zone, hours in zones:
-        found = breach(tod, zone, hours, ctx.now.date())
+        found = breach(tod, zone, hours, start)
         if found is None:
             continue
+        # The date is said only when the breach waits for a later day (a change of daylight saving, a dated
+        # rule): a plan made the next day then still says the same thing.
+        when = "" if (found.day - start).days <= 7 else f" from {found.day:%a %Y-%m-%d}"
         problems.append(
             Problem(
                 f"{total[zone]:,} records in {zone} are on queue {qid}, whose policy '{shown(tod.description)}' "
-                f"({tod.describe()}) {found.describe()} (on {found.day:%a %Y-%m-%d}); {policy.address} allows "
-                f"{hours.describe()} there",
+                f"({tod.describe()}) {found.describe()}{when}; {policy.address} allows {hours.describe()} there",
                 where,
                 dataset.address,
                 remedy,

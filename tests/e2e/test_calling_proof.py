@@ -80,13 +80,13 @@ def test_a_queue_policy_that_opens_early_for_a_zone_is_refused_with_no_write(
     assert refused.stderr == (
         "Error: cannot plan: 2 problems\n"
         f"  {project.root}/manifests/calling.yaml:35:10: Dataset/spring: 1 records in America/New_York are on "
-        "queue 75674454, whose policy 'UK hours' (Europe/London 09:00-20:00) opens at 04:00 local (on Mon "
-        "2026-12-07); CallingPolicy/us-sales allows 08:00-21:00 there (point queue 75674454 at a TodPolicy whose "
+        "queue 75674454, whose policy 'UK hours' (Europe/London 09:00-20:00) opens at 04:00 local; "
+        "CallingPolicy/us-sales allows 08:00-21:00 there (point queue 75674454 at a TodPolicy whose "
         "hours lie inside CallingPolicy/us-sales in every zone of these records (a Queue document's todPolicy), "
         "or put the records on a queue whose policy does)\n"
         f"  {project.root}/manifests/calling.yaml:35:10: Dataset/spring: 2 records in America/Los_Angeles are on "
-        "queue 75674454, whose policy 'UK hours' (Europe/London 09:00-20:00) opens at 01:00 local (on Mon "
-        "2026-12-07); CallingPolicy/us-sales allows 08:00-21:00 there (point queue 75674454 at a TodPolicy whose "
+        "queue 75674454, whose policy 'UK hours' (Europe/London 09:00-20:00) opens at 01:00 local; "
+        "CallingPolicy/us-sales allows 08:00-21:00 there (point queue 75674454 at a TodPolicy whose "
         "hours lie inside CallingPolicy/us-sales in every zone of these records (a Queue document's todPolicy), "
         "or put the records on a queue whose policy does)\n"
     )
@@ -127,7 +127,7 @@ def test_the_plan_reports_how_zones_were_resolved_and_an_advisory_finding(
         "phone, 1 by fallback); 0 ambiguous (several zones; the check takes every one); 1 unresolved; 1 invalid "
         "numbers; 0 invalid zone names; 0 postcode/phone conflicts\n"
         "  RecordSet/spring-records [info]: 4 records in America/New_York are on queue 75674454, whose policy 'NY "
-        "hours' (America/New_York 08:00-21:00) opens at 08:00 local (on Mon 2026-12-07); CallingPolicy/us-sales "
+        "hours' (America/New_York 08:00-21:00) opens at 08:00 local; CallingPolicy/us-sales "
         "allows 12:00-17:00 there (advisory)\n"
     ) in planned.stdout
 
@@ -201,7 +201,7 @@ def test_a_mandatory_policys_override_needs_its_reason_and_shows_it(
     assert planned.exit_code == 0, planned.stderr
     assert (
         "  RecordSet/spring-records [info]: 1 records in America/New_York are on queue 75674454, whose policy 'UK "
-        "hours' (Europe/London 09:00-20:00) opens at 04:00 local (on Mon 2026-12-07); CallingPolicy/us-sales allows "
+        "hours' (Europe/London 09:00-20:00) opens at 04:00 local; CallingPolicy/us-sales allows "
         "08:00-21:00 there (overridden: TCPA-exempt: existing customers who asked for calls)\n"
     ) in planned.stdout
     advisory_override = US_SALES.replace(
@@ -236,3 +236,26 @@ def test_unresolved_records_are_excluded_when_the_policy_says_so(
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert sorted(record["VENDOR_URN"] for record in project.view.records()) == ["R-1", "R-3"]
     assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_policy_that_fits_until_daylight_saving_changes_is_refused_with_the_day(
+    project: Project, clock: list[datetime]
+) -> None:
+    """New York 08:00-16:00 is London 13:00-21:00 until the US moves its clocks (8 March 2026) three weeks before
+    the UK does: then it opens at 12:00 in London, before the window."""
+    london = US_SALES.replace("US-TCPA", "GB").replace("08:00-21:00", "13:00-21:00")
+    london = london.replace("enforcement: advisory", "enforcement: mandatory")
+    _project(
+        project,
+        london,
+        _tod("ny-early", "NY early", "America/New_York", "08:00-16:00"),
+        ("+44 20 7946 0000",),
+    )
+    clock[0] = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
+    refused = project.cli("plan")
+    assert refused.exit_code == 1
+    assert (
+        "Dataset/spring: 1 records in Europe/London are on queue 75674454, whose policy 'NY early' "
+        "(America/New_York 08:00-16:00) opens at 12:00 local from Sun 2026-03-08; CallingPolicy/us-sales allows "
+        "13:00-21:00 there"
+    ) in refused.stderr
