@@ -135,9 +135,10 @@ class Campaign:
     status: int
     start: dt.datetime | None
     end: dt.datetime | None
+    caller_id: str = ""
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "campaign-name": self.name,
             "campaign-id": self.id,
             "enabled": "Y" if self.enabled else "N",
@@ -146,6 +147,9 @@ class Campaign:
             "start-time": format_time(self.start),
             "end-time": format_time(self.end),
         }
+        if self.caller_id:  # [choice] the read carries caller-id [doc]; the emulator only when one is set
+            wire["caller-id"] = self.caller_id
+        return wire
 
 
 def format_time(value: dt.datetime | None) -> str | None:
@@ -263,7 +267,7 @@ class ContactCenterApi:
         store = self.state.store
         with store.lock:
             row = store.conn.execute(
-                "SELECT id, name, dynamic, enabled, status, start_time, end_time"
+                "SELECT id, name, dynamic, enabled, status, start_time, end_time, caller_id"
                 " FROM cc_campaigns WHERE id = ?",
                 (int(raw_id),),
             ).fetchone()
@@ -277,6 +281,7 @@ class ContactCenterApi:
             status=int(row[4] or 0),
             start=parse_stored_time(row[5]),
             end=parse_stored_time(row[6]),
+            caller_id=str(row[7] or ""),
         )
 
     def _open(

@@ -319,12 +319,14 @@ class StoreView:
         end: str | None = None,
         dynamic: bool = True,
         enabled: bool = True,
+        caller_id: str = "",
     ) -> None:
-        """A new campaign (status 4: running); `start` and `end` are ISO 8601 times with an offset, or None."""
+        """A new campaign (status 4: running); `start` and `end` are ISO 8601 times with an offset, or None;
+        `caller_id` is the number it presents ("": none, and the read leaves `caller-id` out)."""
         self._store.execute(
-            "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (campaign, name, _yes_no(dynamic), _yes_no(enabled), status, start, end),
+            "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time, caller_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (campaign, name, _yes_no(dynamic), _yes_no(enabled), status, start, end, caller_id),
         )
 
     def campaign_status(self, campaign: int) -> int:

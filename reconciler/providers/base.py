@@ -257,6 +257,8 @@ class CampaignInfo:
     status: int
     start: datetime | None
     end: datetime | None
+    caller_id: str | None = None
+    """The number it presents; None when the read did not say."""
 
 
 @dataclass

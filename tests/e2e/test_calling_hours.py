@@ -143,3 +143,24 @@ def test_a_live_queue_without_a_caller_id_is_refused(project: Project) -> None:
         "to a geographic or mobile number the called party can ring back at a normal rate)\n"
     )
     assert project.writes(mark) == []
+
+
+def test_a_cc_campaign_presenting_a_premium_caller_id_is_refused_before_any_write(project: Project) -> None:
+    project.view.add_campaign(140, "Premium", status=3, caller_id="0871 222 3333")
+    project.view.add_campaign(141, "Fine", status=3, caller_id="+44 20 7946 0000")
+    project.write(
+        "manifests/campaigns.yaml",
+        document("CcCampaign", "premium", campaign=140, status="PAUSED")
+        + document("CcCampaign", "fine", campaign=141, status="PAUSED"),
+    )
+    mark = project.mark()
+    refused = project.cli("apply", "--auto-approve")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: cannot plan: 1 problem\n  {project.root}/manifests/campaigns.yaml:5:9: CcCampaign/premium: campaign "
+        '140 presents caller ID "0871 222 3333", which is service-charged (087): the called party is charged to ring '
+        "it back (set the campaign's caller ID in Contact Center to a geographic or mobile number the called party "
+        "can ring back at a normal rate)\n"
+    )
+    assert project.writes(mark) == []
+    assert (project.view.campaign_status(140), project.view.campaign_status(141)) == (3, 3)

@@ -228,6 +228,7 @@ class ContactCenterClient(SessionClient):
             dynamic_campaign=_str(campaign.get("dynamic-campaign")),
             start_time=None if start is None else _str(start),
             end_time=None if end is None else _str(end),
+            caller_id=None if campaign.get("caller-id") is None else _str(campaign.get("caller-id")),
         )
 
     def change_status(self, campaign_id: int | str, status: str) -> None:

@@ -46,6 +46,7 @@ def campaign_from_wire(row: WireCampaign) -> CampaignInfo:
         status=int(row.status),
         start=_parse_time(row.start_time),
         end=_parse_time(row.end_time),
+        caller_id=row.caller_id,
     )
 
 

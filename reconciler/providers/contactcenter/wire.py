@@ -35,6 +35,7 @@ class WireCampaign:
     dynamic_campaign: str  # dynamic-campaign: "Y" | "N"
     start_time: str | None = None  # start-time
     end_time: str | None = None  # end-time
+    caller_id: str | None = None  # caller-id; None when the answer has none
 
 
 @dataclass(frozen=True, slots=True)
