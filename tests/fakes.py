@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from reconciler.errors import CampaignStateError
+from reconciler.errors import ApiError, CampaignStateError
 from reconciler.model.calling.tod import TodPolicyValue
 from reconciler.model.campaign import OPERATOR_CODE, TRANSITIONS, CampaignState, state_of
 from reconciler.model.state import (
@@ -108,6 +108,8 @@ class FakeContactNow:
     """Whether the fake ignores the number a create asks for (as a vendor may)."""
     tod: dict[str, TodPolicyValue] = field(default_factory=dict)
     """Time-of-day policies by uid."""
+    refuse_rules: bool = False
+    """Whether the fake refuses every rule write (ApiError), as a vendor outage between two writes would."""
 
     def add_dataset(self, dataset: Dataset, rows: Sequence[Mapping[str, str]] = ()) -> Dataset:
         made = replace(dataset, id=dataset.id or len(self.datasets_) + 1)
@@ -136,6 +138,8 @@ class FakeContactNow:
 
     def write_tod_rules(self, uid: str, want: TodPolicyValue, live: TodPolicyValue | None) -> None:
         self.calls.append(("write_tod_rules", uid, len(want.rules)))
+        if self.refuse_rules:
+            raise ApiError("the rules of time-of-day policy 1 were not all written: Invalid time [24:00]")
         self.tod[uid] = replace(self.tod[uid], rules=want.rules)
 
     def update_queue(self, qid: int, *, tod: str | None = None, callerid: str | None = None) -> None:
