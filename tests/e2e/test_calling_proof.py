@@ -259,3 +259,23 @@ def test_a_policy_that_fits_until_daylight_saving_changes_is_refused_with_the_da
         "(America/New_York 08:00-16:00) opens at 12:00 local from Sun 2026-03-08; CallingPolicy/us-sales allows "
         "13:00-21:00 there"
     ) in refused.stderr
+
+
+def test_records_added_to_a_live_dataset_wait_for_the_window(project: Project, clock: list[datetime]) -> None:
+    _project(project, US_SALES, NY_HOURS, ("+1 212 555 0100",))
+    assert project.cli("apply", "--auto-approve").exit_code == 0  # 10:00 in New York: LIVE with one record
+    assert project.view.dataset().status == "LIVE"
+    _project(project, US_SALES, NY_HOURS, ("+1 212 555 0100", "+1 646 555 0101"))
+    clock[0] = datetime(2026, 12, 8, 12, 59, tzinfo=UTC)  # 07:59 on Tuesday in New York
+    mark = project.mark()
+    deferred = project.cli("apply", "--auto-approve")
+    assert deferred.exit_code == 1
+    assert (
+        "  RecordSet/spring-records: skipped: deferred: no record added to the LIVE dataset, it is Tue 07:59 in "
+        "America/New_York, outside CallingPolicy/us-sales (08:00-21:00 there); the window opens in every zone at "
+        "2026-12-08 13:00 UTC (Tue 08:00 in America/New_York); apply again then\n"
+    ) in deferred.stdout
+    assert project.writes(mark) == []
+    clock[0] = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert len(project.view.records()) == 2
