@@ -4,12 +4,12 @@ that a time-of-day policy dials only inside a window in another zone (daylight s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from reconciler.model.calling.callerid import caller_id_problem
 from reconciler.model.calling.floors import floors
+from reconciler.model.calling.gate import Gate
 from reconciler.model.calling.hours import WeekHours, parse_span
 from reconciler.model.calling.tod import Breach, TodPolicyValue, TodRule, breach
 from reconciler.model.calling.zones import ZoneColumns, resolve
@@ -39,10 +39,15 @@ def test_windows_intersect_and_lose_their_margin() -> None:
     assert TCPA.contains(declared) == [(0, (420, 1320))]
 
 
-def test_the_next_opening_is_the_first_minute_inside_in_every_zone() -> None:
+def test_the_gate_opens_at_the_first_minute_inside_in_every_zone() -> None:
+    gate = Gate("CallingPolicy/x", (("America/New_York", TCPA), ("America/Los_Angeles", TCPA)), refuses=True)
     after = datetime(2026, 12, 7, 12, 59, tzinfo=UTC)  # 07:59 in New York, 04:59 in Los Angeles
-    zones = [ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles")]
-    assert TCPA.next_open(after, zones) == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+    assert gate.opens(after) == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+    assert gate.closed(datetime(2026, 12, 7, 16, 0, tzinfo=UTC)) is None
+    assert gate.closed(after) == (
+        "it is Mon 07:59 in America/New_York, outside CallingPolicy/x (08:00-21:00 there); the window opens in every "
+        "zone at 2026-12-07 16:00 UTC (Mon 11:00 in America/New_York)"
+    )
 
 
 def test_zones_resolve_by_precedence_and_are_counted_by_provenance() -> None:

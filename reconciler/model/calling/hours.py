@@ -129,22 +129,6 @@ class WeekHours:
             day = last + 1
         return ", ".join(parts) or "closed"
 
-    def next_open(self, after: datetime, zones: Sequence[ZoneInfo], horizon_days: int = 8) -> datetime | None:
-        """The first minute at or after `after` that is inside these hours in every one of `zones`."""
-        candidates = sorted(
-            {
-                opening
-                for zone in zones
-                for opening in openings(self, after.astimezone(zone), horizon_days)
-                if opening >= after
-            }
-            | {after}
-        )
-        for moment in candidates:
-            if all(self.allows_at(moment, zone) for zone in zones):
-                return moment
-        return None
-
 
 def openings(hours: WeekHours, local: datetime, horizon_days: int) -> Iterator[datetime]:
     """The instants each span of `hours` starts, in the zone of `local`, from its date for `horizon_days`."""
