@@ -20,6 +20,8 @@ from pydantic import Field
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..errors import Problem, ReconcilerError
+from ..export.documents import document, manifest_file
+from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import Metadata, Name, NonEmptyText, SpecModel
@@ -27,7 +29,7 @@ from ..model.calling.callerid import caller_id_problem
 from ..plan.changes import Action, Change, FieldChange, Phase, Work
 from ..providers.base import QueueInfo
 from ..text import shown
-from .base import Desired, Kind, PlanContext, contactnow_for
+from .base import Desired, ExportContext, Kind, PlanContext, contactnow_for
 from .tod_policy import TOD_POLICY, TodMade, planned_tods
 
 PLANNED = "queues, as planned"
@@ -200,6 +202,32 @@ class QueueKind(Kind[QueueManifest, DesiredQueue]):
         work = change.work
         assert isinstance(work, QueueWork)
         return [Step(Phase.QUEUES, lambda ctx: _apply(ctx, item, work))]
+
+    def export(self, ctx: ExportContext) -> None:
+        """queues.yaml: one Queue per outbound queue that dials under an exported time-of-day policy, with its
+        caller ID (account-wide, like the policies)."""
+        provider = ctx.target.contactnow
+        policies = ctx.exported.get(TOD_POLICY.name)
+        if provider is None or not isinstance(policies, dict):
+            return
+        queues = {
+            qid: queue
+            for qid, queue in provider.catalog().outbound_queues().items()
+            if _tod(queue) in policies
+        }
+        if not queues:
+            return
+        names = unique_names(
+            {qid: slug(queue.description, "queue") for qid, queue in queues.items()}, "queue"
+        )
+        documents = []
+        for qid in sorted(queues, key=lambda qid: names[qid]):
+            spec: dict[str, object] = {"qid": qid, "todPolicy": policies[_tod(queues[qid])]}
+            if queues[qid].callerid:
+                spec["callerId"] = queues[qid].callerid
+            documents.append(document(self.name, names[qid], spec))
+        (ctx.manifests / "queues.yaml").write_text(manifest_file(ctx.header, documents), encoding="utf-8")
+        ctx.files["manifests/queues.yaml"] = f"{len(documents)} queues (those with a time-of-day policy)"
 
 
 def queue_tod(qid: int, ctx: PlanContext) -> str | None:

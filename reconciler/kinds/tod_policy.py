@@ -28,6 +28,8 @@ from pydantic import Field, model_validator
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..errors import Problem, ReconcilerError
+from ..export.documents import document, flow, manifest_file
+from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import Metadata, NonEmptyText, SpecModel, invalid
@@ -35,7 +37,7 @@ from ..model.calling.hours import DAYS, parse_span, span_text
 from ..model.calling.tod import WHOLE_DAY, TodPolicyValue, TodRule
 from ..plan.changes import Action, Change, FieldChange, Phase, Work
 from ..providers.base import TodPolicyInfo
-from .base import Desired, Kind, PlanContext, contactnow_for
+from .base import Desired, ExportContext, Kind, PlanContext, contactnow_for
 from .calling_policy import SpanText, ZoneName
 
 PLANNED = "time-of-day policies, as planned"
@@ -212,6 +214,52 @@ class TodPolicyKind(Kind[TodPolicyManifest, DesiredTodPolicy]):
         work = change.work
         assert isinstance(work, TodWork)
         return [Step(Phase.TOD_POLICIES, lambda ctx: _apply(ctx, item, work))]
+
+    def export(self, ctx: ExportContext) -> None:
+        """todpolicies.yaml: one TodPolicy per live policy, by name (account-wide: a filtered export leaves them
+        out). Publishes uid -> name for the Queue export."""
+        provider = ctx.target.contactnow
+        options = ctx.options
+        if provider is None or options.campaigns or options.datasets or options.statuses:
+            return
+        live = {int(info.uid): info for info in provider.tod_policies() if info.uid.isdigit()}
+        if not live:
+            return
+        names = unique_names(
+            {uid: slug(info.policy.description, "tod-policy") for uid, info in live.items()}, "tod"
+        )
+        ordered = sorted(live, key=lambda uid: names[uid])
+        documents = [
+            document(self.name, names[uid], _export_spec(live[uid].policy.trimmed())) for uid in ordered
+        ]
+        (ctx.manifests / "todpolicies.yaml").write_text(
+            manifest_file(ctx.header, documents), encoding="utf-8"
+        )
+        ctx.files["manifests/todpolicies.yaml"] = f"{len(documents)} time-of-day policies"
+        skipped = [names[uid] for uid in ordered if not live[uid].complete]
+        if skipped:
+            ctx.notes.append(f"time-of-day policies with a rule that could not be read: {', '.join(skipped)}")
+        ctx.exported[self.name] = {str(uid): names[uid] for uid in ordered}
+
+
+def _export_spec(policy: TodPolicyValue) -> dict[str, object]:
+    rules = []
+    for rule in policy.rules:
+        entry: dict[str, object] = {}
+        if rule.on is not None:
+            entry["date"] = rule.on.isoformat()
+        else:
+            entry["days"] = flow([DAYS[day] for day in sorted(rule.days)])
+        if rule.span != WHOLE_DAY:
+            entry["hours"] = span_text(rule.span)
+        entry["action"] = "active" if rule.active else "inactive"
+        rules.append(flow(entry))
+    return {
+        "description": policy.description,
+        "timezone": policy.zone,
+        "default": "active" if policy.default_active else "inactive",
+        "rules": rules,
+    }
 
 
 def planned_tods(ctx: PlanContext) -> PlannedTods:

@@ -4,6 +4,8 @@ each refusal with its exact message and no write."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness.project import FAST_SETTINGS, Project
 from support import document
 
@@ -164,3 +166,27 @@ def test_a_cc_campaign_presenting_a_premium_caller_id_is_refused_before_any_writ
     )
     assert project.writes(mark) == []
     assert (project.view.campaign_status(140), project.view.campaign_status(141)) == (3, 3)
+
+
+def test_export_writes_the_policies_and_the_queues_that_use_them_and_plans_empty(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write("manifests/calling.yaml", UK_HOURS + QUEUE)
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    out = tmp_path / "exported"
+    exported = project.cli("export", "--out", str(out))
+    assert exported.exit_code == 0, exported.stdout + exported.stderr
+    body = (out / "manifests/todpolicies.yaml").read_text()
+    assert body.split("apiVersion", 1)[1] == (
+        ": reconciler/v1\nkind: TodPolicy\nmetadata: {name: uk-hours}\nspec:\n  description: UK hours\n"
+        "  timezone: Europe/London\n  default: inactive\n  rules:\n"
+        "    - {days: [mon, tue, wed, thu, fri, sat, sun], hours: 09:00-20:00, action: active}\n"
+        "    - {date: '2026-12-25', action: inactive}\n"
+    )
+    queues = (out / "manifests/queues.yaml").read_text()
+    assert queues.split("apiVersion", 1)[1] == (
+        ": reconciler/v1\nkind: Queue\nmetadata: {name: willtest-outbound}\nspec:\n  qid: 75674454\n"
+        "  todPolicy: uk-hours\n  callerId: '01632960000'\n"
+    )
+    replanned = project.mode.invoke(["plan", str(out), "--detailed-exitcode"])
+    assert replanned.exit_code == 0, replanned.stdout + replanned.stderr
