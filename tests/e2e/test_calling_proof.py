@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 from harness.project import Project
-from support import dataset_doc, document, record_set_doc
+from support import dataset_doc, document, membership_doc, record_set_doc
 
 from reconciler import cli
 
@@ -279,3 +279,34 @@ def test_records_added_to_a_live_dataset_wait_for_the_window(project: Project, c
     clock[0] = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)
     assert project.cli("apply", "--auto-approve").exit_code == 0
     assert len(project.view.records()) == 2
+
+
+def test_a_cc_schedule_outside_the_members_window_is_refused_with_no_write(
+    project: Project, clock: list[datetime]
+) -> None:
+    mandatory = US_SALES.replace("enforcement: advisory", "enforcement: mandatory")
+    members = (
+        '[{customer-id: "10000001", schedule: "2026-12-08T12:00:00+00:00"}, '
+        '{customer-id: "10000002", schedule: "2026-12-08T15:00:00+00:00"}, '
+        '{customer-id: "10000003", schedule: "+1d 11:00+00:00"}, {customer-id: "10000004"}]'
+    )
+    project.write(
+        "manifests/members.yaml",
+        mandatory
+        + membership_doc(
+            "winback", campaign=125, members=members, callingPolicy="us-sales", zone="America/New_York"
+        ),
+    )
+    mark = project.mark()
+    refused = project.cli("apply", "--auto-approve")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: cannot plan: 2 problems\n"
+        f"  {project.root}/manifests/members.yaml:17:13: CampaignMembership/winback: member 10000001 is scheduled "
+        "for Tue 07:00 in America/New_York (2026-12-08T12:00:00+00:00), outside CallingPolicy/us-sales (08:00-21:00 "
+        "there) (schedule it inside the window in America/New_York, or leave it unscheduled)\n"
+        f"  {project.root}/manifests/members.yaml:17:145: CampaignMembership/winback: member 10000003 is scheduled "
+        "for Tue 06:00 in America/New_York (+1d 11:00+00:00), outside CallingPolicy/us-sales (08:00-21:00 there) "
+        "(schedule it inside the window in America/New_York, or leave it unscheduled)\n"
+    )
+    assert project.writes(mark) == []
