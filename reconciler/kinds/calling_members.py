@@ -16,7 +16,6 @@ from ..errors import Problem
 from ..model.calling.hours import clock
 from ..model.schedules import RelativeSchedule
 from ..model.state import MemberSource
-from ..plan.changes import Observation
 from .base import PlanContext
 from .calling_policy import DesiredCallingPolicy
 
@@ -58,10 +57,4 @@ def check_schedules(
         found.append(
             Problem(f"and {outside - len(found)} more members scheduled outside the window", None, address)
         )
-    if policy.refuses:
-        ctx.problems.extend(found)
-    else:
-        why = "advisory" if policy.override is None else f"overridden: {policy.override}"
-        ctx.observations.extend(
-            Observation(address, "info", f"{problem.reason} ({why})") for problem in found
-        )
+    policy.report(address, found, ctx)

@@ -32,7 +32,8 @@ from ..manifest.spec import FieldName, Metadata, NonEmptyText, SpecModel, invali
 from ..model.calling.floors import floors
 from ..model.calling.hours import DAYS, HoursError, Span, WeekHours, clock, parse_span, span_text
 from ..model.calling.zones import ZoneColumns, iana_zones, national_prefix
-from ..plan.changes import Change
+from ..plan.changes import Change, Observation
+from ..text import shown
 from .base import Desired, Kind, PlanContext
 
 _DATED = re.compile(r"^[A-Z][A-Z0-9-]*@[0-9]{4}-[0-9]{2}$")
@@ -203,6 +204,17 @@ class DesiredCallingPolicy(Desired):
     def refuses(self) -> bool:
         """True when findings refuse (mandatory, not overridden); else they are reported and writes deferred."""
         return self.mandatory and self.override is None
+
+    def report(self, address: str, findings: Sequence[Problem], ctx: PlanContext) -> None:
+        """Add findings against `address` to the plan: as problems when the policy refuses, else as
+        observations that say why they pass (advisory, or the committed override reason)."""
+        if self.refuses:
+            ctx.problems.extend(findings)
+            return
+        why = "advisory" if self.override is None else f"overridden: {shown(self.override)}"
+        ctx.observations.extend(
+            Observation(address, "info", f"{problem.reason} ({why})") for problem in findings
+        )
 
 
 class CallingPolicyKind(Kind[CallingPolicyManifest, DesiredCallingPolicy]):

@@ -128,13 +128,7 @@ def enforce(item: DesiredRecordSet, ctx: PlanContext) -> None:
     zones = _zone_hours(report, policy)
     qid = _queue(dataset, match, ctx)
     problems = _prove(dataset, qid, report, zones, policy, ctx)
-    if policy.refuses:
-        ctx.problems.extend(problems)
-    else:
-        why = "advisory" if policy.override is None else f"overridden: {shown(policy.override)}"
-        ctx.observations.extend(
-            Observation(item.address, "info", f"{problem.reason} ({why})") for problem in problems
-        )
+    policy.report(item.address, problems, ctx)
     _attach(item, dataset, match, Gate(policy.address, zones, policy.refuses), ctx)
 
 

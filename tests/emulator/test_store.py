@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -139,8 +140,6 @@ def test_a_store_made_before_queues_and_campaigns_carried_caller_ids_gains_the_c
     tmp_path: Path,
 ) -> None:
     """A file from before calling hours: its queues have no callerid or tod, its campaigns no caller_id."""
-    import sqlite3
-
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.execute(
