@@ -133,7 +133,10 @@ CREATE TABLE IF NOT EXISTS cc_campaigns (
     status INTEGER,
     start_time TEXT,
     end_time TEXT,
-    caller_id TEXT NOT NULL DEFAULT ''
+    caller_id TEXT NOT NULL DEFAULT '',
+    daily_start TEXT NOT NULL DEFAULT '',
+    daily_end TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS cc_members (
     campaign_id INTEGER,
@@ -351,8 +354,11 @@ class Store:
             elif found[0] == "1":
                 store._upgrade_from_1()
             campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
-            if "caller_id" not in campaign_columns:  # a file made before campaigns carried their caller ID
-                conn.execute("ALTER TABLE cc_campaigns ADD COLUMN caller_id TEXT NOT NULL DEFAULT ''")
+            for column in ("caller_id", "daily_start", "daily_end", "timezone"):
+                if (
+                    column not in campaign_columns
+                ):  # a file made before campaigns carried their calling settings
+                    conn.execute(f"ALTER TABLE cc_campaigns ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
             queue_columns = {row[1] for row in conn.execute("PRAGMA table_info(cn_queues)")}
             if "tod" not in queue_columns:  # a file made before queues carried their caller ID and policy
                 conn.execute("ALTER TABLE cn_queues ADD COLUMN callerid TEXT NOT NULL DEFAULT ''")

@@ -43,7 +43,7 @@ from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
-from .calling_members import check_schedules
+from .calling_members import check_campaign_window, check_schedules
 from .calling_policy import CALLING_POLICY, ZoneName
 from .cc_campaign import (
     CampaignPlan,
@@ -304,6 +304,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
         for item in items:
             if not ctx.metadata_only and ctx.source_ok(item):
                 check_schedules(item.address, item.calling_policy, item.zone, item.source, ctx)
+                check_campaign_window(item.address, item.calling_policy, item.zone, item.campaign, ctx)
 
     def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
         verdict = mass_change(

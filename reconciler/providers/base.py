@@ -259,6 +259,8 @@ class CampaignInfo:
     end: datetime | None
     caller_id: str | None = None
     """The number it presents; None when the read did not say."""
+    daily: tuple[str, str, str] | None = None
+    """(daily-start-time, daily-end-time, timezone) as the read gives them; None when it did not say."""
 
 
 @dataclass

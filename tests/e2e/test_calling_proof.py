@@ -310,3 +310,33 @@ def test_a_cc_schedule_outside_the_members_window_is_refused_with_no_write(
         "(schedule it inside the window in America/New_York, or leave it unscheduled)\n"
     )
     assert project.writes(mark) == []
+
+
+def test_a_cc_campaigns_daily_window_must_lie_inside_the_window_in_the_members_zone(
+    project: Project, clock: list[datetime]
+) -> None:
+    project.view.add_campaign(150, "Eastern", status=3, daily=("09:00", "20:00", "EST5EST"))
+    project.view.add_campaign(151, "Eastern too", status=3, daily=("09:00", "20:00", "EST5EDT"))
+    mandatory = US_SALES.replace("enforcement: advisory", "enforcement: mandatory")
+    members = '[{customer-id: "10000001"}]'
+    project.write(
+        "manifests/members.yaml",
+        mandatory
+        + membership_doc(
+            "west", campaign=150, members=members, callingPolicy="us-sales", zone="America/Los_Angeles"
+        )
+        + membership_doc(
+            "east", campaign=151, members=members, callingPolicy="us-sales", zone="America/New_York"
+        ),
+    )
+    mark = project.mark()
+    refused = project.cli("plan")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: cannot plan: 1 problem\n"
+        f"  {project.root}/manifests/members.yaml:16:13: CampaignMembership/west: campaign 150 dials daily "
+        "09:00-20:00 EST5EST (Etc/GMT+5), which opens at 06:00 local in America/Los_Angeles; CallingPolicy/us-sales "
+        "allows 08:00-21:00 there (set the campaign's daily window in CC Configuration Manager inside the policy's "
+        "window in America/Los_Angeles)\n"
+    )
+    assert project.writes(mark) == []

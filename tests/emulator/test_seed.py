@@ -60,11 +60,11 @@ def test_default_seed() -> None:
             ("02079461234",),
         ]
         assert store.execute("SELECT * FROM cc_campaigns ORDER BY id") == [
-            (125, "Winback", "Y", "Y", 3, None, None, ""),
-            (126, "Spring (stopped)", "Y", "Y", 5, None, None, ""),
-            (127, "Static list", "N", "Y", 3, None, None, ""),
-            (128, "Disabled", "Y", "N", 4, None, None, ""),
-            (129, "Not started", "Y", "Y", 0, None, None, ""),
+            (125, "Winback", "Y", "Y", 3, None, None, "", "", "", ""),
+            (126, "Spring (stopped)", "Y", "Y", 5, None, None, "", "", "", ""),
+            (127, "Static list", "N", "Y", 3, None, None, "", "", "", ""),
+            (128, "Disabled", "Y", "N", 4, None, None, "", "", "", ""),
+            (129, "Not started", "Y", "Y", 0, None, None, "", "", "", ""),
         ]
 
 

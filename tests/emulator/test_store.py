@@ -27,6 +27,9 @@ def test_schema_has_the_shared_contact_center_tables() -> None:
             "start_time",
             "end_time",
             "caller_id",
+            "daily_start",
+            "daily_end",
+            "timezone",
         ]
         assert _columns(store, "cc_members") == [
             "campaign_id",
@@ -153,5 +156,5 @@ def test_a_store_made_before_queues_and_campaigns_carried_caller_ids_gains_the_c
         )
     with Store.open(str(path)) as store:
         assert _columns(store, "cn_queues")[-2:] == ["callerid", "tod"]
-        assert _columns(store, "cc_campaigns")[-1] == "caller_id"
+        assert _columns(store, "cc_campaigns")[-4:] == ["caller_id", "daily_start", "daily_end", "timezone"]
         assert store.execute("SELECT qid, callerid, tod FROM cn_queues") == [(75674454, "", 0)]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from reconciler.kinds.calling_members import posix_zone
 from reconciler.model.calling.callerid import caller_id_problem
 from reconciler.model.calling.floors import floors
 from reconciler.model.calling.gate import Gate
@@ -156,3 +157,19 @@ def test_caller_ids_must_be_present_numbers_and_not_premium_rate() -> None:
         assert caller_id_problem(value) == reason, value
     for fine in ("01632 960000", "+44 7700 900123", "+1 212 555 0100", "+61 2 9999 0000"):
         assert caller_id_problem(fine) is None, fine
+
+
+def test_posix_zones_of_the_campaign_read_map_to_iana_zones() -> None:
+    cases = {
+        "EST5EDT": "EST5EDT",
+        "EST5EST": "Etc/GMT+5",
+        "EST5": "Etc/GMT+5",
+        "CET-1": "Etc/GMT-1",
+        "GMT0": "GMT0",
+        "UTC0": "Etc/GMT",
+        "GMT0BST": None,
+        "Europe/London": "Europe/London",
+        "nonsense": None,
+    }
+    for text, zone in cases.items():
+        assert posix_zone(text) == zone, text
