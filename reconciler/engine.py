@@ -277,7 +277,7 @@ class Engine:
                 return Applied()
             counting = _Counting(reporter)
             try:
-                report = apply_plan(result.plan, result.desired, live, counting)
+                report = apply_plan(result.plan, result.desired, live, counting, clock=self.clock)
             except KeyboardInterrupt:
                 raise ApplyInterrupted(counting.interrupted(result.plan)) from None
             if report.results and link.consistency_window > 0:

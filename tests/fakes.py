@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from reconciler.errors import CampaignStateError
+from reconciler.errors import ApiError, CampaignStateError
+from reconciler.model.calling.tod import TodPolicyValue
 from reconciler.model.campaign import OPERATOR_CODE, TRANSITIONS, CampaignState, state_of
 from reconciler.model.state import (
     Dataset,
@@ -37,6 +38,7 @@ from reconciler.providers.base import (
     RecordUpdate,
     RowFailure,
     Target,
+    TodPolicyInfo,
     WriteOutcome,
 )
 
@@ -104,6 +106,10 @@ class FakeContactNow:
     """How many live records carry each outcome code (what `outcome_use` answers; none by default)."""
     renumber: bool = False
     """Whether the fake ignores the number a create asks for (as a vendor may)."""
+    tod: dict[str, TodPolicyValue] = field(default_factory=dict)
+    """Time-of-day policies by uid."""
+    refuse_rules: bool = False
+    """Whether the fake refuses every rule write (ApiError), as a vendor outage between two writes would."""
 
     def add_dataset(self, dataset: Dataset, rows: Sequence[Mapping[str, str]] = ()) -> Dataset:
         made = replace(dataset, id=dataset.id or len(self.datasets_) + 1)
@@ -115,6 +121,39 @@ class FakeContactNow:
             for offset, row in enumerate(rows)
         ]
         return made
+
+    def tod_policies(self) -> list[TodPolicyInfo]:
+        self.calls.append(("tod_policies",))
+        return [TodPolicyInfo(uid, policy) for uid, policy in sorted(self.tod.items())]
+
+    def create_tod_policy(self, want: TodPolicyValue) -> str:
+        uid = str(len(self.tod) + 1)
+        self.calls.append(("create_tod_policy", want.description))
+        self.tod[uid] = replace(want, rules=())
+        return uid
+
+    def update_tod_policy(self, uid: str, want: TodPolicyValue) -> None:
+        self.calls.append(("update_tod_policy", uid))
+        self.tod[uid] = replace(want, rules=self.tod[uid].rules)
+
+    def write_tod_rules(self, uid: str, want: TodPolicyValue, live: TodPolicyValue | None) -> None:
+        self.calls.append(("write_tod_rules", uid, len(want.rules)))
+        if self.refuse_rules:
+            raise ApiError("the rules of time-of-day policy 1 were not all written: Invalid time [24:00]")
+        self.tod[uid] = replace(self.tod[uid], rules=want.rules)
+
+    def update_queue(self, qid: int, *, tod: str | None = None, callerid: str | None = None) -> None:
+        self.calls.append(("update_queue", qid, tod, callerid))
+        self.queues = tuple(
+            replace(
+                queue,
+                tod=queue.tod if tod is None else tod,
+                callerid=queue.callerid if callerid is None else callerid,
+            )
+            if queue.qid == str(qid)
+            else queue
+            for queue in self.queues
+        )
 
     def _next_id(self) -> int:
         return 1 + sum(len(rows) for rows in self.records.values())

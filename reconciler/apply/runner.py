@@ -20,8 +20,10 @@ resources. A failure retries could not get past stops the whole apply.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from ..errors import ApplyError, ReconcilerError
@@ -63,14 +65,22 @@ class ApplyReport:
         return counts
 
 
-def apply_plan(plan: Plan, desired: DesiredState, target: Target, reporter: Reporter) -> ApplyReport:
-    """Apply every change in the safe order and return the report.
+def apply_plan(
+    plan: Plan,
+    desired: DesiredState,
+    target: Target,
+    reporter: Reporter,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ApplyReport:
+    """Apply every change in the safe order and return the report. `clock` is read by the steps that decide
+    at the moment of their write (calling hours), never the plan's time.
 
     A failure that retries could not get past (service down, Retry-After beyond the cap, credentials refused)
     stops the apply: the changes not yet finished are reported as skipped and ApplyError is raised, naming
     where it stopped and why. Nothing done so far is undone, and the next run re-reads and finishes the job.
     """
-    run = _Run(desired, target, reporter)
+    run = _Run(desired, target, reporter, clock)
     scheduled: list[tuple[int, int, str, Step]] = []
     for order, change in enumerate(plan.changes):
         item = desired.get(change.address)
@@ -101,7 +111,10 @@ def apply_plan(plan: Plan, desired: DesiredState, target: Target, reporter: Repo
 class _Run:
     """One apply: the steps' context (StepContext), and the results so far."""
 
-    def __init__(self, desired: DesiredState, target: Target, reporter: Reporter) -> None:
+    def __init__(
+        self, desired: DesiredState, target: Target, reporter: Reporter, clock: Callable[[], datetime]
+    ) -> None:
+        self.clock = clock
         self.desired = desired
         self._target = target
         self.reporter = reporter
@@ -158,6 +171,9 @@ class _Run:
 
     def progress(self, label: str, total: int) -> AbstractContextManager[Progress]:
         return self.reporter.progress(label, total)
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def remember(self, address: str, value: object) -> None:
         self.values[address] = value

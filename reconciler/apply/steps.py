@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -76,6 +77,10 @@ class StepContext(Protocol):
 
     def progress(self, label: str, total: int) -> AbstractContextManager[Progress]:
         """A progress counter for `total` rows, shown by the reporter."""
+        ...
+
+    def now(self) -> datetime:
+        """The time now, read at the moment a step asks (the engine's clock; a test's fake one)."""
         ...
 
     def remember(self, address: str, value: object) -> None:

@@ -10,7 +10,8 @@
     GET    /_emulator/settings               {"token_lifetime": s, "read_lag": s, "json_style": STYLE}
     POST   /_emulator/settings               {"token_lifetime"?: s, "read_lag"?: s, "json_style"?: STYLE}
                                              -> 200 as GET; STYLE: compact, spaced, pretty, php (jsonstyle.py)
-    POST   /_emulator/simulate               {"steps": N, "seed": S}  -> counts of what the dialler changed
+    POST   /_emulator/simulate               {"steps": N, "seed": S, "tick_seconds": T}  -> counts of what the
+                                             dialler changed (the clock moves T seconds a step; default 0)
 
 A bad body answers 400 `{"error": "..."}`. The admin API takes no credentials: the emulator binds loopback.
 """
@@ -178,16 +179,17 @@ def admin_routes(state: EmulatorState) -> list[BaseRoute]:
             payload = await _json_body(request)
             if not isinstance(payload, dict):
                 raise AdminError("expected a JSON object")
-            unknown = sorted(set(payload) - {"steps", "seed"})
+            unknown = sorted(set(payload) - {"steps", "seed", "tick_seconds"})
             if unknown:
-                raise AdminError(f"unknown field(s) {', '.join(unknown)}; allowed: seed, steps")
+                raise AdminError(f"unknown field(s) {', '.join(unknown)}; allowed: seed, steps, tick_seconds")
             steps = _int_arg(payload.get("steps", 1), "steps")
             if steps > MAX_SIMULATION_STEPS:
                 raise AdminError(f"steps must be at most {MAX_SIMULATION_STEPS}")
             seed = _int_arg(payload.get("seed", 0), "seed")
+            tick = _int_arg(payload.get("tick_seconds", 0), "tick_seconds")
         except AdminError as exc:
             return _error(str(exc))
-        counts = await run_in_threadpool(simulate, state, steps, seed)
+        counts = await run_in_threadpool(lambda: simulate(state, steps, seed, tick_seconds=tick))
         return JSONResponse(counts.to_dict())
 
     return [

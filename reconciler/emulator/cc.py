@@ -135,9 +135,12 @@ class Campaign:
     status: int
     start: dt.datetime | None
     end: dt.datetime | None
+    caller_id: str = ""
+    daily: tuple[str, str, str] = ("", "", "")
+    """(daily-start-time, daily-end-time, timezone) as set; the read carries them only when set [choice]."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "campaign-name": self.name,
             "campaign-id": self.id,
             "enabled": "Y" if self.enabled else "N",
@@ -146,6 +149,11 @@ class Campaign:
             "start-time": format_time(self.start),
             "end-time": format_time(self.end),
         }
+        if self.caller_id:  # [choice] the read carries caller-id [doc]; the emulator only when one is set
+            wire["caller-id"] = self.caller_id
+        if all(self.daily):
+            wire["daily-start-time"], wire["daily-end-time"], wire["timezone"] = self.daily
+        return wire
 
 
 def format_time(value: dt.datetime | None) -> str | None:
@@ -263,7 +271,8 @@ class ContactCenterApi:
         store = self.state.store
         with store.lock:
             row = store.conn.execute(
-                "SELECT id, name, dynamic, enabled, status, start_time, end_time"
+                "SELECT id, name, dynamic, enabled, status, start_time, end_time, caller_id, daily_start, daily_end,"
+                " timezone"
                 " FROM cc_campaigns WHERE id = ?",
                 (int(raw_id),),
             ).fetchone()
@@ -277,6 +286,8 @@ class ContactCenterApi:
             status=int(row[4] or 0),
             start=parse_stored_time(row[5]),
             end=parse_stored_time(row[6]),
+            caller_id=str(row[7] or ""),
+            daily=(str(row[8] or ""), str(row[9] or ""), str(row[10] or "")),
         )
 
     def _open(

@@ -41,6 +41,15 @@ from .contactnow_datasets import (
     update_outcomes,
 )
 from .contactnow_records import create_records, read_records, update_records
+from .contactnow_tod import (
+    create_tod_policies,
+    create_tod_rules,
+    read_tod_policies,
+    read_tod_rules,
+    update_queues,
+    update_tod_policies,
+    update_tod_rules,
+)
 from .contactnow_tokens import check_token, get_token, validate_token
 from .jsonstyle import JsonStyle, Stream, restyle
 from .state import EmulatorState
@@ -76,7 +85,9 @@ SCRIPTS: dict[str, dict[str, Method]] = {
     },
     "database.php": {
         "outcomecodes": _OUTCOMES,
-        "queues": Method(read_queues),
+        "queues": Method(read_queues, None, update_queues),
+        "tod_policy": Method(read_tod_policies, create_tod_policies, update_tod_policies),
+        "tod_rules": Method(read_tod_rules, create_tod_rules, update_tod_rules),
     },
 }
 

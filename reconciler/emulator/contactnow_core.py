@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,6 +132,30 @@ def write_envelope(
     if error:
         env["error"] = error
     return env
+
+
+def write_rows(
+    call: Call, rows: Sequence[Row], write: Callable[[sqlite3.Connection, dict[str, str]], int | None]
+) -> Envelope:
+    """A write of rows in one transaction: `write` stores one row (its keys lower-cased) and returns its new key,
+    if it has one, or raises RowError to refuse it; the others go on. The envelope counts them, keeps the first
+    refusal's reason and the last key."""
+    total = bad = 0
+    key: int | None = None
+    first_error: str | None = None
+    with call.store.transaction() as conn:
+        for raw in rows:
+            try:
+                made = write(conn, lower_keys(raw))
+            except RowError as exc:
+                bad += 1
+                first_error = first_error or str(exc)
+                continue
+            key = made if made is not None else key
+            total += 1
+    if total:
+        call.mark_committed()
+    return write_envelope(call, total, bad, key=key, error=first_error)
 
 
 def conn_query(conn: sqlite3.Connection) -> Query:

@@ -265,7 +265,7 @@ def read_campaign_fields(call: Call) -> Listing:
 
 # -- queues ----
 
-QUEUE_FIELDS = ("qid", "type", "description", "campaignid")
+QUEUE_FIELDS = ("qid", "type", "description", "campaignid", "callerid", "tod")
 
 
 def read_queues(call: Call) -> Listing:

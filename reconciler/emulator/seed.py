@@ -80,17 +80,19 @@ def load_seed_data(store: Store, data: Mapping[str, Any]) -> None:
         for path, item in _items(cn, "tables", "contactnow"):
             _insert_table(conn, item, path)
         for path, item in _items(cn, "queues", "contactnow"):
-            _check_keys(item, path, {"qid", "type", "description", "campaignid"})
+            _check_keys(item, path, {"qid", "type", "description", "campaignid", "callerid"})
             qtype = _text(item, "type", path)
             if qtype not in QUEUE_TYPES:
                 raise SeedError(f"{path}.type: expected one of {', '.join(QUEUE_TYPES)}")
             conn.execute(
-                "INSERT OR REPLACE INTO cn_queues(qid, type, description, campaignid) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO cn_queues(qid, type, description, campaignid, callerid)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (
                     _int(item, "qid", path),
                     qtype,
                     _text(item, "description", path, ""),
                     _int(item, "campaignid", path, 0),
+                    _text(item, "callerid", path, ""),
                 ),
             )
         for path, item in _items(cn, "outcomecodes", "contactnow"):

@@ -1,9 +1,12 @@
 """A dialler simulation: change live data the way a running dialler would, to produce drift on purpose.
 
-`simulate(state, steps, seed)` runs `steps` ticks. Each tick:
+`simulate(state, steps, seed, tick_seconds=0)` runs `steps` ticks; the clock starts at the emulator clock and
+moves `tick_seconds` a tick (0: every tick happens at one instant). Each tick:
 
 - ContactNow: dials one record on the dialler (its dataset is LIVE and its ProcessType is `New Prospect` or
-  `NEEDSMOREWORK`), picked at random. The call gets an outcome code picked at random from the account's
+  `NEEDSMOREWORK`), picked at random, when its dataset's queue may dial at the tick's time under the queue's
+  time-of-day policy (contactnow_tod.py: `tod` 0 dials at any time); otherwise the tick dials nobody
+  (`dials_held`). The call gets an outcome code picked at random from the account's
   outcome codes. A complete outcome (complete = Y) takes the record off the dialler (ProcessType `COMPLETE`);
   an incomplete one leaves it `NEEDSMOREWORK`. The dialler also owns the dial history: `outcomecode`,
   `ProcessDate` (the emulator clock) and a line appended to `notes`.
@@ -45,6 +48,7 @@ from .cc import (
     parse_schedule,
     parse_stored_time,
 )
+from .contactnow_tod import TodClock
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -59,7 +63,7 @@ MAX_ATTEMPTS_REACHED: Final = 1
 MAX_ATTEMPTS_SHARE: Final = 0.1
 
 _RECORD_CANDIDATES: Final = (
-    "SELECT r.id FROM cn_records r JOIN cn_datasets d ON d.dataset = r.datasetid"
+    "SELECT r.id, d.qid FROM cn_records r JOIN cn_datasets d ON d.dataset = r.datasetid"
     " WHERE d.d_status = 'LIVE' AND r.ProcessType IN (?, ?) ORDER BY r.id"
 )
 _MEMBER_CANDIDATES: Final = (
@@ -82,6 +86,8 @@ class SimulationResult:
     members_accepted: int = 0
     members_completed: int = 0
     campaigns_moved: int = 0
+    dials_held: int = 0
+    """Ticks whose picked record's queue was closed by its time-of-day policy."""
 
     @property
     def members_advanced(self) -> int:
@@ -92,10 +98,12 @@ class SimulationResult:
 
 
 class _Pool:
-    """A set of candidates as a flat integer array, with O(1) random pick and removal."""
+    """A set of candidates as a flat integer array, with O(1) random pick and removal; `tags` (optional) is a
+    parallel array that moves with them (a record's queue)."""
 
     def __init__(self) -> None:
         self.items: array[int] = array("q")
+        self.tags: array[int] = array("q")
 
     def __len__(self) -> int:
         return len(self.items)
@@ -105,17 +113,22 @@ class _Pool:
 
     def remove(self, index: int) -> None:
         last = self.items.pop()
+        tag = self.tags.pop() if self.tags else 0
         if index < len(self.items):
             self.items[index] = last
+            if self.tags:
+                self.tags[index] = tag
 
 
-def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
-    """Run `steps` dialler ticks with `random.Random(seed)` and return the counts of what changed."""
+def simulate(state: EmulatorState, steps: int, seed: int, *, tick_seconds: float = 0.0) -> SimulationResult:
+    """Run `steps` dialler ticks with `random.Random(seed)`, `tick_seconds` apart, and return the counts of what
+    changed."""
     if steps < 0:
         raise ValueError("steps must not be negative")
+    if tick_seconds < 0:
+        raise ValueError("tick_seconds must not be negative")
     rng = random.Random(seed)
     now = state.clock()
-    stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     counts = dict.fromkeys(
         (
             "records_dialled",
@@ -125,6 +138,7 @@ def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
             "members_accepted",
             "members_completed",
             "campaigns_moved",
+            "dials_held",
         ),
         0,
     )
@@ -138,11 +152,20 @@ def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
         ]
         records = _Pool()
         if outcomes:
-            records.items.extend(int(r[0]) for r in conn.execute(_RECORD_CANDIDATES, DIALLABLE))
+            for record_id, qid in conn.execute(_RECORD_CANDIDATES, DIALLABLE):
+                records.items.append(int(record_id))
+                records.tags.append(int(qid or 0))
         members = _Members.load(conn, now)
-        for _ in range(steps):
+        tod = TodClock(conn)
+        for step in range(steps):
+            moment = now + step * tick_seconds
             if records:
-                _dial(conn, rng, records=records, outcomes=outcomes, stamp=stamp, counts=counts)
+                stamp = dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+                index = records.pick(rng)
+                if tod.dials(records.tags[index], moment):
+                    _dial(conn, rng, index, records=records, outcomes=outcomes, stamp=stamp, counts=counts)
+                else:
+                    counts["dials_held"] += 1
             if members:
                 _advance(conn, rng, members, counts)
         counts["campaigns_moved"] += _complete_campaigns(conn)
@@ -154,13 +177,13 @@ def simulate(state: EmulatorState, steps: int, seed: int) -> SimulationResult:
 def _dial(
     conn: sqlite3.Connection,
     rng: random.Random,
+    index: int,
     *,
     records: _Pool,
     outcomes: list[tuple[int, bool]],
     stamp: str,
     counts: dict[str, int],
 ) -> None:
-    index = records.pick(rng)
     record_id = records.items[index]
     outcome, complete = outcomes[rng.randrange(len(outcomes))]
     process_type = "COMPLETE" if complete else "NEEDSMOREWORK"

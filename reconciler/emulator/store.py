@@ -14,7 +14,8 @@ the main connection and takes the lock only for each chunk, so other requests ru
 Tables (the CC ones are shared with cc.py, by name):
     crm_customers, cc_tenants, cc_campaigns, cc_members     Contact Center (see the brief for columns)
     cn_users, cn_tokens, cn_tables, cn_fields, cn_queues,   ContactNow
-    cn_outcomes, cn_datasets, cn_records, cn_record_docs
+    cn_outcomes, cn_datasets, cn_records, cn_record_docs,
+    cn_tod_policies, cn_tod_rules
     emu_meta                                                key/value: `seeded`, `schema_version`
 Records keep the standard fields as columns and the campaign table's custom fields as one JSON object text in
 `cn_records.custom` (only the non-empty values), so one row layout serves every campaign table.
@@ -131,7 +132,11 @@ CREATE TABLE IF NOT EXISTS cc_campaigns (
     enabled TEXT CHECK(enabled IN ('Y','N')),
     status INTEGER,
     start_time TEXT,
-    end_time TEXT
+    end_time TEXT,
+    caller_id TEXT NOT NULL DEFAULT '',
+    daily_start TEXT NOT NULL DEFAULT '',
+    daily_end TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS cc_members (
     campaign_id INTEGER,
@@ -187,7 +192,25 @@ CREATE TABLE IF NOT EXISTS cn_queues (
     qid INTEGER PRIMARY KEY,
     type TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
-    campaignid INTEGER NOT NULL DEFAULT 0
+    campaignid INTEGER NOT NULL DEFAULT 0,
+    callerid TEXT NOT NULL DEFAULT '',
+    tod INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cn_tod_policies (
+    uid INTEGER PRIMARY KEY,
+    description TEXT NOT NULL DEFAULT '',
+    "default" TEXT NOT NULL DEFAULT 'inactive',
+    timezone TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS cn_tod_rules (
+    policy INTEGER NOT NULL,
+    rule INTEGER NOT NULL,
+    days TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    start TEXT NOT NULL DEFAULT '00:00',
+    "end" TEXT NOT NULL DEFAULT '23:59',
+    action TEXT NOT NULL DEFAULT 'active',
+    PRIMARY KEY(policy, rule)
 );
 CREATE TABLE IF NOT EXISTS cn_outcomes (
     outcome INTEGER PRIMARY KEY,
@@ -330,6 +353,16 @@ class Store:
                 )
             elif found[0] == "1":
                 store._upgrade_from_1()
+            campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
+            for column in ("caller_id", "daily_start", "daily_end", "timezone"):
+                if (
+                    column not in campaign_columns
+                ):  # a file made before campaigns carried their calling settings
+                    conn.execute(f"ALTER TABLE cc_campaigns ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+            queue_columns = {row[1] for row in conn.execute("PRAGMA table_info(cn_queues)")}
+            if "tod" not in queue_columns:  # a file made before queues carried their caller ID and policy
+                conn.execute("ALTER TABLE cn_queues ADD COLUMN callerid TEXT NOT NULL DEFAULT ''")
+                conn.execute("ALTER TABLE cn_queues ADD COLUMN tod INTEGER NOT NULL DEFAULT 0")
         log.debug("emulator store opened (%s)", "memory" if path is None else "file")
         return store
 

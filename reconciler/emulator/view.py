@@ -319,12 +319,16 @@ class StoreView:
         end: str | None = None,
         dynamic: bool = True,
         enabled: bool = True,
+        caller_id: str = "",
+        daily: tuple[str, str, str] = ("", "", ""),
     ) -> None:
-        """A new campaign (status 4: running); `start` and `end` are ISO 8601 times with an offset, or None."""
+        """A new campaign (status 4: running); `start` and `end` are ISO 8601 times with an offset, or None;
+        `caller_id` is the number it presents ("": none, and the read leaves `caller-id` out); `daily` its
+        (daily-start-time, daily-end-time, timezone), e.g. ("09:00", "20:00", "EST5EST")."""
         self._store.execute(
-            "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (campaign, name, _yes_no(dynamic), _yes_no(enabled), status, start, end),
+            "INSERT INTO cc_campaigns(id, name, dynamic, enabled, status, start_time, end_time, caller_id,"
+            " daily_start, daily_end, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (campaign, name, _yes_no(dynamic), _yes_no(enabled), status, start, end, caller_id, *daily),
         )
 
     def campaign_status(self, campaign: int) -> int:

@@ -12,14 +12,29 @@ from pathlib import Path
 from ..manifest import Project
 from ..manifest import load_project as load_documents
 from .base import Desired, DesiredState, Kind, Registry
+from .calling_policy import CALLING_POLICY
 from .cc_campaign import CC_CAMPAIGN
 from .dataset import DATASET
 from .membership import MEMBERSHIP
 from .outcome_code import OUTCOME_CODE
+from .queue import QUEUE
 from .recordset import RECORD_SET
 from .suppression_list import SUPPRESSION_LIST
+from .tod_policy import TOD_POLICY
 
-REGISTRY = Registry((DATASET, OUTCOME_CODE, SUPPRESSION_LIST, RECORD_SET, CC_CAMPAIGN, MEMBERSHIP))
+REGISTRY = Registry(
+    (
+        CALLING_POLICY,
+        TOD_POLICY,
+        QUEUE,
+        DATASET,
+        OUTCOME_CODE,
+        SUPPRESSION_LIST,
+        RECORD_SET,
+        CC_CAMPAIGN,
+        MEMBERSHIP,
+    )
+)
 
 
 def load_project(root: Path, *, check_sources: bool = True) -> Project:

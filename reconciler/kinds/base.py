@@ -34,7 +34,7 @@ from ..manifest.documents import DocumentIndex, SourcedDocument
 from ..model.state import Guard
 from ..plan.changes import Change, Observation
 from ..plan.guards import Verdict
-from ..providers.base import Progress, Target
+from ..providers.base import ContactNowApi, Progress, Target
 
 T = TypeVar("T")
 M = TypeVar("M", bound=ManifestDocument)
@@ -64,6 +64,25 @@ class Desired:
 
 
 D = TypeVar("D", bound=Desired)
+
+
+def contactnow_for(items: Sequence[Desired], ctx: PlanContext) -> ContactNowApi | None:
+    """The target's ContactNow provider for planning `items`; None when there are none, or when the target has no
+    ContactNow API (each item's problem is then reported)."""
+    provider = ctx.target.contactnow
+    if items and provider is None:
+        ctx.problems.extend(no_api(ctx.target.name, item, "ContactNow", "contactnow") for item in items)
+    return provider if items else None
+
+
+def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
+    """The problem of a resource whose target does not configure the API it needs."""
+    return Problem(
+        f"target {target} has no {api} API configured",
+        item.location,
+        item.address,
+        f"add a {block} block to target {target} in reconciler.yaml",
+    )
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,13 @@ from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import Metadata, SpecModel
+from ..model.calling.callerid import caller_id_problem
 from ..model.campaign import MOVED_BY, OPERATOR_CODE, CampaignState, Mover, describe, path, state_of
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict
 from ..providers.base import CampaignInfo, ContactCenterApi
-from .base import Desired, ExportContext, Kind, PlanContext
-from .dataset import no_api
+from ..text import shown
+from .base import Desired, ExportContext, Kind, PlanContext, no_api
 
 RUN = "run"
 """Acknowledges, in the spec, a way to the declared state that passes through Running (which dials)."""
@@ -305,6 +306,18 @@ def _plan_one(item: DesiredCampaign, provider: ContactCenterApi, ctx: PlanContex
     if info is None:
         return
     ctx.live[item.address] = _digest(info)
+    problem = None if info.caller_id is None else caller_id_problem(info.caller_id)
+    if problem is not None and item.state is not _STOPPED:
+        ctx.problems.append(
+            Problem(
+                f'campaign {item.campaign} presents caller ID "{shown(info.caller_id or "")}", which {problem}',
+                item.location,
+                item.address,
+                "set the campaign's caller ID in Contact Center to a geographic or mobile number the called party "
+                "can ring back at a normal rate",
+            )
+        )
+        return
     live = state_of(info.status)
     if live is None:
         ctx.problems.append(

@@ -25,18 +25,20 @@ from ..export.documents import document, manifest_file
 from ..export.names import slug, unique_names
 from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
-from ..manifest.spec import Metadata, NonEmptyText, SpecModel, invalid
+from ..manifest.spec import Metadata, Name, NonEmptyText, SpecModel, invalid
+from ..model.calling.gate import Gate
 from ..model.state import Dataset, Status
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict, flag
 from ..providers.base import Catalog, ContactNowApi, DatasetUpdate
-from .base import Desired, ExportContext, Kind, PlanContext
+from .base import Desired, ExportContext, Kind, PlanContext, no_api
+from .calling_policy import CALLING_POLICY
 
 OVERLAP = "overlap"
 """Acknowledges, in a new Dataset's spec, that its records are already open in another dataset of its table."""
 EXPIRE = "expire"
 """The class of risk of a move to EXPIRED, acknowledged by `--allow-expire` or `acknowledge: [expire]`."""
-_SPOTS = ("spec.campaign", "spec.description", "spec.queue", "spec.status", "spec.id")
+_SPOTS = ("spec.campaign", "spec.description", "spec.queue", "spec.status", "spec.id", "spec.callingPolicy")
 """The keys a plan-time problem can point at, rather than at the document."""
 
 # ------------------------------------------------------------------------------------------------- document
@@ -93,6 +95,11 @@ class DatasetSpec(SpecModel):
         description="Acknowledged risks: expire (moving the dataset to EXPIRED); overlap (creating it although "
         "its records are already live in another dataset of the campaign table)",
     )
+    calling_policy: Name | None = Field(
+        default=None,
+        description="metadata.name of the CallingPolicy its records are dialled under (proved at plan time, "
+        "and checked against the clock when it goes LIVE)",
+    )
 
 
 class DatasetDocument(SpecModel):
@@ -123,6 +130,8 @@ class DesiredDataset(Desired):
     acknowledge: frozenset[str] = field(default=frozenset(), kw_only=True)
     moved_from: str | None = field(default=None, kw_only=True)
     """The description the live dataset had before a rename (spec.movedFrom)."""
+    calling_policy: str | None = field(default=None, kw_only=True)
+    """The address of the CallingPolicy it names (spec.callingPolicy)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,8 @@ class DatasetMatch:
 class DatasetWork(Work):
     desired: Dataset
     live: Dataset | None
+    gate: Gate | None = None
+    """Checked against the clock before the move to LIVE (calling hours; kinds/calling_use.py)."""
 
 
 # ------------------------------------------------------------------------------------------------- kind
@@ -205,6 +216,9 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             queue_name=queue_name,
             acknowledge=frozenset(spec.acknowledge),
             moved_from=None if spec.moved_from is None else spec.moved_from.description,
+            calling_policy=None
+            if spec.calling_policy is None
+            else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -279,7 +293,9 @@ class DatasetKind(Kind[DatasetManifest, DesiredDataset]):
             )
         if want.status in {Status.LIVE, Status.EXPIRED} and (live is None or live.status != want.status):
             phase = Phase.GO_LIVE if want.status is Status.LIVE else Phase.EXPIRE
-            steps.append(Step(phase, lambda ctx: _status_step(ctx, change.address, want.status, live)))
+            steps.append(
+                Step(phase, lambda ctx: _status_step(ctx, change.address, want.status, live, work.gate))
+            )
         return steps
 
     # ------------------------------------------------------------------------------------------- export
@@ -323,16 +339,6 @@ class ExportedDatasets:
 
     datasets: tuple[tuple[str, Dataset], ...]
     catalog: Catalog
-
-
-def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
-    """The problem of a resource whose target does not configure the API it needs."""
-    return Problem(
-        f"target {target} has no {api} API configured",
-        item.location,
-        item.address,
-        f"add a {block} block to target {target} in reconciler.yaml",
-    )
 
 
 def datasets_of(provider: ContactNowApi, table: str) -> Any:
@@ -584,10 +590,17 @@ def _first_step(
     return StepResult(Outcome.APPLIED, detail)
 
 
-def _status_step(ctx: StepContext, address: str, status: Status, live: Dataset | None) -> StepResult:
+def _status_step(
+    ctx: StepContext, address: str, status: Status, live: Dataset | None, gate: Gate | None
+) -> StepResult:
     failed = [dependant for dependant in ctx.dependants(address) if ctx.failed(dependant)]
     if failed:
         return StepResult(Outcome.SKIPPED, f"left on HOLD because {failed[0]} failed")
+    closed = None if gate is None else gate.closed(ctx.now())
+    if closed is not None and gate is not None:
+        if gate.refuses:
+            return StepResult(Outcome.FAILED, f"refused to go LIVE, left on HOLD: {closed}")
+        return StepResult(Outcome.SKIPPED, f"deferred: left on HOLD, {closed}; apply again then")
     known = ctx.recall(address, DatasetMatch)
     dataset_id = known.live.id if known is not None and known.live is not None else None
     if dataset_id is None and live is not None:

@@ -32,6 +32,7 @@ from ..manifest.spec import (
     CUSTOMER_ID_PATTERN,
     GuardsSpec,
     Metadata,
+    Name,
     NonEmptyText,
     SpecModel,
     check_one_source,
@@ -42,6 +43,8 @@ from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
+from .calling_members import check_campaign_window, check_schedules
+from .calling_policy import CALLING_POLICY, ZoneName
 from .cc_campaign import (
     CampaignPlan,
     campaign_manager,
@@ -149,10 +152,23 @@ class CampaignMembershipSpec(SpecModel):
         default=None,
         description="Members whose `phone` column (a hint, never sent) is on these lists are not added",
     )
+    calling_policy: Name | None = Field(
+        default=None, description="metadata.name of the CallingPolicy its members' schedules must keep to"
+    )
+    zone: ZoneName | None = Field(
+        default=None,
+        description="The members' time zone (the CC API gives a member no phone); with callingPolicy",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> CampaignMembershipSpec:
         check_one_source(self.source, self.members, "members")
+        if self.calling_policy is not None and self.zone is None:
+            raise invalid(
+                "callingPolicy needs the members' zone",
+                "add zone: with the IANA zone of the members, e.g. zone: Europe/London",
+                echo=False,
+            )
         return self
 
 
@@ -231,6 +247,9 @@ class DesiredMembership(Desired):
     campaign_address: str | None = field(default=None, kw_only=True)
     """The resource that declares the campaign's status, if the project has one."""
     suppress: MemberScreen | None = field(default=None, kw_only=True)
+    calling_policy: str | None = field(default=None, kw_only=True)
+    """The address of the CallingPolicy its schedules keep to (spec.callingPolicy), in `zone`."""
+    zone: str | None = field(default=None, kw_only=True)
 
     def needs(self) -> tuple[str, ...]:
         lists = () if self.suppress is None else self.suppress.lists
@@ -288,12 +307,20 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
             guard=project.config.guards.merged(spec.guards),
             campaign_address=campaign_manager(project, spec.campaign),
             suppress=member_screen_of(spec.suppress, manifest),
+            calling_policy=None
+            if spec.calling_policy is None
+            else CALLING_POLICY.address(spec.calling_policy),
+            zone=spec.zone,
         )
 
     # --------------------------------------------------------------------------------------------- plan
 
     def plan(self, items: Sequence[DesiredMembership], ctx: PlanContext) -> None:
         each_with_contact_center(items, ctx, lambda item, provider: _plan_one(item, provider, ctx, self.unit))
+        for item in items:
+            if not ctx.metadata_only and ctx.source_ok(item):
+                check_schedules(item.address, item.calling_policy, item.zone, item.source, ctx)
+                check_campaign_window(item.address, item.calling_policy, item.zone, item.campaign, ctx)
 
     def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
         verdict = mass_change(

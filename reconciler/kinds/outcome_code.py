@@ -32,8 +32,7 @@ from ..manifest.spec import Metadata, NonEmptyText, SpecModel
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict
 from ..providers.base import ContactNowApi, OutcomeInfo, OutcomeUse, OutcomeWrite
-from .base import Desired, ExportContext, Kind, PlanContext
-from .dataset import no_api
+from .base import Desired, ExportContext, Kind, PlanContext, no_api
 
 COMPLETE_FLIP = "complete-flip"
 """Acknowledges, in the spec, a flip of `complete` on a code that live records carry."""

@@ -46,6 +46,8 @@ from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
+from .calling_policy import CALLING_POLICY
+from .calling_use import GatedRecordWork, enforce, without_unresolved
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -156,6 +158,11 @@ class RecordSetSpec(SpecModel):
         default=None,
         description="Numbers on suppression lists are not loaded; live records with one are completed",
     )
+    calling_policy: Name | None = Field(
+        default=None,
+        description="metadata.name of the CallingPolicy these records are dialled under (instead of the "
+        "Dataset's)",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> RecordSetSpec:
@@ -231,6 +238,8 @@ class DesiredRecordSet(Desired):
     dedupe: Policy = field(default=Policy("report"), kw_only=True)
     guard: Guard = field(default=Guard(), kw_only=True)
     suppress: Screen | None = field(default=None, kw_only=True)
+    calling_policy: str | None = field(default=None, kw_only=True)
+    """The address of the CallingPolicy it names (spec.callingPolicy)."""
 
     def needs(self) -> tuple[str, ...]:
         return (self.dataset_address, *(self.suppress.lists if self.suppress is not None else ()))
@@ -314,6 +323,9 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
             guard=project.config.guards.merged(spec.guards),
             suppress=screen_of(spec.suppress, manifest),
             spots=_spots(manifest),
+            calling_policy=None
+            if spec.calling_policy is None
+            else CALLING_POLICY.address(spec.calling_policy),
         )
 
     # --------------------------------------------------------------------------------------------- plan
@@ -329,7 +341,10 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
                 if match.table not in catalog.tables():
                     continue  # the dataset's problem says so
                 fields = catalog.fields(match.table)
-                _plan_one(item, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
+                planned = item if ctx.metadata_only else without_unresolved(item, ctx)
+                _plan_one(planned, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
+                if not ctx.metadata_only:
+                    enforce(planned, ctx)
 
     def guards(self, change: Change, item: DesiredRecordSet, live_rows: int) -> list[Verdict]:
         """Completing or updating more than the guard allows, each acknowledged on its own: a wrong column
@@ -727,6 +742,13 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     refused = 0
     done: list[str] = []
     named = _key_names(item)
+    closed = (
+        work.gate.closed(ctx.now()) if isinstance(work, GatedRecordWork) and work.gate is not None else None
+    )
+    if closed is not None:
+        return _gated(
+            closed, refuses=isinstance(work, GatedRecordWork) and work.gate is not None and work.gate.refuses
+        )
     try:
         if work.create_keys:
             with ctx.progress(f"{address}: create", len(work.create_keys)) as advance:
@@ -767,6 +789,15 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     if failures:
         detail += f"; {len(failures)} rows failed"
     return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
+
+
+def _gated(closed: str, *, refuses: bool) -> StepResult:
+    """The result of record creates the calling-hours gate stopped (their dataset is LIVE)."""
+    if refuses:
+        return StepResult(Outcome.FAILED, f"refused to add records to a LIVE dataset: {closed}")
+    return StepResult(
+        Outcome.SKIPPED, f"deferred: no record added to the LIVE dataset, {closed}; apply again then"
+    )
 
 
 def _key_names(item: DesiredRecordSet) -> Callable[[str], str]:

@@ -27,6 +27,8 @@ class Phase(IntEnum):
     order. A change is shown at the phase of its first step."""
 
     OUTCOME_CODES = 5  # outcome codes created and updated, before any record is completed with one
+    TOD_POLICIES = 6  # time-of-day policies and their rules, before a queue is pointed at one
+    QUEUES = 7  # queue settings (time-of-day policy, caller ID), before records on them can go LIVE
     DATASET = 10  # create (on HOLD), attribute updates, LIVE -> HOLD
     RECORDS = 20  # record creates, updates and completes, while the dataset is on HOLD
     CAMPAIGN = 24  # CC campaign status moves short of a stop: a campaign runs before members are added
@@ -43,6 +45,8 @@ class Phase(IntEnum):
 
 _PHASE_LABELS = {
     Phase.OUTCOME_CODES: "outcome codes",
+    Phase.TOD_POLICIES: "time-of-day policies",
+    Phase.QUEUES: "queues",
     Phase.DATASET: "datasets",
     Phase.RECORDS: "records",
     Phase.CAMPAIGN: "CC campaign status",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from ..model.calling.tod import TodPolicyValue
 from ..model.campaign import CampaignState
 from ..model.state import Dataset, LiveBatch, LiveMember, LiveMembers, LiveRecord, SourceRecord, Status
 
@@ -42,6 +43,19 @@ class QueueInfo:
     qid: str
     type: str
     description: str
+    callerid: str = ""
+    tod: str = ""
+    """The uid of its time-of-day policy; "" (or "0") when it has none and dials at any time."""
+
+
+@dataclass(frozen=True)
+class TodPolicyInfo:
+    """A live time-of-day policy: its uid and what it says (its rules in rule-number order, from 1)."""
+
+    uid: str
+    policy: TodPolicyValue
+    complete: bool = True
+    """False when a rule could not be read as one (an unknown weekday, a time that is not HH:MM)."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +221,29 @@ class ContactNowApi(Protocol):
         """How many live records of every campaign table carry the code."""
         ...
 
+    def tod_policies(self) -> list[TodPolicyInfo]:
+        """Every time-of-day policy with its rules, by uid."""
+        ...
+
+    def create_tod_policy(self, want: TodPolicyValue) -> str:
+        """Create a policy without rules and return its uid, found by re-reading it by description (safe
+        against an ambiguous create)."""
+        ...
+
+    def update_tod_policy(self, uid: str, want: TodPolicyValue) -> None:
+        """Set a policy's description, zone and default action (its rules are written apart)."""
+        ...
+
+    def write_tod_rules(self, uid: str, want: TodPolicyValue, live: TodPolicyValue | None) -> None:
+        """Make the policy's rules those of `want`: create the missing numbers, update those that differ, and
+        neutralise any live rule beyond them (there is no delete); then re-read them by policy (creates
+        answer no key) and raise ApiError unless they are as asked."""
+        ...
+
+    def update_queue(self, qid: int, *, tod: str | None = None, callerid: str | None = None) -> None:
+        """Point a queue at a time-of-day policy ("0": none) and/or set its caller ID."""
+        ...
+
 
 # --------------------------------------------------------------------------------------- Contact Center
 
@@ -220,6 +257,10 @@ class CampaignInfo:
     status: int
     start: datetime | None
     end: datetime | None
+    caller_id: str | None = None
+    """The number it presents; None when the read did not say."""
+    daily: tuple[str, str, str] | None = None
+    """(daily-start-time, daily-end-time, timezone) as the read gives them; None when it did not say."""
 
 
 @dataclass

@@ -29,9 +29,9 @@ def test_check_passes_against_the_emulator_and_reads_no_rows(served: tuple[Path,
     root, state = served
     assert _check(root) == (
         0,
-        "OK: target local answered and accepted the credentials (ContactNow, Contact Center); what 1 datasets, "
-        "0 outcome codes, 0 suppression lists, 1 record sets, 0 CC campaigns, 1 campaign memberships reference "
-        "exists there.\n",
+        "OK: target local answered and accepted the credentials (ContactNow, Contact Center); what 0 calling "
+        "policies, 0 time-of-day policies, 0 queues, 1 datasets, 0 outcome codes, 0 suppression lists, 1 record "
+        "sets, 0 CC campaigns, 1 campaign memberships reference exists there.\n",
         "",
     )
     ops = [entry.op for entry in state.log.entries(0)]

@@ -30,8 +30,8 @@ def test_the_pre_commit_hook_runs_validate_once_for_manifest_changes(tmp_path: P
     result = CliRunner().invoke(app, [*arguments, str(tmp_path)])
     assert (result.exit_code, result.stdout) == (
         0,
-        f"Valid: 1 datasets, 0 outcome codes, 0 suppression lists, 0 record sets, 0 CC campaigns, "
-        f"0 campaign memberships in {tmp_path}.\n",
+        "Valid: 0 calling policies, 0 time-of-day policies, 0 queues, 1 datasets, 0 outcome codes, 0 suppression "
+        f"lists, 0 record sets, 0 CC campaigns, 0 campaign memberships in {tmp_path}.\n",
     )
 
 

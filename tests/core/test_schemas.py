@@ -12,6 +12,7 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 def test_every_committed_schema_is_current(tmp_path: Path) -> None:
     written = write_all(tmp_path)
     assert [path.name for path in written] == [
+        "callingpolicy.schema.json",
         "campaignmembership.schema.json",
         "cccampaign.schema.json",
         "dataset.schema.json",
@@ -19,8 +20,10 @@ def test_every_committed_schema_is_current(tmp_path: Path) -> None:
         "outcomecode.schema.json",
         "plan.schema.json",
         "project.schema.json",
+        "queue.schema.json",
         "recordset.schema.json",
         "suppressionlist.schema.json",
+        "todpolicy.schema.json",
     ]
     assert sorted(path.name for path in SCHEMAS.glob("*.json")) == [path.name for path in written]
     for path in written:

@@ -204,6 +204,7 @@ def test_simulate_over_http(emulator: Emulator) -> None:
         "members_accepted": 1,
         "members_completed": 1,
         "campaigns_moved": 0,
+        "dials_held": 0,
         "members_advanced": 3,
     }
     body = emulator.client.get(
@@ -218,7 +219,8 @@ def test_simulate_over_http(emulator: Emulator) -> None:
         ({"steps": -1}, "steps must be at least 0"),
         ({"steps": 2_000_000}, "steps must be at most 1000000"),
         ({"steps": 1, "seed": 1.5}, "seed must be an integer"),
-        ({"steps": 1, "speed": 2}, "unknown field(s) speed; allowed: seed, steps"),
+        ({"steps": 1, "tick_seconds": -60}, "tick_seconds must be at least 0"),
+        ({"steps": 1, "speed": 2}, "unknown field(s) speed; allowed: seed, steps, tick_seconds"),
     ],
 )
 def test_bad_simulate_bodies_are_400(emulator: Emulator, body: Any, error: str) -> None:

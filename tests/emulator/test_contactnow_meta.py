@@ -197,15 +197,45 @@ def test_queues(emulator: Emulator) -> None:
         "success": True,
         "total": 5,
         "list": [
-            {"qid": "999", "type": "outbound", "description": "Deleted", "campaignid": "0"},
-            {"qid": "505050", "type": "inbound", "description": "Default PBX", "campaignid": "0"},
-            {"qid": "642384", "type": "inbound", "description": "Nelson inbound", "campaignid": "527220"},
-            {"qid": "829603", "type": "outbound", "description": "Nelson outbound", "campaignid": "527220"},
+            {
+                "qid": "999",
+                "type": "outbound",
+                "description": "Deleted",
+                "campaignid": "0",
+                "callerid": "",
+                "tod": "0",
+            },
+            {
+                "qid": "505050",
+                "type": "inbound",
+                "description": "Default PBX",
+                "campaignid": "0",
+                "callerid": "",
+                "tod": "0",
+            },
+            {
+                "qid": "642384",
+                "type": "inbound",
+                "description": "Nelson inbound",
+                "campaignid": "527220",
+                "callerid": "",
+                "tod": "0",
+            },
+            {
+                "qid": "829603",
+                "type": "outbound",
+                "description": "Nelson outbound",
+                "campaignid": "527220",
+                "callerid": "",
+                "tod": "0",
+            },
             {
                 "qid": "75674454",
                 "type": "outbound",
                 "description": "Willtest outbound",
                 "campaignid": "527219",
+                "callerid": "01632960000",
+                "tod": "0",
             },
         ],
     }
@@ -233,5 +263,7 @@ def test_queues(emulator: Emulator) -> None:
     assert xml.text == (
         XML_DECL
         + "<result><success>1</success><total>1</total><list><queue><qid>75674454</qid><type>outbound</type>"
-        "<description>Willtest outbound</description><campaignid>527219</campaignid></queue></list></result>"
+        "<description>Willtest outbound</description><campaignid>527219</campaignid>"
+        "<callerid>01632960000</callerid><tod>0</tod>"
+        "</queue></list></result>"
     )

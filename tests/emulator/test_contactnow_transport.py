@@ -16,7 +16,7 @@ def test_unknown_method_and_action(emulator: Emulator) -> None:
         ("database.php", "ecnow_records", "read", "Unknown method [ecnow_records]"),
         ("ecnow.php", "ecnow_datasets", "delete", "Unknown action [delete]"),
         ("ecnow.php", "campaign_tables", "create", "Unknown action [create]"),
-        ("database.php", "queues", "update", "Unknown action [update]"),
+        ("database.php", "queues", "create", "Unknown action [create]"),
     ]
     for script, method, action, error in cases:
         response = emulator.cn(script, method, action)

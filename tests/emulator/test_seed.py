@@ -62,11 +62,11 @@ def test_default_seed() -> None:
             ("02079461234",),
         ]
         assert store.execute("SELECT * FROM cc_campaigns ORDER BY id") == [
-            (125, "Winback", "Y", "Y", 3, None, None),
-            (126, "Spring (stopped)", "Y", "Y", 5, None, None),
-            (127, "Static list", "N", "Y", 3, None, None),
-            (128, "Disabled", "Y", "N", 4, None, None),
-            (129, "Not started", "Y", "Y", 0, None, None),
+            (125, "Winback", "Y", "Y", 3, None, None, "", "", "", ""),
+            (126, "Spring (stopped)", "Y", "Y", 5, None, None, "", "", "", ""),
+            (127, "Static list", "N", "Y", 3, None, None, "", "", "", ""),
+            (128, "Disabled", "Y", "N", 4, None, None, "", "", "", ""),
+            (129, "Not started", "Y", "Y", 0, None, None, "", "", "", ""),
         ]
 
 
@@ -98,7 +98,7 @@ def test_custom_seed(tmp_path: Path) -> None:
         assert store.execute("SELECT name, type, size, search FROM cn_fields WHERE position = 32") == [
             ("Score", "int", 3, "Y")
         ]
-        assert store.execute("SELECT * FROM cn_queues") == [(1, "outbound", "", 7)]
+        assert store.execute("SELECT * FROM cn_queues") == [(1, "outbound", "", 7, "", 0)]
         assert store.execute("SELECT outcome, dmc, complete, answerphone, system FROM cn_outcomes") == [
             (5, "N", "Y", "0", 0)
         ]

@@ -157,6 +157,7 @@ def test_nothing_to_do() -> None:
             "members_accepted": 0,
             "members_completed": 0,
             "campaigns_moved": 0,
+            "dials_held": 0,
             "members_advanced": 0,
         }
         with pytest.raises(ValueError, match="steps must not be negative"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -25,6 +26,10 @@ def test_schema_has_the_shared_contact_center_tables() -> None:
             "status",
             "start_time",
             "end_time",
+            "caller_id",
+            "daily_start",
+            "daily_end",
+            "timezone",
         ]
         assert _columns(store, "cc_members") == [
             "campaign_id",
@@ -38,6 +43,7 @@ def test_schema_has_the_shared_contact_center_tables() -> None:
         ]
         tables = {str(r[0]) for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"cn_users", "cn_tokens", "cn_tables", "cn_fields", "cn_queues", "cn_outcomes"} <= tables
+        assert {"cn_tod_policies", "cn_tod_rules"} <= tables
         assert {"cn_datasets", "cn_records", "emu_meta"} <= tables
         assert store.path is None
         assert store.seeded is False
@@ -131,3 +137,24 @@ def test_meta_values() -> None:
         store.set_meta("x", "y")
         assert store.get_meta("x") == "y"
         assert store.get_meta("missing") is None
+
+
+def test_a_store_made_before_queues_and_campaigns_carried_caller_ids_gains_the_columns(
+    tmp_path: Path,
+) -> None:
+    """A file from before calling hours: its queues have no callerid or tod, its campaigns no caller_id."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE cn_queues (qid INTEGER PRIMARY KEY, type TEXT NOT NULL, description TEXT NOT NULL "
+            "DEFAULT '', campaignid INTEGER NOT NULL DEFAULT 0)"
+        )
+        conn.execute("INSERT INTO cn_queues VALUES (75674454, 'outbound', 'Old', 1)")
+        conn.execute(
+            "CREATE TABLE cc_campaigns (id INTEGER PRIMARY KEY, name TEXT, dynamic TEXT, enabled TEXT, "
+            "status INTEGER, start_time TEXT, end_time TEXT)"
+        )
+    with Store.open(str(path)) as store:
+        assert _columns(store, "cn_queues")[-2:] == ["callerid", "tod"]
+        assert _columns(store, "cc_campaigns")[-4:] == ["caller_id", "daily_start", "daily_end", "timezone"]
+        assert store.execute("SELECT qid, callerid, tod FROM cn_queues") == [(75674454, "", 0)]

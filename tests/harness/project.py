@@ -69,6 +69,11 @@ WRITE_OPS = frozenset(
         "cc.status",
         "outcomecodes.create",
         "outcomecodes.update",
+        "tod_policy.create",
+        "tod_policy.update",
+        "tod_rules.create",
+        "tod_rules.update",
+        "queues.update",
     }
 )
 """The request-log ops that write."""

@@ -20,6 +20,17 @@ EXPECTED: dict[str, list[str]] = {
         'alias-bomb/bomb.yaml:6:6: Dataset/lol: anchor "&b" is not allowed (write the value out in full; anchors and aliases are refused)',
         'alias-bomb/bomb.yaml:6:10: Dataset/lol: alias "*a" is not allowed (write the value out in full; anchors and aliases are refused)',
     ],
+    "calling-window-outside-floor": [
+        "calling-window-outside-floor/policies.yaml:8:10: CallingPolicy/us-sales: window mon 07:30-20:00 is outside the floor US-TCPA@2026-11 (08:00-21:00): it opens at 07:30, before the floor's 08:00 (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
+        "calling-window-outside-floor/policies.yaml:9:10: CallingPolicy/us-sales: window tue 09:00-21:30 is outside the floor US-TCPA@2026-11 (08:00-21:00): it ends at 21:30, after the floor's 21:00 (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
+        'calling-window-outside-floor/policies.yaml:18:10: CallingPolicy/au-sales: floor "AU" is not a shipped floor (name a dated floor, e.g. AU@2026-11: a floor\'s date pins the rules it stands for)',
+        "calling-window-outside-floor/policies.yaml:30:10: CallingPolicy/au-sunday: window sun 10:00-16:00 is outside the floor AU@2026-11 (Mon-Fri 09:00-20:00, Sat 09:00-17:00): the floor allows no call on sun (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
+        'calling-window-outside-floor/policies.yaml:39:10: CallingPolicy/au-typos: windows.sat is not a span of local time such as "08:00-21:00" (write HH:MM-HH:MM with two-digit hours, e.g. "09:00-17:30")',
+        'calling-window-outside-floor/policies.yaml:42:13: CallingPolicy/au-typos: zones.region "XX" is not a country the phone tables know (write an ISO 3166 code such as GB, US or AU)',
+        "calling-window-outside-floor/policies.yaml:43:25: CallingPolicy/au-typos: precedence is not one of zone, postcode, phone",
+        "calling-window-outside-floor/policies.yaml:49:1: CallingPolicy/gb-fallback: spec unresolved: fallback needs a fallback window (add fallback: {zone: America/New_York, window: 12:00-17:00})",
+        'calling-window-outside-floor/policies.yaml:62:18: Dataset/spring: callingPolicy "uk-sales" is not the name of a CallingPolicy document (define a CallingPolicy with this metadata.name)',
+    ],
     "campaign-status-invalid": [
         'campaign-status-invalid/campaigns.yaml:7:11: CcCampaign/winback: status "NEW" is not one of RUNNING, PAUSED, PURGED, STOPPED (RUNNING dials; PAUSED still dials what is queued; PURGED also flushes the queue; STOPPED is final)',
         'campaign-status-invalid/campaigns.yaml:15:11: CcCampaign/winback-again: status "paused" is not one of RUNNING, PAUSED, PURGED, STOPPED (did you mean "PAUSED"?)',
@@ -63,7 +74,7 @@ EXPECTED: dict[str, list[str]] = {
         "jsonl-problems/records.yaml:15:36: RecordSet/spring-records: field outcomecode is written by the dialler and cannot be managed (remove it from fields)",
     ],
     "missing-kind": [
-        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of Dataset, OutcomeCode, SuppressionList, RecordSet, CcCampaign, CampaignMembership)',
+        'missing-kind/datasets.yaml:1:1: missing required field "kind" (add kind: one of CallingPolicy, TodPolicy, Queue, Dataset, OutcomeCode, SuppressionList, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "no-phone": [
         "no-phone/records.yaml:17:7: RecordSet/spring-records: row has no phone number (fill at least one of MobilePhone or HomePhone)",
@@ -126,11 +137,11 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown-field": [
         'unknown-field/datasets.yaml:8:3: Dataset/spring: unknown field "prority" (did you mean "priority"?)',
-        'unknown-field/datasets.yaml:9:3: Dataset/spring: unknown field "colour" (allowed here: acknowledge, campaign, description, id, movedFrom, priority, queue, status)',
+        'unknown-field/datasets.yaml:9:3: Dataset/spring: unknown field "colour" (allowed here: acknowledge, callingPolicy, campaign, description, id, movedFrom, priority, queue, status)',
     ],
     "unknown-kind": [
         'unknown-kind/datasets.yaml:2:7: unknown kind "DataSet" (did you mean "Dataset"?)',
-        'unknown-kind/datasets.yaml:10:7: unknown kind "Queue" (use one of Dataset, OutcomeCode, SuppressionList, RecordSet, CcCampaign, CampaignMembership)',
+        'unknown-kind/datasets.yaml:10:7: unknown kind "Printer" (use one of CallingPolicy, TodPolicy, Queue, Dataset, OutcomeCode, SuppressionList, RecordSet, CcCampaign, CampaignMembership)',
     ],
     "unquoted-phone": [
         "unquoted-phone/records.yaml:17:54: RecordSet/spring-records: MobilePhone is an unquoted number (quote the value so a leading 0 or + is kept as written)",

@@ -47,6 +47,9 @@ def test_kinds_exported_members_and_registry_order() -> None:
         "load_project",
     ]
     assert kinds.REGISTRY.names() == (
+        "CallingPolicy",
+        "TodPolicy",
+        "Queue",
         "Dataset",
         "OutcomeCode",
         "SuppressionList",

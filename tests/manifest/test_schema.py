@@ -11,6 +11,7 @@ from reconciler.schemas import write_all
 from .helpers import SCHEMAS
 
 NAMES = [
+    "callingpolicy.schema.json",
     "campaignmembership.schema.json",
     "cccampaign.schema.json",
     "dataset.schema.json",
@@ -18,8 +19,10 @@ NAMES = [
     "outcomecode.schema.json",
     "plan.schema.json",
     "project.schema.json",
+    "queue.schema.json",
     "recordset.schema.json",
     "suppressionlist.schema.json",
+    "todpolicy.schema.json",
 ]
 
 
@@ -77,6 +80,9 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
     for name in ("plan.schema.json", "drift.schema.json"):
         change = json.loads(paths[name].read_text())["$defs"]["ChangeDocument"]["properties"]
         assert change["kind"]["enum"] == [
+            "CallingPolicy",
+            "TodPolicy",
+            "Queue",
             "Dataset",
             "OutcomeCode",
             "SuppressionList",
@@ -86,8 +92,8 @@ def test_plan_and_drift_schemas_name_the_registered_kinds(tmp_path: Path) -> Non
         ]
         assert change["kind"]["enum"] == list(REGISTRY.names())
         assert change["address"]["pattern"] == (
-            "^(Dataset|OutcomeCode|SuppressionList|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
+            "^(CallingPolicy|TodPolicy|Queue|Dataset|OutcomeCode|SuppressionList|RecordSet|CcCampaign|CampaignMembership)/[a-z0-9][a-z0-9._-]{0,62}$"
         )
-        assert change["phase"]["enum"] == [5, 10, 20, 24, 25, 27, 30, 40]
+        assert change["phase"]["enum"] == [5, 6, 7, 10, 20, 24, 25, 27, 30, 40]
     for kind in REGISTRY:
         assert kind.schema_file in paths

@@ -11,7 +11,13 @@ import pytest
 
 from reconciler.errors import AmbiguousWriteError, ApiError, AuthError
 from reconciler.providers.contactnow.client import ContactNowClient
-from reconciler.providers.contactnow.wire import CampaignField, Queue, WireDataset, WireOutcome, WriteResult
+from reconciler.providers.contactnow.wire import (
+    CampaignField,
+    WireDataset,
+    WireOutcome,
+    WireQueue,
+    WriteResult,
+)
 
 from .provider_fakes import (
     PASSWORD,
@@ -213,7 +219,9 @@ def test_reference_reads_build_wire_models(fake: FakeContactNow, client: Contact
     assert client.campaign_fields("Willtest") == [
         CampaignField(name="id", table="Willtest", position="1", size="200", standard_field="1", type="int")
     ]
-    assert client.queues() == [Queue(qid="75674454", type="outbound", description="Sales", campaignid="9")]
+    assert client.queues() == [
+        WireQueue(qid="75674454", type="outbound", description="Sales", campaignid="9")
+    ]
     assert client.outcome_codes() == [
         WireOutcome(
             outcome="510456",

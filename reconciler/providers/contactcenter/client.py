@@ -88,6 +88,12 @@ def _id_text(value: Any) -> str | None:
     return json.dumps(value)
 
 
+def _optional(body: Mapping[str, Any], name: str) -> str | None:
+    """A text member of an answer, None when it is missing or null."""
+    value = body.get(name)
+    return None if value is None else _str(value)
+
+
 def _str(value: Any) -> str:
     text = _id_text(value)
     return "" if text is None else text
@@ -228,6 +234,10 @@ class ContactCenterClient(SessionClient):
             dynamic_campaign=_str(campaign.get("dynamic-campaign")),
             start_time=None if start is None else _str(start),
             end_time=None if end is None else _str(end),
+            caller_id=_optional(campaign, "caller-id"),
+            daily_start_time=_optional(campaign, "daily-start-time"),
+            daily_end_time=_optional(campaign, "daily-end-time"),
+            timezone=_optional(campaign, "timezone"),
         )
 
     def change_status(self, campaign_id: int | str, status: str) -> None:

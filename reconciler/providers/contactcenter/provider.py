@@ -46,6 +46,10 @@ def campaign_from_wire(row: WireCampaign) -> CampaignInfo:
         status=int(row.status),
         start=_parse_time(row.start_time),
         end=_parse_time(row.end_time),
+        caller_id=row.caller_id,
+        daily=None
+        if row.daily_start_time is None or row.daily_end_time is None or row.timezone is None
+        else (row.daily_start_time, row.daily_end_time, row.timezone),
     )
 
 

@@ -35,6 +35,10 @@ class WireCampaign:
     dynamic_campaign: str  # dynamic-campaign: "Y" | "N"
     start_time: str | None = None  # start-time
     end_time: str | None = None  # end-time
+    caller_id: str | None = None  # caller-id; None when the answer has none
+    daily_start_time: str | None = None  # daily-start-time
+    daily_end_time: str | None = None  # daily-end-time
+    timezone: str | None = None  # timezone, POSIX style (EST5EST)
 
 
 @dataclass(frozen=True, slots=True)

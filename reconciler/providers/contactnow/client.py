@@ -34,7 +34,16 @@ from .codec import Frames
 from .envelope import TOKEN_ERRORS
 from .records import ECNOW, RecordReader, record_filters
 from .token import Token
-from .wire import CampaignField, Queue, WireDataset, WireOutcome, WriteResult, text
+from .wire import (
+    CampaignField,
+    WireDataset,
+    WireOutcome,
+    WireQueue,
+    WireTodPolicy,
+    WireTodRule,
+    WriteResult,
+    text,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -92,14 +101,23 @@ class ContactNowClient(SessionClient):
         rows = self._read(ECNOW, "campaign_fields", {"table": table})
         return [CampaignField.from_row(row) for row in rows]
 
-    def queues(self) -> list[Queue]:
+    def queues(self) -> list[WireQueue]:
         """Every queue of the contact centre (callers skip qid 999 and 505050: not real queues)."""
-        return [Queue.from_row(row) for row in self._read(_DATABASE, "queues", {})]
+        return [WireQueue.from_row(row) for row in self._read(_DATABASE, "queues", {})]
 
     def outcome_codes(self, *, system: bool = False) -> list[WireOutcome]:
         """Every outcome code (database.php outcomecodes); with `system`, only the system codes."""
         filters = {"mode": "system"} if system else {}
         return [WireOutcome.from_row(row) for row in self._read(_DATABASE, "outcomecodes", filters)]
+
+    def tod_policies(self) -> list[WireTodPolicy]:
+        """Every time-of-day policy (database.php tod_policy)."""
+        return [WireTodPolicy.from_row(row) for row in self._read(_DATABASE, "tod_policy", {})]
+
+    def tod_rules(self, policy: str | None = None) -> list[WireTodRule]:
+        """The rules of one policy, or of every policy (database.php tod_rules)."""
+        filters = {} if policy is None else {"policy": policy}
+        return [WireTodRule.from_row(row) for row in self._read(_DATABASE, "tod_rules", filters)]
 
     def datasets(
         self,
@@ -200,6 +218,26 @@ class ContactNowClient(SessionClient):
     def update_outcome_codes(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
         """Update outcome codes (`outcome` required). A system code is refused whole: ApiError."""
         return self._write("outcomecodes", "update", rows, idempotent=True, script=_DATABASE)
+
+    def create_tod_policies(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Create time-of-day policies (`description`, `default`, `timezone`). Not idempotent."""
+        return self._write("tod_policy", "create", rows, idempotent=False, script=_DATABASE)
+
+    def update_tod_policies(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update time-of-day policies (`uid` required)."""
+        return self._write("tod_policy", "update", rows, idempotent=True, script=_DATABASE)
+
+    def create_tod_rules(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Create rules (`policy` and `rule` required); the answer has no key: re-read by policy."""
+        return self._write("tod_rules", "create", rows, idempotent=False, script=_DATABASE)
+
+    def update_tod_rules(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update rules (`policy` and `rule` required)."""
+        return self._write("tod_rules", "update", rows, idempotent=True, script=_DATABASE)
+
+    def update_queues(self, rows: Sequence[Mapping[str, str]]) -> WriteResult:
+        """Update queues (`qid` required; `tod`, `callerid`)."""
+        return self._write("queues", "update", rows, idempotent=True, script=_DATABASE)
 
     # -------------------------------------------------------------------------------------- internals
 

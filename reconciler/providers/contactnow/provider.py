@@ -13,10 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from ...concurrency import batches, run_bounded
 from ...errors import AmbiguousWriteError, ApiError
+from ...model.calling.tod import NEUTRAL, TodPolicyValue, TodRule
 from ...model.state import Dataset, LiveBatch, LiveRecord, SourceRecord, Status
 from ..base import (
     Catalog,
@@ -29,6 +31,7 @@ from ..base import (
     QueueInfo,
     RecordUpdate,
     RowFailure,
+    TodPolicyInfo,
     WriteOutcome,
 )
 from ..writes import BATCH_LIMIT, FATAL, StopGate
@@ -37,13 +40,20 @@ from .wire import (
     CampaignField,
     WireDataset,
     WireOutcome,
+    WireTodPolicy,
+    WireTodRule,
     dataset_create_row,
     dataset_update_row,
     is_yes,
     outcome_code_row,
+    queue_update_row,
     record_complete_values,
     record_create_row,
     record_update_row,
+    tod_policy_row,
+    tod_rule_days,
+    tod_rule_row,
+    tod_rule_span,
 )
 
 if TYPE_CHECKING:
@@ -84,7 +94,8 @@ class _Catalog:
     def queues(self) -> tuple[QueueInfo, ...]:
         if self._queues is None:
             self._queues = tuple(
-                QueueInfo(row.qid, row.type, row.description) for row in self._client.queues()
+                QueueInfo(row.qid, row.type, row.description, row.callerid, row.tod)
+                for row in self._client.queues()
             )
         return self._queues
 
@@ -355,6 +366,88 @@ class ContactNowProvider:
                 records += self.client.count_records(table=table, outcome=outcome, unexpired=True)
         return OutcomeUse(records, total)
 
+    # ------------------------------------------------------------------------------------- time of day
+
+    def tod_policies(self) -> list[TodPolicyInfo]:
+        rules: dict[str, list[WireTodRule]] = {}
+        for row in self.client.tod_rules():
+            rules.setdefault(row.policy, []).append(row)
+        return [
+            _tod_from_wire(row, rules.get(row.uid, []))
+            for row in sorted(self.client.tod_policies(), key=lambda row: _number(row.uid))
+        ]
+
+    def create_tod_policy(self, want: TodPolicyValue) -> str:
+        """Create a policy (no rules yet); its uid is the one new policy with the description, re-read."""
+        before = {row.uid for row in self.client.tod_policies()}
+        row = tod_policy_row(None, want.description, want.zone, want.default_active)
+        try:
+            result = self.client.create_tod_policies([row])
+        except AmbiguousWriteError:
+            logger.warning("time-of-day policy create may or may not have been stored; re-reading first")
+            created = self._await_created(lambda: self._new_policy(want, before))
+            if created is not None:
+                return created
+            result = self.client.create_tod_policies([row])
+        if result.bad or not result.total:
+            raise ApiError(f"time-of-day policy was not created: {result.error or 'the API refused the row'}")
+        found = self._new_policy(want, before)
+        if found is None:
+            raise ApiError(
+                "time-of-day policy create succeeded but the new policy could not be found by re-reading it"
+            )
+        return found
+
+    def _new_policy(self, want: TodPolicyValue, before: set[str]) -> str | None:
+        fresh = sorted(
+            (
+                row.uid
+                for row in self.client.tod_policies()
+                if row.uid not in before and row.description == want.description
+            ),
+            key=_number,
+        )
+        return fresh[0] if fresh else None
+
+    def update_tod_policy(self, uid: str, want: TodPolicyValue) -> None:
+        result = self.client.update_tod_policies(
+            [tod_policy_row(uid, want.description, want.zone, want.default_active)]
+        )
+        if result.bad or not result.total:
+            raise ApiError(
+                f"time-of-day policy {uid} was not updated: {result.error or 'the API refused the row'}"
+            )
+
+    def write_tod_rules(self, uid: str, want: TodPolicyValue, live: TodPolicyValue | None) -> None:
+        have = list(live.rules) if live is not None else []
+        wanted = list(want.rules) + [NEUTRAL] * max(0, len(have) - len(want.rules))
+        creates = [
+            _rule_row(uid, number, rule) for number, rule in enumerate(wanted, 1) if number > len(have)
+        ]
+        updates = [
+            _rule_row(uid, number, rule)
+            for number, rule in enumerate(wanted, 1)
+            if number <= len(have) and have[number - 1] != rule
+        ]
+        errors = []
+        for rows, write in ((updates, self.client.update_tod_rules), (creates, self.client.create_tod_rules)):
+            if rows:
+                result = write(rows)
+                if result.bad or not result.total:
+                    errors.append(result.error or "the API refused a row")
+        found = _tod_from_wire(
+            WireTodPolicy(uid, want.description),
+            [row for row in self.client.tod_rules(uid) if row.policy == uid],
+        )
+        if list(found.policy.rules) != wanted:
+            reason = "; ".join(errors) or "the rules read back differ from those written"
+            raise ApiError(f"the rules of time-of-day policy {uid} were not all written: {reason}")
+
+    def update_queue(self, qid: int, *, tod: str | None = None, callerid: str | None = None) -> None:
+        result = self.client.update_queues([queue_update_row(qid, tod=tod, callerid=callerid)])
+        if result.bad or not result.total:
+            raise ApiError(f"queue {qid} was not updated: {result.error or 'the API refused the row'}")
+
     # ------------------------------------------------------------------------------------------- records
 
     def create_records(
@@ -540,6 +633,42 @@ class _Doubt:
             self._rows.clear()
             self._single.clear()
             return grouped, singles
+
+
+def _tod_from_wire(row: WireTodPolicy, rules: Sequence[WireTodRule]) -> TodPolicyInfo:
+    """A policy and its rules (by rule number); a rule that cannot be read makes the policy incomplete, and
+    is left out."""
+    read: list[TodRule] = []
+    complete = True
+    for rule in sorted(rules, key=lambda item: _number(item.rule)):
+        span, days = tod_rule_span(rule), tod_rule_days(rule)
+        on = _date(rule.date)
+        if span is None or days is None or (rule.date.strip() and on is None):
+            complete = False
+            continue
+        read.append(
+            TodRule(days if on is None else frozenset(), on, span, rule.action.strip().lower() == "active")
+        )
+    value = TodPolicyValue(
+        row.description, row.timezone, row.default.strip().lower() == "active", tuple(read)
+    )
+    return TodPolicyInfo(row.uid, value, complete)
+
+
+def _rule_row(uid: str, number: int, rule: TodRule) -> dict[str, str]:
+    on = "" if rule.on is None else rule.on.isoformat()
+    return tod_rule_row(uid, number, rule.days, on, rule.span, rule.active)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 def _holds(live: OutcomeInfo, values: OutcomeWrite) -> bool:

@@ -13,18 +13,25 @@ from typing import Any, Self
 
 __all__ = [
     "CampaignField",
-    "Queue",
     "WireDataset",
     "WireOutcome",
+    "WireQueue",
+    "WireTodPolicy",
+    "WireTodRule",
     "WriteResult",
     "dataset_create_row",
     "dataset_update_row",
     "is_yes",
     "outcome_code_row",
+    "queue_update_row",
     "record_complete_values",
     "record_create_row",
     "record_update_row",
     "text",
+    "tod_policy_row",
+    "tod_rule_days",
+    "tod_rule_row",
+    "tod_rule_span",
 ]
 
 
@@ -76,13 +83,40 @@ class CampaignField(_Row):
 
 
 @dataclass(frozen=True, slots=True)
-class Queue(_Row):
+class WireQueue(_Row):
     """One row of `database.php?method=queues` (qid 999 and 505050 are not real queues)."""
 
     qid: str
     type: str = ""
     description: str = ""
     campaignid: str = ""
+    callerid: str = ""
+    tod: str = ""
+    """The time-of-day policy's uid; "0" or "" when the queue has none (it dials at any time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WireTodPolicy(_Row):
+    """One row of `database.php?method=tod_policy`: `default` is "active" or "inactive"."""
+
+    uid: str
+    description: str = ""
+    default: str = ""
+    timezone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WireTodRule(_Row):
+    """One row of `database.php?method=tod_rules`: `days` ("Mon,Tue") or `date` (YYYY-MM-DD), `start` and
+    `end` as HH:MM where the end minute is included (a rule to 17:00 is written 16:59)."""
+
+    policy: str
+    rule: str = ""
+    days: str = ""
+    date: str = ""
+    start: str = ""
+    end: str = ""
+    action: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,3 +233,70 @@ def outcome_code_row(
 def is_yes(flag: str) -> bool:
     """A read flag: "Y" (or "1", as the vendor's own example writes answerphone) is yes; "N", "0", "" no."""
     return flag.strip().upper() in {"Y", "1"}
+
+
+# ------------------------------------------------------------------------------------- time of day
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def tod_policy_row(uid: str | None, description: str, zone: str, default_active: bool) -> dict[str, str]:
+    """One row of `tod_policy` create (uid None) or update."""
+    row = {} if uid is None else {"uid": uid}
+    row.update(
+        {"description": description, "default": "active" if default_active else "inactive", "timezone": zone}
+    )
+    return row
+
+
+def tod_rule_row(
+    policy: str, rule: int, days: frozenset[int], on: str, span: tuple[int, int], active: bool
+) -> dict[str, str]:
+    """One row of `tod_rules` create or update. `span` is end-exclusive minutes; the wire's end is the last
+    minute included, so (540, 1020) is written 09:00 to 16:59."""
+    return {
+        "policy": policy,
+        "rule": str(rule),
+        "days": ",".join(_WEEKDAYS[day] for day in sorted(days)),
+        "date": on,
+        "start": _hhmm(span[0]),
+        "end": _hhmm(span[1] - 1),
+        "action": "active" if active else "inactive",
+    }
+
+
+def tod_rule_span(row: WireTodRule) -> tuple[int, int] | None:
+    """A read rule's end-exclusive span of minutes (None when its times are not HH:MM)."""
+    start, end = _minutes(row.start), _minutes(row.end)
+    if start is None or end is None or end < start:
+        return None
+    return start, end + 1
+
+
+def tod_rule_days(row: WireTodRule) -> frozenset[int] | None:
+    """A read rule's weekdays (0 Monday); None when one is not a weekday name."""
+    names = [name.strip().title() for name in row.days.split(",") if name.strip()]
+    if any(name not in _WEEKDAYS for name in names):
+        return None
+    return frozenset(_WEEKDAYS.index(name) for name in names)
+
+
+def queue_update_row(qid: int, *, tod: str | None = None, callerid: str | None = None) -> dict[str, str]:
+    """One row of `queues` update: the queue and only what changes."""
+    row = {"qid": str(qid)}
+    if tod is not None:
+        row["tod"] = tod
+    if callerid is not None:
+        row["callerid"] = callerid
+    return row
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _minutes(text: str) -> int | None:
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return None
+    value = int(hours) * 60 + int(minutes)
+    return value if 0 <= value < 1440 else None

@@ -1,0 +1,144 @@
+"""Calling hours for Contact Center members: a scheduled member is called at its schedule, so the schedule must lie
+inside the CallingPolicy's window in the member's zone; and the campaign dials the others within its own daily
+window, in its own zone (the legacy campaign read's daily-start-time, daily-end-time and POSIX-style timezone),
+which must lie inside the window in the members' zone.
+
+The CC API gives a member no phone, so the zone is declared on the CampaignMembership (`zone`: one zone for its
+members). A schedule is checked where it will dial: an absolute one as written, a relative one ("+2d 09:00+00:00")
+as it resolves from the plan's day (its time of day is the same whatever day apply runs; its weekday may not be).
+Unscheduled members are called when the campaign runs, which the campaign's own window governs, not the manifest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..errors import ApiError, Problem
+from ..model.calling.hours import MINUTES, clock
+from ..model.calling.tod import TodPolicyValue, TodRule, breach
+from ..model.calling.zones import iana_zones
+from ..model.schedules import RelativeSchedule
+from ..model.state import MemberSource
+from ..providers.base import CampaignInfo
+from ..text import shown
+from .base import PlanContext
+from .calling_policy import DesiredCallingPolicy
+
+MAX_SCHEDULE_PROBLEMS = 20
+
+
+def check_schedules(
+    address: str, policy_address: str | None, zone: str | None, source: MemberSource, ctx: PlanContext
+) -> None:
+    """Refuse (or, advisory, report) every member schedule outside the policy's window in `zone`."""
+    policy = None if policy_address is None else ctx.desired.get(policy_address)
+    if not isinstance(policy, DesiredCallingPolicy) or zone is None:
+        return
+    local_zone = ZoneInfo(zone)
+    found: list[Problem] = []
+    outside = 0
+    for member in source.iter_members():
+        schedule = member.schedule
+        if schedule is None:
+            continue
+        relative = isinstance(schedule, RelativeSchedule)
+        when: datetime = schedule.resolve(ctx.now) if isinstance(schedule, RelativeSchedule) else schedule
+        written = str(schedule) if relative else when.isoformat()
+        local = when.astimezone(local_zone)
+        if policy.hours.allows(local.weekday(), local.hour * 60 + local.minute):
+            continue
+        outside += 1
+        if len(found) < MAX_SCHEDULE_PROBLEMS:
+            found.append(
+                Problem(
+                    f"member {member.customer_id} is scheduled for {local:%a} {clock(local.hour * 60 + local.minute)} "
+                    f"in {zone} ({written}), outside {policy.address} ({policy.hours.describe()} there)",
+                    member.location,
+                    address,
+                    f"schedule it inside the window in {zone}, or leave it unscheduled",
+                )
+            )
+    if outside > len(found):
+        found.append(
+            Problem(f"and {outside - len(found)} more members scheduled outside the window", None, address)
+        )
+    policy.report(address, found, ctx)
+
+
+def check_campaign_window(
+    address: str, policy_address: str | None, zone: str | None, campaign: int, ctx: PlanContext
+) -> None:
+    """Refuse (or report) a campaign whose daily window, in its own zone, leaves the policy's window in `zone`."""
+    policy = None if policy_address is None else ctx.desired.get(policy_address)
+    info = _campaign(campaign, ctx)
+    if not isinstance(policy, DesiredCallingPolicy) or zone is None or info is None or info.daily is None:
+        return
+    start, end, posix = info.daily
+    span, own = (_minute(start), _minute(end)), posix_zone(posix)
+    where = ctx.desired.get(address)
+    location = None if where is None else where.at("spec.campaign")
+    if span[0] is None or span[1] is None or span[1] <= span[0] or own is None:
+        finding = Problem(
+            f"campaign {campaign}'s daily window ({shown(start)}-{shown(end)} {shown(posix)}) cannot be read, so it "
+            f"cannot be proved inside {policy.address}",
+            location,
+            address,
+            "check the campaign's daily times and time zone in CC Configuration Manager",
+        )
+        policy.report(address, [finding], ctx)
+        return
+    daily = TodPolicyValue(
+        f"campaign {campaign}", own, False, (TodRule(frozenset(range(7)), span=(span[0], span[1])),)
+    )
+    found = breach(daily, zone, policy.hours, ctx.now.date())
+    if found is None:
+        return
+    finding = Problem(
+        f"campaign {campaign} dials daily {start}-{end} {posix} ({own}), which {found.describe()} in {zone}; "
+        f"{policy.address} allows {policy.hours.describe()} there",
+        location,
+        address,
+        f"set the campaign's daily window in CC Configuration Manager inside the policy's window in {zone}",
+    )
+    policy.report(address, [finding], ctx)
+
+
+_POSIX = re.compile(r"^([A-Za-z]{3,})([+-]?)([0-9]{1,2})([A-Za-z]{3,})?$")
+
+
+def posix_zone(text: str) -> str | None:
+    """An IANA zone for a POSIX-style zone as the campaign read gives it: the name itself when tzdata has it
+    (EST5EDT), else a fixed offset when the zone keeps no daylight saving (EST5EST, EST5 -> Etc/GMT+5; POSIX
+    counts hours west of Greenwich, as Etc/ does); None when it cannot be told (a daylight-saving zone tzdata
+    lacks)."""
+    if text in iana_zones():
+        return text
+    found = _POSIX.fullmatch(text.strip())
+    if found is None or (found[4] is not None and found[4] != found[1]):
+        return None
+    hours = int(found[3])
+    if hours > 12:
+        return None
+    return "Etc/GMT" if hours == 0 else f"Etc/GMT{'-' if found[2] == '-' else '+'}{hours}"
+
+
+def _minute(text: str) -> int | None:
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3) or not all(part.isdigit() and len(part) == 2 for part in parts):
+        return None
+    value = int(parts[0]) * 60 + int(parts[1])
+    return value if 0 <= value <= MINUTES else None
+
+
+def _campaign(campaign: int, ctx: PlanContext) -> CampaignInfo | None:
+    """The campaign as planning read it (once per plan); None when it cannot be read (the membership's own
+    planning reports that)."""
+    provider = ctx.target.contact_center
+    if provider is None:
+        return None
+    try:
+        return ctx.reads.get(("cc", "campaign", campaign), lambda: provider.campaign(campaign))
+    except ApiError:
+        return None
