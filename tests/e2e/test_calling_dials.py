@@ -28,9 +28,15 @@ POLICY = document(
 )
 
 
+RECORDS = 1000
+"""More records than a day's window has one-minute ticks (13 h, 780), so the dialler cannot finish them all in
+the first window, whatever share of the account's outcome codes completes a record, and still has records to
+hold when the window closes."""
+
+
 def _write(project: Project, tod: str) -> None:
     rows = ", ".join(
-        f'{{VENDOR_URN: "R-{i}", FirstName: "N", MobilePhone: "+1 310 555 {i:04d}"}}' for i in range(300)
+        f'{{VENDOR_URN: "R-{i}", FirstName: "N", MobilePhone: "+1 310 555 {i:04d}"}}' for i in range(RECORDS)
     )
     project.write(
         "manifests/calling.yaml",
@@ -45,7 +51,7 @@ def _write(project: Project, tod: str) -> None:
 
 @pytest.fixture
 def live(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    """The project applied under the LA policy at 10:00 in Los Angeles: 300 LA records on a LIVE dataset."""
+    """The project applied under the LA policy at 10:00 in Los Angeles: 1,000 LA records on a LIVE dataset."""
     make = cli._engine
     monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: START))
     _write(project, "la-hours")
@@ -89,7 +95,7 @@ def test_a_mis_set_policy_is_refused_by_the_plan_and_would_dial_out_of_hours(liv
     refused = live.cli("apply", "--auto-approve")
     assert refused.exit_code == 1
     assert (
-        "Dataset/spring: 300 records in America/Los_Angeles are on queue 75674454, whose policy 'UK hours' "
+        "Dataset/spring: 1,000 records in America/Los_Angeles are on queue 75674454, whose policy 'UK hours' "
         "(Europe/London 09:00-20:00) opens at 01:00 local"
     ) in refused.stderr
     assert live.writes(mark) == []
