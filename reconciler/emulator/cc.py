@@ -65,7 +65,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from . import jsonbody
-from .jsonstyle import Stream, json_response
+from .jsonstyle import Stream, ascii_only, json_response
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -562,8 +562,10 @@ class ContactCenterApi:
         )
 
     def _stream(self, request: Request, campaign: Campaign, hidden: frozenset[int]) -> Iterator[bytes]:
-        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. Each
-        chunk is written compactly, then in the JSON style (untouched when compact)."""
+        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. SQLite
+        writes each member's object (json_quote escapes as json.dumps does, but for text past ASCII, escaped
+        here on the few chunks that have any), so Python only joins them; then the JSON style (untouched when
+        compact)."""
         prefix = (
             '{"campaign-name":'
             + json.dumps(campaign.name)
@@ -571,37 +573,28 @@ class ContactCenterApi:
             + str(campaign.id)
             + ',"record-id":'
         )
-        template = (
-            prefix
-            + '%d,"phone-list":%s,"status":%d,"status-code":%d,"ext-trans-data":%s,"disposition-code":%d}'
+        document = (
+            "? || m.customer_id"
+            " || ',\"phone-list\":' || json_quote('*Phone Number|' || coalesce(c.phone, ''))"
+            " || ',\"status\":' || coalesce(m.status, 0)"
+            " || ',\"status-code\":' || coalesce(m.status_code, 0)"
+            " || ',\"ext-trans-data\":' || json_quote(coalesce(m.ext_trans_data, ''))"
+            " || ',\"disposition-code\":' || coalesce(m.disposition_code, ?) || '}'"
         )
-        dumps = json.dumps
         stream = Stream.around('{"records":{"record":[', "]}}", self.state.settings.json_style)
         sent = 0
         with self.state.store.reader() as reader:
             for rows in reader.chunks(
-                "SELECT m.customer_id, c.phone, m.status, m.status_code, m.ext_trans_data, m.disposition_code"
+                f"SELECT m.customer_id, {document}"
                 " FROM cc_members m LEFT JOIN crm_customers c ON c.id = m.customer_id"
                 " WHERE m.campaign_id = ? ORDER BY m.seq",
-                (campaign.id,),
+                (prefix, DISPOSITION_NONE, campaign.id),
                 size=READ_CHUNK,
             ):
-                parts = [
-                    template
-                    % (
-                        customer,
-                        dumps("*Phone Number|" + (phone or "")),
-                        status or 0,
-                        status_code or 0,
-                        dumps(ext or ""),
-                        DISPOSITION_NONE if disposition is None else disposition,
-                    )
-                    for customer, phone, status, status_code, ext, disposition in rows
-                    if customer not in hidden
-                ]
+                parts = [doc for customer, doc in rows if not hidden or customer not in hidden]
                 if not parts:
                     continue
-                chunk = stream.items(",".join(parts))
+                chunk = stream.items(ascii_only(",".join(parts)))
                 yield ((stream.separator if sent else stream.head) + chunk).encode()
                 sent += len(parts)
                 request.state.rows = sent
