@@ -239,8 +239,8 @@ def write_source(path: Path, name: str, n: int) -> None:
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def fetch_live(base_url: str, dataset: int, path: Path) -> None:
-    """The dataset's live records, fetched once (outside any timing) as JSON Lines of text, for the floor."""
+def read_live(base_url: str, dataset: int | str) -> list[dict[str, Any]]:
+    """Every live record of the dataset, in one ecnow_records read, as dicts (the naive way)."""
     with httpx.Client(timeout=600) as client:
         token = client.get(
             f"{base_url}/contactnow/token.php",
@@ -256,8 +256,14 @@ def fetch_live(base_url: str, dataset: int, path: Path) -> None:
                 "dataset": str(dataset),
             },
         ).json()
+    rows: list[dict[str, Any]] = body["list"]
+    return rows
+
+
+def fetch_live(base_url: str, dataset: int, path: Path) -> None:
+    """The dataset's live records, fetched once (outside any timing) as JSON Lines of text, for the floor."""
     with path.open("w", encoding="utf-8") as stream:
-        for row in body["list"]:
+        for row in read_live(base_url, dataset):
             stream.write(
                 json.dumps({name: str(row.get(name, "")) for name in FIELDS}, ensure_ascii=False) + "\n"
             )
@@ -335,15 +341,9 @@ def format_runs(work: Path, rows: int, repeat: int, styles: tuple[str, ...]) -> 
                 write_project(root, base_url, dataset=dataset, source=name)
                 for style in styles:
                     set_style(base_url, style)
-                    plan_file = work / "formats.plan.json"
-                    run = run_measured(
-                        f"ours {name} {style} #{attempt + 1}",
-                        reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                        base_url,
-                        stdout=plan_file,
+                    run = measured_plan(
+                        f"ours {name} {style} #{attempt + 1}", root, base_url, work / "formats"
                     )
-                    body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-                    show(run, f"counts {[change.get('counts') for change in body.get('changes', [])]}")
                     ours.setdefault((name, style), []).append(run)
         set_style(base_url, "compact")
     print(f"  medians of {repeat}; load average now {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
@@ -447,6 +447,21 @@ def best(runs: list[Run]) -> str:
 # ------------------------------------------------------------------------------------------- scenarios
 
 
+def measured_plan(label: str, root: Path, base_url: str, stem: Path) -> Run:
+    """`reconciler plan` of the project at `root`, measured and shown with its counts; the plan in STEM.plan.json."""
+    plan_file = stem.with_name(stem.name + ".plan.json")
+    run = run_measured(
+        label,
+        reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+        base_url,
+        stdout=plan_file,
+    )
+    body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+    counts = [change.get("counts") for change in body.get("changes", [])]
+    show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+    return run
+
+
 def plans_by_style(
     work: Path, label: str, root: Path, base_url: str, styles: tuple[str, ...], repeat: int
 ) -> dict[str, list[Run]]:
@@ -457,17 +472,7 @@ def plans_by_style(
         named = label if styles == ("compact",) else f"{label} {style}"
         runs = by_style.setdefault(style, [])
         for attempt in range(repeat):
-            plan_file = work / f"{label}.plan.json"
-            run = run_measured(
-                f"ours {named} #{attempt + 1}",
-                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                base_url,
-                stdout=plan_file,
-            )
-            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-            counts = [change.get("counts") for change in body.get("changes", [])]
-            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-            runs.append(run)
+            runs.append(measured_plan(f"ours {named} #{attempt + 1}", root, base_url, work / label))
         print(f"  => ours {named}: {best(runs)}")
     return by_style
 
@@ -586,21 +591,7 @@ def baseline(name: str, project: Path, base_url: str) -> None:
             desired[row["VENDOR_URN"]] = {name: row[name] for name in FIELDS}
     records = (project / "manifests" / "records.yaml").read_text()
     dataset = records.split("id: ", 1)[1].split(",", 1)[0]
-    with httpx.Client(timeout=600) as client:
-        token = client.get(
-            f"{base_url}/contactnow/token.php",
-            params={"action": "get", "username": "demo", "password": "demo-password"},
-        ).json()["token"]
-        body = client.post(
-            f"{base_url}/contactnow/ecnow.php",
-            data={
-                "method": "ecnow_records",
-                "action": "read",
-                "format": "json",
-                "token": token,
-                "dataset": dataset,
-            },
-        ).json()
+    body = {"list": read_live(base_url, dataset)}
     live = {row["VENDOR_URN"]: {name: str(row.get(name, "")) for name in FIELDS} for row in body["list"]}
     del body
     if name == "deepdiff":
