@@ -304,9 +304,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def format_runs(work: Path, rows: int, repeat: int, styles: tuple[str, ...]) -> None:
+def format_runs(
+    work: Path, rows: int, repeat: int, styles: tuple[str, ...], compare_with: Path | None = None
+) -> None:
     """plan-1m from each source format under each JSON style, and the DuckDB floor on the same files beside it:
-    medians of `repeat` runs, each plan's ratio to the floor and to plain CSV."""
+    medians of `repeat` runs, each plan's ratio to the floor and to plain CSV. With `compare_with` (a checkout of
+    another revision), that revision's plan of each format runs once too, beside ours, under the first style."""
     root = work / "formats-project"
     db = work / "formats.sqlite3"
     manifests = root / "manifests"
@@ -345,6 +348,14 @@ def format_runs(work: Path, rows: int, repeat: int, styles: tuple[str, ...]) -> 
                         f"ours {name} {style} #{attempt + 1}", root, base_url, work / "formats"
                     )
                     ours.setdefault((name, style), []).append(run)
+                    if compare_with is not None and attempt == 0 and style == styles[0]:
+                        other = measured_plan(
+                            f"other {name} {style}", root, base_url, work / "other", compare_with
+                        )
+                        print(
+                            f"  => {name}: {other.wall:.2f} s at {compare_with}, {run.wall:.2f} s here",
+                            flush=True,
+                        )
         set_style(base_url, "compact")
     print(f"  medians of {repeat}; load average now {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for style in styles:
@@ -383,13 +394,16 @@ class Run:
         return self.requests / self.wall if self.wall else 0.0
 
 
-def run_measured(label: str, args: list[str], base_url: str, *, stdout: Path | None = None) -> Run:
-    """Run a command in its own process; its wall time, its peak RSS (ru_maxrss) and the requests it made."""
+def run_measured(
+    label: str, args: list[str], base_url: str, *, stdout: Path | None = None, repo: Path = REPO
+) -> Run:
+    """Run a command in its own process (importing reconciler from `repo`); its wall time, its peak RSS
+    (ru_maxrss) and the requests it made."""
     _, since = log_entries(base_url, 0)
-    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, **ENV, "PYTHONPATH": str(repo)}
     out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
     started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.PIPE)
+    process = subprocess.Popen(args, cwd=repo, env=env, stdout=out, stderr=subprocess.PIPE)
     assert process.stderr is not None
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -447,14 +461,16 @@ def best(runs: list[Run]) -> str:
 # ------------------------------------------------------------------------------------------- scenarios
 
 
-def measured_plan(label: str, root: Path, base_url: str, stem: Path) -> Run:
-    """`reconciler plan` of the project at `root`, measured and shown with its counts; the plan in STEM.plan.json."""
+def measured_plan(label: str, root: Path, base_url: str, stem: Path, repo: Path = REPO) -> Run:
+    """`reconciler plan` of the project at `root` (the reconciler of `repo`), measured and shown with its
+    counts; the plan in STEM.plan.json."""
     plan_file = stem.with_name(stem.name + ".plan.json")
     run = run_measured(
         label,
         reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
         base_url,
         stdout=plan_file,
+        repo=repo,
     )
     body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
     counts = [change.get("counts") for change in body.get("changes", [])]
@@ -648,6 +664,12 @@ def main() -> None:
         help="the emulator's JSON layout for the plans (repeatable: each in turn); default compact",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated data in this directory")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="formats-1m: also plan each format once with the reconciler of this directory (another revision)",
+    )
     parser.add_argument("--internal-baseline", choices=("dicts", "deepdiff"), help=argparse.SUPPRESS)
     parser.add_argument("--internal-floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--live", type=Path, help=argparse.SUPPRESS)
@@ -669,7 +691,7 @@ def main() -> None:
         work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-scale-")))
         work.mkdir(parents=True, exist_ok=True)
         scenarios: dict[str, Callable[[], None]] = {
-            "formats-1m": lambda: format_runs(work, args.rows, args.repeat, styles),
+            "formats-1m": lambda: format_runs(work, args.rows, args.repeat, styles, args.compare_with),
             "plan-1m": lambda: plan_runs(
                 work,
                 "plan-1m",
