@@ -66,6 +66,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import jsonbody
 from .jsonstyle import Stream, ascii_only, json_response
+from .store import DISPOSITION_NONE
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -78,7 +79,6 @@ SCHEDULE_HORIZON: Final = dt.timedelta(days=7)
 READ_CHUNK: Final = 5000
 
 STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_SCHEDULED = 0, 1, 2, 3, 4
-DISPOSITION_NONE: Final = 1000
 NOT_STARTED: Final = frozenset({0, 2})
 RUNNING: Final = frozenset({1, 3, 4})
 PAUSED: Final = frozenset({8, 9})
@@ -562,9 +562,9 @@ class ContactCenterApi:
         )
 
     def _stream(self, request: Request, campaign: Campaign, hidden: frozenset[int]) -> Iterator[bytes]:
-        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. SQLite
-        writes each member's object (json_quote escapes as json.dumps does, but for text past ASCII, escaped
-        here on the few chunks that have any), so Python only joins them; then the JSON style (untouched when
+        """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. Each
+        member is copied from its precomputed doc (store.member_doc_sql; text past ASCII escaped here, on the
+        few chunks that have any) behind the campaign's name and id; then the JSON style (untouched when
         compact)."""
         prefix = (
             '{"campaign-name":'
@@ -573,25 +573,15 @@ class ContactCenterApi:
             + str(campaign.id)
             + ',"record-id":'
         )
-        document = (
-            "? || m.customer_id"
-            " || ',\"phone-list\":' || json_quote('*Phone Number|' || coalesce(c.phone, ''))"
-            " || ',\"status\":' || coalesce(m.status, 0)"
-            " || ',\"status-code\":' || coalesce(m.status_code, 0)"
-            " || ',\"ext-trans-data\":' || json_quote(coalesce(m.ext_trans_data, ''))"
-            " || ',\"disposition-code\":' || coalesce(m.disposition_code, ?) || '}'"
-        )
         stream = Stream.around('{"records":{"record":[', "]}}", self.state.settings.json_style)
         sent = 0
         with self.state.store.reader() as reader:
             for rows in reader.chunks(
-                f"SELECT m.customer_id, {document}"
-                " FROM cc_members m LEFT JOIN crm_customers c ON c.id = m.customer_id"
-                " WHERE m.campaign_id = ? ORDER BY m.seq",
-                (prefix, DISPOSITION_NONE, campaign.id),
+                "SELECT customer_id, doc FROM cc_member_docs WHERE campaign_id = ? ORDER BY seq, customer_id",
+                (campaign.id,),
                 size=READ_CHUNK,
             ):
-                parts = [doc for customer, doc in rows if not hidden or customer not in hidden]
+                parts = [prefix + doc for customer, doc in rows if not hidden or customer not in hidden]
                 if not parts:
                     continue
                 chunk = stream.items(ascii_only(",".join(parts)))
