@@ -26,6 +26,7 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 LINE = "__line"
 """The column holding the line each row starts on (UInt32)."""
 PIECE_BYTES = 4 * 1024 * 1024
+PARSERS = 2
+"""Pieces parsed at once, on threads."""
 MAX_CARRY_BYTES = 2 * 1024 * 1024
 """A record longer than this (a line, or a quoted value spanning lines) sends the file to the row reader."""
 
@@ -111,6 +114,34 @@ def _pieces(stream: io.BufferedIOBase, pending: bytes, cut: Callable[[bytes], in
         pending = pending[end:]
     if pending:
         yield pending
+
+
+def _numbered(pieces: Iterator[bytes], line: int) -> Iterator[tuple[bytes, int]]:
+    """Each piece with the line it starts on."""
+    for piece in pieces:
+        yield piece, line
+        line += piece.count(b"\n")
+
+
+def _in_order(
+    pieces: Iterator[tuple[bytes, int]], parse: Callable[[bytes, int], pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """`parse` of each piece, in order, on PARSERS threads (polars lets go of the GIL), at most PARSERS pieces
+    ahead of the reader: memory stays a few pieces, and a refused piece stops the reading."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: deque[Future[pl.DataFrame]] = deque()
+    with ThreadPoolExecutor(PARSERS, thread_name_prefix="source-piece") as pool:
+        try:
+            for piece, line in pieces:
+                pending.append(pool.submit(parse, piece, line))
+                while len(pending) > PARSERS or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _line_cut(data: bytes) -> int:
@@ -186,11 +217,8 @@ def _csv_frames(
     header = next(csv.reader([head_line.decode("utf-8")], strict=True), [])
     if check_header(header, required, Location(source.display)):
         raise _Refused
-    line = 2
-    for piece in _pieces(stream, first[end + 1 :], _even_cut):
-        frame = _csv_piece(piece, header, wanted, line)
-        line += piece.count(b"\n")
-        yield frame
+    pieces = _numbered(_pieces(stream, first[end + 1 :], _even_cut), 2)
+    yield from _in_order(pieces, lambda piece, line: _csv_piece(piece, header, wanted, line))
 
 
 def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: int) -> pl.DataFrame:
@@ -249,11 +277,8 @@ def _jsonl_frames(
     stream: io.BufferedIOBase, wanted: tuple[str, ...], text_only: frozenset[str]
 ) -> Iterator[pl.DataFrame]:
     first = stream.read(PIECE_BYTES).removeprefix(codecs.BOM_UTF8)
-    line = 1
-    for piece in _pieces(stream, first, _line_cut):
-        frame = _jsonl_piece(piece, wanted, text_only, line)
-        line += piece.count(b"\n")
-        yield frame
+    pieces = _numbered(_pieces(stream, first, _line_cut), 1)
+    yield from _in_order(pieces, lambda piece, line: _jsonl_piece(piece, wanted, text_only, line))
 
 
 def _jsonl_piece(piece: bytes, wanted: tuple[str, ...], text_only: frozenset[str], line: int) -> pl.DataFrame:

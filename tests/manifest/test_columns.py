@@ -8,13 +8,17 @@ ragged rows, NULs, invalid UTF-8, BOMs, duplicate keys, numbers, nested values, 
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from reconciler.manifest import columns
 from reconciler.manifest.columns import LINE, read_columns
 from reconciler.manifest.sources import RawRow, SourceFile, read_rows
 
@@ -127,3 +131,28 @@ def test_jsonl_values_are_taken_as_the_row_reader_takes_them(tmp_path: Path) -> 
     assert frame.rows() == [("José", "x", 1), ("", "", 3)]
     path.write_text('{"a": 7}\n')
     assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None  # a number in a phone field
+
+
+def test_many_pieces_parsed_on_threads_come_back_in_order_with_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small pieces, so that quoted values with line breaks straddle the cuts and pieces finish out of order."""
+    monkeypatch.setattr(columns, "PIECE_BYTES", 512)
+    rows = [(f"k{i}", f'line one\nline "two", {i}' if i % 7 == 0 else f"v{i}") for i in range(3000)]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([COLUMNS, *rows])
+    for name, data in (
+        ("many.csv", text.getvalue().encode()),
+        (
+            "many.jsonl",
+            "".join(json.dumps(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in rows).encode(),
+        ),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        file = SourceFile(path, name, "csv" if name.endswith(".csv") else "jsonl", False)
+        frame = read_columns(file, COLUMNS, text_only=frozenset())
+        assert frame is not None
+        expected = _expected(file, frozenset())
+        assert expected is not None and len(expected) == 3000
+        assert frame.rows() == expected
