@@ -322,7 +322,19 @@ def format_runs(
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         live = work / "live.jsonl"
-        fetch_live(base_url, dataset, live)
+        # In a child process: the body read into dicts would otherwise raise this process's peak RSS, and every
+        # process it starts inherits that peak (ru_maxrss survives fork and exec on Linux).
+        fetch = [
+            sys.executable,
+            __file__,
+            "--internal-fetch",
+            str(live),
+            "--base",
+            base_url,
+            "--dataset",
+            str(dataset),
+        ]
+        subprocess.run(fetch, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
         ours: dict[tuple[str, str], list[Run]] = {}
         floors: dict[str, list[Run]] = {}
         for attempt in range(repeat):
@@ -673,6 +685,8 @@ def main() -> None:
     parser.add_argument("--internal-baseline", choices=("dicts", "deepdiff"), help=argparse.SUPPRESS)
     parser.add_argument("--internal-floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--live", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--internal-fetch", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -681,6 +695,9 @@ def main() -> None:
         return
     if args.internal_floor:
         floor(args.internal_floor, args.live)
+        return
+    if args.internal_fetch:
+        fetch_live(args.base, args.dataset, args.internal_fetch)
         return
     chosen = args.only or list(SCENARIOS)
     styles = tuple(dict.fromkeys(args.json_style or ["compact"]))
