@@ -15,31 +15,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 import typer.core
 
 from . import __version__
-from .engine import (
-    DEFAULT_SCHEDULED_AS,
-    Acknowledgements,
-    ApplyReport,
-    Engine,
-    ExportOptions,
-    Scope,
-    Status,
-    UnsafePlanError,
-    refusals,
-    write_schemas,
-)
 from .errors import ApplyInterrupted, ConfigError, ReconcilerError
 from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
 from .render.plan_text import MARKDOWN_BUDGET, dumps, render_markdown, render_text, summary_line
-from .render.progress import Reporter
-from .settings import Settings
+from .settings import DEFAULT_SCHEDULED_AS, Settings
 from .text import escaped
+
+if TYPE_CHECKING:
+    from .engine import Acknowledgements, ApplyReport, Engine, Scope
+
+# The engine (and through it pydantic, httpx, polars and every kind) is imported by the commands that use it,
+# not here: `reconciler --version` and `--help` start in a fraction of the time.
 
 INTERRUPTED = 130
 """A shell's code for a process stopped by SIGINT (Ctrl-C)."""
@@ -196,6 +189,9 @@ def _engine(settings: Settings) -> Engine:
 
         return in_process(None if store is None else str(store))
 
+    from .engine import Engine
+    from .render.progress import Reporter
+
     return Engine(settings, embedded=embedded, reading=Reporter(sys.stderr, plain=settings.no_color).reading)
 
 
@@ -206,6 +202,8 @@ def _acks(expire: bool, mass_complete: bool, mass_remove: bool, mass_update: boo
         ("mass-remove", mass_remove),
         ("mass-update", mass_update),
     )
+    from .engine import Acknowledgements
+
     return Acknowledgements.of(risk for risk, chosen in given if chosen)
 
 
@@ -250,6 +248,8 @@ def schema(
 ) -> None:
     """Write the JSON Schemas: one per manifest kind, reconciler.yaml's, and the plan and drift documents'."""
     with _errors():
+        from .engine import write_schemas
+
         for path in write_schemas(out):
             _echo(f"wrote {path}")
 
@@ -278,6 +278,8 @@ def plan(
 
     The last line (on stderr) sums the plan up and says what to run next.
     """
+    from .engine import Scope
+
     acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove, allow_mass_update)
     scope = Scope.of(only, exclude)
     with _errors():
@@ -285,6 +287,8 @@ def plan(
         result = _engine(settings).plan(directory, target, scope)
         body = result.to_dict(show_values=show_values)
         _write_plan_output(body, fmt, sys.stdout, settings, markdown_budget)
+        from .engine import UnsafePlanError, refusals
+
         refused = refusals(result.verdicts, acks)
         if refused:  # shown first, so that the reviewer sees what the guard stopped
             raise UnsafePlanError(refused)
@@ -311,6 +315,8 @@ def _plan_closing_line(
     flags = acks.flags()
     counts = "" if fmt is Format.text else summary_line(body["summary"]) + " "
     if out is not None:
+        from .engine import Scope
+
         command = _command("apply", directory, None, Scope(), "--plan", shlex.quote(str(out)), *flags)
         return f"{counts}Saved to {out}; apply exactly this plan with `{command}`."
     command = _command("apply", directory, target, scope, *flags)
@@ -343,6 +349,9 @@ def apply(
 ) -> None:
     """Make the live state match the manifests, in a safe order. Asks first unless --auto-approve, or unless
     applying a saved plan (--plan), which is the approval."""
+    from .engine import Scope
+    from .render.progress import Reporter
+
     acks = _acks(allow_expire, allow_mass_complete, allow_mass_remove, allow_mass_update)
     scope = Scope.of(only, exclude)
     failed = False
@@ -452,6 +461,8 @@ def drift(
     --report FILE is written as JSON when FILE ends in .json, as Markdown when it ends in .md, otherwise in
     --format. The last line (on stderr) sums the drift up and says what to run next.
     """
+    from .engine import Scope
+
     scope = Scope.of(only, exclude)
     with _errors():
         body = _engine(_settings()).drift(directory, target, scope, show_values=show_values)
@@ -572,6 +583,8 @@ def export(
     Two exports of one account are byte-identical. Personal values go only into the record CSV files.
     """
     with _errors():
+        from .engine import ExportOptions, Status
+
         options = ExportOptions(
             key=key,
             campaigns=tuple(campaign or ()),

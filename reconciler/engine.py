@@ -30,7 +30,7 @@ from .errors import (
     StalePlanError,
     UnsafePlanError,
 )
-from .export.account import DEFAULT_SCHEDULED_AS, ExportOptions, ExportSummary, export_account
+from .export.account import ExportOptions, ExportSummary, export_account
 from .kinds import REGISTRY, desired_state, load_project
 from .kinds.base import DesiredState, Reading
 from .kinds.suppression_list import Harvested, Imported, find_list, harvest_numbers, import_numbers
@@ -46,7 +46,7 @@ from .plan.saved import read_saved_plan, stale_reasons
 from .planner import make_plan
 from .providers.base import Progress, Target
 from .scope import Scope, ScopedPlan, plan_scope
-from .settings import Settings
+from .settings import DEFAULT_SCHEDULED_AS, Settings
 from .targets import Connection, connect, connection
 
 __all__ = [

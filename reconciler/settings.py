@@ -19,6 +19,10 @@ from .errors import ConfigError
 BATCH_LIMIT: Final = 1000
 """Both APIs' maximum rows (ContactNow) or customers (Contact Center) per write request."""
 
+DEFAULT_SCHEDULED_AS: Final = "+1d 09:00+00:00"
+"""The relative schedule `export --scheduled-as` writes by default for a member the dialler has scheduled (the
+API does not say when)."""
+
 SETTINGS: Final = {
     "RECONCILER_LOG": "log level: DEBUG, INFO, WARNING, ERROR or CRITICAL; default WARNING",
     "RECONCILER_CONSISTENCY_SECONDS": "how long a write may take to show in reads (default 3, 0..600)",

@@ -257,22 +257,17 @@ def _wanted(desired: MembershipInput) -> _Wanted:
     import polars as pl
 
     schema = pl.Schema({"id": pl.String, "kind": pl.UInt8, "row": pl.Int64})
-    lazy = desired.source.frame()
+    read = desired.source.frame()
     build = desired.source.frame_member
-    if lazy is not None:
-        frame = lazy.collect()
-        ids = frame.get_column(frame.columns[0])
-        texts = frame.get_column("schedule") if "schedule" in frame.columns else None
-        if texts is None:
-            kinds = pl.repeat(_NONE, frame.height, dtype=pl.UInt8, eager=True)
-        else:
-            written = {text: _kind(build(0, "", text).schedule) for text in texts.unique().to_list() if text}
-            kinds = texts.replace_strict({"": _NONE, **written}, return_dtype=pl.UInt8)
+    if read is not None:
+        ids, texts, lines = (read.get_column(name) for name in read.columns[:3])
+        del read
+        written = {text: _kind(build(0, "", text).schedule) for text in texts.unique().to_list() if text}
+        kinds = texts.replace_strict({"": _NONE, **written}, return_dtype=pl.UInt8)
         table = pl.DataFrame({"id": ids, "kind": kinds}).with_row_index("row").cast(schema)
 
         def member(row: int) -> DesiredMember:
-            text = "" if texts is None else texts[row]
-            return build(row, ids[row], text)
+            return build(lines[row], ids[row], texts[row])
 
         return _Wanted(table.select("id", "kind", "row"), member)
     members: list[DesiredMember] = []

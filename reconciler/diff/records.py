@@ -1,12 +1,11 @@
 """The record-set diff: streams the source and the live rows, holding one compact digest per desired row.
 
-Pass 1 reads the source into `key -> row index` and an array of 64-bit digests of the normalised managed
-values (`SourceTable`; a plain CSV is read by a columnar scan, anything else row by row, and both normalise and
-digest in columns with polars). Pass 2 streams the live records once, a page (`LiveBatch`) at a time, and sorts
-each page's records in columns: unchanged, changed, absent from the source, or a duplicate (a bitmap says which
-source rows a live record has already claimed). Pass 3 goes back to the source only for the few rows that
-changed, to say which fields differ. Nothing holds a dict per row, so memory stays near one key and one digest
-per desired record.
+Pass 1 takes the source's columns (read in one columnar pass that the source check shared, whatever the file's
+format; see manifest/columns.py) into `key -> row index` and an array of 64-bit digests of the normalised managed
+values (`SourceTable`), normalised and digested in columns with polars. Pass 2 streams the live records once, a
+page (`LiveBatch`) at a time, and sorts each page's records in columns: unchanged, changed, absent from the
+source, or a duplicate (a bitmap says which source rows a live record has already claimed). The few changed rows
+are then taken from the source's columns, to say which fields differ. Nothing holds a dict per row.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
 from ..model.fields import is_personal
@@ -105,66 +103,29 @@ class SourceTable:
 
 
 def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
-    """Pass 1: read the source once. `fields` are the managed fields (key first) with their live spelling;
-    the source's columns are matched to them without regard to case."""
-    lazy = desired.source.frame()
-    if lazy is not None:
-        return _table_from_frame(lazy, fields)
-    return _table_from_rows(desired, fields)
-
-
-def _table_from_frame(lazy: pl.LazyFrame, fields: Sequence[str]) -> SourceTable:
+    """Pass 1: the source's columns, read once (for the source check too, when it ran). `fields` are the managed
+    fields (key first) with their live spelling; the source's columns are matched to them without regard to
+    case. The table keeps those columns, so that the few changed rows are taken from it, not read again."""
     import polars as pl
 
-    names = _source_names(lazy.collect_schema().names(), fields)
-    selected = lazy.select(pl.col(name).alias(f"c{i}") for i, name in enumerate(names))
+    frame = desired.source.frame()
+    names = _source_names(frame.columns, fields)
+    selected = frame.select(
+        (pl.col(name) if name in frame.columns else pl.repeat("", frame.height, dtype=pl.String)).alias(
+            f"c{i}"
+        )
+        for i, name in enumerate(names)
+    )
+    del frame
     table = _empty_table(fields)
-    for chunk in selected.collect_batches(chunk_size=CHUNK_ROWS):
+    for offset in range(0, selected.height, CHUNK_ROWS):
+        chunk = selected.slice(offset, CHUNK_ROWS)
         _extend(table, chunk, fields, chunk.get_column("c0"))
 
     def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
         wanted = sorted(set(positions))
-        picked = selected.with_row_index("__row").filter(pl.col("__row").is_in(wanted)).collect()
-        rows = normalized_frame(picked.drop("__row"), fields).rows()
-        return dict(zip(picked.get_column("__row").to_list(), rows, strict=True))
-
-    table.normalized_rows = normalized_rows
-    return table
-
-
-def _table_from_rows(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
-    import polars as pl
-
-    table = _empty_table(fields)
-    records = desired.source.iter_records()
-    names: list[str] | None = None
-    while chunk := list(islice(records, CHUNK_ROWS)):
-        if names is None:
-            names = _source_names(list(chunk[0].values), fields)
-        columns = {
-            f"c{i}": [record.values.get(name) or "" for record in chunk] for i, name in enumerate(names)
-        }
-        frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-        _extend(table, frame, fields, pl.Series([record.key for record in chunk], dtype=pl.String))
-
-    def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        wanted = set(positions)
-        found: dict[int, tuple[str, ...]] = {}
-        picked = [
-            (position, record)
-            for position, record in enumerate(desired.source.iter_records())
-            if position in wanted
-        ]
-        if not picked:
-            return found
-        source_names = names or list(fields)
-        columns = {
-            f"c{i}": [record.values.get(name) or "" for _, record in picked]
-            for i, name in enumerate(source_names)
-        }
-        frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-        rows = normalized_frame(frame, fields).rows()
-        return {position: row for (position, _), row in zip(picked, rows, strict=True)}
+        picked = selected[wanted]
+        return dict(zip(wanted, normalized_frame(picked, fields).rows(), strict=True))
 
     table.normalized_rows = normalized_rows
     return table

@@ -65,7 +65,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from . import jsonbody
-from .jsonstyle import Stream, json_response
+from .jsonstyle import Stream, ascii_only, json_response
+from .store import DISPOSITION_NONE
 
 if TYPE_CHECKING:
     from .state import EmulatorState
@@ -78,7 +79,6 @@ SCHEDULE_HORIZON: Final = dt.timedelta(days=7)
 READ_CHUNK: Final = 5000
 
 STATUS_NEW, STATUS_QUEUED, STATUS_ACCEPTED, STATUS_COMPLETED, STATUS_SCHEDULED = 0, 1, 2, 3, 4
-DISPOSITION_NONE: Final = 1000
 NOT_STARTED: Final = frozenset({0, 2})
 RUNNING: Final = frozenset({1, 3, 4})
 PAUSED: Final = frozenset({8, 9})
@@ -574,7 +574,9 @@ class ContactCenterApi:
 
     def _stream(self, request: Request, campaign: Campaign, hidden: frozenset[int]) -> Iterator[bytes]:
         """The records.json body in chunks: one SQL chunk of members at a time, never the whole campaign. Each
-        chunk is written compactly, then in the JSON style (untouched when compact)."""
+        member is copied from its precomputed doc (store.member_doc_sql; text past ASCII escaped here, on the
+        few chunks that have any) behind the campaign's name and id; then the JSON style (untouched when
+        compact)."""
         prefix = (
             '{"campaign-name":'
             + json.dumps(campaign.name)
@@ -582,37 +584,18 @@ class ContactCenterApi:
             + str(campaign.id)
             + ',"record-id":'
         )
-        template = (
-            prefix
-            + '%d,"phone-list":%s,"status":%d,"status-code":%d,"ext-trans-data":%s,"disposition-code":%d}'
-        )
-        dumps = json.dumps
         stream = Stream.around('{"records":{"record":[', "]}}", self.state.settings.json_style)
         sent = 0
         with self.state.store.reader() as reader:
             for rows in reader.chunks(
-                "SELECT m.customer_id, c.phone, m.status, m.status_code, m.ext_trans_data, m.disposition_code"
-                " FROM cc_members m LEFT JOIN crm_customers c ON c.id = m.customer_id"
-                " WHERE m.campaign_id = ? ORDER BY m.seq",
+                "SELECT customer_id, doc FROM cc_member_docs WHERE campaign_id = ? ORDER BY seq, customer_id",
                 (campaign.id,),
                 size=READ_CHUNK,
             ):
-                parts = [
-                    template
-                    % (
-                        customer,
-                        dumps("*Phone Number|" + (phone or "")),
-                        status or 0,
-                        status_code or 0,
-                        dumps(ext or ""),
-                        DISPOSITION_NONE if disposition is None else disposition,
-                    )
-                    for customer, phone, status, status_code, ext, disposition in rows
-                    if customer not in hidden
-                ]
+                parts = [prefix + doc for customer, doc in rows if not hidden or customer not in hidden]
                 if not parts:
                     continue
-                chunk = stream.items(",".join(parts))
+                chunk = stream.items(ascii_only(",".join(parts)))
                 yield ((stream.separator if sent else stream.head) + chunk).encode()
                 sent += len(parts)
                 request.state.rows = sent

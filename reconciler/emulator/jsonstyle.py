@@ -40,6 +40,7 @@ _INDENT: Final = "    "
 _ITEMS: Final = '"@emulator-items@"'
 """Stands for the items of a streamed array while its head and tail are styled; the last string of the text."""
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_PAST_TILDE = re.compile("[^\x00-\x7e]")
 
 
 def is_style(value: object) -> TypeGuard[JsonStyle]:
@@ -106,6 +107,14 @@ class Stream:
         # indentation is the head's last line.
         lines = msgspec.json.format("[" + text + "]", indent=len(_INDENT))[2 + len(_INDENT) : -2]
         return lines.replace("\n" + _INDENT, "\n" + self.indent)
+
+
+def ascii_only(text: str) -> str:
+    """JSON text with DEL and every character past ASCII written as a \\u escape, as json.dumps writes them by
+    default (exact: outside strings JSON holds only ASCII)."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _PAST_TILDE.sub(_escape, text)
 
 
 def _php(text: str) -> str:

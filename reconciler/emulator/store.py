@@ -42,8 +42,8 @@ from .contactnow_fields import STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"
-"""Version 1 had no `cn_record_docs`; opening a version-1 file adds them."""
+SCHEMA_VERSION = "3"
+"""Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`; opening an older file adds them."""
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -117,6 +117,35 @@ _SAVE_DOC = _SAVE + f"VALUES (NEW.id, {record_doc_sql('NEW')})"
 _SAVE_DOCS = _SAVE + f"SELECT id, {record_doc_sql('r')} FROM cn_records r"
 """(Re)compute the docs of the records `r` that a WHERE clause appended to it selects."""
 
+
+def member_doc_sql(row: str) -> str:
+    """A records.json member for the `cc_members` row named `row` (e.g. NEW in a trigger), from its record-id
+    on: the campaign's name and id, which lead every member, are written when it is served. json_quote() escapes
+    as json.dumps does, but for characters past ASCII (escaped when served: cc.py, ascii_only)."""
+    phone = f"(SELECT phone FROM crm_customers WHERE id = {row}.customer_id)"
+    return (
+        f"{row}.customer_id || ',\"phone-list\":' || json_quote('*Phone Number|' || coalesce({phone}, ''))"
+        f" || ',\"status\":' || coalesce({row}.status, 0) || ',\"status-code\":' || coalesce({row}.status_code, 0)"
+        f" || ',\"ext-trans-data\":' || json_quote(coalesce({row}.ext_trans_data, ''))"
+        f" || ',\"disposition-code\":' || coalesce({row}.disposition_code, {DISPOSITION_NONE}) || '}}'"
+    )
+
+
+DISPOSITION_NONE = 1000
+"""The disposition code of a member the dialler has not called (records.json shows it for a NULL one)."""
+_SAVE_MEMBER = "INSERT OR REPLACE INTO cc_member_docs(campaign_id, seq, customer_id, doc) "
+_SAVE_MEMBER_DOC = (
+    _SAVE_MEMBER + f"VALUES (NEW.campaign_id, coalesce(NEW.seq, 0), NEW.customer_id, {member_doc_sql('NEW')})"
+)
+_SAVE_MEMBER_DOCS = (
+    _SAVE_MEMBER
+    + f"SELECT m.campaign_id, coalesce(m.seq, 0), m.customer_id, {member_doc_sql('m')} FROM cc_members m"
+)
+_DROP_MEMBER_DOC = (
+    "DELETE FROM cc_member_docs WHERE campaign_id = OLD.campaign_id AND seq = coalesce(OLD.seq, 0)"
+    " AND customer_id = OLD.customer_id"
+)
+
 _RECORD_COLUMNS_SQL = ",\n    ".join(f"\"{name}\" TEXT NOT NULL DEFAULT ''" for name in RECORD_TEXT_COLUMNS)
 
 SCHEMA = f"""
@@ -150,6 +179,35 @@ CREATE TABLE IF NOT EXISTS cc_members (
     PRIMARY KEY(campaign_id, customer_id)
 );
 CREATE INDEX IF NOT EXISTS cc_members_seq ON cc_members(campaign_id, seq);
+-- Each member as records.json serves it (see member_doc_sql), in the order served, rebuilt whenever what it is
+-- made of changes: a read copies the docs at SQLite's read speed instead of formatting each member.
+CREATE TABLE IF NOT EXISTS cc_member_docs (
+    campaign_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, seq, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cc_member_docs_customer ON cc_member_docs(customer_id);
+CREATE TRIGGER IF NOT EXISTS cc_members_doc_insert AFTER INSERT ON cc_members BEGIN
+    {_SAVE_MEMBER_DOC};
+END;
+CREATE TRIGGER IF NOT EXISTS cc_members_doc_update AFTER UPDATE ON cc_members BEGIN
+    {_DROP_MEMBER_DOC};
+    {_SAVE_MEMBER_DOC};
+END;
+CREATE TRIGGER IF NOT EXISTS cc_members_doc_delete AFTER DELETE ON cc_members BEGIN
+    {_DROP_MEMBER_DOC};
+END;
+CREATE TRIGGER IF NOT EXISTS crm_customers_doc_insert AFTER INSERT ON crm_customers BEGIN
+    {_SAVE_MEMBER_DOCS} WHERE m.customer_id = NEW.id;
+END;
+CREATE TRIGGER IF NOT EXISTS crm_customers_doc_update AFTER UPDATE OF id, phone ON crm_customers BEGIN
+    {_SAVE_MEMBER_DOCS} WHERE m.customer_id IN (OLD.id, NEW.id);
+END;
+CREATE TRIGGER IF NOT EXISTS crm_customers_doc_delete AFTER DELETE ON crm_customers BEGIN
+    {_SAVE_MEMBER_DOCS} WHERE m.customer_id = OLD.id;
+END;
 
 -- ContactNow
 CREATE TABLE IF NOT EXISTS cn_users (
@@ -351,8 +409,8 @@ class Store:
                 conn.execute(
                     "INSERT INTO emu_meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
                 )
-            elif found[0] == "1":
-                store._upgrade_from_1()
+            elif found[0] in ("1", "2"):
+                store._upgrade_from(found[0])
             campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
             for column in ("caller_id", "daily_start", "daily_end", "timezone"):
                 if (
@@ -366,12 +424,15 @@ class Store:
         log.debug("emulator store opened (%s)", "memory" if path is None else "file")
         return store
 
-    def _upgrade_from_1(self) -> None:
-        """Build every record's doc: a version-1 file has records, and SCHEMA has just added the empty table."""
+    def _upgrade_from(self, version: str) -> None:
+        """Build the docs an older file lacks (SCHEMA has just added their empty tables): every record's for
+        version 1, every member's for versions 1 and 2."""
         with self.transaction() as conn:
-            conn.execute(_SAVE_DOCS)
+            if version == "1":
+                conn.execute(_SAVE_DOCS)
+            conn.execute(_SAVE_MEMBER_DOCS)
             conn.execute("UPDATE emu_meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
-        log.info("emulator store upgraded from schema version 1")
+        log.info("emulator store upgraded from schema version %s", version)
 
     def close(self) -> None:
         """Close the main connection. Safe to call twice."""

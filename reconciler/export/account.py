@@ -38,11 +38,11 @@ from ..manifest.schedules import AbsoluteSchedule
 from ..model.fields import VENDOR_OWNED_FIELDS
 from ..model.state import Status
 from ..providers.base import Target
+from ..settings import DEFAULT_SCHEDULED_AS
 from .documents import project_file
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SCHEDULED_AS = "+1d 09:00+00:00"
 HEADER = "Written by `reconciler export` from target {target}. Edit freely: this is now the source of truth."
 
 

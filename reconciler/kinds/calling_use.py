@@ -77,11 +77,9 @@ class KeptRecords:
     def check(self) -> list[Problem]:
         return list(self.inner.check())
 
-    def frame(self) -> pl.LazyFrame | None:
-        import polars as pl
-
-        lazy = self.inner.frame()
-        return None if lazy is None else lazy.filter(pl.lit(self.keep))
+    def frame(self) -> pl.DataFrame:
+        frame: pl.DataFrame = self.inner.frame()
+        return frame.filter(self.keep)
 
     def digest(self) -> str:
         return str(self.inner.digest())
@@ -182,23 +180,13 @@ def _zones(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContex
 
 
 def _frame(item: DesiredRecordSet, names: Sequence[str]) -> pl.DataFrame:
-    """The columns `names` of every source row as text ("" when a row lacks one): a columnar scan when the source
-    is a plain CSV, else the rows as the diff reads them."""
+    """The columns `names` (managed fields, checked before) of every source row as text, from the source's frame:
+    its one columnar pass, or its rows."""
     import polars as pl
 
-    lazy = item.source.frame()
-    if lazy is not None:
-        present = {name.casefold(): name for name in lazy.collect_schema().names()}
-        frame: pl.DataFrame = lazy.select(
-            pl.col(present[name.casefold()]).alias(name) for name in names
-        ).collect()
-        return frame
-    columns: dict[str, list[str]] = {name: [] for name in names}
-    for record in item.source.iter_records():
-        folded = {key.casefold(): value for key, value in record.values.items()}
-        for name in names:
-            columns[name].append(folded.get(name.casefold(), ""))
-    return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+    source: pl.DataFrame = item.source.frame()
+    present = {name.casefold(): name for name in source.columns}
+    return source.select(pl.col(present[name.casefold()]).alias(name) for name in names)
 
 
 def _zone_hours(report: ZoneReport, policy: DesiredCallingPolicy) -> tuple[tuple[str, WeekHours], ...]:

@@ -26,7 +26,7 @@ from ..export.members import export_members
 from ..manifest import Project, SourceMember
 from ..manifest.checks import check_scanned
 from ..manifest.documents import DocumentIndex, SourcedDocument
-from ..manifest.rows import scan_members, valid_member_frame
+from ..manifest.rows import CheckedOnce, checked_member_frame, scan_members
 from ..manifest.schedules import AbsoluteSchedule, Schedule, ScheduleError, parse_schedule
 from ..manifest.spec import (
     CUSTOMER_ID_PATTERN,
@@ -206,6 +206,7 @@ class ManifestMembers:
     """A CampaignMembership manifest's members as the diff reads them: streamed, never held."""
 
     manifest: MembershipManifest
+    _checked: CheckedOnce = field(default_factory=CheckedOnce, compare=False, repr=False)
 
     def iter_members(self) -> Iterator[DesiredMember]:
         for member in self.manifest.iter_members():
@@ -213,19 +214,27 @@ class ManifestMembers:
 
     def check(self) -> list[Problem]:
         """Every problem of the source file's members (inline members are checked when the project loads)."""
-        return _check_rows(self.manifest) if self.manifest.source is not None else []
+        source = self.manifest.source
+        if source is None:
+            return []
+        return self._checked.check(
+            lambda: checked_member_frame(source), lambda: _scanned_problems(self.manifest)
+        )
 
-    def frame(self) -> pl.LazyFrame | None:
-        """customer-id (and schedule, when written) of a plain CSV source whose members are all usable and
-        unique, read a column at a time; else None (see valid_member_frame)."""
-        return valid_member_frame(self.manifest.source)
+    def frame(self) -> pl.DataFrame | None:
+        """customer-id, schedule and the line of each member of a source file, from the check's pass when it ran
+        (handed over once); None for inline members, or a file that must be read row by row."""
+        source = self.manifest.source
+        if source is None:
+            return None
+        return self._checked.take(lambda: checked_member_frame(source), lambda: None)
 
-    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
-        """The member `iter_members` gives for row `row` (0-based) of `frame()`: a plain CSV row is one line."""
+    def frame_member(self, line: int, customer_id: str, schedule: str) -> DesiredMember:
+        """The member `iter_members` gives for the row of `frame()` that starts on `line`."""
         source = self.manifest.source
         assert source is not None
         when = _schedule(parse_schedule(schedule)) if schedule else None
-        return DesiredMember(customer_id, when, Location(source.display, row + 2, 1))
+        return DesiredMember(customer_id, when, Location(source.display, line, 1))
 
     def digest(self) -> str:
         return self.manifest.source_digest()
@@ -468,10 +477,14 @@ def campaign_problems(info: CampaignInfo) -> list[str]:
 
 
 def _check_rows(manifest: MembershipManifest) -> list[Problem]:
-    """Every problem of every member, and repeated customer ids with both lines (a large plain CSV is checked
-    a column at a time first)."""
-    if valid_member_frame(manifest.source) is not None:
-        return []
+    """Every problem of every member, and repeated customer ids with both lines (a source file is checked a
+    column at a time first; see ManifestMembers.check)."""
+    if manifest.source is None:
+        return _scanned_problems(manifest)
+    return ManifestMembers(manifest).check()
+
+
+def _scanned_problems(manifest: MembershipManifest) -> list[Problem]:
     return check_scanned(manifest, manifest.scan, lambda member: member.customer_id, "customer-id")
 
 

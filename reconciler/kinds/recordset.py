@@ -27,7 +27,14 @@ from ..export.records import candidate_fields, export_records, integer_fields
 from ..manifest import Project, SourceRow
 from ..manifest.checks import check_scanned
 from ..manifest.documents import DocumentIndex, SourcedDocument
-from ..manifest.rows import managed_fields, phone_fields, scan_records, valid_record_frame
+from ..manifest.rows import (
+    CheckedOnce,
+    checked_record_frame,
+    managed_fields,
+    phone_fields,
+    rows_frame,
+    scan_records,
+)
 from ..manifest.spec import (
     FIELD_NAME_PATTERN,
     FieldName,
@@ -206,9 +213,11 @@ class RecordSetManifest(SourcedDocument[SourceRow]):
 
 @dataclass(frozen=True)
 class ManifestRecords:
-    """A RecordSet manifest's rows as the diff and apply read them: streamed, never held."""
+    """A RecordSet manifest's rows as the diff and apply read them: a source file is read once, in columns,
+    for both the check and the diff (apply streams it again)."""
 
     manifest: RecordSetManifest
+    _checked: CheckedOnce = field(default_factory=CheckedOnce, compare=False, repr=False)
 
     def iter_records(self) -> Iterator[SourceRecord]:
         key = self.manifest.spec.key
@@ -217,11 +226,24 @@ class ManifestRecords:
 
     def check(self) -> list[Problem]:
         """Every problem of the source file's rows (inline rows are checked when the project loads)."""
-        return _check_rows(self.manifest) if self.manifest.source is not None else []
+        source = self.manifest.source
+        if source is None:
+            return []
+        return self._checked.check(lambda: checked_record_frame(self.manifest.spec, source), self._problems)
 
-    def frame(self) -> pl.LazyFrame | None:
-        """The managed columns as one columnar scan when the source is a large plain CSV (else None)."""
-        return valid_record_frame(self.manifest.spec, self.manifest.source)
+    def _problems(self) -> list[Problem]:
+        return _scanned_problems(self.manifest)
+
+    def frame(self) -> pl.DataFrame:
+        """The key and managed columns (and LINE), from the check's pass when it ran (handed over once)."""
+        return self._checked.take(
+            lambda: (
+                checked_record_frame(self.manifest.spec, self.manifest.source)
+                if self.manifest.source is not None
+                else None
+            ),
+            lambda: rows_frame(self.manifest.iter_rows(), self.manifest.managed_fields),
+        )
 
     def digest(self) -> str:
         return self.manifest.source_digest()
@@ -491,10 +513,14 @@ def _fields_problems(manifest: RecordSetManifest) -> list[Problem]:
 
 
 def _check_rows(manifest: RecordSetManifest) -> list[Problem]:
-    """Every problem of every row, and duplicate keys with both lines. A large plain CSV source is checked a
-    column at a time first; only when that finds something are the rows read one by one, to name each."""
-    if valid_record_frame(manifest.spec, manifest.source) is not None:
-        return []
+    """Every problem of every row, and duplicate keys with both lines. A source file is checked a column at a
+    time first (see ManifestRecords.check); only when that finds something are its rows read one by one."""
+    if manifest.source is None:
+        return _scanned_problems(manifest)
+    return ManifestRecords(manifest).check()
+
+
+def _scanned_problems(manifest: RecordSetManifest) -> list[Problem]:
     key = manifest.spec.key
     return check_scanned(manifest, manifest.scan, lambda row: row.values[key], key)
 

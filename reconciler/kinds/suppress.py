@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -276,22 +275,11 @@ class Screening:
         """Pass over the source's key, match and consent columns: which rows are suppressed."""
         import polars as pl
 
-        lazy = source.frame()
+        frame = source.frame()
         wanted = [key, *self.screen.match, *([self.screen.consent] if self.screen.consent else [])]
-        if lazy is not None:
-            names = _spelled(lazy.collect_schema().names(), wanted)
-            for chunk in lazy.select(names).collect_batches(chunk_size=CHUNK_ROWS):
-                self._source_chunk([chunk.get_column(name).cast(pl.String) for name in names])
-            return
-        records = source.iter_records()
-        while batch := list(islice(records, CHUNK_ROWS)):
-            names = _spelled(list(batch[0].values), wanted)
-            columns = [
-                pl.Series([record.values.get(name) or "" for record in batch], dtype=pl.String)
-                for name in names
-            ]
-            columns[0] = pl.Series([record.key for record in batch], dtype=pl.String)
-            self._source_chunk(columns)
+        names = _spelled(frame.columns, wanted)
+        for chunk in frame.select(names).iter_slices(CHUNK_ROWS):
+            self._source_chunk([chunk.get_column(name).cast(pl.String) for name in names])
 
     def _source_chunk(self, columns: list[pl.Series]) -> None:
         import polars as pl

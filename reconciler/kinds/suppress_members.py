@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from ..errors import Location, Problem
+from ..manifest.columns import read_columns
 from ..manifest.documents import DocumentIndex, ManifestDocument
 from ..manifest.rows import CUSTOMER_ID_COLUMN
-from ..manifest.sources import SourceFile, csv_frame, read_rows
+from ..manifest.sources import SourceFile, read_rows
 from ..manifest.spec import Name, SpecModel
 from ..model.state import LiveMembers
 from ..plan.changes import Observation
@@ -75,7 +76,7 @@ class ScreenedMembers:
     def check(self) -> list[Problem]:
         return list(self.inner.check())
 
-    def frame(self) -> pl.LazyFrame | None:
+    def frame(self) -> pl.DataFrame | None:
         return self.inner.frame() if not self.suppressed else None
 
     def frame_member(self, row: int, customer_id: str, schedule: str) -> Any:
@@ -117,9 +118,9 @@ class MemberScreening:
             ids = pl.Series(list(inline), dtype=pl.String)
             self._chunk(ids, pl.Series([""] * len(ids), dtype=pl.String))
             return
-        lazy = csv_frame(source, (CUSTOMER_ID_COLUMN, PHONE_HINT))
-        if lazy is not None:
-            for chunk in lazy.collect_batches(chunk_size=CHUNK_ROWS):
+        frame = read_columns(source, (CUSTOMER_ID_COLUMN,), (PHONE_HINT,), text_only=frozenset((PHONE_HINT,)))
+        if frame is not None:
+            for chunk in frame.iter_slices(CHUNK_ROWS):
                 self._chunk(chunk.get_column(CUSTOMER_ID_COLUMN), chunk.get_column(PHONE_HINT))
             return
         rows = (item for item in read_rows(source, (CUSTOMER_ID_COLUMN,)) if not isinstance(item, Problem))

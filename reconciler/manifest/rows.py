@@ -7,19 +7,20 @@ are ignored, so an export can be used as it is.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from itertools import islice
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, PHONE_NOISE, TEXT_ONLY_FIELDS
 from reconciler.text import UNSAFE_CLASS, UNSAFE_REMEDY, unsafe
 
 from . import yaml_loader as y
+from .columns import LINE, read_columns
 from .schedules import Schedule, ScheduleError, parse_schedule
-from .sources import CSV_FIELD_LIMIT, Cell, RawRow, SourceFile, csv_frame, read_rows, scan_plain_csv
+from .sources import Cell, RawRow, SourceFile, read_rows
 from .spec import CUSTOMER_ID_PATTERN
 from .validation import suggest
 
@@ -303,23 +304,20 @@ def _as_cell(value: str | Cell | None) -> Cell | None:
 
 
 # ------------------------------------------------------------------------------------------- columnar
-# Large plain CSV sources are checked a column at a time. A source that passes is one the row checks would pass
-# without a problem; for any other source these return None, and the row checks run to name each problem.
+# A source file is read in one columnar pass (columns.read_columns) and checked a column at a time. A source that
+# passes is one the row checks would pass without a problem; for any other source these return None, and the row
+# checks run to name each problem with its line.
 
 
-def valid_record_frame(spec: RecordColumns, source: SourceFile | None) -> pl.LazyFrame | None:
-    """The managed columns of a plain CSV source in which every row is usable and every key unique, else None."""
-    if source is None:
-        return None
-    rules = _RecordRules(spec)
-    stamp = _stamp(source, rules.managed, rules.phones)
-    if stamp is not None and stamp in _CHECKED:
-        return scan_plain_csv(source, rules.managed)
-    lazy = csv_frame(source, rules.managed)
-    if lazy is None:
-        return None
+def checked_record_frame(spec: RecordColumns, source: SourceFile) -> pl.DataFrame | None:
+    """The managed columns (and LINE) of a source file in which every row is usable and every key unique, read
+    in one pass; else None."""
     import polars as pl
 
+    rules = _RecordRules(spec)
+    frame = read_columns(source, rules.managed, text_only=rules.text_only)
+    if frame is None:
+        return None
     key = pl.col(rules.key)
     checks = [
         (key.str.strip_chars() == "").any(),
@@ -327,77 +325,86 @@ def valid_record_frame(spec: RecordColumns, source: SourceFile | None) -> pl.Laz
         key.str.contains("[\t\n\r]").any(),
     ]
     checks += [pl.col(name).str.contains(UNSAFE_CLASS).any() for name in rules.managed]
-    checks += [pl.col(name).str.len_bytes().max() > CSV_FIELD_LIMIT for name in rules.managed]
     if rules.phones:
         checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())
         for name in rules.phones:
             bare = pl.col(name).str.replace_all(_PHONE_SEPARATORS.pattern, "")
             checks.append(((pl.col(name) != "") & ~bare.str.contains(r"^\+?[0-9]{5,20}$")).any())
-    try:
-        found = lazy.select(pl.any_horizontal(checks).alias("bad")).collect()
-    except pl.exceptions.PolarsError:
-        return None
+    found = frame.select(pl.any_horizontal(checks).alias("bad"))
     if found.height and found.item():
         return None
-    if stamp is not None:
-        _CHECKED[stamp] = rules.managed
-    return lazy
+    return frame
 
 
-_CHECKED: dict[tuple[object, ...], tuple[str, ...]] = {}
-"""Sources (by path, size, mtime and the columns checked) that passed the column checks in this process, with
-the columns to scan, so that validation and the diff do not check the same unchanged file twice."""
-
-
-def _stamp(source: SourceFile, *parts: tuple[str, ...]) -> tuple[object, ...] | None:
-    try:
-        info = os.stat(source.path)
-    except OSError:
-        return None
-    return (str(source.path), info.st_size, info.st_mtime_ns, info.st_ino, *parts)
-
-
-def valid_member_frame(source: SourceFile | None) -> pl.LazyFrame | None:
-    """customer-id (and schedule, when the file has it) of a plain CSV source in which every member is usable
-    and every customer id unique, else None. Schedules are parsed (only the non-empty ones) by parse_schedule."""
-    if source is None:
-        return None
-    stamp = _stamp(source, (CUSTOMER_ID_COLUMN, SCHEDULE_COLUMN))
-    if stamp is not None and stamp in _CHECKED:
-        return scan_plain_csv(source, _CHECKED[stamp])
-    lazy = csv_frame(source, (CUSTOMER_ID_COLUMN,))
-    if lazy is None:
-        return None
+def rows_frame(rows: Iterable[SourceRow], columns: tuple[str, ...]) -> pl.DataFrame:
+    """Rows already read (inline, or by the row reader) as the columns `checked_record_frame` gives."""
     import polars as pl
 
-    columns = (CUSTOMER_ID_COLUMN, SCHEDULE_COLUMN)
-    full = csv_frame(source, columns)
-    lazy = full if full is not None else lazy
-    customer = pl.col(CUSTOMER_ID_COLUMN)
-    checks = [
-        (~customer.str.contains(CUSTOMER_ID_PATTERN)).any(),
-        customer.is_duplicated().any(),
-        customer.str.len_bytes().max() > CSV_FIELD_LIMIT,
-    ]
-    try:
-        found = lazy.select(pl.any_horizontal(checks).alias("bad")).collect()
-        schedules = (
-            None
-            if full is None
-            else full.select(pl.col(SCHEDULE_COLUMN)).filter(pl.col(SCHEDULE_COLUMN) != "").collect()
-        )
-    except pl.exceptions.PolarsError:
+    schema = {**dict.fromkeys(columns, pl.String), LINE: pl.UInt32}
+    parts = [pl.DataFrame(schema=schema)]
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _ROWS_PER_PART)):
+        data: dict[str, list[str] | list[int]] = {
+            name: [row.values.get(name, "") for row in chunk] for name in columns
+        }
+        data[LINE] = [row.location.line or 0 for row in chunk]
+        parts.append(pl.DataFrame(data, schema=schema))
+    return pl.concat(parts)
+
+
+_ROWS_PER_PART = 100_000
+
+
+def checked_member_frame(source: SourceFile) -> pl.DataFrame | None:
+    """customer-id, schedule ("" when not written) and LINE of a source file in which every member is usable
+    and every customer id unique, read in one pass; else None. Schedules are parsed (each distinct one once) by
+    parse_schedule."""
+    import polars as pl
+
+    frame = read_columns(source, (CUSTOMER_ID_COLUMN,), (SCHEDULE_COLUMN,), text_only=frozenset())
+    if frame is None:
         return None
+    customer = pl.col(CUSTOMER_ID_COLUMN)
+    checks = [(~customer.str.contains(CUSTOMER_ID_PATTERN)).any(), customer.is_duplicated().any()]
+    found = frame.select(pl.any_horizontal(checks).alias("bad"))
     if found.height and found.item():
         return None
-    if schedules is not None:
-        for text in schedules.get_column(SCHEDULE_COLUMN).unique().to_list():
-            if len(text.encode()) > CSV_FIELD_LIMIT:
-                return None
-            try:
-                parse_schedule(text)
-            except ScheduleError:
-                return None
-    if stamp is not None:
-        _CHECKED[stamp] = columns if full is not None else (CUSTOMER_ID_COLUMN,)
-    return lazy
+    for text in frame.get_column(SCHEDULE_COLUMN).unique().to_list():
+        if not text:
+            continue
+        try:
+            parse_schedule(text)
+        except ScheduleError:
+            return None
+    return frame
+
+
+F = TypeVar("F", bound="pl.DataFrame | None")
+
+
+class CheckedOnce:
+    """A source file's columns, read once for its check and handed to the diff once, so that the two share one
+    pass. When the check could not read the file in columns, the diff does not try again."""
+
+    def __init__(self) -> None:
+        self._frame: pl.DataFrame | None = None
+        self._columnar = True
+
+    def check(
+        self, read: Callable[[], pl.DataFrame | None], problems: Callable[[], list[Problem]]
+    ) -> list[Problem]:
+        """[] when `read` gives the checked columns (kept for `take`); else `problems()`, from the rows."""
+        frame = read()
+        if frame is not None:
+            self._frame = frame
+            return []
+        self._columnar = False
+        return problems()
+
+    def take(self, read: Callable[[], pl.DataFrame | None], rows: Callable[[], F]) -> pl.DataFrame | F:
+        """The columns the check read (then forgotten); else `read()`, unless the check found it cannot be read
+        in columns; else `rows()`, built from the row reader."""
+        frame, self._frame = self._frame, None
+        if frame is None and self._columnar:
+            frame = read()
+        return frame if frame is not None else rows()

@@ -9,10 +9,8 @@ Lines (one object per line; a number becomes its JSON text, so 510456 becomes "5
 refused), either of them gzipped. They yield one row at a time and never hold a whole file. A physical line
 longer than 1 MiB ends the file with a Problem, read no further than that 1 MiB.
 
-`csv_frame` is the fast way to read a large plain CSV: a lazy polars scan, every value as text, that the
-record-set diff and the source checks use instead of the row reader. It is taken only when the file is one
-the row reader would read the same way without a problem (see `csv_frame`); anything else returns None, and the
-callers use the row reader, which names every problem with its line.
+The row reader is the reference, and names every problem with its line. Large sources are read in columns
+instead (columns.read_columns), but only when that gives exactly the rows and values the row reader gives.
 """
 
 from __future__ import annotations
@@ -33,12 +31,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from reconciler.errors import Location, Problem
-
-if TYPE_CHECKING:
-    import polars as pl
 
 log = logging.getLogger(__name__)
 
@@ -212,77 +207,7 @@ def read_rows(source: SourceFile, required: tuple[str, ...]) -> Iterator[RawRow 
 
 
 CSV_FIELD_LIMIT = csv.field_size_limit()
-"""The longest value the row reader accepts (characters); a frame with a longer value (in bytes) is not used."""
-
-
-def csv_frame(source: SourceFile, columns: tuple[str, ...]) -> pl.LazyFrame | None:
-    """A lazy scan of `columns` (every value text, "" for an empty field) of a CSV source, or None.
-
-    None unless the file is plain: not gzipped, UTF-8, no double quote, no NUL, no carriage return outside a
-    CRLF line end, no blank line, every line with the header's number of commas, a header with each column
-    once and every wanted column, no value longer than the csv module allows. Such a file has one reading, so
-    the scan yields exactly the rows and values the row reader would; the caller still checks the values.
-    """
-    if source.format != "csv" or source.compressed:
-        return None
-    try:
-        shape = _plain_csv_shape(source)
-    except OSError:
-        return None
-    if shape is None:
-        return None
-    header, lines, commas = shape
-    if commas != (len(header) - 1) * lines or _check_header(header, columns, Location(source.display)):
-        return None
-    return scan_plain_csv(source, columns)
-
-
-def scan_plain_csv(source: SourceFile, columns: tuple[str, ...]) -> pl.LazyFrame:
-    """The lazy scan `csv_frame` returns, for a file already known to be plain."""
-    import polars as pl
-
-    frame = pl.scan_csv(source.path, infer_schema=False, has_header=True, quote_char=None, encoding="utf8")
-    return frame.select(pl.col(name).fill_null("") for name in columns)
-
-
-_BLANK = (b"\n\n", b"\n\r\n")
-"""A blank line, after a LF or a CRLF line end."""
-
-
-def _plain_csv_shape(source: SourceFile) -> tuple[list[str], int, int] | None:
-    """(header, lines, commas) of a CSV without quotes, NULs, lone CRs or blank lines; else None."""
-    lines = commas = 0
-    carriage = crlf = 0
-    tail = b""
-    header: list[str] | None = None
-    with open_binary(source) as stream:
-        while chunk := stream.read(_CHUNK * 8):
-            if header is None:
-                first = chunk.split(b"\n", 1)[0].removeprefix(codecs.BOM_UTF8).rstrip(b"\r")
-                try:
-                    header = next(csv.reader([first.decode("utf-8")], strict=True), [])
-                except (UnicodeDecodeError, csv.Error):
-                    return None
-                if chunk.startswith((b"\n", b"\r\n")) or not header:
-                    return None
-            seam = tail + chunk[:2]  # what spans the previous chunk and this one
-            if (
-                b'"' in chunk
-                or b"\x00" in chunk
-                or any(blank in part for blank in _BLANK for part in (seam, chunk))
-            ):
-                return None
-            lines += chunk.count(b"\n")
-            commas += chunk.count(b",")
-            if b"\r" in chunk or b"\r" in tail:  # a quick scan; most files have no carriage return at all
-                carriage += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (1 if tail.endswith(b"\r") and chunk.startswith(b"\n") else 0)
-            tail = chunk[-2:]
-    if header is None or carriage != crlf:
-        return None
-    if not tail.endswith(b"\n"):
-        lines += 1
-    return header, lines, commas
+"""The longest value the row reader accepts (characters); the columnar reader takes no line longer (in bytes)."""
 
 
 class _NotUtf8(Exception):
@@ -327,7 +252,7 @@ def _read_csv(
             location = Location(display, first_line, 1)
             if header is None:
                 header = values
-                problems = _check_header(header, required, location)
+                problems = check_header(header, required, location)
                 if problems:
                     yield from problems
                     return
@@ -367,7 +292,7 @@ def _read_csv(
         )
 
 
-def _check_header(header: list[str], required: tuple[str, ...], location: Location) -> list[Problem]:
+def check_header(header: list[str], required: tuple[str, ...], location: Location) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
     for name in header:

@@ -8,6 +8,7 @@ never the normalised form.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -45,78 +46,80 @@ def normalized(fields: Iterable[str], values: Mapping[str, str]) -> tuple[str, .
 
 
 # ------------------------------------------------------------------------------------------- columnar
-# The same normalisation over a whole column at once (polars), for record sets of millions of rows. It is exact
-# for values made only of printable ASCII (there, str.strip() and \s mean the space alone, and \d means 0-9);
-# a row holding any other character is normalised by `normalize` itself (see `normalized_frame`).
+# The same normalisation over a whole column at once (polars), for record sets of millions of rows, exact for
+# every value, non-ASCII included: polars' own idea of whitespace and of a digit (Unicode's, of its Unicode
+# version) is not Python's, so both are spelled out as the characters this Python's `str.strip()` and `re`'s
+# `\d` take (`_classes`).
 
-_NOT_PLAIN = r"[^\x20-\x7e]"
-_PHONE_NOISE_ASCII = PHONE_NOISE
-_DATE_TIME_SECONDS = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}):(\d{2})(?:\.\d+)?$"
-_DATE_TIME_MINUTES = r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?:\.\d+)?$"
+
+_SCANNED = 0x20000
+"""No whitespace and no decimal digit lies above the first two Unicode planes (tests/core/test_normalize.py
+checks this against every code point of the running Python)."""
+
+
+@functools.cache
+def _classes() -> tuple[str, str]:
+    r"""(the characters `str.strip()` removes, a regex class of the characters `\d` matches), for this Python:
+    its `re` matches `\s` and `\d` by the same tests as `str.isspace()` and `str.isdecimal()`."""
+    every = "".join(map(chr, range(_SCANNED)))
+    spaces = "".join(re.findall(r"\s", every))
+    return spaces, _class([ord(char) for char in re.findall(r"\d", every)])
+
+
+def _class(codes: list[int]) -> str:
+    """A regex class (Rust syntax) of these code points, as ranges."""
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in ranges) + "]"
 
 
 def _column_expr(name: str, column: str) -> pl.Expr:
+    """`normalize(name, value)` of every value of `column`."""
     import polars as pl
 
-    text = pl.col(column).str.strip_chars(" ")
+    spaces, digit = _classes()
+    text = pl.col(column).str.strip_chars(spaces)
     text = pl.when(text.is_in(sorted(_EMPTY_DATES))).then(pl.lit("")).otherwise(text)
     if name.casefold() in _PHONE_FOLDED:
-        return text.str.replace_all(_PHONE_NOISE_ASCII, "").alias(column)
-    text = text.str.replace(_DATE_TIME_SECONDS, "${1} ${2}:${3}")
-    return text.str.replace(_DATE_TIME_MINUTES, "${1} ${2}:00").alias(column)
+        return text.str.replace_all(PHONE_NOISE, "").alias(column)
+    day = f"({digit}{{4}}-{digit}{{2}}-{digit}{{2}})[T ]({digit}{{2}}:{digit}{{2}})"
+    fraction = f"(?:\\.{digit}+)?$"
+    text = text.str.replace(f"^{day}:({digit}{{2}}){fraction}", "${1} ${2}:${3}")
+    return text.str.replace(f"^{day}{fraction}", "${1} ${2}:00").alias(column)
 
 
 def _needs_work(name: str, column: str) -> pl.Expr:
     """True where `_column_expr` may change the value (a cheap superset of the values it changes)."""
     import polars as pl
 
+    spaces, digit = _classes()
     value = pl.col(column)
-    needs = value.str.starts_with(" ") | value.str.ends_with(" ") | value.is_in(sorted(_EMPTY_DATES))
+    edge = "[" + "".join(f"\\x{{{ord(char):x}}}" for char in spaces) + "]"
+    needs = value.str.contains(f"^{edge}|{edge}$") | value.is_in(sorted(_EMPTY_DATES))
     if name.casefold() in _PHONE_FOLDED:
-        return needs | value.str.contains(_PHONE_NOISE_ASCII)
-    return needs | value.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def _odd(column: str) -> pl.Expr:
-    """True where the value holds a character outside printable ASCII (normalised by `normalize` itself)."""
-    import polars as pl
-
-    return pl.col(column).str.contains(_NOT_PLAIN)
+        return needs | value.str.contains(PHONE_NOISE)
+    return needs | value.str.contains(f"^{digit}{{4}}-{digit}{{2}}-{digit}{{2}}[T ]{digit}{{2}}:{digit}{{2}}")
 
 
 def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
     """`normalized` applied to every row: `frame` has one text column per field, in `fields` order (any
-    column names); the result has the same columns, holding the comparable values.
-
-    Each column is rewritten only where it may change (by expressions exact over printable ASCII); the few rows
-    with any other character are then normalised by `normalize` one by one and put in place."""
+    column names); the result has the same columns, holding the comparable values. Each column is rewritten
+    only where it may change, by column expressions, with no Python call per value."""
     import polars as pl
 
-    columns = frame.columns
-    if not columns or frame.height == 0:
+    if not frame.columns or frame.height == 0:
         return frame
-    result = frame.select(
+    return frame.select(
         pl.when(_needs_work(name, column))
         .then(_column_expr(name, column))
         .otherwise(pl.col(column))
         .alias(column)
-        for name, column in zip(fields, columns, strict=True)
+        for name, column in zip(fields, frame.columns, strict=True)
     )
-    odd = frame.select(pl.any_horizontal(_odd(column) for column in columns)).to_series()
-    if not odd.any():
-        return result
-    rows = odd.arg_true()
-    slow = pl.DataFrame(
-        [normalized(fields, dict(zip(fields, row, strict=True))) for row in frame[rows].iter_rows()],
-        schema=frame.schema,
-        orient="row",
-    )
-    patched = []
-    for column in columns:
-        values = result.get_column(column)
-        values.scatter(rows, slow.get_column(column))
-        patched.append(values)
-    return pl.DataFrame(patched)
 
 
 def row_digests(frame: pl.DataFrame) -> pl.Series:

@@ -92,8 +92,10 @@ class RecordSource(Protocol):
         """Every problem of the source's rows (duplicate keys included); [] when they were checked already."""
         ...
 
-    def frame(self) -> pl.LazyFrame | None:
-        """The managed columns (key first) as one columnar scan when the source allows it, else None."""
+    def frame(self) -> pl.DataFrame:
+        """The key and managed columns, every value text, in one frame (other columns, such as the line each
+        row starts on, may follow): from one columnar pass over a source file when it allows it, else from the
+        rows. Row n of the frame is the n-th record `iter_records` gives."""
         ...
 
     def digest(self) -> str: ...
@@ -176,13 +178,13 @@ class MemberSource(Protocol):
         """Every problem of the source's members (duplicates included); [] when they were checked already."""
         ...
 
-    def frame(self) -> pl.LazyFrame | None:
-        """`customer-id` (and `schedule`, when written) as one columnar scan when the source allows it, else
-        None. Row n of the frame is the member `frame_member(n, ...)` builds."""
+    def frame(self) -> pl.DataFrame | None:
+        """`customer-id`, `schedule` ("" when not written) and the line each member starts on (a UInt32 third
+        column), read in one columnar pass when the source allows it, else None (then `iter_members`)."""
         ...
 
-    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
-        """The member `iter_members` gives for row `row` (0-based) of `frame()`."""
+    def frame_member(self, line: int, customer_id: str, schedule: str) -> DesiredMember:
+        """The member `iter_members` gives for the row of `frame()` that starts on `line`."""
         ...
 
     def digest(self) -> str: ...

@@ -11,6 +11,11 @@ Scenarios (`--only NAME`, repeatable; `--repeat N` runs each N times and prints 
 STYLE`, repeatable, runs each plan once per JSON layout the emulator writes, compact (the default), spaced, pretty
 or php, against the same seeded data, and prints each style's wall time and peak RSS beside compact's):
 
+- formats-1m:    plan-1m's records from each source format (plain CSV, CSV with quoted commas, gzip CSV, JSON
+                 Lines, gzipped JSON Lines), under each --json-style, with a DuckDB floor run on the same files in
+                 the same run (it reads the source and the live rows, fetched once, joins and counts); prints
+                 medians of --repeat runs and each plan's ratio to the floor and to plain CSV. Targets: plain CSV
+                 <= 2x the floor; the others <= 1.3x plain CSV; peak < 0.8 GB. Needs the `bench` extra (duckdb).
 - plan-1m:       RecordSet of --rows (1,000,000) rows, 12 text fields + an integer outcome code; 1% changed,
                  0.5% added (in the source only), 0.5% absent (live only). Target: <= 10 s, <= 1 GB.
 - noop-1m:       the same live dataset, source identical to it. Target: <= 10 s, <= 1 GB.
@@ -32,9 +37,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import gzip
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,7 +89,7 @@ def _values(i: int) -> list[str]:
     return [
         f"R{i:08d}",
         ("Mr", "Ms", "Dr", "")[i % 4],
-        f"First{i % 5000}",
+        f"Zoë{i % 5000}" if i % 25 == 3 else f"First{i % 5000}",  # 4% non-ASCII, as UK and EU lists are
         f"Last{i % 7919}",
         f"{i % 300} High Street",
         "" if i % 3 else "Flat 2",
@@ -201,6 +208,182 @@ def write_project(root: Path, base_url: str, *, dataset: int | None, source: str
     )
 
 
+# ---------------------------------------------------------------------------------------------- formats
+
+FORMATS = ("plain.csv", "quoted.csv", "gzip.csv.gz", "records.jsonl", "gzip.jsonl.gz")
+"""The source formats of `formats-1m`: the same records, each file with an unmanaged `Notes` column that holds a
+comma in every tenth row of the quoted CSV and the JSON Lines (a plain CSV cannot hold one)."""
+NOTES = "Notes"
+
+
+def _notes(i: int, comma: bool) -> str:
+    return ("called, no answer" if comma else "called no answer") if i % 10 == 0 else ""
+
+
+def write_source(path: Path, name: str, n: int) -> None:
+    """The desired rows of plan-1m as `name` says (see FORMATS); a JSON outcome code is a number."""
+    header = [*FIELDS, "outcomecode", NOTES]
+    opener = gzip.open if name.endswith(".gz") else open
+    comma = not name.startswith("plain")
+    with opener(path, "wt", newline="", encoding="utf-8") as stream:
+        rows = ([*values, _notes(i, comma)] for i, values in enumerate(desired_rows(n)))
+        if ".csv" in name:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+            return
+        for row in rows:
+            record: dict[str, object] = dict(zip(header, row, strict=True))
+            code = row[len(FIELDS)]
+            record["outcomecode"] = int(code) if code else None
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_live(base_url: str, dataset: int | str) -> list[dict[str, Any]]:
+    """Every live record of the dataset, in one ecnow_records read, as dicts (the naive way)."""
+    with httpx.Client(timeout=600) as client:
+        token = client.get(
+            f"{base_url}/contactnow/token.php",
+            params={"action": "get", "username": "demo", "password": "demo-password"},
+        ).json()["token"]
+        body = client.post(
+            f"{base_url}/contactnow/ecnow.php",
+            data={
+                "method": "ecnow_records",
+                "action": "read",
+                "format": "json",
+                "token": token,
+                "dataset": str(dataset),
+            },
+        ).json()
+    rows: list[dict[str, Any]] = body["list"]
+    return rows
+
+
+def fetch_live(base_url: str, dataset: int, path: Path) -> None:
+    """The dataset's live records, fetched once (outside any timing) as JSON Lines of text, for the floor."""
+    with path.open("w", encoding="utf-8") as stream:
+        for row in read_live(base_url, dataset):
+            stream.write(
+                json.dumps({name: str(row.get(name, "")) for name in FIELDS}, ensure_ascii=False) + "\n"
+            )
+
+
+def floor(source: Path, live: Path) -> None:
+    """The floor, run in its own process: DuckDB reads the source file and the fetched live rows, joins them
+    (full outer join on the key) and counts creates, absent rows and changed rows (trimmed values compared)."""
+    import duckdb
+
+    started = time.perf_counter()
+    text = ", ".join(f"{name!r}: 'VARCHAR'" for name in (*FIELDS, "outcomecode", NOTES))
+    if ".csv" in source.name:
+        read = f"read_csv('{source}', all_varchar = true, header = true)"
+    else:
+        read = f"read_json('{source}', format = 'newline_delimited', columns = {{{text}}})"
+    live_columns = ", ".join(f"{name!r}: 'VARCHAR'" for name in FIELDS)
+    values = " || '|' || ".join(f"coalesce(trim(\"{name}\"), '')" for name in FIELDS[1:])
+    query = f"""
+        WITH s AS (SELECT "VENDOR_URN" AS k, {values} AS v FROM {read}),
+             l AS (SELECT "VENDOR_URN" AS k, {values} AS v
+                   FROM read_json('{live}', format = 'newline_delimited', columns = {{{live_columns}}}))
+        SELECT count(*) FILTER (WHERE l.k IS NULL), count(*) FILTER (WHERE s.k IS NULL),
+               count(*) FILTER (WHERE s.k IS NOT NULL AND l.k IS NOT NULL AND s.v <> l.v)
+        FROM s FULL OUTER JOIN l ON s.k = l.k
+    """
+    created, absent, changed = duckdb.connect().execute(query).fetchone() or (0, 0, 0)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"duckdb: {created} create, {changed} changed (spacing differences included), {absent} absent "
+        f"in {elapsed:.1f} s, {peak:.0f} MB",
+        file=sys.stderr,
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def format_runs(
+    work: Path, rows: int, repeat: int, styles: tuple[str, ...], compare_with: Path | None = None
+) -> None:
+    """plan-1m from each source format under each JSON style, and the DuckDB floor on the same files beside it:
+    medians of `repeat` runs, each plan's ratio to the floor and to plain CSV. With `compare_with` (a checkout of
+    another revision), that revision's plan of each format runs once too, beside ours, under the first style."""
+    root = work / "formats-project"
+    db = work / "formats.sqlite3"
+    manifests = root / "manifests"
+    manifests.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    dataset = seed_records(db, live_rows(rows))
+    for name in FORMATS:
+        write_source(manifests / name, name, rows)
+    print(f"formats: {rows:,} rows seeded and written in {time.perf_counter() - started:.0f} s", flush=True)
+    with EmulatorProcess(db=db, ready_seconds=60) as emulator:
+        base_url = emulator.base_url
+        live = work / "live.jsonl"
+        # In a child process: the body read into dicts would otherwise raise this process's peak RSS, and every
+        # process it starts inherits that peak (ru_maxrss survives fork and exec on Linux).
+        fetch = [
+            sys.executable,
+            __file__,
+            "--internal-fetch",
+            str(live),
+            "--base",
+            base_url,
+            "--dataset",
+            str(dataset),
+        ]
+        subprocess.run(fetch, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+        ours: dict[tuple[str, str], list[Run]] = {}
+        floors: dict[str, list[Run]] = {}
+        for attempt in range(repeat):
+            for name in FORMATS:
+                run = run_measured(
+                    f"floor duckdb {name} #{attempt + 1}",
+                    [
+                        sys.executable,
+                        __file__,
+                        "--internal-floor",
+                        str(manifests / name),
+                        "--live",
+                        str(live),
+                    ],
+                    base_url,
+                )
+                show(run, run.output.strip().splitlines()[-1] if run.output.strip() else "")
+                floors.setdefault(name, []).append(run)
+                write_project(root, base_url, dataset=dataset, source=name)
+                for style in styles:
+                    set_style(base_url, style)
+                    run = measured_plan(
+                        f"ours {name} {style} #{attempt + 1}", root, base_url, work / "formats"
+                    )
+                    ours.setdefault((name, style), []).append(run)
+                    if compare_with is not None and attempt == 0 and style == styles[0]:
+                        other = measured_plan(
+                            f"other {name} {style}", root, base_url, work / "other", compare_with
+                        )
+                        print(
+                            f"  => {name}: {other.wall:.2f} s at {compare_with}, {run.wall:.2f} s here",
+                            flush=True,
+                        )
+        set_style(base_url, "compact")
+    print(f"  medians of {repeat}; load average now {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    for style in styles:
+        plain = median([run.wall for run in ours[("plain.csv", style)]])
+        for name in FORMATS:
+            walls = [run.wall for run in ours[(name, style)]]
+            peak = max(run.rss_mb for run in ours[(name, style)])
+            floor_wall = median([run.wall for run in floors[name]])
+            print(
+                f"  => {name:<14} {style:<8} ours {median(walls):6.2f} s (peak {peak:5.0f} MB)"
+                f"  floor {floor_wall:5.2f} s  ratio {median(walls) / floor_wall:4.2f}x floor,"
+                f" {median(walls) / plain:4.2f}x plain CSV",
+                flush=True,
+            )
+
+
 # ------------------------------------------------------------------------------------------ processes
 
 
@@ -223,13 +406,16 @@ class Run:
         return self.requests / self.wall if self.wall else 0.0
 
 
-def run_measured(label: str, args: list[str], base_url: str, *, stdout: Path | None = None) -> Run:
-    """Run a command in its own process; its wall time, its peak RSS (ru_maxrss) and the requests it made."""
+def run_measured(
+    label: str, args: list[str], base_url: str, *, stdout: Path | None = None, repo: Path = REPO
+) -> Run:
+    """Run a command in its own process (importing reconciler from `repo`); its wall time, its peak RSS
+    (ru_maxrss) and the requests it made."""
     _, since = log_entries(base_url, 0)
-    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, **ENV, "PYTHONPATH": str(repo)}
     out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
     started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.PIPE)
+    process = subprocess.Popen(args, cwd=repo, env=env, stdout=out, stderr=subprocess.PIPE)
     assert process.stderr is not None
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -287,6 +473,23 @@ def best(runs: list[Run]) -> str:
 # ------------------------------------------------------------------------------------------- scenarios
 
 
+def measured_plan(label: str, root: Path, base_url: str, stem: Path, repo: Path = REPO) -> Run:
+    """`reconciler plan` of the project at `root` (the reconciler of `repo`), measured and shown with its
+    counts; the plan in STEM.plan.json."""
+    plan_file = stem.with_name(stem.name + ".plan.json")
+    run = run_measured(
+        label,
+        reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
+        base_url,
+        stdout=plan_file,
+        repo=repo,
+    )
+    body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
+    counts = [change.get("counts") for change in body.get("changes", [])]
+    show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
+    return run
+
+
 def plans_by_style(
     work: Path, label: str, root: Path, base_url: str, styles: tuple[str, ...], repeat: int
 ) -> dict[str, list[Run]]:
@@ -297,17 +500,7 @@ def plans_by_style(
         named = label if styles == ("compact",) else f"{label} {style}"
         runs = by_style.setdefault(style, [])
         for attempt in range(repeat):
-            plan_file = work / f"{label}.plan.json"
-            run = run_measured(
-                f"ours {named} #{attempt + 1}",
-                reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
-                base_url,
-                stdout=plan_file,
-            )
-            body = json.loads(plan_file.read_text()) if run.exit_code in (0, 2) else {}
-            counts = [change.get("counts") for change in body.get("changes", [])]
-            show(run, f"plan JSON {plan_file.stat().st_size / 1024:.0f} KiB, counts {counts}")
-            runs.append(run)
+            runs.append(measured_plan(f"ours {named} #{attempt + 1}", root, base_url, work / label))
         print(f"  => ours {named}: {best(runs)}")
     return by_style
 
@@ -426,21 +619,7 @@ def baseline(name: str, project: Path, base_url: str) -> None:
             desired[row["VENDOR_URN"]] = {name: row[name] for name in FIELDS}
     records = (project / "manifests" / "records.yaml").read_text()
     dataset = records.split("id: ", 1)[1].split(",", 1)[0]
-    with httpx.Client(timeout=600) as client:
-        token = client.get(
-            f"{base_url}/contactnow/token.php",
-            params={"action": "get", "username": "demo", "password": "demo-password"},
-        ).json()["token"]
-        body = client.post(
-            f"{base_url}/contactnow/ecnow.php",
-            data={
-                "method": "ecnow_records",
-                "action": "read",
-                "format": "json",
-                "token": token,
-                "dataset": dataset,
-            },
-        ).json()
+    body = {"list": read_live(base_url, dataset)}
     live = {row["VENDOR_URN"]: {name: str(row.get(name, "")) for name in FIELDS} for row in body["list"]}
     del body
     if name == "deepdiff":
@@ -470,6 +649,7 @@ def baseline(name: str, project: Path, base_url: str) -> None:
 # ------------------------------------------------------------------------------------------------ main
 
 SCENARIOS = (
+    "formats-1m",
     "plan-1m",
     "noop-1m",
     "plan-5m",
@@ -496,12 +676,28 @@ def main() -> None:
         help="the emulator's JSON layout for the plans (repeatable: each in turn); default compact",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated data in this directory")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="formats-1m: also plan each format once with the reconciler of this directory (another revision)",
+    )
     parser.add_argument("--internal-baseline", choices=("dicts", "deepdiff"), help=argparse.SUPPRESS)
+    parser.add_argument("--internal-floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--live", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--internal-fetch", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.internal_baseline:
         baseline(args.internal_baseline, args.project, args.base)
+        return
+    if args.internal_floor:
+        floor(args.internal_floor, args.live)
+        return
+    if args.internal_fetch:
+        fetch_live(args.base, args.dataset, args.internal_fetch)
         return
     chosen = args.only or list(SCENARIOS)
     styles = tuple(dict.fromkeys(args.json_style or ["compact"]))
@@ -512,6 +708,7 @@ def main() -> None:
         work = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-scale-")))
         work.mkdir(parents=True, exist_ok=True)
         scenarios: dict[str, Callable[[], None]] = {
+            "formats-1m": lambda: format_runs(work, args.rows, args.repeat, styles, args.compare_with),
             "plan-1m": lambda: plan_runs(
                 work,
                 "plan-1m",

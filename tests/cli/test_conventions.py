@@ -92,6 +92,20 @@ def test_version_and_completion() -> None:
     assert "complete -o default -F _reconciler_completion reconciler" in completion.stdout
 
 
+def test_the_command_line_loads_no_engine_until_a_command_needs_it() -> None:
+    """--version and --help start quickly: importing the CLI loads neither the engine nor the libraries behind
+    it (pydantic, httpx, polars, ruamel.yaml...); `plan` and the other commands import them when they run."""
+    heavy = ("polars", "httpx", "pydantic", "ruamel", "msgspec", "deepdiff", "starlette", "uvicorn", "ijson")
+    code = (
+        "import sys, reconciler.cli; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m == 'reconciler.engine'))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout == "[]\n"
+    version = process("--version")
+    assert (version.returncode, version.stdout) == (0, "reconciler 0.1.0\n")
+
+
 def test_a_saved_plan_is_the_approval_and_a_stale_one_is_still_refused(project: Path, tmp_path: Path) -> None:
     saved = tmp_path / "p.json"
     planned = run("plan", str(project), "--out", str(saved))

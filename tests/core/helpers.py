@@ -6,10 +6,20 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from reconciler.errors import Location, Problem
 from reconciler.kinds.membership import DesiredMembership
 from reconciler.kinds.recordset import DesiredRecordSet
 from reconciler.model.state import DesiredMember, Guard, Policy, SourceRecord
+
+
+def rows_frame(rows: Sequence[Mapping[str, str]]) -> pl.DataFrame:
+    """Rows as the frame a record source gives: a text column per field any row has ("" where one lacks it)."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    return pl.DataFrame(
+        {name: [row.get(name, "") for row in rows] for name in names}, schema=dict.fromkeys(names, pl.String)
+    )
 
 
 @dataclass(frozen=True)
@@ -24,8 +34,8 @@ class ListSource:
     def check(self) -> list[Problem]:
         return []
 
-    def frame(self) -> None:
-        return None
+    def frame(self) -> pl.DataFrame:
+        return rows_frame(self.rows)
 
     def digest(self) -> str:
         return hashlib.sha256(repr(self.rows).encode()).hexdigest()
@@ -44,7 +54,7 @@ class MemberList:
     def frame(self) -> None:
         return None
 
-    def frame_member(self, row: int, customer_id: str, schedule: str) -> DesiredMember:
+    def frame_member(self, line: int, customer_id: str, schedule: str) -> DesiredMember:
         raise AssertionError("a list of members has no frame")
 
     def digest(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -173,3 +175,19 @@ def test_read_lag_zero_shows_members_at_once(emulator: Emulator, clock: FakeCloc
     add(emulator.client, emulator.base_url, 125, [{"customer-id": 10000001}])
     emulator.state.settings.read_lag = 0.0
     assert member_ids(emulator.client, emulator.base_url, 125) == [10000001]
+
+
+def test_records_body_escapes_text_as_json_dumps_does(emulator: Emulator) -> None:
+    """SQLite writes each member's object; the bytes are those json.dumps writes: quotes, backslashes and
+    controls escaped, and DEL and every character past ASCII as a \\u escape (a surrogate pair past U+FFFF)."""
+    tricky = 'Zoë "q" \\ \t\x01\x7f 😀 /'
+    add_crm(emulator.state, (10000042, "0207é"))
+    emulator.state.view.set_campaign(125, name="Café ✓")
+    emulator.state.view.add_members(125, [Member(10000042, status=2, status_code=7, ext_trans_data=tricky)])
+    body = records(emulator.client, emulator.base_url, 125).content.decode("ascii")
+    member = (
+        '{"campaign-name":' + json.dumps("Café ✓") + ',"campaign-id":125,"record-id":10000042,'
+        '"phone-list":' + json.dumps("*Phone Number|0207é") + ',"status":2,"status-code":7,'
+        '"ext-trans-data":' + json.dumps(tricky) + ',"disposition-code":1000}'
+    )
+    assert body == '{"records":{"record":[' + member + "]}}"

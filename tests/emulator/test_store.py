@@ -158,3 +158,39 @@ def test_a_store_made_before_queues_and_campaigns_carried_caller_ids_gains_the_c
         assert _columns(store, "cn_queues")[-2:] == ["callerid", "tod"]
         assert _columns(store, "cc_campaigns")[-4:] == ["caller_id", "daily_start", "daily_end", "timezone"]
         assert store.execute("SELECT qid, callerid, tod FROM cn_queues") == [(75674454, "", 0)]
+
+
+def _served(store: Store) -> list[tuple[int, int, str]]:
+    rows = store.execute("SELECT campaign_id, customer_id, doc FROM cc_member_docs ORDER BY campaign_id, seq")
+    return [(int(campaign), int(customer), str(doc)) for campaign, customer, doc in rows]
+
+
+def test_member_docs_follow_every_write_and_are_built_for_an_older_file(tmp_path: Path) -> None:
+    """records.json copies each member's precomputed doc: adding, updating and deleting members, and adding,
+    changing or removing their CRM phone, all rewrite it; a version-2 file gets its docs when opened."""
+    path = str(tmp_path / "emu.sqlite3")
+    with Store.open(path) as store:
+        store.execute(
+            "INSERT INTO cc_members(campaign_id, customer_id, status, status_code, disposition_code, seq)"
+            " VALUES (125, 7, 0, 0, NULL, 1), (125, 8, 3, 5, 1002, 2)"
+        )
+        doc = '7,"phone-list":"*Phone Number|","status":0,"status-code":0,"ext-trans-data":"","disposition-code":1000}'
+        assert _served(store)[0] == (125, 7, doc)
+        store.execute("INSERT OR REPLACE INTO crm_customers(id, phone) VALUES (7, '0207\"1')")
+        store.execute("UPDATE cc_members SET status = 4, ext_trans_data = 'x' WHERE customer_id = 7")
+        assert _served(store)[0] == (
+            125,
+            7,
+            '7,"phone-list":"*Phone Number|0207\\"1","status":4,"status-code":0,"ext-trans-data":"x",'
+            '"disposition-code":1000}',
+        )
+        store.execute("DELETE FROM crm_customers WHERE id = 7")
+        assert _served(store)[0][2].startswith('7,"phone-list":"*Phone Number|","status":4')
+        store.execute("DELETE FROM cc_members WHERE customer_id = 8")
+        assert [customer for _, customer, _ in _served(store)] == [7]
+        expected = _served(store)
+        store.execute("DELETE FROM cc_member_docs")
+        store.set_meta("schema_version", "2")
+    with Store.open(path) as store:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION
+        assert _served(store) == expected

@@ -10,20 +10,27 @@ versus missing fields; outcome codes written as "100" or " 100"; live duplicates
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gzip
+import io
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from core.helpers import rows_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.diff.records import RecordWork, diff_records
 from reconciler.errors import Location, Problem
 from reconciler.kinds.recordset import DesiredRecordSet
-from reconciler.manifest.sources import SourceFile, csv_frame
+from reconciler.manifest.columns import read_columns
+from reconciler.manifest.sources import RawRow, SourceFile, read_rows
 from reconciler.model.normalize import normalized
 from reconciler.model.state import LiveBatch, LiveRecord, Policy, SourceRecord
 
@@ -57,6 +64,12 @@ csv_safe = st.one_of(
     st.sampled_from([item for item in _TRICKY if "\t" not in item and "\x1c" not in item]),
     st.text(alphabet="aB1 -().:T0+é", max_size=8),
 )
+file_safe = st.one_of(
+    st.sampled_from([item for item in _TRICKY if "\x1c" not in item]),
+    st.text(alphabet='aB1 -().T0+é",\n\r\\{}Ωß😀', max_size=8),
+)
+"""Values any source file can carry, quotes, commas, line breaks and non-ASCII included."""
+FORMATS = ("plain.csv", "quoted.csv", "quoted.csv.gz", "records.jsonl", "records.jsonl.gz")
 
 
 @dataclass(frozen=True)
@@ -70,21 +83,24 @@ class RowsSource:
     def check(self) -> list[Problem]:
         return []
 
-    def frame(self) -> pl.LazyFrame | None:
-        return None
+    def frame(self) -> pl.DataFrame:
+        return rows_frame(self.rows)
 
     def digest(self) -> str:
         return "rows"
 
 
 @dataclass(frozen=True)
-class CsvSource(RowsSource):
-    """The same rows, also written as a plain CSV file and offered as a columnar scan."""
+class FileSource(RowsSource):
+    """The same rows, also written as a source file and read in one columnar pass."""
 
-    path: Path = Path()
+    file: SourceFile | None = None
 
-    def frame(self) -> pl.LazyFrame | None:
-        return csv_frame(SourceFile(self.path, "records.csv", "csv", False), FIELDS)
+    def frame(self) -> pl.DataFrame:
+        assert self.file is not None
+        frame = read_columns(self.file, FIELDS, text_only=frozenset())
+        assert frame is not None  # the columnar pass is the path under test
+        return frame
 
 
 def _record_set(source: RowsSource, absent: str, dedupe: str) -> DesiredRecordSet:
@@ -195,17 +211,49 @@ def test_streaming_diff_equals_reference_diff(case: tuple[object, ...], batched:
     assert _ours(RowsSource(rows), live, absent, dedupe, batched=batched) == expected
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cases(csv_safe))
-def test_columnar_csv_source_equals_reference_diff(tmp_path: Path, case: tuple[object, ...]) -> None:
+def _write(folder: Path, name: str, rows: list[dict[str, str]], ascii_only: bool) -> SourceFile:
+    """`rows` written as `name` says: a CSV with quotes only where needed or everywhere, or JSON Lines."""
+    text = io.StringIO()
+    if name.startswith("plain"):
+        text.write("\n".join([",".join(FIELDS)] + [",".join(row[name] for name in FIELDS) for row in rows]))
+        text.write("\n")
+    elif name.startswith("quoted"):
+        writer = csv.writer(text, quoting=csv.QUOTE_ALL if ascii_only else csv.QUOTE_MINIMAL)
+        writer.writerows([FIELDS, *([row[name] for name in FIELDS] for row in rows)])
+    else:
+        text.writelines(json.dumps(row, ensure_ascii=ascii_only) + "\n" for row in rows)
+    data = text.getvalue().encode()
+    compressed = name.endswith(".gz")
+    path = folder / name
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    return SourceFile(path, name, "csv" if ".csv" in name else "jsonl", compressed)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases(file_safe), st.sampled_from(FORMATS), st.booleans())
+def test_every_source_format_read_in_columns_equals_reference_diff(
+    tmp_path: Path, case: tuple[object, ...], name: str, ascii_only: bool
+) -> None:
+    """Plain, quoted and gzipped CSV and (gzipped) JSON Lines, read in one columnar pass, give exactly the values
+    the row reader gives and the reference diff's result."""
     rows, live, absent, dedupe = case
     assert isinstance(rows, list) and isinstance(live, list)
     assert isinstance(absent, str) and isinstance(dedupe, str)
-    path = tmp_path / "records.csv"
-    lines = [",".join(FIELDS)] + [",".join(row.get(name, "") for name in FIELDS) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    source = CsvSource(rows, path)
-    assert source.frame() is not None  # the columnar scan is the path under test
+    if name.startswith("plain"):  # a plain CSV has no quote, comma or line break in a value
+        rows = [{key: re.sub('[",\n\r]', "", value) for key, value in row.items()} for row in rows]
+    if "csv" in name:  # a CSV row has every column
+        rows = [{key: row.get(key, "") for key in FIELDS} for row in rows]
+    file = _write(tmp_path, name, rows, ascii_only)
+    source = FileSource(rows, file)
+    read = [
+        tuple(
+            cell if isinstance(cell, str) else cell.text
+            for cell in (item.cells.get(key, "") for key in FIELDS)
+        )
+        for item in read_rows(file, FIELDS)
+        if isinstance(item, RawRow)
+    ]
+    assert source.frame().select(FIELDS).rows() == read
     assert _ours(source, live, absent, dedupe, batched=True) == _reference(rows, live, absent, dedupe)
 
 

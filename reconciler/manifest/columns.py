@@ -1,0 +1,316 @@
+"""Source files read as columns, in one pass: CSV (quoted or not) and JSON Lines, gzipped or not.
+
+`read_columns` reads a source a piece (about 8 MiB) at a time and parses each piece with polars, so that a file of
+millions of rows is read once, in Rust, into one text column per wanted field and a `line` column (the line each
+row starts on). The row reader (sources.read_rows) stays the reference: a piece is parsed in columns only when
+cheap byte checks prove that polars reads it exactly as the row reader would, without a problem the row reader
+would name. When any check fails, `read_columns` returns None and the caller reads the rows one by one, which names
+every problem with its file:line:col. The checks are conservative: a file they refuse may still be fine, and is
+then read row by row.
+
+CSV: a piece is cut at a line end outside quotes (an even number of `"` before it). Every well-formed quoted field
+(opening at the start of a field, `""` inside, closing at its end) is taken out; what is left must be a plain CSV
+with the header's number of commas on every line, no `"`, no blank line and no carriage return outside a CRLF. No
+physical line may be longer than the csv module's field limit, and the piece must be UTF-8, without NUL.
+
+JSON Lines: each line must be one flat object (strings, numbers, true, false, null; no nested value) whose keys
+hold no escape, each key once, checked with regular expressions in polars; polars' JSON reader then decodes the
+values. A value is taken as the row reader takes it: a string decoded, an integer as its JSON text, true/false as
+text, null or a missing key as "". A number polars would write otherwise (1.50, 1e3, -0, 20 digits) or a number
+in a text-only field (a phone; the row reader's problem) sends the file to the row reader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from reconciler.errors import Location
+
+from .sources import CSV_FIELD_LIMIT, MAX_JSON_LINE_BYTES, SourceFile, check_header, open_binary
+
+if TYPE_CHECKING:
+    import polars as pl
+
+LINE = "__line"
+"""The column holding the line each row starts on (UInt32)."""
+PIECE_BYTES = 4 * 1024 * 1024
+PARSERS = 2
+"""Pieces parsed at once, on threads."""
+MAX_CARRY_BYTES = 2 * 1024 * 1024
+"""A record longer than this (a line, or a quoted value spanning lines) sends the file to the row reader."""
+
+_FIELD = b"\x00"
+"""Stands for a quoted field in `_outside_quotes` (a piece with a NUL is refused before)."""
+
+# JSON, flat objects only. Surrogate escapes only in pairs (a lone one is read differently by polars).
+_WS = r"[ \t\r]*"
+_STRING = (
+    r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u(?:[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})'
+    r"|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})*\""
+)
+_NUMBER = r"(?:0|-?[1-9][0-9]{0,17})"
+"""An integer polars writes as its JSON text; any other number (1.50, 1e3, -0, 20 digits) is refused."""
+_VALUE = f"(?:{_STRING}|{_NUMBER}|true|false|null)"
+_MEMBER = f'{_WS}"[^"\\\\\\x00-\\x1f{{}}:,]*"{_WS}:{_WS}{_VALUE}{_WS}'
+_FLAT_OBJECT = f"^{_WS}\\{{(?:{_MEMBER}(?:,{_MEMBER})*|{_WS})\\}}{_WS}$"
+"""A line that is one flat JSON object, whose keys hold no escape and none of `{}:,`."""
+_NOT_KEY = f'[{{}}]|{_WS}:{_WS}(?:"(?:[^"\\\\]|\\\\.)*"|[^,}}]*){_WS}|{_WS},{_WS}|^{_WS}'
+"""Everything but the keys, in a line that is a flat object: what is left is `"k1""k2"...`."""
+_SPACE_ONLY = r"^[ \t\r\n\x0b\x0c]*$"
+
+
+class _Refused(Exception):
+    """The piece is not one polars reads exactly as the row reader: read the file row by row."""
+
+
+def read_columns(
+    source: SourceFile,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    *,
+    text_only: frozenset[str],
+) -> pl.DataFrame | None:
+    """The `required` and `optional` columns (every value text, "" for an empty or missing one) and LINE, or
+    None when the source must be read row by row. A CSV header must have every required column; an optional
+    one it lacks is read as "". `text_only` names the columns in which a JSON number is a problem."""
+    import polars as pl
+
+    wanted = tuple(dict.fromkeys((*required, *optional)))
+    frames: list[pl.DataFrame] = []
+    try:
+        with open_binary(source) as stream:
+            if source.format == "csv":
+                frames.extend(_csv_frames(stream, source, required, wanted))
+            else:
+                frames.extend(_jsonl_frames(stream, wanted, text_only))
+    except (_Refused, OSError, EOFError, ValueError, csv.Error, pl.exceptions.PolarsError):
+        return None  # the row reader says what is wrong, if anything
+    if not frames:
+        return pl.DataFrame(schema={**dict.fromkeys(wanted, pl.String), LINE: pl.UInt32})
+    return pl.concat(frames, how="vertical")
+
+
+def _pieces(stream: io.BufferedIOBase, pending: bytes, cut: Callable[[bytes], int]) -> Iterator[bytes]:
+    """The stream in pieces of about PIECE_BYTES, each ending where `cut` says (the last one where the file
+    ends). `pending` is what was read already."""
+    if b"\x00" in pending:
+        raise _Refused
+    while chunk := stream.read(PIECE_BYTES):
+        if b"\x00" in chunk:
+            raise _Refused  # neither CSV nor JSON text holds a NUL
+        pending += chunk
+        end = cut(pending)
+        if end < 0:
+            if len(pending) > PIECE_BYTES + MAX_CARRY_BYTES:
+                raise _Refused
+            continue
+        yield pending[:end]
+        pending = pending[end:]
+    if pending:
+        yield pending
+
+
+def _numbered(pieces: Iterator[bytes], line: int) -> Iterator[tuple[bytes, int]]:
+    """Each piece with the line it starts on."""
+    for piece in pieces:
+        yield piece, line
+        line += piece.count(b"\n")
+
+
+def _in_order(
+    pieces: Iterator[tuple[bytes, int]], parse: Callable[[bytes, int], pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """`parse` of each piece, in order, on PARSERS threads (polars lets go of the GIL), at most PARSERS pieces
+    ahead of the reader: memory stays a few pieces, and a refused piece stops the reading."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: deque[Future[pl.DataFrame]] = deque()
+    with ThreadPoolExecutor(PARSERS, thread_name_prefix="source-piece") as pool:
+        try:
+            for piece, line in pieces:
+                pending.append(pool.submit(parse, piece, line))
+                while len(pending) > PARSERS or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _line_cut(data: bytes) -> int:
+    return data.rfind(b"\n") + 1 or -1
+
+
+def _even_cut(data: bytes) -> int:
+    """Just after the last line end with an even number of `"` before it (so outside quotes), or -1."""
+    end = data.rfind(b"\n")
+    if end < 0:
+        return -1
+    quotes = data.count(b'"', 0, end)
+    while quotes % 2:
+        previous = data.rfind(b"\n", 0, end)
+        if previous < 0:
+            return -1
+        quotes -= data.count(b'"', previous, end)
+        end = previous
+    return end + 1
+
+
+# --------------------------------------------------------------------------------------------------- CSV
+
+
+def _longest_row(frame: pl.DataFrame, quoted: bool) -> int:
+    """At least the bytes of the longest physical line the rows of `frame` were read from."""
+    import polars as pl
+
+    if not frame.height:
+        return 0
+    values = pl.sum_horizontal(pl.col(name).str.len_bytes().fill_null(0) for name in frame.columns)
+    longest = int(frame.select(values.max()).item())
+    return longest * (2 if quoted else 1) + 3 * frame.width
+
+
+def _outside_quotes(piece: bytes) -> bytes:
+    """The piece with each quoted field replaced by _FIELD, refused unless every quoted field is well formed: it
+    opens where a field starts (at a line start or after a comma), holds a quote only doubled, and closes where
+    a field ends (before a comma or a line end).
+
+    Split at every quote, the parts alternate outside and inside quotes. An empty outside part between two
+    inside parts is a doubled quote, so a run of markers is one quoted field."""
+    parts = piece.split(b'"')
+    if len(parts) % 2 == 0:
+        raise _Refused  # an odd number of quotes: one is not closed
+    mark = _FIELD
+    outside = mark.join(parts[0::2])
+    while mark * 2 in outside:
+        outside = outside.replace(mark * 2, mark)
+    fields = outside.count(mark)
+    opened = outside.count(b"," + mark) + outside.count(b"\n" + mark) + outside.startswith(mark)
+    closed = (
+        outside.count(mark + b",")
+        + outside.count(mark + b"\n")
+        + outside.count(mark + b"\r\n")
+        + outside.endswith(mark)
+    )
+    if opened != fields or closed != fields:
+        raise _Refused
+    return outside
+
+
+def _csv_frames(
+    stream: io.BufferedIOBase, source: SourceFile, required: tuple[str, ...], wanted: tuple[str, ...]
+) -> Iterator[pl.DataFrame]:
+    first = stream.read(PIECE_BYTES).removeprefix(codecs.BOM_UTF8)
+    end = first.find(b"\n")
+    if end < 0:
+        raise _Refused  # a file that is only a header: the row reader reads it
+    head_line = first[:end].rstrip(b"\r")
+    if not head_line or head_line.count(b'"') % 2 or b"\r" in head_line:
+        raise _Refused
+    header = next(csv.reader([head_line.decode("utf-8")], strict=True), [])
+    if check_header(header, required, Location(source.display)):
+        raise _Refused
+    pieces = _numbered(_pieces(stream, first[end + 1 :], _even_cut), 2)
+    yield from _in_order(pieces, lambda piece, line: _csv_piece(piece, header, wanted, line))
+
+
+def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: int) -> pl.DataFrame:
+    """The wanted columns of a piece of whole CSV lines, and the line each row starts on."""
+    import polars as pl
+
+    if b"\x00" in piece:
+        raise _Refused
+    piece.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    quoted = b'"' in piece
+    outside = _outside_quotes(piece) if quoted else piece
+    lines = outside.count(b"\n")
+    crlf = outside.count(b"\r\n") if b"\r" in outside else 0
+    if (
+        outside.startswith((b"\n", b"\r\n"))
+        or (crlf and b"\n\r\n" in outside)
+        or (crlf < lines and b"\n\n" in outside)
+        or outside.count(b"\r") != crlf
+    ):
+        raise _Refused  # a blank line, or a carriage return the row reader reads otherwise
+    rows = lines + (0 if outside.endswith(b"\n") else 1)
+    if outside.count(b",") != (len(header) - 1) * rows:
+        raise _Refused
+    multiline = quoted and lines != piece.count(b"\n")
+    frame = pl.read_csv(
+        piece,
+        has_header=False,
+        new_columns=header,
+        infer_schema=False,
+        quote_char='"' if quoted else None,
+        encoding="utf8",
+    )
+    if frame.height != rows or _longest_row(frame, quoted) > CSV_FIELD_LIMIT:
+        raise _Refused  # the longest line may hold a value, or be, longer than the row reader takes
+    if len(header) == 1 and frame.get_column(header[0]).fill_null("").eq("").any():
+        raise _Refused  # the row reader skips a line that is only an empty value
+    starts = pl.int_range(line, line + rows, dtype=pl.UInt32, eager=True)
+    if multiline:
+        # A quoted value with line breaks: each row starts after the breaks of the rows before it.
+        breaks = frame.select(
+            pl.sum_horizontal(
+                pl.col(name).str.count_matches("\n", literal=True).fill_null(0) for name in header
+            )
+        ).to_series()
+        starts = starts + (breaks.cum_sum() - breaks).cast(pl.UInt32)
+    return frame.select(
+        *(pl.col(name).fill_null("") if name in header else pl.lit("").alias(name) for name in wanted),
+        starts.alias(LINE),
+    )
+
+
+# ------------------------------------------------------------------------------------------- JSON Lines
+
+
+def _jsonl_frames(
+    stream: io.BufferedIOBase, wanted: tuple[str, ...], text_only: frozenset[str]
+) -> Iterator[pl.DataFrame]:
+    first = stream.read(PIECE_BYTES).removeprefix(codecs.BOM_UTF8)
+    pieces = _numbered(_pieces(stream, first, _line_cut), 1)
+    yield from _in_order(pieces, lambda piece, line: _jsonl_piece(piece, wanted, text_only, line))
+
+
+def _jsonl_piece(piece: bytes, wanted: tuple[str, ...], text_only: frozenset[str], line: int) -> pl.DataFrame:
+    """The wanted values of a piece of whole JSON lines (lines of spaces skipped), and the line of each."""
+    import polars as pl
+
+    if b"\x00" in piece:
+        raise _Refused
+    text = piece.decode("utf-8")
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    frame = pl.DataFrame(
+        {"text": lines, LINE: pl.int_range(line, line + len(lines), dtype=pl.UInt32, eager=True)},
+        schema={"text": pl.String, LINE: pl.UInt32},
+    ).filter(~pl.col("text").str.contains(_SPACE_ONLY))
+    del text, lines
+    line_text = pl.col("text")
+    refused = [~line_text.str.contains(_FLAT_OBJECT), line_text.str.len_bytes() > MAX_JSON_LINE_BYTES]
+    numbers_in_text = [name for name in wanted if name in text_only]
+    if numbers_in_text:
+        names = "|".join(re.escape(name) for name in numbers_in_text)
+        refused.append(line_text.str.contains(f'"(?:{names})"{_WS}:{_WS}-?[0-9]'))
+    found = frame.select(pl.any_horizontal(refused).any())
+    if found.height and found.item():
+        raise _Refused
+    shapes = frame.select(line_text.str.replace_all(_NOT_KEY, "").unique()).to_series().to_list()
+    for shape in shapes:
+        keys = shape.strip(" \t\r")[1:-1].split('""')
+        if len(set(keys)) != len(keys):
+            raise _Refused  # a key twice: the row reader names it
+    values = frame.select(
+        line_text.str.json_decode(pl.Struct(dict.fromkeys(wanted, pl.String))).alias("values"), pl.col(LINE)
+    ).unnest("values")
+    return values.select(*(pl.col(name).fill_null("") for name in wanted), pl.col(LINE))

@@ -1,0 +1,158 @@
+"""The columnar reader gives exactly what the row reader gives, or nothing.
+
+`read_columns` either returns None (the caller reads row by row) or the rows the row reader yields, value for
+value and line for line, for a file the row reader reads without a single problem. Hypothesis builds files from
+fragments that trip CSV and JSON readers: quotes in and around fields, commas, bare CRs, CRLF, blank lines,
+ragged rows, NULs, invalid UTF-8, BOMs, duplicate keys, numbers, nested values, escapes and lone surrogates.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from reconciler.manifest import columns
+from reconciler.manifest.columns import LINE, read_columns
+from reconciler.manifest.sources import RawRow, SourceFile, read_rows
+
+COLUMNS = ("a", "b")
+_CSV_BITS = ["a", "b", "é", " ", ",", '"', '""', "\n", "\r\n", "\r", "\x00", "\udcff", "x,y", '"q"', "😀"]
+_CSV_SAFE = st.sampled_from(["a", "é", " ", '"x,y"', '"a""b"', '"l1\nl2"', '"l1\r\nl2"', '"cr\rin"', '""'])
+_JSON_BITS = [
+    '{"a": "x", "b": "y"}',
+    '{"a":"x\\u00e9","b":null}',
+    '{"a": 1.50, "b": 7}',
+    '{"a": "x", "a": "y"}',
+    '{"a": [1], "b": "z"}',
+    '{"b": true, "c": {"a": 1}}',
+    '{"a": "\\ud800", "b": "q"}',
+    '{"a": "\\ud83d\\ude00", "b": "\\"q\\" \\\\"}',
+    "[1, 2]",
+    "not json",
+    "",
+    "   ",
+    '{"a\\u0061": "k", "b": "v"}',
+    '{"a": "x,\\"b\\": 1", "b": "y"}',
+    '{"a": NaN}',
+    '{"a": "tab\\there", "b": -0}',
+]
+
+
+def _expected(file: SourceFile, text_only: frozenset[str]) -> list[tuple[object, ...]] | None:
+    """The rows as the row reader gives them, or None when it names a problem."""
+    rows = []
+    for item in read_rows(file, COLUMNS):
+        if not isinstance(item, RawRow):
+            return None
+        cells = [item.cells.get(name, "") for name in COLUMNS]
+        if any(
+            not isinstance(cell, str) and (cell.nested or (cell.number and name in text_only))
+            for name, cell in zip(COLUMNS, cells, strict=True)
+        ):
+            return None
+        rows.append((*(cell if isinstance(cell, str) else cell.text for cell in cells), item.location.line))
+    return rows
+
+
+def _check(tmp_path: Path, name: str, data: bytes, text_only: frozenset[str] = frozenset()) -> None:
+    compressed = name.endswith(".gz")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    file = SourceFile(path, name, "csv" if ".csv" in name else "jsonl", compressed)
+    frame = read_columns(file, COLUMNS, text_only=text_only)
+    event("columns" if frame is not None else "rows")
+    if frame is None:
+        return
+    assert frame.columns == [*COLUMNS, LINE]
+    assert frame.rows() == _expected(file, text_only)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.lists(st.one_of(_CSV_SAFE, _CSV_SAFE, st.sampled_from(_CSV_BITS)), max_size=4), max_size=8),
+    st.booleans(),
+    st.booleans(),
+)
+def test_csv_in_columns_is_the_row_readers_csv(
+    tmp_path: Path, fields: list[list[str]], gzipped: bool, bom: bool
+) -> None:
+    lines = ["a,b", *("".join(bits[:2]) + "," + "".join(bits[2:]) if bits else "" for bits in fields)]
+    data = ("\ufeff" if bom else "") + "\n".join(lines)
+    _check(tmp_path, "s.csv.gz" if gzipped else "s.csv", data.encode("utf-8", "surrogateescape"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.one_of(st.sampled_from(_JSON_BITS[:2]), st.sampled_from(_JSON_BITS)), max_size=6),
+    st.booleans(),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_jsonl_in_columns_is_the_row_readers_jsonl(
+    tmp_path: Path, lines: list[str], gzipped: bool, end: str
+) -> None:
+    data = end.join(lines).encode()
+    _check(tmp_path, "s.jsonl.gz" if gzipped else "s.jsonl", data, frozenset({"a"}))
+
+
+def test_quoted_csv_with_line_breaks_keeps_each_rows_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(b'a,b\n"one\ntwo",x\n"say ""hi""",y\r\n"a,b","c\r\nd"\nz,w\n')
+    frame = read_columns(SourceFile(path, "s.csv", "csv", False), COLUMNS, text_only=frozenset())
+    assert frame is not None
+    assert frame.rows() == [
+        ("one\ntwo", "x", 2),
+        ('say "hi"', "y", 4),
+        ("a,b", "c\r\nd", 5),
+        ("z", "w", 7),
+    ]
+
+
+def test_jsonl_values_are_taken_as_the_row_reader_takes_them(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"a": "José", "b": "x"}, ensure_ascii=True),
+        "",
+        '{"a": 1.50, "b": true, "c": [1, 2]}',
+        '{"b": null}',
+    ]
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    assert read_columns(file, COLUMNS, text_only=frozenset()) is None  # a nested value: read row by row
+    path.write_text("\n".join(line for line in lines if "[" not in line) + "\n")
+    frame = read_columns(file, COLUMNS, text_only=frozenset())
+    assert frame is not None
+    assert frame.rows() == [("José", "x", 1), ("", "", 3)]
+    path.write_text('{"a": 7}\n')
+    assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None  # a number in a phone field
+
+
+def test_many_pieces_parsed_on_threads_come_back_in_order_with_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small pieces, so that quoted values with line breaks straddle the cuts and pieces finish out of order."""
+    monkeypatch.setattr(columns, "PIECE_BYTES", 512)
+    rows = [(f"k{i}", f'line one\nline "two", {i}' if i % 7 == 0 else f"v{i}") for i in range(3000)]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([COLUMNS, *rows])
+    for name, data in (
+        ("many.csv", text.getvalue().encode()),
+        (
+            "many.jsonl",
+            "".join(json.dumps(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in rows).encode(),
+        ),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        file = SourceFile(path, name, "csv" if name.endswith(".csv") else "jsonl", False)
+        frame = read_columns(file, COLUMNS, text_only=frozenset())
+        assert frame is not None
+        expected = _expected(file, frozenset())
+        assert expected is not None and len(expected) == 3000
+        assert frame.rows() == expected
