@@ -8,6 +8,7 @@ are ignored, so an export can be used as it is.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -383,12 +384,14 @@ F = TypeVar("F", bound="pl.DataFrame | None")
 
 
 class CheckedOnce:
-    """A source file's columns, read once for its check and handed to the diff once, so that the two share one
-    pass. When the check could not read the file in columns, the diff does not try again."""
+    """A source file's columns, read once for its check and kept for every reader of the plan (the diff, and
+    suppression screening and calling-hours zones beside it), so that they share one pass. When the check could
+    not read the file in columns, no reader tries again: the frame is built once from the rows."""
 
     def __init__(self) -> None:
         self._frame: pl.DataFrame | None = None
         self._columnar = True
+        self._lock = threading.Lock()
 
     def check(
         self, read: Callable[[], pl.DataFrame | None], problems: Callable[[], list[Problem]]
@@ -402,9 +405,16 @@ class CheckedOnce:
         return problems()
 
     def take(self, read: Callable[[], pl.DataFrame | None], rows: Callable[[], F]) -> pl.DataFrame | F:
-        """The columns the check read (then forgotten); else `read()`, unless the check found it cannot be read
-        in columns; else `rows()`, built from the row reader."""
-        frame, self._frame = self._frame, None
-        if frame is None and self._columnar:
-            frame = read()
-        return frame if frame is not None else rows()
+        """The columns the check read; else `read()`, unless the check found it cannot be read in columns; else
+        `rows()`, built from the row reader (None: there is no frame to build). What is read is kept for the
+        next taker: the diff keeps these columns for its changed rows anyway, and polars shares them, so keeping
+        the frame costs no memory and spares a second pass over the file. Takers may run on threads."""
+        with self._lock:
+            if self._frame is None and self._columnar:
+                self._frame = read()
+            if self._frame is None:
+                built = rows()
+                if built is None:
+                    return built
+                self._frame = built
+            return self._frame
