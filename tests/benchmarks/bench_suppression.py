@@ -16,13 +16,11 @@ reference), and that normaliser is checked against phonenumbers on a sample of 1
 Bound (the issue's acceptance): the plan with suppression costs at most 1.5 times the time of the plan without,
 and at most 1 GB more memory. This is not a test; pytest does not collect it.
 
-Measured at 09:16-09:22 UTC on 2026-12-06 (efb39f5; the shared 2-core machine at load 5-7, `--repeat 3`):
-without suppression 25.07 / 25.43 / 27.34 s, 590 / 604 / 592 MB; with it 34.80 / 46.53 / 30.40 s, 1,069 /
-1,062 / 1,127 MB; best of three 30.40 s against 25.07 s, 1.21x, +472 MB; counts equal to the reference every
-time (15,870 source rows suppressed, 15,897 live records to complete). An earlier run (5858d95, `--repeat 2`,
-load about 5) gave a best of 18.65 s against 11.56 s, 1.61x. Single pairs range from 1.1x to 1.8x at that
-load, so the time bound is met in the best-of figures of one run and not of the other; the memory bound is met
-with room (the list's 160 MB, its sorted lookups and the kept live numbers).
+Measured at 10:03-10:06 UTC on 2026-12-06 (55459f3, `--repeat 2`, a quiet machine at load 1.4-2.4): without
+suppression 10.38 / 11.50 s, 894 / 896 MB; with it 15.00 / 14.35 s, 1,433 / 1,441 MB; best of two 14.35 s against
+10.38 s, 1.38x, +539 MB; counts equal to the reference every time (15,870 source rows suppressed, 15,897 live
+records to complete). The same run before the source's frame was shared with the screening (d70cb2f) gave 17.10 s
+against 9.91 s, 1.73x: the screening read the file a second time.
 """
 
 from __future__ import annotations
