@@ -223,7 +223,7 @@ class ManifestMembers:
 
     def frame(self) -> pl.DataFrame | None:
         """customer-id, schedule and the line of each member of a source file, from the check's pass when it ran
-        (handed over once); None for inline members, or a file that must be read row by row."""
+        (kept for every reader of the plan); None for inline members, or a file that must be read row by row."""
         source = self.manifest.source
         if source is None:
             return None

@@ -235,7 +235,8 @@ class ManifestRecords:
         return _scanned_problems(self.manifest)
 
     def frame(self) -> pl.DataFrame:
-        """The key and managed columns (and LINE), from the check's pass when it ran (handed over once)."""
+        """The key and managed columns (and LINE), from the check's pass when it ran, kept for every reader of
+        the plan."""
         return self._checked.take(
             lambda: (
                 checked_record_frame(self.manifest.spec, self.manifest.source)
