@@ -96,6 +96,29 @@ def test_inactive_rules_for_the_holidays_pass_and_the_plan_says_when_the_calenda
     ) in planned.stdout
 
 
+def test_a_listed_date_allows_only_the_holiday_window_less_the_margin(
+    project: Project, clock: list[datetime]
+) -> None:
+    reduced = GB_SALES.replace("-20:00", "-20:15").replace(  # 09:00-20:00 once the margin is taken off
+        "holidays: {calendars: [GB-EAW@2026]}",
+        'holidays: {calendars: [GB-EAW@2026], dates: ["2026-12-24"], window: "10:00-14:00"}',
+    )
+    _project(project, _tod("2026-12-25", "2026-12-28"), reduced + "  marginMinutes: 15\n")
+    mark = project.mark()
+    refused = project.cli("plan")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: cannot plan: 1 problem\n"
+        f"  {project.root}/manifests/calling.yaml:37:10: Dataset/spring: 1 records in Europe/London are on queue "
+        "75674454, whose policy 'UK weekdays' (Europe/London Mon-Fri 09:00-20:00) dials at 09:00 local on Thu "
+        "2026-12-24, listed in holidays.dates; CallingPolicy/gb-sales allows 10:00-13:45 there on holidays (give "
+        "queue 75674454's TodPolicy a rule `date: 2026-12-24, action: inactive` (in its own zone; only outside the "
+        "holiday window when the policy has one), with default: active and its hours written as inactive rules: the "
+        "proof trusts an inactive rule only where no active rule covers the same time)\n"
+    )
+    assert project.writes(mark) == []
+
+
 def test_going_live_waits_past_the_holidays_in_the_records_zone(
     project: Project, clock: list[datetime]
 ) -> None:

@@ -55,7 +55,7 @@ def named_holidays(names: Sequence[str], extra: Sequence[date]) -> dict[date, st
     for day in extra:
         found.setdefault(day, {}).setdefault(LISTED, [])
     return {
-        day: "; ".join(what if not names else f"{what} ({', '.join(names)})" for what, names in whats.items())
+        day: "; ".join(what if not named else f"{what} ({', '.join(named)})" for what, named in whats.items())
         for day, whats in sorted(found.items())
     }
 
