@@ -7,6 +7,11 @@ The CC API gives a member no phone, so the zone is declared on the CampaignMembe
 members). A schedule is checked where it will dial: an absolute one as written, a relative one ("+2d 09:00+00:00")
 as it resolves from the plan's day (its time of day is the same whatever day apply runs; its weekday may not be).
 Unscheduled members are called when the campaign runs, which the campaign's own window governs, not the manifest.
+
+Holidays: a schedule on a holiday of the policy (the member's local date) must lie inside the holiday window (none:
+it is refused). The campaign's daily window cannot leave out dates, so it is proved against the weekly hours, and
+while the policy has a holiday ahead the plan says (info) that the campaign's window governs unscheduled members on
+that date: pausing the campaign on holidays is CC's, not this plan's, to do.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ..model.calling.tod import TodPolicyValue, TodRule, breach
 from ..model.calling.zones import iana_zones
 from ..model.schedules import RelativeSchedule
 from ..model.state import MemberSource
+from ..plan.changes import Observation
 from ..providers.base import CampaignInfo
 from ..text import shown
 from .base import PlanContext
@@ -47,14 +53,14 @@ def check_schedules(
         when: datetime = schedule.resolve(ctx.now) if isinstance(schedule, RelativeSchedule) else schedule
         written = str(schedule) if relative else when.isoformat()
         local = when.astimezone(local_zone)
-        if policy.hours.allows(local.weekday(), local.hour * 60 + local.minute):
+        if policy.hours.allows_on(local.date(), local.hour * 60 + local.minute):
             continue
         outside += 1
         if len(found) < MAX_SCHEDULE_PROBLEMS:
             found.append(
                 Problem(
                     f"member {member.customer_id} is scheduled for {local:%a} {clock(local.hour * 60 + local.minute)} "
-                    f"in {zone} ({written}), outside {policy.address} ({policy.hours.describe()} there)",
+                    f"in {zone} ({written}), outside {policy.address} ({policy.hours.describe_on(local.date())} there)",
                     member.location,
                     address,
                     f"schedule it inside the window in {zone}, or leave it unscheduled",
@@ -92,7 +98,8 @@ def check_campaign_window(
     daily = TodPolicyValue(
         f"campaign {campaign}", own, False, (TodRule(frozenset(range(7)), span=(span[0], span[1])),)
     )
-    found = breach(daily, zone, policy.hours, ctx.now.date())
+    found = breach(daily, zone, policy.hours.week, ctx.now.date())
+    _holidays_note(address, campaign, policy, zone, ctx)
     if found is None:
         return
     finding = Problem(
@@ -103,6 +110,23 @@ def check_campaign_window(
         f"set the campaign's daily window in CC Configuration Manager inside the policy's window in {zone}",
     )
     policy.report(address, [finding], ctx)
+
+
+def _holidays_note(
+    address: str, campaign: int, policy: DesiredCallingPolicy, zone: str, ctx: PlanContext
+) -> None:
+    """A campaign's daily window cannot leave out dates, so it is proved against the weekly hours only; the plan
+    says so while the policy has a holiday ahead, and names the next one."""
+    today = ctx.now.astimezone(ZoneInfo(zone)).date()
+    ahead = [day for day in policy.hours.holidays if day >= today]
+    if not ahead:
+        return
+    message = (
+        f"campaign {campaign}'s daily window applies on every date: it cannot leave out the holidays of "
+        f"{policy.address} in {zone} (next: {policy.hours.describe_on(min(ahead))}); schedules are held to them, "
+        "but members without a schedule are dialled on a holiday unless the campaign is paused in CC that day"
+    )
+    ctx.observations.append(Observation(address, "info", message))
 
 
 _POSIX = re.compile(r"^([A-Za-z]{3,})([+-]?)([0-9]{1,2})([A-Za-z]{3,})?$")
