@@ -112,11 +112,11 @@ EXPECTED: dict[str, list[str]] = {
         'python-object-tag/more-tags.yaml:7:16: Dataset/spring: explicit tag "!!str" is not allowed (remove the tag; every value is read as text, and quotes keep it exactly as written)',
     ],
     "schedule-not-iso": [
-        'schedule-not-iso/members.yaml:8:41: CampaignMembership/winback: schedule "next tuesday" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:8:41: CampaignMembership/winback: schedule "next tuesday" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local")',
         'schedule-not-iso/members.yaml:9:41: CampaignMembership/winback: schedule "2026-11-25T09:00:00" has no time zone (add a UTC offset such as +00:00 or Z)',
-        'schedule-not-iso/members.yaml:10:41: CampaignMembership/winback: schedule "25/11/2026 09:00" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:10:41: CampaignMembership/winback: schedule "25/11/2026 09:00" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local")',
         'schedule-not-iso/members.yaml:11:41: CampaignMembership/winback: schedule "+8d 09:00+00:00" is more than 7 days ahead (the Contact Center accepts +0d to +7d)',
-        'schedule-not-iso/members.yaml:12:41: CampaignMembership/winback: schedule "+2d 9am" is not a relative schedule (write "+<days>d HH:MM<offset>", e.g. "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:12:41: CampaignMembership/winback: schedule "+2d 9am" is not a relative schedule (write "+<days>d HH:MM<offset>" or "+<days>d HH:MM local", e.g. "+2d 09:00+00:00")',
     ],
     "several-broken-files": [
         "several-broken-files/manifests/a-records.yaml:9:3: RecordSet/spring-records: absent policy complete needs an outcome (add the complete outcome code to set, e.g. absent: {policy: complete, outcome: 510456})",
