@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 SAMPLE_SIZE = 5
 PERSONAL_KEY = "(sensitive key)"
 """How a sampled row is named when the record set's key is itself a personal field (a phone, an email)."""
-CHUNK_ROWS = 200_000
-"""Rows normalised and digested at a time (source side)."""
+CHUNK_ROWS = 100_000
+"""Rows normalised and digested at a time (source side): each chunk's normalised copy is what pass 1 adds to the
+source's columns at its peak."""
 _CLOSED = frozenset({"COMPLETE", "EXPIRED"})
 
 
