@@ -217,9 +217,10 @@ def _resolved(frame: pl.DataFrame, columns: ZoneColumns) -> tuple[pl.DataFrame, 
         stage["phone"] = pl.when(digits.str.contains(r"^[1-9][0-9]{6,14}$")).then(pl.coalesce(looked))
         flags["given"] = pl.any_horizontal(pl.col(name).str.strip_chars() != "" for name in columns.phones)
     if columns.postcode is not None:
-        stage["postcode"], flags["invalid_postcode"] = _postcodes(
-            pl.col(columns.postcode), groups, columns.region
-        )
+        # Normalised once, as a column: every shape and table below reads it.
+        normal = pl.col(columns.postcode).str.to_uppercase().str.replace_all(r"\s", "")
+        frame = frame.with_columns(normal.alias("_postcode"))
+        stage["postcode"], flags["invalid_postcode"] = _postcodes(pl.col("_postcode"), groups, columns.region)
     if columns.zone is not None:
         named = pl.col(columns.zone).str.strip_chars()
         present = frame.get_column(columns.zone).str.strip_chars().unique().to_list()
@@ -275,15 +276,15 @@ def _e164(columns: ZoneColumns) -> pl.Expr:
     )
 
 
-def _postcodes(column: pl.Expr, groups: _Groups, region: str | None) -> tuple[pl.Expr, pl.Expr]:
-    """Each postcode's zone group (null: it resolves nothing), and whether it is invalid (see the module)."""
+def _postcodes(text: pl.Expr, groups: _Groups, region: str | None) -> tuple[pl.Expr, pl.Expr]:
+    """Each postcode's zone group (null: it resolves nothing), and whether it is invalid (see the module); `text`
+    is the postcode in capitals without whitespace."""
     import polars as pl
 
     def ids(table: Mapping[str, Sequence[str]]) -> dict[str, int]:
         return {key: groups.id(zones) for key, zones in table.items() if zones}
 
     tables = postcode_tables()
-    text = column.str.to_uppercase().str.replace_all(r"\s", "")
     gb, ca, us = (text.str.contains(shape) for shape in (_GB_POSTCODE, _CA_POSTCODE, _US_ZIP))
     au = pl.lit(value=False) if region in US_REGIONS else text.str.contains(_AU_POSTCODE)
     gb_areas = ids({area: [zone] for area, zone in _GB_AREAS.items()})
