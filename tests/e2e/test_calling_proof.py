@@ -270,8 +270,8 @@ def test_unresolved_records_are_excluded_when_the_policy_says_so(
     assert "records: 2 create\n        + R-1\n        + R-3\n" in planned.stdout
     assert (
         "calling hours (CallingPolicy/us-sales): 2 records in 1 zones (2 by phone); 0 ambiguous (several zones; the "
-        "check takes every one); 0 unresolved; 0 invalid numbers; 0 invalid zone names; 0 invalid postcodes; 0 postcode/phone "
-        "conflicts; 1 excluded (no zone resolves them; unresolved: exclude)\n"
+        "check takes every one); 0 unresolved; 0 invalid numbers; 0 invalid zone names; 0 invalid postcodes; 0 "
+        "postcode/phone conflicts; 1 excluded (no zone resolves them; unresolved: exclude)\n"
     ) in planned.stdout
     applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
