@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 from ..concurrency import Prefetch
 from ..errors import Problem
@@ -52,8 +53,12 @@ class MemberWork(Work):
     campaign: int
     removes: tuple[str, ...] = ()
     adds: tuple[DesiredMember, ...] = ()
-    """Members to add (reschedules are both removed and added). Schedules are resolved at plan time."""
+    """Members to add (reschedules are both removed and added). Schedules are resolved at plan time, but `local`
+    ones."""
     resolved: Mapping[str, datetime] = field(default_factory=dict)
+    local: Mapping[str, str] = field(default_factory=dict)
+    """The zone of each member added with a `local` schedule ("+1d 09:00 local"): it is resolved in that zone
+    from the clock at the moment of the write, never from the plan's time."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,10 @@ def diff_members(
     now: datetime,
     window: CampaignWindow,
     sample_size: int = SAMPLE_SIZE,
+    zones: Mapping[str, str] | None = None,
 ) -> MemberDiff:
+    """`zones`: the one zone of each member with a `local` schedule (a member without one is left unscheduled
+    here; the membership's zone check refuses it)."""
     import polars as pl
 
     items: Iterator[LiveMember | LiveMembers] = iter(live)
@@ -145,7 +153,19 @@ def diff_members(
 
     problems: list[Problem] = []
     resolved: dict[str, datetime] = {}
+    local: dict[str, str] = {}
     for target in (*adds, *reschedules):
+        schedule = target.schedule
+        if isinstance(schedule, RelativeSchedule) and schedule.local:
+            zone = (zones or {}).get(target.customer_id)
+            if zone is None:
+                continue
+            local[target.customer_id] = zone
+            # Checked as it resolves at the plan's time; apply resolves it again at the write.
+            problem = _check_schedule(desired, target, schedule.resolve(now, ZoneInfo(zone)), now, window)
+            if problem is not None:
+                problems.append(problem)
+            continue
         when = _resolve(target, now)
         if when is None:
             continue
@@ -212,6 +232,8 @@ def diff_members(
                     Action.CREATE,
                     (FieldChange("schedule", None, _when_text(resolved[member.customer_id])),)
                     if member.customer_id in resolved
+                    else (FieldChange("schedule", None, _local_text(member, local)),)
+                    if member.customer_id in local
                     else (),
                 )
                 for member in adds[:sample_size]
@@ -222,6 +244,7 @@ def diff_members(
             removes=tuple(removes) + tuple(member.customer_id for member in reschedules),
             adds=tuple(reschedules) + tuple(adds),
             resolved=resolved,
+            local=local,
         )
         notes = ("removals run before adds; a reschedule is a removal then an add",) if reschedules else ()
         change = Change(
@@ -235,6 +258,8 @@ def diff_members(
         )
     for customer, when in sorted(resolved.items()):
         live_hash.update(f"{customer}@{when.isoformat()}".encode())
+    for customer, zone in sorted(local.items()):
+        live_hash.update(f"{customer}@local@{zone}".encode())
     return MemberDiff(change, tuple(observations), tuple(problems), live_hash.hexdigest()[:32], live_rows)
 
 
@@ -353,6 +378,11 @@ def _check_schedule(
         desired.address,
         "schedule within the next 7 days and inside the campaign's schedule, or use a relative schedule (+Nd HH:MM)",
     )
+
+
+def _local_text(member: DesiredMember, local: Mapping[str, str]) -> str:
+    """A `local` schedule as the plan shows it: as written, with the member's zone (it is resolved at the write)."""
+    return f"{member.schedule} in {local[member.customer_id]}"
 
 
 def _when_text(when: datetime | None) -> str | None:

@@ -1,11 +1,12 @@
 """The record-set diff: streams the source and the live rows, holding one compact digest per desired row.
 
 Pass 1 takes the source's columns (read in one columnar pass that the source check shared, whatever the file's
-format; see manifest/columns.py) into `key -> row index` and an array of 64-bit digests of the normalised managed
-values (`SourceTable`), normalised and digested in columns with polars. Pass 2 streams the live records once, a
-page (`LiveBatch`) at a time, and sorts each page's records in columns: unchanged, changed, absent from the
-source, or a duplicate (a bitmap says which source rows a live record has already claimed). The few changed rows
-are then taken from the source's columns, to say which fields differ. Nothing holds a dict per row.
+format; see manifest/columns.py) into an index of its keys (`KeyIndex`, diff/keys.py) and an array of 64-bit
+digests of the normalised managed values (`SourceTable`), normalised and digested in columns with polars. Pass 2
+streams the live records once, a page (`LiveBatch`) at a time, and sorts each page's records in columns:
+unchanged, changed, absent from the source, or a duplicate (a bitmap says which source rows a live record has
+already claimed). The few changed rows are then taken from the source's columns, to say which fields differ.
+Nothing holds a dict per row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..model.fields import is_personal
 from ..model.normalize import normalized_frame, row_digests
 from ..model.state import LiveBatch, LiveRecord, Policy, RecordSource
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RowSample, Work
+from .keys import KeyIndex
 
 if TYPE_CHECKING:
     import polars as pl
@@ -91,7 +93,8 @@ class SourceTable:
     """Pass 1 of a record set's source: each key's row index, a digest per row, the longest value per field,
     and a way back to the normalised values of a few rows."""
 
-    index: dict[str, int]
+    index: KeyIndex
+    """The source row of each key."""
     digests: pl.Series
     """UInt64, one per row."""
     keys: pl.Series
@@ -121,6 +124,8 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     for offset in range(0, selected.height, CHUNK_ROWS):
         chunk = selected.slice(offset, CHUNK_ROWS)
         _extend(table, chunk, fields, chunk.get_column("c0"))
+    # The key of the index is the key as written, as the row reader gives it.
+    table.index = KeyIndex(table.keys)
 
     def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
         wanted = sorted(set(positions))
@@ -142,7 +147,7 @@ def _empty_table(fields: Sequence[str]) -> SourceTable:
     import polars as pl
 
     return SourceTable(
-        {},
+        KeyIndex(pl.Series(dtype=pl.String)),
         pl.Series(dtype=pl.UInt64),
         pl.Series(dtype=pl.String),
         dict.fromkeys(fields, 0),
@@ -153,9 +158,6 @@ def _empty_table(fields: Sequence[str]) -> SourceTable:
 def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: pl.Series) -> None:
     import polars as pl
 
-    # The key of the index is the key as written, as the row reader gives it.
-    start = len(table.digests)
-    table.index.update(zip(keys.to_list(), range(start, start + len(keys)), strict=True))
     table.keys.append(keys)
     longest = frame.select(pl.all().str.len_chars().max()).row(0)
     for name, length in zip(fields, longest, strict=True):
@@ -181,7 +183,7 @@ def diff_records(
     import polars as pl
 
     source = table or source_table(desired, fields)
-    index_get, digests = source.index.get, source.digests.rechunk()
+    digests = source.digests.rechunk()
     seen = pl.repeat(False, len(digests), dtype=pl.Boolean, eager=True)
 
     changed: dict[int, tuple[str, int, tuple[str, ...]]] = {}
@@ -201,11 +203,12 @@ def diff_records(
         _count_dialler(dialler, frame)
         normal = _normalized_batch(frame, fields)
         hashes = row_digests(normal)
-        ids, keys = frame.get_column("id"), frame.get_column("key").to_list()
+        ids, key_column = frame.get_column("id"), frame.get_column("key")
+        keys = key_column.to_list()
         live_hash.update(ids, keys, hashes)
         # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
         # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
-        positions = pl.Series(list(map(index_get, keys)), dtype=pl.UInt32)
+        positions = source.index.positions(key_column)
         known = positions.is_not_null()
         fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
         duplicate = known & ~fresh

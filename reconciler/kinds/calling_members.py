@@ -1,18 +1,24 @@
 """Calling hours for Contact Center members: a scheduled member is called at its schedule, so the schedule must lie
-inside the CallingPolicy's window in the member's zone; and the campaign dials the others within its own daily
+inside the CallingPolicy's window in the member's own zone; and the campaign dials the others within its own daily
 window, in its own zone (the legacy campaign read's daily-start-time, daily-end-time and POSIX-style timezone),
-which must lie inside the window in the members' zone.
+which must lie inside the window in every zone its members are in.
 
-The CC API gives a member no phone, so the zone is declared on the CampaignMembership (`zone`: one zone for its
-members). A schedule is checked where it will dial: an absolute one as written, a relative one ("+2d 09:00+00:00")
-as it resolves from the plan's day (its time of day is the same whatever day apply runs; its weekday may not be).
+The CC API gives a member no phone, so each member's zone is resolved from the hints of the membership's source
+(`tz`, `phone`; never sent), else the membership's declared `zone` (reconciler/kinds/member_zones.py). A schedule is
+checked where it will dial, in every zone its member may be in: an absolute one as written, a relative one
+("+2d 09:00+00:00") as it resolves from the plan's day (its time of day is the same whatever day apply runs; its
+weekday may not be), a `local` one ("+1d 09:00 local") at its time of day in the member's zone.
 Unscheduled members are called when the campaign runs, which the campaign's own window governs, not the manifest.
+
+Holidays: a schedule on a holiday of the policy (the member's local date) must lie inside the holiday window (none:
+it is refused). The campaign's daily window cannot leave out dates, so it is proved against the weekly hours, and
+while the policy has a holiday ahead the plan says (info) that the campaign's window governs unscheduled members on
+that date: pausing the campaign on holidays is CC's, not this plan's, to do.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..errors import ApiError, Problem
@@ -20,46 +26,40 @@ from ..model.calling.hours import MINUTES, clock
 from ..model.calling.tod import TodPolicyValue, TodRule, breach
 from ..model.calling.zones import iana_zones
 from ..model.schedules import RelativeSchedule
-from ..model.state import MemberSource
+from ..model.state import DesiredMember, MemberSchedule, MemberSource
+from ..plan.changes import Observation
 from ..providers.base import CampaignInfo
 from ..text import shown
 from .base import PlanContext
 from .calling_policy import DesiredCallingPolicy
+from .member_zones import MemberZones
 
 MAX_SCHEDULE_PROBLEMS = 20
 
 
 def check_schedules(
-    address: str, policy_address: str | None, zone: str | None, source: MemberSource, ctx: PlanContext
+    address: str,
+    policy_address: str | None,
+    zones: MemberZones | None,
+    source: MemberSource,
+    ctx: PlanContext,
 ) -> None:
-    """Refuse (or, advisory, report) every member schedule outside the policy's window in `zone`."""
+    """Refuse (or, advisory, report) every member schedule outside the policy's window in a zone of its member."""
     policy = None if policy_address is None else ctx.desired.get(policy_address)
-    if not isinstance(policy, DesiredCallingPolicy) or zone is None:
+    if not isinstance(policy, DesiredCallingPolicy) or zones is None:
         return
-    local_zone = ZoneInfo(zone)
     found: list[Problem] = []
     outside = 0
     for member in source.iter_members():
         schedule = member.schedule
-        if schedule is None:
+        if schedule is None or member.customer_id in zones.excluded:
             continue
-        relative = isinstance(schedule, RelativeSchedule)
-        when: datetime = schedule.resolve(ctx.now) if isinstance(schedule, RelativeSchedule) else schedule
-        written = str(schedule) if relative else when.isoformat()
-        local = when.astimezone(local_zone)
-        if policy.hours.allows(local.weekday(), local.hour * 60 + local.minute):
+        finding = _outside(address, member, schedule, zones, policy, ctx)
+        if finding is None:
             continue
         outside += 1
         if len(found) < MAX_SCHEDULE_PROBLEMS:
-            found.append(
-                Problem(
-                    f"member {member.customer_id} is scheduled for {local:%a} {clock(local.hour * 60 + local.minute)} "
-                    f"in {zone} ({written}), outside {policy.address} ({policy.hours.describe()} there)",
-                    member.location,
-                    address,
-                    f"schedule it inside the window in {zone}, or leave it unscheduled",
-                )
-            )
+            found.append(finding)
     if outside > len(found):
         found.append(
             Problem(f"and {outside - len(found)} more members scheduled outside the window", None, address)
@@ -67,13 +67,43 @@ def check_schedules(
     policy.report(address, found, ctx)
 
 
+def _outside(
+    address: str,
+    member: DesiredMember,
+    schedule: MemberSchedule,
+    zones: MemberZones,
+    policy: DesiredCallingPolicy,
+    ctx: PlanContext,
+) -> Problem | None:
+    """Why the member's schedule is outside the window in one of its zones (None: inside in every one, or its
+    zone is unknown, which member_zones refuses)."""
+    relative = isinstance(schedule, RelativeSchedule)
+    for zone in zones.scheduled.get(member.customer_id, ()):
+        local_zone = ZoneInfo(zone)
+        when = schedule.resolve(ctx.now, local_zone) if isinstance(schedule, RelativeSchedule) else schedule
+        written = str(schedule) if relative else when.isoformat()
+        local = when.astimezone(local_zone)
+        hours = zones.hours.get(zone, policy.hours)
+        if hours.allows_on(local.date(), local.hour * 60 + local.minute):
+            continue
+        return Problem(
+            f"member {member.customer_id} is scheduled for {local:%a} {clock(local.hour * 60 + local.minute)} "
+            f"in {zone} ({written}), outside {policy.address} ({hours.describe_on(local.date())} there)",
+            member.location,
+            address,
+            f"schedule it inside the window in {zone}, or leave it unscheduled",
+        )
+    return None
+
+
 def check_campaign_window(
-    address: str, policy_address: str | None, zone: str | None, campaign: int, ctx: PlanContext
+    address: str, policy_address: str | None, zones: MemberZones | None, campaign: int, ctx: PlanContext
 ) -> None:
-    """Refuse (or report) a campaign whose daily window, in its own zone, leaves the policy's window in `zone`."""
+    """Refuse (or report) a campaign whose daily window, in its own zone, leaves the policy's window in a zone of
+    its members."""
     policy = None if policy_address is None else ctx.desired.get(policy_address)
     info = _campaign(campaign, ctx)
-    if not isinstance(policy, DesiredCallingPolicy) or zone is None or info is None or info.daily is None:
+    if not isinstance(policy, DesiredCallingPolicy) or zones is None or info is None or info.daily is None:
         return
     start, end, posix = info.daily
     span, own = (_minute(start), _minute(end)), posix_zone(posix)
@@ -92,17 +122,42 @@ def check_campaign_window(
     daily = TodPolicyValue(
         f"campaign {campaign}", own, False, (TodRule(frozenset(range(7)), span=(span[0], span[1])),)
     )
-    found = breach(daily, zone, policy.hours, ctx.now.date())
-    if found is None:
+    findings = []
+    for zone, hours in zones.zone_hours():
+        found = breach(daily, zone, hours.week, ctx.now.date())
+        if found is None:
+            continue
+        findings.append(
+            Problem(
+                f"campaign {campaign} dials daily {start}-{end} {posix} ({own}), which {found.describe()} in {zone}; "
+                f"{policy.address} allows {hours.describe()} there",
+                location,
+                address,
+                f"set the campaign's daily window in CC Configuration Manager inside the policy's window in {zone}",
+            )
+        )
+    _holidays_note(address, campaign, policy, [zone for zone, _ in zones.zone_hours()], ctx)
+    policy.report(address, findings, ctx)
+
+
+def _holidays_note(
+    address: str, campaign: int, policy: DesiredCallingPolicy, zones: list[str], ctx: PlanContext
+) -> None:
+    """A campaign's daily window cannot leave out dates, so it is proved against the weekly hours only; the plan
+    says so while the policy has a holiday ahead in a zone of its members, and names the next one."""
+    if not zones:
         return
-    finding = Problem(
-        f"campaign {campaign} dials daily {start}-{end} {posix} ({own}), which {found.describe()} in {zone}; "
-        f"{policy.address} allows {policy.hours.describe()} there",
-        location,
-        address,
-        f"set the campaign's daily window in CC Configuration Manager inside the policy's window in {zone}",
+    today = min(ctx.now.astimezone(ZoneInfo(zone)).date() for zone in zones)
+    ahead = [day for day in policy.hours.holidays if day >= today]
+    if not ahead:
+        return
+    where = ", ".join(zones)
+    message = (
+        f"campaign {campaign}'s daily window applies on every date: it cannot leave out the holidays of "
+        f"{policy.address} in {where} (next: {policy.hours.describe_on(min(ahead))}); schedules are held to them, "
+        "but members without a schedule are dialled on a holiday unless the campaign is paused in CC that day"
     )
-    policy.report(address, [finding], ctx)
+    ctx.observations.append(Observation(address, "info", message))
 
 
 _POSIX = re.compile(r"^([A-Za-z]{3,})([+-]?)([0-9]{1,2})([A-Za-z]{3,})?$")

@@ -5,6 +5,11 @@ shipped with the reconciler (reconciler/model/calling/floors.yaml): a window out
 project loads. A margin takes minutes off the end of every window (a call started at 20:59 must not run past
 21:00). The effective hours are the windows, inside the floor, less the margin.
 
+`holidays` names shipped, dated holiday calendars (reconciler/model/calling/holidays.yaml, one year each) and extra
+dates; on those local dates of the called party no call is allowed, or only inside `holidays.window`. Every
+calendar applies to every record the policy governs, whatever its zone (a policy for several countries names
+every country's calendar and so calls on none of their holidays): the conservative reading, kept simple.
+
 It has no live state of its own. A Dataset or RecordSet that names it (`callingPolicy`) is proved against it at
 plan time (reconciler/kinds/calling_use.py): every zone its records are in, against its queue's time-of-day
 policy, and at apply time the clock decides whether dialling may start now.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -30,13 +36,17 @@ from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import FieldName, Metadata, NonEmptyText, SpecModel, invalid
 from ..model.calling.floors import floors
+from ..model.calling.holidays import CallingHours, calendars, named_holidays
 from ..model.calling.hours import DAYS, HoursError, Span, WeekHours, clock, parse_span, span_text
+from ..model.calling.tod import PROOF_DAYS
 from ..model.calling.zones import ZoneColumns, iana_zones, national_prefix
 from ..plan.changes import Change, Observation
 from ..text import shown
 from .base import Desired, Kind, PlanContext
 
 _DATED = re.compile(r"^[A-Z][A-Z0-9-]*@[0-9]{4}-[0-9]{2}$")
+_DATED_CALENDAR = re.compile(r"^[A-Z][A-Z0-9-]*@[0-9]{4}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _span(value: str) -> str:
@@ -59,11 +69,22 @@ def _region(value: str) -> str:
     return value.upper()
 
 
+def _date(value: str) -> str:
+    try:
+        if _ISO_DATE.fullmatch(value) is None:
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise invalid("is not a date", 'write YYYY-MM-DD, e.g. "2026-12-24"') from None
+    return value
+
+
 SpanText = Annotated[
     str, AfterValidator(_span), Field(description='A span of local time, e.g. "08:00-21:00"')
 ]
 ZoneName = Annotated[str, AfterValidator(_zone), Field(description="An IANA time zone, e.g. Europe/London")]
 Region = Annotated[str, AfterValidator(_region), Field(description="An ISO 3166 country code, e.g. GB")]
+DateText = Annotated[str, AfterValidator(_date), Field(description='A date, YYYY-MM-DD, e.g. "2026-12-24"')]
 
 
 class WindowsSpec(SpecModel):
@@ -104,6 +125,18 @@ class FallbackSpec(SpecModel):
     window: SpanText
 
 
+class HolidaysSpec(SpecModel):
+    """Dates (the called party's local dates) with no calls, or only the holiday window."""
+
+    calendars: tuple[NonEmptyText, ...] = Field(
+        default=(), description="Shipped, dated holiday calendars, one year each, e.g. GB-EAW@2026"
+    )
+    dates: tuple[DateText, ...] = Field(default=(), description='More holiday dates, e.g. "2026-12-24"')
+    window: SpanText | None = Field(
+        default=None, description="The window on a holiday, inside that day's window; absent: no calls"
+    )
+
+
 class OverrideSpec(SpecModel):
     reason: NonEmptyText = Field(
         description="Why a mandatory policy's findings may pass; shown in every plan"
@@ -134,6 +167,9 @@ class CallingPolicySpec(SpecModel):
         "counts as absent from the source), or give it the fallback zone and window",
     )
     fallback: FallbackSpec | None = None
+    holidays: HolidaysSpec | None = Field(
+        default=None, description="Holiday calendars and dates: no calls then, or only the holiday window"
+    )
 
     @field_validator("override")
     @classmethod
@@ -191,14 +227,16 @@ class CallingPolicyManifest(ManifestDocument):
 class DesiredCallingPolicy(Desired):
     """A policy's effective hours (its windows inside the floor, less the margin) and how zones resolve."""
 
-    hours: WeekHours = field(kw_only=True)
+    hours: CallingHours = field(kw_only=True)
     columns: ZoneColumns = field(kw_only=True)
     mandatory: bool = field(default=True, kw_only=True)
     override: str | None = field(default=None, kw_only=True)
-    fallback: tuple[str, WeekHours] | None = field(default=None, kw_only=True)
+    fallback: tuple[str, CallingHours] | None = field(default=None, kw_only=True)
     """(zone, hours) for records whose zone nothing resolves; None: they are refused or excluded."""
     exclude: bool = field(default=False, kw_only=True)
     """Records whose zone nothing resolves are left out of the source (`unresolved: exclude`)."""
+    calendars: tuple[str, ...] = field(default=(), kw_only=True)
+    """The holiday calendars it names (their dates are in `hours`)."""
 
     @property
     def refuses(self) -> bool:
@@ -254,7 +292,11 @@ class CallingPolicyKind(Kind[CallingPolicyManifest, DesiredCallingPolicy]):
         spec = manifest.spec
         floor = floors()[spec.floor]
         declared = _declared(spec.windows)
-        hours = declared.intersect(floor.hours).less_margin(spec.margin_minutes)
+        hours = _with_holidays(
+            declared.intersect(floor.hours).less_margin(spec.margin_minutes),
+            spec.holidays,
+            spec.margin_minutes,
+        )
         zones = spec.zones
         columns = ZoneColumns(
             tuple(zones.precedence),
@@ -267,7 +309,7 @@ class CallingPolicyKind(Kind[CallingPolicyManifest, DesiredCallingPolicy]):
         if spec.fallback is not None:
             span = parse_span(spec.fallback.window)
             week = WeekHours.every_day(span)
-            fallback = (spec.fallback.zone, week.intersect(hours))
+            fallback = (spec.fallback.zone, hours.narrowed(week))
         return DesiredCallingPolicy(
             manifest.address,
             manifest.location,
@@ -278,14 +320,50 @@ class CallingPolicyKind(Kind[CallingPolicyManifest, DesiredCallingPolicy]):
             override=None if spec.override is None else spec.override.reason,
             fallback=fallback,
             exclude=spec.unresolved == "exclude",
+            calendars=() if spec.holidays is None else spec.holidays.calendars,
         )
 
     def plan(self, items: Sequence[DesiredCallingPolicy], ctx: PlanContext) -> None:
-        """A policy has no live state: what it asks is proved where a Dataset or RecordSet names it."""
-        return None
+        """A policy has no live state: what it asks is proved where a Dataset or RecordSet names it. The plan says
+        when a calendar ends before the year the proof walks does (later holidays of it are unknown)."""
+        horizon = ctx.now.date() + timedelta(days=PROOF_DAYS - 1)
+        for item in items:
+            last: dict[str, int] = {}
+            for name in item.calendars:
+                family, _, dated = name.partition("@")
+                last[family] = max(last.get(family, 0), int(dated))
+            for family, year in sorted(last.items()):
+                if date(year, 12, 31) >= horizon:
+                    continue
+                later = f"{family}@{year + 1}"
+                remedy = (
+                    f"add {later}"
+                    if later in calendars()
+                    else f"no later {family} calendar is shipped: list its dates in holidays.dates"
+                )
+                ctx.observations.append(
+                    Observation(
+                        item.address,
+                        "info",
+                        f"holiday calendar {family}@{year} ends on {year}-12-31, before this plan's proof does "
+                        f"({horizon:%Y-%m-%d}): no later {family} holiday is known to it ({remedy})",
+                    )
+                )
 
     def steps(self, change: Change, item: DesiredCallingPolicy) -> list[Step]:
         return []
+
+
+def _with_holidays(week: WeekHours, holidays: HolidaysSpec | None, margin: int) -> CallingHours:
+    """The effective weekly hours with the policy's holidays (on a holiday: inside the holiday window less the
+    margin, or no call)."""
+    if holidays is None:
+        return CallingHours(week)
+    dates = [date.fromisoformat(text) for text in holidays.dates]
+    window = None
+    if holidays.window is not None:
+        window = WeekHours.every_day(parse_span(holidays.window)).less_margin(margin)
+    return CallingHours.of(week, named_holidays(holidays.calendars, dates), window)
 
 
 def _declared(windows: WindowsSpec) -> WeekHours:
@@ -298,7 +376,8 @@ def _declared(windows: WindowsSpec) -> WeekHours:
 
 
 def _floor_problems(manifest: CallingPolicyManifest) -> list[Problem]:
-    """The floor is a shipped, dated one, and every window (and the fallback's) lies inside it."""
+    """The floor is a shipped, dated one, and every window (the fallback's and the holidays' too) lies inside it;
+    every holiday calendar is a shipped, dated one."""
     spec = manifest.spec
     known = floors()
     floor = known.get(spec.floor)
@@ -343,6 +422,53 @@ def _floor_problems(manifest: CallingPolicyManifest) -> list[Problem]:
                         manifest,
                         "spec.fallback.window",
                         f"fallback window {span_text(span)}",
+                        span,
+                        floor.name,
+                        day,
+                    )
+                )
+                break
+    return problems + _holiday_problems(manifest)
+
+
+def _holiday_problems(manifest: CallingPolicyManifest) -> list[Problem]:
+    """Every calendar is a shipped, dated one, and the holiday window lies inside the floor on every day the floor
+    allows calls (a day the floor closes stays closed on a holiday)."""
+    holidays = manifest.spec.holidays
+    if holidays is None:
+        return []
+    known = calendars()
+    problems = []
+    for position, name in enumerate(holidays.calendars):
+        if name in known:
+            continue
+        dated = sorted(
+            known_name for known_name in known if known_name.split("@", 1)[0] == name.split("@", 1)[0]
+        )
+        remedy = (
+            f"name the dated calendars of the years the policy dials, e.g. {', '.join(dated)}: a calendar holds "
+            "one year's dates"
+            if dated and not _DATED_CALENDAR.fullmatch(name)
+            else f"name one of the shipped calendars: {', '.join(sorted(known))}"
+        )
+        problems.append(
+            Problem(
+                f'holiday calendar "{shown(name)}" is not a shipped calendar',
+                manifest.location_of(f"spec.holidays.calendars.{position}"),
+                manifest.address,
+                remedy,
+            )
+        )
+    floor = floors()[manifest.spec.floor]
+    if holidays.window is not None:
+        span = parse_span(holidays.window)
+        for day in range(7):
+            if floor.hours.days[day] and not floor.hours.covers(day, span):
+                problems.append(
+                    _outside(
+                        manifest,
+                        "spec.holidays.window",
+                        f"holiday window {span_text(span)}",
                         span,
                         floor.name,
                         day,

@@ -8,7 +8,8 @@ At plan time, for the records of the source:
    (`exclude`: they are never loaded, and count as absent), or given the declared fallback zone and window;
 3. the dataset's queue's time-of-day policy (as this plan leaves it: the Queue and TodPolicy kinds publish theirs,
    else the live ones) is converted into every zone present and must lie inside the policy's window there, on every
-   date of the coming year; a queue with no policy dials at any hour and is refused too.
+   date of the coming year (on the policy's holidays, the local dates of each zone, only inside its holiday
+   window, or not at all); a queue with no policy dials at any hour and is refused too.
 A finding refuses the plan under a mandatory policy; under an advisory (or overridden) one it is reported.
 
 The gate: when the plan moves the dataset HOLD -> LIVE, or creates records in a dataset that is LIVE, the change
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..diff.records import RecordWork
 from ..errors import Problem
 from ..model.calling.gate import Gate
-from ..model.calling.hours import WeekHours
+from ..model.calling.holidays import CallingHours
 from ..model.calling.tod import TodPolicyValue, breach
 from ..model.calling.zones import ZoneColumns, ZoneReport, resolve, resolved_rows
 from ..model.fields import PHONE_FIELDS
@@ -189,7 +191,7 @@ def _frame(item: DesiredRecordSet, names: Sequence[str]) -> pl.DataFrame:
     return source.select(pl.col(present[name.casefold()]).alias(name) for name in names)
 
 
-def _zone_hours(report: ZoneReport, policy: DesiredCallingPolicy) -> tuple[tuple[str, WeekHours], ...]:
+def _zone_hours(report: ZoneReport, policy: DesiredCallingPolicy) -> tuple[tuple[str, CallingHours], ...]:
     """Each zone present with the hours allowed there (the fallback's hours in its zone too: conservative)."""
     found = []
     for zone in report.zones():
@@ -218,7 +220,7 @@ def _prove(
     dataset: DesiredDataset,
     qid: int,
     report: ZoneReport,
-    zones: Sequence[tuple[str, WeekHours]],
+    zones: Sequence[tuple[str, CallingHours]],
     policy: DesiredCallingPolicy,
     ctx: PlanContext,
 ) -> list[Problem]:
@@ -258,15 +260,20 @@ def _prove(
         if found is None:
             continue
         # The date is said only when the breach waits for a later day (a change of daylight saving, a dated
-        # rule): a plan made the next day then still says the same thing.
-        when = "" if (found.day - start).days <= 7 else f" from {found.day:%a %Y-%m-%d}"
+        # rule): a plan made the next day then still says the same thing. A holiday's breach names its date.
+        when = "" if (found.day - start).days <= 7 or found.holiday else f" from {found.day:%a %Y-%m-%d}"
+        allows = (
+            f"{hours.describe()} there"
+            if found.holiday is None
+            else f"{hours.on_holidays(found.day)} there on holidays"
+        )
         problems.append(
             Problem(
                 f"{total[zone]:,} records in {zone} are on queue {qid}, whose policy '{shown(tod.description)}' "
-                f"({tod.describe()}) {found.describe()}{when}; {policy.address} allows {hours.describe()} there",
+                f"({tod.describe()}) {found.describe()}{when}; {policy.address} allows {allows}",
                 where,
                 dataset.address,
-                remedy,
+                remedy if found.holiday is None else _holiday_remedy(qid, found.day),
             )
         )
     if len(problems) > MAX_ZONE_PROBLEMS:
@@ -274,6 +281,14 @@ def _prove(
         problems = problems[:MAX_ZONE_PROBLEMS]
         problems.append(Problem(f"and {more} more zones", where, dataset.address, remedy))
     return problems
+
+
+def _holiday_remedy(qid: int, day: date) -> str:
+    return (
+        f"give queue {qid}'s TodPolicy a rule `date: {day:%Y-%m-%d}, action: inactive` (in its own zone; only "
+        "outside the holiday window when the policy has one), with default: active and its hours written as "
+        "inactive rules: the proof trusts an inactive rule only where no active rule covers the same time"
+    )
 
 
 def _tod(qid: int, ctx: PlanContext) -> TodPolicyValue | None:

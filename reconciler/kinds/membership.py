@@ -1,11 +1,15 @@
 """CampaignMembership: the members of one Contact Center dynamic campaign, from a source file or inline.
 
-A member is a CRM customer id with an optional schedule (absolute, or relative to the day it is added). Live
+A member is a CRM customer id with an optional schedule (absolute, or relative to the day it is added, in an
+offset or in the member's own zone) and optional `tz` and `phone` hints, which are never sent. Live
 members not listed follow `absent` (ignore, or remove); the dialler's accepted and completed members cannot be
 removed, and the plan says so. Removing more than the guard allows needs `mass-remove` acknowledged.
 
 Planning checks the campaign (dynamic, enabled, running), then streams the live members through the member diff
-(reconciler/diff/members.py). Apply removes, then adds (phase MEMBERS); a reschedule is a removal then an add.
+(reconciler/diff/members.py). Under a CallingPolicy, or for a `local` schedule, each member's zone is resolved
+from its hints first (reconciler/kinds/member_zones.py) and its schedule checked there (calling_members.py).
+Apply removes, then adds (phase MEMBERS); a reschedule is a removal then an add. A `local` schedule is resolved
+from the clock at the moment of the add, in its member's zone.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -38,13 +44,14 @@ from ..manifest.spec import (
     check_one_source,
     invalid,
 )
+from ..model.schedules import RelativeSchedule
 from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
 from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .calling_members import check_campaign_window, check_schedules
-from .calling_policy import CALLING_POLICY, ZoneName
+from .calling_policy import CALLING_POLICY, DesiredCallingPolicy, ZoneName
 from .cc_campaign import (
     CampaignPlan,
     campaign_manager,
@@ -53,7 +60,9 @@ from .cc_campaign import (
     exported_contact_center,
     read_campaign,
 )
+from .member_zones import TZ_HINT, MemberZones, member_zones, needs_zones, read_hints
 from .suppress_members import (
+    PHONE_HINT,
     MemberScreen,
     MemberScreening,
     MemberSuppressSpec,
@@ -66,7 +75,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 MASS_REMOVE = "mass-remove"
-RELATIVE_SCHEDULE_PATTERN = r"^\+[0-7]d [0-2][0-9]:[0-5][0-9](Z|[+-][0-9]{2}:[0-9]{2})$"
+RELATIVE_SCHEDULE_PATTERN = r"^\+[0-7]d [0-2][0-9]:[0-5][0-9](Z|[+-][0-9]{2}:[0-9]{2}| local)$"
 NOT_STARTED = frozenset({0, 2})
 STOPPED = frozenset({5, 6, 7})
 """Campaign statuses (GET /api/stats/campaigns/{id}.json) in which no member can be added."""
@@ -97,7 +106,8 @@ ScheduleText = Annotated[
                 {"type": "null"},
             ],
             "description": "An ISO 8601 date-time with a UTC offset or Z, e.g. 2026-11-25T09:00:00+00:00; "
-            "or relative to the day of apply, e.g. +2d 09:00+00:00 (0 to 7 days)",
+            "or relative to the day of apply, e.g. +2d 09:00+00:00 (0 to 7 days), or +1d 09:00 local (at 09:00 "
+            "in the member's own zone, daylight saving included)",
         }
     ),
 ]
@@ -127,10 +137,17 @@ CustomerId = Annotated[
 
 
 class MemberSpec(SpecModel):
-    """One CRM customer in a dynamic campaign, with an optional schedule."""
+    """One CRM customer in a dynamic campaign, with an optional schedule and hints of its time zone."""
 
     customer_id: CustomerId = Field(alias="customer-id")
     schedule: ScheduleText = None
+    tz: ZoneName | None = Field(
+        default=None, description="A hint, never sent: the member's IANA time zone, e.g. Europe/London"
+    )
+    phone: NonEmptyText | None = Field(
+        default=None,
+        description="A hint, never sent: the member's phone, for its time zone and the phone suppression lists",
+    )
 
 
 class CampaignMembershipSpec(SpecModel):
@@ -139,7 +156,8 @@ class CampaignMembershipSpec(SpecModel):
     campaign: int = Field(ge=1, description="The Contact Center campaign id")
     source: NonEmptyText | None = Field(
         default=None,
-        description="A .csv (columns customer-id, schedule) or .jsonl file (optionally .gz), relative to this file",
+        description="A .csv (columns customer-id, schedule, and the hints tz and phone, never sent) or .jsonl file "
+        "(optionally .gz), relative to this file",
     )
     members: tuple[MemberSpec, ...] | None = Field(
         default=None, description="Inline members, instead of source"
@@ -157,18 +175,13 @@ class CampaignMembershipSpec(SpecModel):
     )
     zone: ZoneName | None = Field(
         default=None,
-        description="The members' time zone (the CC API gives a member no phone); with callingPolicy",
+        description="The time zone of the members whose tz and phone hints resolve none (the CC API gives a "
+        "member no phone)",
     )
 
     @model_validator(mode="after")
     def _one_source(self) -> CampaignMembershipSpec:
         check_one_source(self.source, self.members, "members")
-        if self.calling_policy is not None and self.zone is None:
-            raise invalid(
-                "callingPolicy needs the members' zone",
-                "add zone: with the IANA zone of the members, e.g. zone: Europe/London",
-                echo=False,
-            )
         return self
 
 
@@ -195,7 +208,9 @@ class MembershipManifest(SourcedDocument[SourceMember]):
         return scan_members(self.spec.members, self.node_at("spec.members"), self.source)
 
     def entry(self, item: SourceMember) -> object:
-        return {"customer-id": item.customer_id, "schedule": item.schedule.text if item.schedule else None}
+        entry = {"customer-id": item.customer_id, "schedule": item.schedule.text if item.schedule else None}
+        hints = {TZ_HINT: item.tz, PHONE_HINT: item.phone}
+        return entry | {name: value for name, value in hints.items() if value}
 
 
 # ---------------------------------------------------------------------------------------------- desired
@@ -257,8 +272,9 @@ class DesiredMembership(Desired):
     """The resource that declares the campaign's status, if the project has one."""
     suppress: MemberScreen | None = field(default=None, kw_only=True)
     calling_policy: str | None = field(default=None, kw_only=True)
-    """The address of the CallingPolicy its schedules keep to (spec.callingPolicy), in `zone`."""
+    """The address of the CallingPolicy its schedules keep to (spec.callingPolicy), in each member's zone."""
     zone: str | None = field(default=None, kw_only=True)
+    """The zone of members whose `tz` and `phone` hints resolve none (spec.zone)."""
 
     def needs(self) -> tuple[str, ...]:
         lists = () if self.suppress is None else self.suppress.lists
@@ -325,11 +341,15 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
     # --------------------------------------------------------------------------------------------- plan
 
     def plan(self, items: Sequence[DesiredMembership], ctx: PlanContext) -> None:
-        each_with_contact_center(items, ctx, lambda item, provider: _plan_one(item, provider, ctx, self.unit))
+        zoned = {item.address: _member_zones(item, ctx) for item in items}
+        each_with_contact_center(
+            items, ctx, lambda item, provider: _plan_one(item, provider, ctx, self.unit, zoned[item.address])
+        )
         for item in items:
-            if not ctx.metadata_only and ctx.source_ok(item):
-                check_schedules(item.address, item.calling_policy, item.zone, item.source, ctx)
-                check_campaign_window(item.address, item.calling_policy, item.zone, item.campaign, ctx)
+            zones = zoned[item.address]
+            if zones is not None:
+                check_schedules(item.address, item.calling_policy, zones, item.source, ctx)
+                check_campaign_window(item.address, item.calling_policy, zones, item.campaign, ctx)
 
     def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
         verdict = mass_change(
@@ -405,7 +425,31 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
         ctx.files["manifests/memberships.yaml"] = f"{len(documents)} campaign memberships"
 
 
-def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanContext, unit: str) -> None:
+def _member_zones(item: DesiredMembership, ctx: PlanContext) -> MemberZones | None:
+    """Each member's zone, from its hints (reconciler/kinds/member_zones.py), with the zone report line and the
+    problems; None when the membership keeps to no policy and has no `local` schedule, or is not planned."""
+    if ctx.metadata_only or not ctx.source_ok(item):
+        return None
+    found = None if item.calling_policy is None else ctx.desired.get(item.calling_policy)
+    policy = found if isinstance(found, DesiredCallingPolicy) else None
+    if not needs_zones(policy, item.source):
+        return None
+    manifest = item.source.manifest
+    nodes = manifest.node_at("spec.members")
+    hints = read_hints(manifest.source, manifest.spec.members, getattr(nodes, "items", None), item.location)
+    zones = member_zones(item.address, policy, item.zone, hints)
+    ctx.problems.extend(zones.problems)
+    ctx.observations.append(zones.observation(item.address))
+    return zones
+
+
+def _plan_one(
+    item: DesiredMembership,
+    provider: ContactCenterApi,
+    ctx: PlanContext,
+    unit: str,
+    zones: MemberZones | None,
+) -> None:
     """Check the campaign can take members, then diff them against the live members as they stream in."""
     info = read_campaign(item, item.campaign, provider, ctx)
     if info is None:
@@ -434,14 +478,21 @@ def _plan_one(item: DesiredMembership, provider: ContactCenterApi, ctx: PlanCont
         return  # a list could not be loaded: its own problem says why, and nothing is planned without it
     with ctx.reading(f"{item.address}: live members") as advance:
         pieces = counted(provider.iter_member_pieces(item.campaign), advance, _size)
-        desired = item
+        dropped = set() if zones is None else set(zones.excluded)
         if screening is not None:
             manifest = item.source.manifest
-            inline = [member.customer_id for member in manifest.spec.members or ()]
+            inline = [(member.customer_id, member.phone or "") for member in manifest.spec.members or ()]
             screening.read_source(manifest.source, inline)
-            desired = replace(item, source=ScreenedMembers(item.source, frozenset(screening.suppressed)))
+            dropped |= screening.suppressed
             pieces = screening.tap(pieces)
-        result = diff_members(desired, pieces, now=ctx.now, window=CampaignWindow(info.start, info.end))
+        desired = replace(item, source=ScreenedMembers(item.source, frozenset(dropped))) if dropped else item
+        result = diff_members(
+            desired,
+            pieces,
+            now=ctx.now,
+            window=CampaignWindow(info.start, info.end),
+            zones=None if zones is None else zones.local,
+        )
     ctx.problems.extend(result.problems)
     ctx.observations.extend(result.observations)
     if screening is not None:
@@ -507,8 +558,9 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
         blocked = {line.split(":", 1)[0] for line in failures}
         adds = [member.customer_id for member in work.adds if member.customer_id not in blocked]
         if adds:
+            schedules = _at_the_write(work, ctx.now())
             with ctx.progress(f"{address}: add", len(adds)) as advance:
-                added = provider.add(work.campaign, adds, work.resolved, progress=advance)
+                added = provider.add(work.campaign, adds, schedules, progress=advance)
             done.append(f"{added.added} added")
             failures += [f"{failure.customer_id}: {failure.reason}" for failure in added.failures]
             refused += len(added.failures)
@@ -524,6 +576,19 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
     if failures:
         detail += f"; {len(failures)} members failed"
     return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
+
+
+def _at_the_write(work: MemberWork, now: datetime) -> Mapping[str, datetime]:
+    """The schedules to send: those the plan resolved, and each `local` one resolved now, at the moment of the
+    write, in its member's zone (daylight saving as it is on the day it names), sent in UTC."""
+    if not work.local:
+        return work.resolved
+    schedules = dict(work.resolved)
+    for member in work.adds:
+        zone = work.local.get(member.customer_id)
+        if zone is not None and isinstance(member.schedule, RelativeSchedule):
+            schedules[member.customer_id] = member.schedule.resolve(now, ZoneInfo(zone)).astimezone(UTC)
+    return schedules
 
 
 MEMBERSHIP = MembershipKind()

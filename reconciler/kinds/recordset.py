@@ -671,7 +671,7 @@ def _overlap(
     most likely a renamed one: creating it would put the same customers on the dialler twice. Refused unless
     its Dataset acknowledges the overlap."""
     dataset = ctx.desired.get(item.dataset_address)
-    if not isinstance(dataset, DesiredDataset) or OVERLAP in dataset.acknowledge or not table.index:
+    if not isinstance(dataset, DesiredDataset) or OVERLAP in dataset.acknowledge or not len(table.index):
         return []
     others = ctx.reads.get(("contactnow", "datasets", match.table), datasets_of(provider, match.table))
     found: list[tuple[int, Dataset]] = []
@@ -682,8 +682,7 @@ def _overlap(
         for batch in provider.iter_record_batches(other.id, item.key, ()):
             frame = batch.frame
             open_ = ~frame.get_column("process_type").is_in(["COMPLETE", "EXPIRED"])
-            keys = frame.get_column("key").filter(open_).to_list()
-            shared += sum(1 for key in keys if key in table.index)
+            shared += table.index.count_in(frame.get_column("key").filter(open_))
         if shared:
             found.append((shared, other))
     if not found:

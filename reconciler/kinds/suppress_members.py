@@ -109,14 +109,14 @@ class MemberScreening:
         loaded = [item for item in lists if item is not None]
         return cls(address, screen, loaded) if len(loaded) == len(lists) else None
 
-    def read_source(self, source: SourceFile | None, inline: Sequence[str]) -> None:
-        """The customer ids and phone hints of a source file; inline members (`inline`: their ids) have no
-        hint."""
+    def read_source(self, source: SourceFile | None, inline: Sequence[tuple[str, str]]) -> None:
+        """The customer ids and phone hints of a source file, or of inline members (`inline`: each one's id and
+        phone hint, "" for none)."""
         import polars as pl
 
         if source is None:
-            ids = pl.Series(list(inline), dtype=pl.String)
-            self._chunk(ids, pl.Series([""] * len(ids), dtype=pl.String))
+            ids = pl.Series([customer for customer, _ in inline], dtype=pl.String)
+            self._chunk(ids, pl.Series([phone for _, phone in inline], dtype=pl.String))
             return
         frame = read_columns(source, (CUSTOMER_ID_COLUMN,), (PHONE_HINT,), text_only=frozenset((PHONE_HINT,)))
         if frame is not None:

@@ -58,6 +58,12 @@ class InlineMember(Protocol):
     @property
     def schedule(self) -> str | None: ...
 
+    @property
+    def tz(self) -> str | None: ...
+
+    @property
+    def phone(self) -> str | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
@@ -69,11 +75,14 @@ class SourceRow:
 
 @dataclass(frozen=True, slots=True)
 class SourceMember:
-    """One campaign member: where it was written, the CRM customer id as written, its schedule if any."""
+    """One campaign member: where it was written, the CRM customer id as written, its schedule if any; inline,
+    its `tz` and `phone` hints too (hints are never sent; a source file's are read in columns where needed)."""
 
     location: Location
     customer_id: str
     schedule: Schedule | None
+    tz: str = ""
+    phone: str = ""
 
 
 def managed_fields(spec: RecordColumns) -> tuple[str, ...]:
@@ -265,7 +274,9 @@ def scan_members(
             return
         for member, node in zip(inline, members_node.items, strict=False):
             schedule = parse_schedule(member.schedule) if member.schedule else None
-            yield SourceMember(node.location, member.customer_id, schedule)
+            yield SourceMember(
+                node.location, member.customer_id, schedule, member.tz or "", member.phone or ""
+            )
         return
     for item in read_rows(source, (CUSTOMER_ID_COLUMN,)):
         if isinstance(item, Problem):

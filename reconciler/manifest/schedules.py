@@ -2,7 +2,8 @@
 
 Absolute: an ISO 8601 date-time with a UTC offset or Z, e.g. `2026-11-25T09:00:00+00:00`.
 Relative: `+<N>d HH:MM<offset>`, e.g. `+2d 09:00+00:00`: N (0..7) days after the day of apply, at that time of
-day in that offset. A relative schedule is resolved only when a member is added, and never compared with a live
+day in that offset; or `+<N>d HH:MM local`, e.g. `+1d 09:00 local`: at that time of day in the member's own
+zone. A relative schedule is resolved only when a member is added, and never compared with a live
 schedule, so it causes no churn from one run to the next.
 """
 
@@ -17,10 +18,12 @@ from ..model.schedules import RelativeSchedule
 MAX_DAYS_AHEAD = 7
 """The Contact Center API accepts schedules at most 7 days ahead."""
 
-EXAMPLES = '"2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00"'
+EXAMPLES = '"2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local"'
+LOCAL = " local"
+"""The suffix of a relative schedule read in the member's own zone."""
 
 _RELATIVE = re.compile(
-    r"\+(?P<days>[0-9]{1,3})d (?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})"
+    r"\+(?P<days>[0-9]{1,3})d (?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?P<offset>Z|[+-][0-9]{2}:[0-9]{2}| local)"
 )
 _ABSOLUTE_SHAPE = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]{2}")
 
@@ -62,7 +65,7 @@ def parse_schedule(text: str) -> Schedule:
     if text.startswith("+"):
         raise ScheduleError(
             f'schedule "{text}" is not a relative schedule',
-            'write "+<days>d HH:MM<offset>", e.g. "+2d 09:00+00:00"',
+            'write "+<days>d HH:MM<offset>" or "+<days>d HH:MM local", e.g. "+2d 09:00+00:00"',
         )
     if _ABSOLUTE_SHAPE.match(text) is None:
         raise ScheduleError(
@@ -94,6 +97,8 @@ def _relative(text: str, match: re.Match[str]) -> RelativeSchedule:
     hour, minute = int(match["hour"]), int(match["minute"])
     if hour > 23 or minute > 59:
         raise ScheduleError(f'schedule "{text}" has no such time of day', "use HH:MM from 00:00 to 23:59")
+    if match["offset"] == LOCAL:
+        return RelativeSchedule(text, days, time(hour, minute), None)
     offset = _offset(match["offset"])
     if offset is None:
         raise ScheduleError(

@@ -45,6 +45,7 @@ ECHO_SAFE = frozenset(
         "source",
         "allowInsecureHttp",
         "manifests",
+        "dates",
     }
 )
 """Fields whose values may be quoted in messages: identifiers and settings, never personal data or secrets."""

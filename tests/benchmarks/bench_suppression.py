@@ -7,7 +7,7 @@ HomePhone on half the rows and MobilePhone on all, some written with spaces). Th
 --list entries: the keyed hashes of every 97th row's MobilePhone and every 89th row's HomePhone of the data
 (the numbers a plan must find), and random 64-bit values for the rest (an HMAC prefix is indistinguishable from
 one; computing 20 million real HMACs would only slow the set-up). Both projects plan against one emulator
-process on loopback; each plan runs in its own process, measured for wall time and peak RSS (ru_maxrss).
+process on loopback; each plan runs in its own process, measured for wall time and peak RSS (VmHWM).
 
 Counts are checked against a naive reference: every source and live row's phones through a plain string
 normaliser into a Python set of the listed numbers (what the reconciler must not do at scale, and fine as a
@@ -44,20 +44,6 @@ from harness.process import EmulatorProcess  # noqa: E402
 from reconciler.suppression.listfile import prefixes, write_list  # noqa: E402
 
 KEY = "bench-suppression-key-0123456789abcdef"
-PEAK = "peak-rss-kb"
-MEASURED = (
-    "import atexit, sys\n"
-    "def peak():\n"
-    "    with open('/proc/self/status') as status:\n"
-    "        found = [line.split()[1] for line in status if line.startswith('VmHWM:')]\n"
-    f"    sys.stderr.write('{PEAK} ' + found[0] + '\\n')\n"
-    "atexit.register(peak)\n"
-    "from reconciler.cli import main\n"
-    "main()\n"
-)
-"""The plan, reporting its own peak RSS (VmHWM) as it exits: ru_maxrss of a child started from this process
-counts this process's resident set at the fork (over 1 GB once the data is made), so it cannot tell the two
-plans apart."""
 HOME, MOBILE = scale.FIELDS.index("HomePhone"), scale.FIELDS.index("MobilePhone")
 
 
@@ -182,21 +168,10 @@ def main() -> None:
                     out = work / f"{label}.json"
                     run = scale.run_measured(
                         f"plan {label} suppression #{attempt + 1}",
-                        [
-                            sys.executable,
-                            "-c",
-                            MEASURED,
-                            "plan",
-                            str(root),
-                            "--format",
-                            "json",
-                            "--detailed-exitcode",
-                        ],
+                        scale.reconciler("plan", str(root), "--format", "json", "--detailed-exitcode"),
                         emulator.base_url,
                         stdout=out,
                     )
-                    peaks = [line.split()[1] for line in run.output.splitlines() if line.startswith(PEAK)]
-                    run.rss_mb = int(peaks[-1]) / 1024 if peaks else float("nan")
                     scale.show(run)
                     runs[label].append(run)
                     if label == "with" and run.exit_code in (0, 2):

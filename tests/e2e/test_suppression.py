@@ -453,6 +453,29 @@ def test_members_are_matched_by_their_phone_hint_which_is_never_shown(project: P
     assert project.members() == ["10000001", "10000003", "10000005", "10000006"]
 
 
+def test_inline_members_are_matched_by_their_phone_hint_too(project: Project) -> None:
+    at(project, NOW)
+    project.setenv(RECONCILER_SUPPRESSION_KEY=KEY)
+    project.write("manifests/lists.yaml", list_doc("dnc", "internal"))
+    put_on(project, "dnc", "07700 900002")
+    members = (
+        '[{customer-id: "10000001", phone: "07700 900001"}, {customer-id: "10000002", phone: "07700 900002"}, '
+        '{customer-id: "10000003"}]'
+    )
+    project.write("manifests/members.yaml", membership_doc(members=members, suppress="{lists: [dnc]}"))
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.stderr
+    assert (
+        "CampaignMembership/winback [suppression]: 1 of 3 members suppressed by their phone hint (dnc 1): never "
+        "added\n" in plan.stdout
+    )
+    assert (
+        "CampaignMembership/winback [suppression]: not checkable: 1 members (no phone hint)\n" in plan.stdout
+    )
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.members() == ["10000001", "10000003"]
+
+
 def test_a_live_number_changed_outside_git_is_matched_on_its_own(project: Project) -> None:
     """A loaded record whose number was changed in the dialler to a listed one (its source row's is not) is
     completed: the live side is matched by its own numbers, not only through its source row."""

@@ -11,6 +11,7 @@ from reconciler.kinds.calling_members import posix_zone
 from reconciler.model.calling.callerid import caller_id_problem
 from reconciler.model.calling.floors import floors
 from reconciler.model.calling.gate import Gate
+from reconciler.model.calling.holidays import CallingHours
 from reconciler.model.calling.hours import WeekHours, parse_span
 from reconciler.model.calling.tod import Breach, TodPolicyValue, TodRule, breach
 from reconciler.model.calling.zones import ZoneColumns, resolve
@@ -41,7 +42,10 @@ def test_windows_intersect_and_lose_their_margin() -> None:
 
 
 def test_the_gate_opens_at_the_first_minute_inside_in_every_zone() -> None:
-    gate = Gate("CallingPolicy/x", (("America/New_York", TCPA), ("America/Los_Angeles", TCPA)), refuses=True)
+    hours = CallingHours(TCPA)
+    gate = Gate(
+        "CallingPolicy/x", (("America/New_York", hours), ("America/Los_Angeles", hours)), refuses=True
+    )
     after = datetime(2026, 12, 7, 12, 59, tzinfo=UTC)  # 07:59 in New York, 04:59 in Los Angeles
     assert gate.opens(after) == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
     assert gate.closed(datetime(2026, 12, 7, 16, 0, tzinfo=UTC)) is None

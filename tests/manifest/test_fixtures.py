@@ -20,6 +20,14 @@ EXPECTED: dict[str, list[str]] = {
         'alias-bomb/bomb.yaml:6:6: Dataset/lol: anchor "&b" is not allowed (write the value out in full; anchors and aliases are refused)',
         'alias-bomb/bomb.yaml:6:10: Dataset/lol: alias "*a" is not allowed (write the value out in full; anchors and aliases are refused)',
     ],
+    "calling-holidays-invalid": [
+        'calling-holidays-invalid/policies.yaml:10:17: CallingPolicy/gb-sales: holiday calendar "GB-EAW" is not a shipped calendar (name the dated calendars of the years the policy dials, e.g. GB-EAW@2026, GB-EAW@2027: a calendar holds one year\'s dates)',
+        'calling-holidays-invalid/policies.yaml:10:25: CallingPolicy/gb-sales: holiday calendar "GB-EAW@2030" is not a shipped calendar (name one of the shipped calendars: AU-NATIONAL@2026, AU-NATIONAL@2027, GB-EAW@2026, GB-EAW@2027, US-FEDERAL@2026, US-FEDERAL@2027)',
+        'calling-holidays-invalid/policies.yaml:10:38: CallingPolicy/gb-sales: holiday calendar "FR@2026" is not a shipped calendar (name one of the shipped calendars: AU-NATIONAL@2026, AU-NATIONAL@2027, GB-EAW@2026, GB-EAW@2027, US-FEDERAL@2026, US-FEDERAL@2027)',
+        "calling-holidays-invalid/policies.yaml:11:13: CallingPolicy/gb-sales: holiday window 07:00-12:00 is outside the floor GB@2026-11 (08:00-21:00): it opens at 07:00, before the floor's 08:00 (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
+        'calling-holidays-invalid/policies.yaml:23:27: CallingPolicy/us-sales: dates "2026-02-30" is not a date (write YYYY-MM-DD, e.g. "2026-12-24")',
+        'calling-holidays-invalid/policies.yaml:23:41: CallingPolicy/us-sales: dates "24/12/2026" is not a date (write YYYY-MM-DD, e.g. "2026-12-24")',
+    ],
     "calling-window-outside-floor": [
         "calling-window-outside-floor/policies.yaml:8:10: CallingPolicy/us-sales: window mon 07:30-20:00 is outside the floor US-TCPA@2026-11 (08:00-21:00): it opens at 07:30, before the floor's 08:00 (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
         "calling-window-outside-floor/policies.yaml:9:10: CallingPolicy/us-sales: window tue 09:00-21:30 is outside the floor US-TCPA@2026-11 (08:00-21:00): it ends at 21:30, after the floor's 21:00 (narrow the window to lie inside the floor (a law's hours cannot be overridden))",
@@ -104,11 +112,11 @@ EXPECTED: dict[str, list[str]] = {
         'python-object-tag/more-tags.yaml:7:16: Dataset/spring: explicit tag "!!str" is not allowed (remove the tag; every value is read as text, and quotes keep it exactly as written)',
     ],
     "schedule-not-iso": [
-        'schedule-not-iso/members.yaml:8:41: CampaignMembership/winback: schedule "next tuesday" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:8:41: CampaignMembership/winback: schedule "next tuesday" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local")',
         'schedule-not-iso/members.yaml:9:41: CampaignMembership/winback: schedule "2026-11-25T09:00:00" has no time zone (add a UTC offset such as +00:00 or Z)',
-        'schedule-not-iso/members.yaml:10:41: CampaignMembership/winback: schedule "25/11/2026 09:00" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:10:41: CampaignMembership/winback: schedule "25/11/2026 09:00" is not an ISO 8601 date-time (write "2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local")',
         'schedule-not-iso/members.yaml:11:41: CampaignMembership/winback: schedule "+8d 09:00+00:00" is more than 7 days ahead (the Contact Center accepts +0d to +7d)',
-        'schedule-not-iso/members.yaml:12:41: CampaignMembership/winback: schedule "+2d 9am" is not a relative schedule (write "+<days>d HH:MM<offset>", e.g. "+2d 09:00+00:00")',
+        'schedule-not-iso/members.yaml:12:41: CampaignMembership/winback: schedule "+2d 9am" is not a relative schedule (write "+<days>d HH:MM<offset>" or "+<days>d HH:MM local", e.g. "+2d 09:00+00:00")',
     ],
     "several-broken-files": [
         "several-broken-files/manifests/a-records.yaml:9:3: RecordSet/spring-records: absent policy complete needs an outcome (add the complete outcome code to set, e.g. absent: {policy: complete, outcome: 510456})",

@@ -253,7 +253,7 @@ def test_member_sources(tmp_path: Path) -> None:
         "digits only)",
         f"{f}:2:1: CampaignMembership/m: member has no customer-id (give the CRM customer id (digits) on every line)",
         f'{f}:3:1: CampaignMembership/m: schedule "soon" is not an ISO 8601 date-time '
-        '(write "2026-11-25T09:00:00+00:00" or "+2d 09:00+00:00")',
+        '(write "2026-11-25T09:00:00+00:00", "+2d 09:00+00:00" or "+1d 09:00 local")',
         f'{f}:5:1: CampaignMembership/m: duplicate customer-id "8"; it first appears at line 4 '
         "(each customer-id may appear once in a source)",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,6 +37,26 @@ def test_relative_schedules_resolve_in_their_own_offset() -> None:
         schedule.resolve(datetime(2026, 3, 1))
 
 
+def test_a_local_schedule_resolves_in_the_members_zone_with_its_daylight_saving() -> None:
+    schedule = parse_schedule("+1d 09:00 local")
+    assert isinstance(schedule, RelativeSchedule)
+    assert (schedule.days, schedule.time, schedule.tzinfo, schedule.local) == (1, time(9, 0), None, True)
+    fixed = parse_schedule("+1d 09:00Z")
+    assert isinstance(fixed, RelativeSchedule)
+    assert not fixed.local
+    # 00:30 on 1 November in New York (EDT); the next day is on EST, so 09:00 there is 14:00 UTC, not 13:00.
+    now = datetime(2026, 11, 1, 4, 30, tzinfo=UTC)
+    new_york, london = ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
+    assert schedule.resolve(now, new_york).astimezone(UTC) == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+    assert schedule.resolve(now, london).astimezone(UTC) == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    # The day of apply is the member's: 23:30 UTC on 1 November is already 2 November in Sydney.
+    late = datetime(2026, 11, 1, 23, 30, tzinfo=UTC)
+    sydney = ZoneInfo("Australia/Sydney")
+    assert schedule.resolve(late, sydney) == datetime(2026, 11, 3, 9, 0, tzinfo=sydney)
+    with pytest.raises(ValueError, match="the member's own zone"):
+        schedule.resolve(now)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -48,6 +69,8 @@ def test_relative_schedules_resolve_in_their_own_offset() -> None:
         ("+1d 09:00+25:00", 'schedule "+1d 09:00+25:00" has an invalid UTC offset'),
         ("+1d 09:00", 'schedule "+1d 09:00" is not a relative schedule'),
         ("+1 09:00Z", 'schedule "+1 09:00Z" is not a relative schedule'),
+        ("+1d 09:00 Local", 'schedule "+1d 09:00 Local" is not a relative schedule'),
+        ("+9d 09:00 local", 'schedule "+9d 09:00 local" is more than 7 days ahead'),
     ],
 )
 def test_bad_schedules(text: str, reason: str) -> None:

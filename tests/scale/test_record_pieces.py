@@ -138,6 +138,19 @@ def test_a_plain_piece_is_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) 
     assert frame.rows() == [("1", 'Ann "A" é'), ("2", "b, {c}")]
 
 
+def test_unevenly_spaced_seams_are_read_by_polars_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first seam's spelling is replaced as plain bytes; seams spelled otherwise are still found."""
+
+    def refuse(_self: object, _data: object) -> None:
+        raise AssertionError("the msgspec path was taken")
+
+    monkeypatch.setattr(codec.Columns, "piece", refuse)
+    data = b'[{"id":"1","Name":"a"},{"id":"2","Name":"b"} ,\t{"id":"3","Name":"c"},{"id":"4","Name":"d"}]'
+    frame = codec.Frames(["id", "Name"]).piece(memoryview(data).cast("B"))
+    assert frame is not None
+    assert frame.rows() == [("1", "a"), ("2", "b"), ("3", "c"), ("4", "d")]
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [

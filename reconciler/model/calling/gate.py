@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from .hours import WeekHours, clock, openings
+from .holidays import CallingHours
+from .hours import clock
 
 
 @dataclass(frozen=True)
 class Gate:
     """The zones a write would start dialling in, each with the hours allowed there, and what a closed gate does:
-    refuse the write (a mandatory policy) or defer it to a later apply."""
+    refuse the write (a mandatory policy) or defer it to a later apply. A holiday is the local date of each zone:
+    on it only the holiday hours are open (none: the gate stays closed all day)."""
 
     policy: str
     """The CallingPolicy's address."""
-    zones: tuple[tuple[str, WeekHours], ...]
+    zones: tuple[tuple[str, CallingHours], ...]
     refuses: bool
 
     def closed(self, now: datetime) -> str | None:
@@ -33,7 +35,7 @@ class Gate:
             local = now.astimezone(zone)
             text = (
                 f"it is {local:%a} {clock(local.hour * 60 + local.minute)} in {name}, outside {self.policy} "
-                f"({hours.describe()} there)"
+                f"({hours.describe_on(local.date())} there)"
             )
             opens = self.opens(now)
             if opens is None:
@@ -52,7 +54,7 @@ class Gate:
             {
                 opening
                 for name, hours in self.zones
-                for opening in openings(hours, now.astimezone(ZoneInfo(name)), 8)
+                for opening in hours.openings(now.astimezone(ZoneInfo(name)), 8)
                 if opening >= now
             }
         )

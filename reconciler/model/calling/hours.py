@@ -10,7 +10,7 @@ that daylight saving is seen as it happens.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -128,16 +128,6 @@ class WeekHours:
                 parts.append(f"{label} {', '.join(span_text(span) for span in self.days[day])}")
             day = last + 1
         return ", ".join(parts) or "closed"
-
-
-def openings(hours: WeekHours, local: datetime, horizon_days: int) -> Iterator[datetime]:
-    """The instants each span of `hours` starts, in the zone of `local`, from its date for `horizon_days`."""
-    zone = local.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    for offset in range(horizon_days + 1):
-        day = local.date() + timedelta(days=offset)
-        for start, _ in hours.days[day.weekday()]:
-            yield local_moment(day, start, zone)
 
 
 def local_moment(day: date, minute: int, zone: ZoneInfo) -> datetime:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from .holidays import CallingHours
 from .hours import MINUTES, Span, WeekHours, clock, spans_in
 
 WHOLE_DAY: Span = (0, MINUTES)
@@ -94,30 +95,41 @@ def _minus(whole: Span, cuts: Sequence[Span]) -> list[Span]:
 @dataclass(frozen=True)
 class Breach:
     """The first local time a policy dials outside a window: on which local date, and whether it opens too early
-    (`opens`, at `minute`) or runs too late (`closes`, at `minute`)."""
+    (`opens`, at `minute`) or runs too late (`closes`, at `minute`); on a holiday, `holiday` says what it is and
+    `minute` is the first minute it dials outside the holiday's hours."""
 
     day: date
     what: str
     minute: int
+    holiday: str | None = None
 
     def describe(self) -> str:
+        if self.holiday is not None:
+            return f"dials at {clock(self.minute)} local on {self.day:%a %Y-%m-%d}, {self.holiday}"
         return f"{self.what} at {clock(self.minute)} local"
 
 
 def breach(
-    policy: TodPolicyValue, zone: str, allowed: WeekHours, start: date, days: int = PROOF_DAYS
+    policy: TodPolicyValue,
+    zone: str,
+    allowed: WeekHours | CallingHours,
+    start: date,
+    days: int = PROOF_DAYS,
 ) -> Breach | None:
     """The first time, over `days` from `start`, that `policy` may dial while it is outside `allowed` in
-    `zone`; None when it never does."""
+    `zone` (on a holiday of `allowed`, outside its holiday hours); None when it never does."""
+    hours = allowed if isinstance(allowed, CallingHours) else CallingHours(allowed)
     source, target = ZoneInfo(policy.zone), ZoneInfo(zone)
     for offset in range(days):
         day = start + timedelta(days=offset)
         for piece in spans_in(day, policy.dialling(day), source, target):
-            weekday = piece.day.weekday()
-            if allowed.covers(weekday, piece.span):
+            if hours.covers(piece.day, piece.span):
                 continue
+            holiday = hours.holidays.get(piece.day)
+            if holiday is not None:
+                return Breach(piece.day, "dials", hours.first_outside(piece.day, piece.span), holiday)
             first, end = piece.span
-            if not allowed.allows(weekday, first):
+            if not hours.allows_on(piece.day, first):
                 return Breach(piece.day, "opens", first)
             return Breach(piece.day, "closes", end)
     return None

@@ -115,10 +115,10 @@ class ZoneReport:
                 found[zone] = found.get(zone, 0) + count
         return dict(sorted(found.items()))
 
-    def summary(self) -> str:
+    def summary(self, unit: str = "records") -> str:
         """One line for the plan: counts by provenance, ambiguous, unresolved, invalid, conflicts."""
         parts = [f"{count:,} by {name}" for name, count in self.by_provenance.items() if count]
-        text = f"{self.rows:,} records in {len(self.zones())} zones"
+        text = f"{self.rows:,} {unit} in {len(self.zones())} zones"
         if parts:
             text += f" ({', '.join(parts)})"
         extras = [
@@ -187,6 +187,33 @@ def resolve(frame: pl.DataFrame, columns: ZoneColumns, fallback: str | None = No
     `fallback` zone when one is given."""
     resolved, order, groups = _resolved(frame, columns)
     return _report(resolved, order, groups, fallback)
+
+
+@dataclass(frozen=True)
+class RowZones:
+    """Each row's zones, beside the report: what a check of one row at a time needs."""
+
+    report: ZoneReport
+    group: pl.Series
+    """The id of each row's zones in `zones` (null: nothing resolves it; the fallback is not applied)."""
+    invalid_zone: pl.Series
+    """True for each row whose zone column names no IANA zone."""
+    zones: tuple[tuple[str, ...], ...]
+
+    def of(self, row: int) -> tuple[str, ...]:
+        """The zones of the row at `row` (0-based); () when nothing resolves it."""
+        group = self.group[row]
+        return () if group is None else self.zones[group]
+
+
+def resolve_each(frame: pl.DataFrame, columns: ZoneColumns, fallback: str | None = None) -> RowZones:
+    """`resolve`, with each row's zones kept (a CampaignMembership checks each member's schedule in its own
+    zone)."""
+    resolved, order, groups = _resolved(frame, columns)
+    report = _report(resolved, order, groups, fallback)
+    return RowZones(
+        report, resolved.get_column("group"), resolved.get_column("invalid_zone"), tuple(groups.zones)
+    )
 
 
 def resolved_rows(frame: pl.DataFrame, columns: ZoneColumns) -> pl.Series:

@@ -204,20 +204,30 @@ class Frames(Shape["pl.DataFrame"]):
         return pl.DataFrame(dict(zip(self._schema, columns, strict=True)), schema=self._schema)
 
     def piece(self, data: bytes | memoryview) -> pl.DataFrame | None:
-        import polars as pl
-
-        lines = bytes(data[1:-1])
-        if b"\n" in lines or b"\r" in lines:
-            lines = lines.translate(_LINE_ENDS)
-        lines = _SEAM.sub(b"}\n{", lines)
-        try:
-            frame = pl.read_ndjson(lines, schema=self._schema)
-        except pl.exceptions.PolarsError:
-            frame = None
-        if frame is not None and frame.height and not any(frame.null_count().row(0)):
+        # The seam the body writes is found once and replaced as plain bytes (a regular-expression substitution
+        # of every seam took about a second per million records). A seam spelled otherwise is then left inside a
+        # line, which fails to read: then every spelling is replaced, by the expression.
+        objects = bytes(data[1:-1])
+        if b"\n" in objects or b"\r" in objects:
+            objects = objects.translate(_LINE_ENDS)
+        first = _SEAM.search(objects)
+        frame = self._lines(objects if first is None else objects.replace(first[0], b"}\n{"))
+        if frame is None and first is not None:
+            frame = self._lines(_SEAM.sub(b"}\n{", objects))
+        if frame is not None:
             return frame
         columns = self._columns.piece(data)
         return None if columns is None else self._frame(columns)
+
+    def _lines(self, lines: bytes) -> pl.DataFrame | None:
+        """The rows of one object a line, when polars reads them exactly (every field of every row present)."""
+        import polars as pl
+
+        try:
+            frame = pl.read_ndjson(lines, schema=self._schema)
+        except pl.exceptions.PolarsError:
+            return None
+        return frame if frame.height and not any(frame.null_count().row(0)) else None
 
     def page(self, body: bytes) -> pl.DataFrame | None:
         columns = self._columns.page(body)
