@@ -125,10 +125,51 @@ def test_the_plan_reports_how_zones_were_resolved_and_an_advisory_finding(
     assert (
         "  RecordSet/spring-records [info]: calling hours (CallingPolicy/us-sales): 4 records in 1 zones (3 by "
         "phone, 1 by fallback); 0 ambiguous (several zones; the check takes every one); 1 unresolved; 1 invalid "
-        "numbers; 0 invalid zone names; 0 postcode/phone conflicts\n"
+        "numbers; 0 invalid zone names; 0 invalid postcodes; 0 postcode/phone conflicts\n"
         "  RecordSet/spring-records [info]: 4 records in America/New_York are on queue 75674454, whose policy 'NY "
         "hours' (America/New_York 08:00-21:00) opens at 08:00 local; CallingPolicy/us-sales "
         "allows 12:00-17:00 there (advisory)\n"
+    ) in planned.stdout
+
+
+def test_the_plan_counts_zones_resolved_by_us_zip_and_canadian_postal_code(
+    project: Project, clock: list[datetime]
+) -> None:
+    """A postcode column first, then the phone: a ZIP, a ZIP+4 and a postal code resolve by postcode, a four-digit
+    value under region US is invalid (a ZIP that lost its leading zero is not guessed) so the phone decides, and a
+    Los Angeles ZIP beside a New York number is a conflict the postcode wins."""
+    policy = US_SALES.replace(
+        "  enforcement: advisory\n",
+        "  enforcement: advisory\n  zones: {precedence: [postcode, phone], postcodeColumn: Postcode, region: US}\n",
+    )
+    people = (
+        ("+1 212 555 0100", "90210"),
+        ("+1 416 555 0101", "m5v 2t6"),
+        ("+1 646 555 0102", "1234"),
+        ("+1 312 555 0103", "60601-1234"),
+        ("+1 212 555 0104", ""),
+    )
+    rows = ", ".join(
+        f'{{VENDOR_URN: "R-{i}", FirstName: "N{i}", MobilePhone: "{phone}", Postcode: "{postcode}"}}'
+        for i, (phone, postcode) in enumerate(people, 1)
+    )
+    records = record_set_doc(fields="[FirstName, MobilePhone, Postcode]", rows=f"[{rows}]")
+    queue = document("Queue", "willtest", qid=75674454, todPolicy="ny-hours")
+    dataset = dataset_doc("spring", "Spring 2026", queue=75674454, status="LIVE", callingPolicy="us-sales")
+    project.write("manifests/calling.yaml", policy + NY_HOURS + queue + dataset + records)
+    planned = project.cli("plan")
+    assert planned.exit_code == 0, planned.stderr
+    assert (
+        "Observed, not changed:\n"
+        "  RecordSet/spring-records [info]: calling hours (CallingPolicy/us-sales): 5 records in 4 zones (3 by "
+        "postcode, 2 by phone); 0 ambiguous (several zones; the check takes every one); 0 unresolved; 0 invalid "
+        "numbers; 0 invalid zone names; 1 invalid postcodes; 1 postcode/phone conflicts\n"
+        "  RecordSet/spring-records [info]: 1 records in America/Chicago are on queue 75674454, whose policy 'NY "
+        "hours' (America/New_York 08:00-21:00) opens at 07:00 local; CallingPolicy/us-sales allows 08:00-21:00 "
+        "there (advisory)\n"
+        "  RecordSet/spring-records [info]: 1 records in America/Los_Angeles are on queue 75674454, whose policy "
+        "'NY hours' (America/New_York 08:00-21:00) opens at 05:00 local; CallingPolicy/us-sales allows "
+        "08:00-21:00 there (advisory)\n"
     ) in planned.stdout
 
 
@@ -229,8 +270,8 @@ def test_unresolved_records_are_excluded_when_the_policy_says_so(
     assert "records: 2 create\n        + R-1\n        + R-3\n" in planned.stdout
     assert (
         "calling hours (CallingPolicy/us-sales): 2 records in 1 zones (2 by phone); 0 ambiguous (several zones; the "
-        "check takes every one); 0 unresolved; 0 invalid numbers; 0 invalid zone names; 0 postcode/phone "
-        "conflicts; 1 excluded (no zone resolves them; unresolved: exclude)\n"
+        "check takes every one); 0 unresolved; 0 invalid numbers; 0 invalid zone names; 0 invalid postcodes; 0 "
+        "postcode/phone conflicts; 1 excluded (no zone resolves them; unresolved: exclude)\n"
     ) in planned.stdout
     applied = project.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr

@@ -148,7 +148,7 @@ def test_local_schedules_are_sent_as_the_instant_each_members_zone_names_across_
     assert (
         "  CampaignMembership/winback [info]: calling hours (CallingPolicy/us-sales): 5 members in 2 zones (2 by tz, "
         "3 by phone); 0 ambiguous (several zones; the check takes every one); 0 unresolved; 0 invalid numbers; 0 "
-        "invalid zone names; 0 postcode/phone conflicts\n"
+        "invalid zone names; 0 invalid postcodes; 0 postcode/phone conflicts\n"
     ) in planned.stdout
     assert project.cli("apply", "--auto-approve").exit_code == 0
     # London is on GMT; New York is on EDT (-04:00) at the apply, but the days the schedules name are on EST
@@ -282,5 +282,5 @@ def test_the_declared_zone_is_the_fallback_and_the_campaign_window_is_proved_in_
     assert (
         "  CampaignMembership/east [info]: calling hours (CallingPolicy/us-sales): 2 members in 2 zones (1 by tz, 1 "
         "by declared zone); 0 ambiguous (several zones; the check takes every one); 0 unresolved; 0 invalid numbers; "
-        "0 invalid zone names; 0 postcode/phone conflicts\n"
+        "0 invalid zone names; 0 invalid postcodes; 0 postcode/phone conflicts\n"
     ) in planned.stdout

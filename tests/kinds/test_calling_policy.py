@@ -86,7 +86,8 @@ def test_zones_resolve_by_precedence_and_are_counted_by_provenance() -> None:
     assert report.unresolved_rows == (5,)
     assert report.summary() == (
         "7 records in 6 zones (1 by zone, 3 by postcode, 2 by phone); 0 ambiguous (several zones; the check takes "
-        "every one); 1 unresolved; 1 invalid numbers; 1 invalid zone names; 2 postcode/phone conflicts"
+        "every one); 1 unresolved; 1 invalid numbers; 1 invalid zone names; 0 invalid postcodes; 2 postcode/phone "
+        "conflicts"
     )
 
 

@@ -68,8 +68,8 @@ def test_unresolved_members_are_left_out_under_exclude_and_the_declared_zone_is_
     planned = make_plan(desired, target(contact_center=center), now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
     assert [observation.message for observation in planned.plan.observations] == [
         "calling hours (CallingPolicy/us-sales): 3 members in 1 zones (1 by tz); 0 ambiguous (several zones; the "
-        "check takes every one); 2 unresolved; 1 invalid numbers; 0 invalid zone names; 0 postcode/phone "
-        "conflicts; 2 excluded (no zone resolves them; unresolved: exclude)"
+        "check takes every one); 2 unresolved; 1 invalid numbers; 0 invalid zone names; 0 invalid postcodes; 0 "
+        "postcode/phone conflicts; 2 excluded (no zone resolves them; unresolved: exclude)"
     ]
     assert apply_plan(planned.plan, desired, target(contact_center=center), Quiet()).ok
     assert center.members == {125: {"1": MemberStatus.NEW}}
@@ -82,7 +82,7 @@ def test_unresolved_members_are_left_out_under_exclude_and_the_declared_zone_is_
     assert [observation.message for observation in planned.plan.observations] == [
         "calling hours (CallingPolicy/us-sales): 3 members in 2 zones (1 by tz, 2 by declared zone); 0 ambiguous "
         "(several zones; the check takes every one); 0 unresolved; 1 invalid numbers; 0 invalid zone names; 0 "
-        "postcode/phone conflicts"
+        "invalid postcodes; 0 postcode/phone conflicts"
     ]
     assert apply_plan(planned.plan, declared, target(contact_center=center), Quiet()).ok
     assert sorted(center.members[125]) == ["1", "2", "3"]

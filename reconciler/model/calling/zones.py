@@ -6,13 +6,22 @@ libphonenumber), looked up by prefix in columns: a full parse costs about 24 µs
 lookup of nine prefix lengths. A number can map to several zones (an Australian mobile: all of Australia's), and
 then every check takes all of them.
 
-Postcodes come from a small table shipped here, which covers:
+Postcodes come from small tables shipped here, which cover:
 - Great Britain and Northern Ireland (every postcode: Europe/London), Guernsey (GY), Jersey (JE) and the Isle of
   Man (IM), by the postcode's area letters;
 - Australia (four-digit postcodes, by state range, with Broken Hill 2880, Lord Howe Island 2898, Christmas
-  Island 6798 and Cocos Islands 6799 apart).
-US ZIP codes and Canadian postal codes are not covered: they resolve nothing, and the next source in the
-precedence decides.
+  Island 6798 and Cocos Islands 6799 apart);
+- the United States (ZIP codes, by their first three digits: the state or territory, and its zones; see
+  postcodes.yaml, which lists the basis), where military, unassigned and freely associated states' ZIPs resolve
+  nothing and the next source in the precedence decides;
+- Canada (postal codes, by their first letter: the province or territory, and its zones; see postcodes.yaml).
+
+A postcode's country is told by its shape, after case and whitespace are set aside: letters and digits ending in
+a digit and two letters is GB ("SW1A 1AA"); letter-digit-letter digit-letter-digit is Canada ("M5V 2T6"); five
+digits, or five, a hyphen and four, is a US ZIP ("12345", "12345-6789"); four digits is Australia ("2000"). The
+shapes do not overlap; the one ambiguity is four digits, which under a policy whose `zones.region` is the US or a
+US territory (PR, VI, GU, AS, MP) are a ZIP that lost its leading zero, not guessed: invalid. Any other non-empty
+value is invalid too, and counted; an invalid postcode resolves nothing, so the next source decides.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from ..fields import PHONE_NOISE
+from .postcodes import postcode_tables
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,6 +42,12 @@ SOURCES = ("zone", "postcode", "phone")
 """The ways a record's zone can be known, as a policy's precedence names them."""
 
 _GB_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_CA_POSTCODE = r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
+"""A Canadian postal code without its space: D, F, I, O, Q and U are never used, W and Z never first."""
+_US_ZIP = r"^[0-9]{5}(-[0-9]{4})?$"
+_AU_POSTCODE = r"^[0-9]{4}$"
+US_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
+"""Regions under which a four-digit postcode is a ZIP that lost its leading zero (invalid), not Australian."""
 _GB_AREAS = {"GY": "Europe/Guernsey", "JE": "Europe/Jersey", "IM": "Europe/Isle_of_Man"}
 _AU_RANGES: tuple[tuple[int, int, str], ...] = (
     (2880, 2880, "Australia/Broken_Hill"),
@@ -84,6 +100,8 @@ class ZoneReport:
     """Records whose phone is not a number the table knows (malformed, or a country code it lacks)."""
     invalid_zones: int = 0
     """Records whose zone column names no IANA zone."""
+    invalid_postcodes: int = 0
+    """Records whose postcode has none of the known shapes (see the module), or four digits under a US region."""
     conflicts: int = 0
     """Records whose postcode and phone both resolve, to zones that have nothing in common."""
     unresolved_rows: tuple[int, ...] = ()
@@ -108,6 +126,7 @@ class ZoneReport:
             (self.unresolved, "unresolved"),
             (self.invalid_numbers, "invalid numbers"),
             (self.invalid_zones, "invalid zone names"),
+            (self.invalid_postcodes, "invalid postcodes"),
             (self.conflicts, "postcode/phone conflicts"),
         ]
         for count, label in extras:
@@ -225,7 +244,10 @@ def _resolved(frame: pl.DataFrame, columns: ZoneColumns) -> tuple[pl.DataFrame, 
         stage["phone"] = pl.when(digits.str.contains(r"^[1-9][0-9]{6,14}$")).then(pl.coalesce(looked))
         flags["given"] = pl.any_horizontal(pl.col(name).str.strip_chars() != "" for name in columns.phones)
     if columns.postcode is not None:
-        stage["postcode"] = _postcodes(pl.col(columns.postcode), groups)
+        # Normalised once, as a column: every shape and table below reads it.
+        normal = pl.col(columns.postcode).str.to_uppercase().str.replace_all(r"\s", "")
+        frame = frame.with_columns(normal.alias("_postcode"))
+        stage["postcode"], flags["invalid_postcode"] = _postcodes(pl.col("_postcode"), groups, columns.region)
     if columns.zone is not None:
         named = pl.col(columns.zone).str.strip_chars()
         present = frame.get_column(columns.zone).str.strip_chars().unique().to_list()
@@ -249,6 +271,7 @@ def _resolved(frame: pl.DataFrame, columns: ZoneColumns) -> tuple[pl.DataFrame, 
         provenance.alias("provenance"),
         invalid_number.alias("invalid_number"),
         (pl.col("invalid_zone") if "invalid_zone" in flags else false).alias("invalid_zone"),
+        (pl.col("invalid_postcode") if "invalid_postcode" in flags else false).alias("invalid_postcode"),
         *((pl.col("postcode").alias("a"), pl.col("phone").alias("b")) if both else ()),
     )
     return resolved, order, groups
@@ -280,27 +303,35 @@ def _e164(columns: ZoneColumns) -> pl.Expr:
     )
 
 
-def _postcodes(column: pl.Expr, groups: _Groups) -> pl.Expr:
+def _postcodes(text: pl.Expr, groups: _Groups, region: str | None) -> tuple[pl.Expr, pl.Expr]:
+    """Each postcode's zone group (null: it resolves nothing), and whether it is invalid (see the module); `text`
+    is the postcode in capitals without whitespace."""
     import polars as pl
 
-    text = column.str.to_uppercase().str.replace_all(r"\s", "")
-    area = text.str.extract(r"^([A-Z]{1,2})", 1)
-    gb_zone = area.replace_strict(_GB_AREAS, default="Europe/London", return_dtype=pl.String)
-    number = text.cast(pl.Int32, strict=False)
-    au_zone: pl.Expr = pl.lit(None, dtype=pl.String)
-    for low, high, name in reversed(_AU_RANGES):
-        au_zone = pl.when(number.is_between(low, high)).then(pl.lit(name)).otherwise(au_zone)
-    zone: pl.Expr = (
-        pl.when(text.str.contains(_GB_POSTCODE))
-        .then(gb_zone)
-        .when(text.str.contains(r"^[0-9]{4}$"))
-        .then(au_zone)
+    def ids(table: Mapping[str, Sequence[str]]) -> dict[str, int]:
+        return {key: groups.id(zones) for key, zones in table.items() if zones}
+
+    tables = postcode_tables()
+    gb, ca, us = (text.str.contains(shape) for shape in (_GB_POSTCODE, _CA_POSTCODE, _US_ZIP))
+    au = pl.lit(value=False) if region in US_REGIONS else text.str.contains(_AU_POSTCODE)
+    gb_areas = ids({area: [zone] for area, zone in _GB_AREAS.items()})
+    gb_group = text.str.extract(r"^([A-Z]{1,2})", 1).replace_strict(
+        gb_areas, default=groups.id(["Europe/London"]), return_dtype=pl.Int32
     )
-    table = {
-        name: groups.id([name])
-        for name in {*_GB_AREAS.values(), "Europe/London"} | {z for *_, z in _AU_RANGES}
-    }
-    return zone.replace_strict(table, default=None, return_dtype=pl.Int32)
+    number = text.cast(pl.Int32, strict=False)
+    au_group: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for low, high, name in reversed(_AU_RANGES):
+        au_group = pl.when(number.is_between(low, high)).then(pl.lit(groups.id([name]))).otherwise(au_group)
+    zip5 = text.str.slice(0, 5)
+    us_group = text.str.slice(0, 3).replace_strict(ids(tables.zip3), default=None, return_dtype=pl.Int32)
+    us_group = (
+        pl.when(zip5.is_in(list(tables.zip5)))
+        .then(zip5.replace_strict(ids(tables.zip5), default=None, return_dtype=pl.Int32))
+        .otherwise(us_group)
+    )
+    ca_group = text.str.slice(0, 1).replace_strict(ids(tables.ca), default=None, return_dtype=pl.Int32)
+    group = pl.when(gb).then(gb_group).when(ca).then(ca_group).when(us).then(us_group).when(au).then(au_group)
+    return group, (text != "") & ~(gb | ca | us | au)
 
 
 def _report(
@@ -346,6 +377,7 @@ def _report(
         unresolved=unresolved,
         invalid_numbers=int(resolved.get_column("invalid_number").sum()) if resolved.height else 0,
         invalid_zones=int(resolved.get_column("invalid_zone").sum()) if resolved.height else 0,
+        invalid_postcodes=int(resolved.get_column("invalid_postcode").sum()) if resolved.height else 0,
         conflicts=conflicts,
         unresolved_rows=unresolved_rows,
     )
