@@ -551,9 +551,20 @@ def plan_runs(
     source = root / "manifests" / "records.csv"
     root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    dataset = seed_records(db, live_rows(rows))
-    write_csv(source, live_rows(rows) if noop else desired_rows(rows))
-    print(f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    marker = work / f"{label}-{rows}.dataset"
+    if marker.exists() and db.exists() and source.exists():
+        dataset = int(marker.read_text())  # seeded by an earlier run into the same --keep directory
+        print(f"{label}: {rows:,} rows seeded by an earlier run (dataset {dataset})", flush=True)
+    else:
+        marker.unlink(missing_ok=True)
+        db.unlink(missing_ok=True)
+        dataset = seed_records(db, live_rows(rows))
+        write_csv(source, live_rows(rows) if noop else desired_rows(rows))
+        marker.write_text(str(dataset))
+        print(
+            f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=dataset, source="records.csv")
