@@ -12,7 +12,6 @@ Nothing holds a dict per row.
 from __future__ import annotations
 
 import hashlib
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -204,12 +203,11 @@ def diff_records(
         _count_dialler(dialler, frame)
         normal = _normalized_batch(frame, fields)
         hashes = row_digests(normal)
-        ids, key_column = frame.get_column("id"), frame.get_column("key")
-        keys = key_column.to_list()
+        ids, keys = frame.get_column("id"), frame.get_column("key")
         live_hash.update(ids, keys, hashes)
         # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
         # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
-        positions = source.index.positions(key_column)
+        positions = source.index.positions(keys)
         known = positions.is_not_null()
         fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
         duplicate = known & ~fresh
@@ -219,17 +217,17 @@ def diff_records(
         if duplicate.any():
             duplicates_open.extend(ids.filter(duplicate & open_).to_list())
             # Closed duplicates are off the dialler: only open ones are worth reporting (or completing).
-            duplicate_keys.update(keys[row] for row in (duplicate & open_).arg_true().to_list())
+            duplicate_keys.update(keys.filter(duplicate & open_).to_list())
         seen.scatter(positions.filter(fresh), True)
         differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
-        for row, position, record_id, values in zip(
-            differing.to_list(),
+        for key, position, record_id, values in zip(
+            keys.gather(differing).to_list(),
             positions.gather(differing).to_list(),
             ids.gather(differing).to_list(),
             normal[differing].rows(),
             strict=True,
         ):
-            changed[position] = (keys[row], record_id, values)
+            changed[position] = (key, record_id, values)
 
     creates = source.keys.filter(~seen).to_list()
     updates, field_counts, update_sample = _describe_updates(source, fields, changed, sample_size)
@@ -250,8 +248,8 @@ def diff_records(
 
     observations: list[Observation] = []
     if duplicate_keys:
-        keys = sorted(duplicate_keys)
-        shown = ", ".join(keys[:sample_size]) + (", ..." if len(keys) > sample_size else "")
+        doubled = sorted(duplicate_keys)
+        shown = ", ".join(doubled[:sample_size]) + (", ..." if len(doubled) > sample_size else "")
         if is_personal(desired.key):
             shown = f"{desired.key} is a personal field, so the keys are not shown"
         extra = sum(duplicate_keys.values())
@@ -260,8 +258,8 @@ def diff_records(
             Observation(
                 desired.address,
                 "duplicates",
-                f"{len(keys)} keys have more than one live record ({extra} extra records: {shown}); {handled}",
-                {"keys": len(keys), "extra_records": extra},
+                f"{len(doubled)} keys have more than one live record ({extra} extra records: {shown}); {handled}",
+                {"keys": len(doubled), "extra_records": extra},
             )
         )
     if unmanaged and desired.absent.action != "complete":
@@ -359,10 +357,13 @@ class _LiveDigest:
         self._keys = hashlib.sha256()
         self._rows = hashlib.sha256()
 
-    def update(self, ids: pl.Series, keys: list[str], hashes: pl.Series) -> None:
-        self._ids.update(array("q", ids.to_list()).tobytes())
-        self._keys.update(("\n".join(keys) + "\n").encode())  # the row digests hold the keys too
-        self._rows.update(array("Q", hashes.to_list()).tobytes())
+    def update(self, ids: pl.Series, keys: pl.Series, hashes: pl.Series) -> None:
+        import polars as pl
+
+        # The bytes of int64 ids and uint64 hashes in this machine's order, and each key with a line end.
+        self._ids.update(ids.cast(pl.Int64).to_numpy().tobytes())
+        self._keys.update((keys.str.join("\n").item() + "\n").encode())  # the row digests hold the keys too
+        self._rows.update(hashes.to_numpy().tobytes())
 
     def hexdigest(self) -> str:
         parts = (self._ids.digest(), self._keys.digest(), self._rows.digest())
