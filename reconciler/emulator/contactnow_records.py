@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from operator import gt, itemgetter
 from typing import Any
 
@@ -75,6 +76,8 @@ _INT_TYPES = frozenset({"int"})
 CHUNK = 1000
 _encode_custom = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A record's custom values as `cn_records.custom` holds them (one encoder, not one per row)."""
+_json_string: Callable[[str], str] = encode_basestring
+"""A JSON string as _encode_custom writes one (non-ASCII kept)."""
 
 
 def _quote(name: str) -> str:
@@ -188,7 +191,8 @@ class _Layout:
     tail: tuple[str, ...]
     """The defaults of the text columns, then ProcessType and loaddate."""
     custom: tuple[tuple[str, int], ...]
-    """(custom field name, row position), in row order."""
+    """(custom field name as a JSON key with its colon, row position), in row order: `custom` is written as
+    _encode_custom writes it, member by member."""
 
     @classmethod
     def of(
@@ -198,72 +202,102 @@ class _Layout:
         table lacks (its error names the first bad member), two names of one field, or `notes_append`."""
         sizes: list[int] = []
         standard: dict[str, int] = {}
-        custom: list[tuple[str, int]] = []
+        custom: dict[str, int] = {}
         for position, key in enumerate(keys):
             lowered = key.lower()
             if lowered in ("dataset", "datasetid") or lowered in _IGNORED_ON_WRITE:
                 sizes.append(_NO_LIMIT)
                 continue
             field = lookup.get(lowered)
-            if field is None or lowered == "notes_append" or field.name in standard:
+            if field is None or lowered == "notes_append" or field.name in standard or field.name in custom:
                 return None
-            if field.standard:
-                standard[field.name] = position
-            elif any(name == field.name for name, _ in custom):
-                return None
-            else:
-                custom.append((field.name, position))
+            (standard if field.standard else custom)[field.name] = position
             sizes.append(field.size)
         width = len(keys)
         indexes = [standard.get(name, width + i) for i, name in enumerate(RECORD_TEXT_COLUMNS)]
         indexes[_TEXT_INDEX["ProcessType"]] = width + len(_DEFAULTS)
         indexes[_TEXT_INDEX["loaddate"]] = width + len(_DEFAULTS) + 1
-        return cls(tuple(sizes), itemgetter(*indexes), (*_DEFAULTS, process_type, loaddate), tuple(custom))
+        return cls(
+            tuple(sizes),
+            itemgetter(*indexes),
+            (*_DEFAULTS, process_type, loaddate),
+            tuple((_json_string(name) + ":", position) for name, position in custom.items()),
+        )
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where rows of one shape naming one dataset go."""
+
+    dataset: int
+    table_name: str
+    process_type: str
+    live: bool
+    layout: _Layout | None
+    """None: each row goes the row-by-row way."""
 
 
 class _Creates:
     """The rows of one create request turned into `cn_records` inserts. Rows of one shape (the same field
-    names in the same order, as a client sends a batch) share a `_Layout`; any other row, and any row that
-    a layout's quick checks refuse, goes through the row-by-row path, which names its fault."""
+    names in the same order, as a client sends a batch) naming one dataset share a `_Target` and its
+    `_Layout`; any other row, and any row that a layout's quick checks refuse, goes the row-by-row way, which
+    names its fault. The previous row's shape and dataset are kept: a batch's rows all share them."""
 
     def __init__(self, call: Call, ctx: _Context) -> None:
         self._ctx = ctx
         self._now = call.now
         self._loaddate = call.today()
         self._datasets: dict[str, tuple[int, str, str] | str] = {}
-        self._layouts: dict[tuple[tuple[str, ...], str, str], _Layout | None] = {}
-        self._dataset_at: dict[tuple[str, ...], int | None] = {}
+        self._targets: dict[tuple[tuple[str, ...], str], _Target | str] = {}
+        self._keys: tuple[str, ...] = ()
+        self._at: int | None = None
+        self._given: str | None = None
+        self._target: _Target | str = ""
 
     def insert(self, row: Row) -> tuple[tuple[Any, ...], bool]:
         """The insert of one row and whether its dataset is LIVE; RowError for a refused row."""
         keys = tuple(row)
-        at = self._dataset_at.get(keys, -1)
-        if at == -1:
-            at = self._dataset_at[keys] = next(
+        values = tuple(row.values())
+        if keys != self._keys:
+            self._keys, self._given = keys, None
+            self._at = next(
                 (i for i, key in enumerate(keys) if key.lower() in ("dataset", "datasetid")), None
             )
-        if at is None:
+        if self._at is None:
             raise RowError("No dataset supplied")
-        values = tuple(row.values())
-        found = self._dataset(values[at])
-        if isinstance(found, str):
-            raise RowError(found)
-        dataset, status, table_name = found
-        process_type = (HOLD_PREFIX if status == "HOLD" else "") + NEW_PROSPECT
-        layout_key = (keys, table_name, status)
-        if layout_key in self._layouts:
-            layout = self._layouts[layout_key]
-        else:
-            _, lookup = self._ctx.table(table_name)
-            layout = self._layouts[layout_key] = _Layout.of(keys, lookup, process_type, self._loaddate)
+        given = values[self._at]
+        if given != self._given:
+            self._given = given
+            found = self._targets.get((keys, given))
+            if found is None:
+                found = self._targets[(keys, given)] = self._target_of(keys, given)
+            self._target = found
+        target = self._target
+        if isinstance(target, str):
+            raise RowError(target)
+        layout = target.layout
         if layout is None or any(map(gt, map(len, values), layout.sizes)):
-            return self._row_by_row(row, dataset, table_name, process_type), status == "LIVE"
+            return self._row_by_row(row, target), target.live
         text = layout.text(values + layout.tail)
         if not any(text[i].strip() for i in _PHONE_INDEXES):
             raise RowError("No phone number supplied")
-        kept = {name: values[position] for name, position in layout.custom if values[position] != ""}
-        custom = _encode_custom(kept) if kept else ""
-        return (dataset, table_name, self._now, *text, custom), status == "LIVE"
+        members = [
+            name + _json_string(values[position])
+            for name, position in layout.custom
+            if values[position] != ""
+        ]
+        custom = "{" + ",".join(members) + "}" if members else ""
+        return (target.dataset, target.table_name, self._now, *text, custom), target.live
+
+    def _target_of(self, keys: tuple[str, ...], given: str) -> _Target | str:
+        found = self._dataset(given)
+        if isinstance(found, str):
+            return found
+        dataset, status, table_name = found
+        process_type = (HOLD_PREFIX if status == "HOLD" else "") + NEW_PROSPECT
+        _, lookup = self._ctx.table(table_name)
+        layout = _Layout.of(keys, lookup, process_type, self._loaddate)
+        return _Target(dataset, table_name, process_type, status == "LIVE", layout)
 
     def _dataset(self, given: str) -> tuple[int, str, str] | str:
         """(dataset, d_status, import_table) of the dataset a row names, or why the row is refused."""
@@ -284,8 +318,8 @@ class _Creates:
             return f"Dataset [{dataset}] is expired"
         return dataset, status, table_name
 
-    def _row_by_row(self, row: Row, dataset: int, table_name: str, process_type: str) -> tuple[Any, ...]:
-        _, lookup = self._ctx.table(table_name)
+    def _row_by_row(self, row: Row, target: _Target) -> tuple[Any, ...]:
+        _, lookup = self._ctx.table(target.table_name)
         standard, custom, append = _fields(row, lookup)
         if not any(standard.get(phone, "").strip() for phone in PHONE_FIELDS):
             raise RowError("No phone number supplied")
@@ -294,9 +328,9 @@ class _Creates:
             values[_TEXT_INDEX[name]] = value
         notes_index = _TEXT_INDEX["notes"]
         values[notes_index] = _append_note(values[notes_index], append)
-        values[_TEXT_INDEX["ProcessType"]] = process_type
+        values[_TEXT_INDEX["ProcessType"]] = target.process_type
         values[_TEXT_INDEX["loaddate"]] = self._loaddate
-        return (dataset, table_name, self._now, *values, _custom_text(custom))
+        return (target.dataset, target.table_name, self._now, *values, _custom_text(custom))
 
 
 def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
