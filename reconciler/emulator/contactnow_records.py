@@ -12,7 +12,10 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from json.encoder import encode_basestring
+from operator import gt, itemgetter
 from typing import Any
 
 from . import jsonbody
@@ -71,6 +74,10 @@ _OUTPUT_STANDARD = tuple(f.name for f in STANDARD_FIELDS)
 _SELECT_SQL = ", ".join(f'"{name}"' for name in _OUTPUT_STANDARD) + ", custom"
 _INT_TYPES = frozenset({"int"})
 CHUNK = 1000
+_encode_custom = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""A record's custom values as `cn_records.custom` holds them (one encoder, not one per row)."""
+_json_string: Callable[[str], str] = encode_basestring
+"""A JSON string as _encode_custom writes one (non-ASCII kept)."""
 
 
 def _quote(name: str) -> str:
@@ -156,7 +163,7 @@ def _append_note(notes: str, append: str | None) -> str:
 
 def _custom_text(custom: dict[str, str]) -> str:
     kept = {k: v for k, v in custom.items() if v != ""}
-    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else ""
+    return _encode_custom(kept) if kept else ""
 
 
 def _check_rows(rows: Sequence[Row]) -> None:
@@ -167,6 +174,165 @@ def _check_rows(rows: Sequence[Row]) -> None:
 # -- create ----
 
 
+_NO_LIMIT = 1 << 62
+"""The size of a row member a create does not store (the dataset, a system-maintained field): never too long."""
+_PHONE_INDEXES = tuple(_TEXT_INDEX[name] for name in PHONE_FIELDS)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the rows of one shape (their field names, in order) become `cn_records` values in one table, for a
+    dataset of one status: made once per request, then applied to each row by C-level lookups."""
+
+    sizes: tuple[int, ...]
+    """The longest value each row member may hold, in row order."""
+    text: Callable[[tuple[str, ...]], tuple[str, ...]]
+    """(row values + `tail`) -> the RECORD_TEXT_COLUMNS values."""
+    tail: tuple[str, ...]
+    """The defaults of the text columns, then ProcessType and loaddate."""
+    custom: tuple[tuple[str, int], ...]
+    """(custom field name as a JSON key with its colon, row position), in row order: `custom` is written as
+    _encode_custom writes it, member by member."""
+
+    @classmethod
+    def of(
+        cls, keys: tuple[str, ...], lookup: dict[str, Any], process_type: str, loaddate: str
+    ) -> _Layout | None:
+        """The layout of rows named `keys`; None when a row of them needs the row-by-row path: a field the
+        table lacks (its error names the first bad member), two names of one field, or `notes_append`."""
+        sizes: list[int] = []
+        standard: dict[str, int] = {}
+        custom: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            lowered = key.lower()
+            if lowered in ("dataset", "datasetid") or lowered in _IGNORED_ON_WRITE:
+                sizes.append(_NO_LIMIT)
+                continue
+            field = lookup.get(lowered)
+            if field is None or lowered == "notes_append" or field.name in standard or field.name in custom:
+                return None
+            (standard if field.standard else custom)[field.name] = position
+            sizes.append(field.size)
+        width = len(keys)
+        indexes = [standard.get(name, width + i) for i, name in enumerate(RECORD_TEXT_COLUMNS)]
+        indexes[_TEXT_INDEX["ProcessType"]] = width + len(_DEFAULTS)
+        indexes[_TEXT_INDEX["loaddate"]] = width + len(_DEFAULTS) + 1
+        return cls(
+            tuple(sizes),
+            itemgetter(*indexes),
+            (*_DEFAULTS, process_type, loaddate),
+            tuple((_json_string(name) + ":", position) for name, position in custom.items()),
+        )
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where rows of one shape naming one dataset go."""
+
+    dataset: int
+    table_name: str
+    process_type: str
+    live: bool
+    layout: _Layout | None
+    """None: each row goes the row-by-row way."""
+
+
+class _Creates:
+    """The rows of one create request turned into `cn_records` inserts. Rows of one shape (the same field
+    names in the same order, as a client sends a batch) naming one dataset share a `_Target` and its
+    `_Layout`; any other row, and any row that a layout's quick checks refuse, goes the row-by-row way, which
+    names its fault. The previous row's shape and dataset are kept: a batch's rows all share them."""
+
+    def __init__(self, call: Call, ctx: _Context) -> None:
+        self._ctx = ctx
+        self._now = call.now
+        self._loaddate = call.today()
+        self._datasets: dict[str, tuple[int, str, str] | str] = {}
+        self._targets: dict[tuple[tuple[str, ...], str], _Target | str] = {}
+        self._keys: tuple[str, ...] = ()
+        self._at: int | None = None
+        self._given: str | None = None
+        self._target: _Target | str = ""
+
+    def insert(self, row: Row) -> tuple[tuple[Any, ...], bool]:
+        """The insert of one row and whether its dataset is LIVE; RowError for a refused row."""
+        keys = tuple(row)
+        values = tuple(row.values())
+        if keys != self._keys:
+            self._keys, self._given = keys, None
+            self._at = next(
+                (i for i, key in enumerate(keys) if key.lower() in ("dataset", "datasetid")), None
+            )
+        if self._at is None:
+            raise RowError("No dataset supplied")
+        given = values[self._at]
+        if given != self._given:
+            self._given = given
+            found = self._targets.get((keys, given))
+            if found is None:
+                found = self._targets[(keys, given)] = self._target_of(keys, given)
+            self._target = found
+        target = self._target
+        if isinstance(target, str):
+            raise RowError(target)
+        layout = target.layout
+        if layout is None or any(map(gt, map(len, values), layout.sizes)):
+            return self._row_by_row(row, target), target.live
+        text = layout.text(values + layout.tail)
+        if not any(text[i].strip() for i in _PHONE_INDEXES):
+            raise RowError("No phone number supplied")
+        members = [
+            name + _json_string(values[position])
+            for name, position in layout.custom
+            if values[position] != ""
+        ]
+        custom = "{" + ",".join(members) + "}" if members else ""
+        return (target.dataset, target.table_name, self._now, *text, custom), target.live
+
+    def _target_of(self, keys: tuple[str, ...], given: str) -> _Target | str:
+        found = self._dataset(given)
+        if isinstance(found, str):
+            return found
+        dataset, status, table_name = found
+        process_type = (HOLD_PREFIX if status == "HOLD" else "") + NEW_PROSPECT
+        _, lookup = self._ctx.table(table_name)
+        layout = _Layout.of(keys, lookup, process_type, self._loaddate)
+        return _Target(dataset, table_name, process_type, status == "LIVE", layout)
+
+    def _dataset(self, given: str) -> tuple[int, str, str] | str:
+        """(dataset, d_status, import_table) of the dataset a row names, or why the row is refused."""
+        found = self._datasets.get(given)
+        if found is None:
+            found = self._datasets[given] = self._look_up(given)
+        return found
+
+    def _look_up(self, given: str) -> tuple[int, str, str] | str:
+        if given.strip() == "":
+            return "No dataset supplied"
+        dataset = parse_int(given)
+        found = self._ctx.dataset(dataset) if dataset is not None else None
+        if found is None or dataset is None:
+            return f"Dataset [{given}] does not exist."
+        status, table_name = found
+        if status == EXPIRED:
+            return f"Dataset [{dataset}] is expired"
+        return dataset, status, table_name
+
+    def _row_by_row(self, row: Row, target: _Target) -> tuple[Any, ...]:
+        _, lookup = self._ctx.table(target.table_name)
+        standard, custom, append = _fields(row, lookup)
+        if not any(standard.get(phone, "").strip() for phone in PHONE_FIELDS):
+            raise RowError("No phone number supplied")
+        values = list(_DEFAULTS)
+        for name, value in standard.items():
+            values[_TEXT_INDEX[name]] = value
+        notes_index = _TEXT_INDEX["notes"]
+        values[notes_index] = _append_note(values[notes_index], append)
+        values[_TEXT_INDEX["ProcessType"]] = target.process_type
+        values[_TEXT_INDEX["loaddate"]] = self._loaddate
+        return (target.dataset, target.table_name, self._now, *values, _custom_text(custom))
+
+
 def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
     _check_rows(rows)
     bad = 0
@@ -174,37 +340,16 @@ def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
     inserts: list[tuple[Any, ...]] = []
     last_live = False
     with call.store.transaction() as conn:
-        ctx = _Context(conn)
-        loaddate = call.today()
+        creates = _Creates(call, _Context(conn))
         for row in rows:
             try:
-                given = _dataset_of(row)
-                if given is None or given.strip() == "":
-                    raise RowError("No dataset supplied")
-                dataset = parse_int(given)
-                found = ctx.dataset(dataset) if dataset is not None else None
-                if found is None or dataset is None:
-                    raise RowError(f"Dataset [{given}] does not exist.")
-                status, table_name = found
-                if status == EXPIRED:
-                    raise RowError(f"Dataset [{dataset}] is expired")
-                _, lookup = ctx.table(table_name)
-                standard, custom, append = _fields(row, lookup)
-                if not any(standard.get(phone, "").strip() for phone in PHONE_FIELDS):
-                    raise RowError("No phone number supplied")
+                insert, live = creates.insert(row)
             except RowError as exc:
                 bad += 1
                 first_error = first_error or str(exc)
                 continue
-            values = list(_DEFAULTS)
-            for name, value in standard.items():
-                values[_TEXT_INDEX[name]] = value
-            notes_index = _TEXT_INDEX["notes"]
-            values[notes_index] = _append_note(values[notes_index], append)
-            values[_TEXT_INDEX["ProcessType"]] = (HOLD_PREFIX if status == "HOLD" else "") + NEW_PROSPECT
-            values[_TEXT_INDEX["loaddate"]] = loaddate
-            inserts.append((dataset, table_name, call.now, *values, _custom_text(custom)))
-            last_live = status == "LIVE"
+            inserts.append(insert)
+            last_live = live
         key: int | None = None
         if inserts:
             conn.executemany(_INSERT_SQL, inserts)

@@ -778,9 +778,8 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
     try:
         if work.create_keys:
             with ctx.progress(f"{address}: create", len(work.create_keys)) as advance:
-                chosen = (record for record in item.source.iter_records() if record.key in work.create_keys)
                 created = provider.create_records(
-                    dataset_id, item.key, _managed(item, chosen), progress=advance
+                    dataset_id, item.key, _created(item, work.create_keys), progress=advance
                 )
             done.append(f"{created.written} created")
             failures += [f"{named(failure.key)}: {failure.reason}" for failure in created.failures]
@@ -833,17 +832,35 @@ def _key_names(item: DesiredRecordSet) -> Callable[[str], str]:
     return lambda key: key
 
 
-def _managed(item: DesiredRecordSet, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:
-    """Only the key and the managed fields travel: fields a record set does not name are never touched."""
+def _created(item: DesiredRecordSet, keys: frozenset[str]) -> Iterator[SourceRecord]:
+    """The source records whose key is in `keys`, in source order, with only the key and the managed fields:
+    fields a record set does not name are never touched. They come from the source's frame, the columns the
+    plan read and checked once (row n of the frame is the n-th record of the source), a slice at a time, so
+    the apply neither reads nor checks the source a second time, one row after another."""
+    import polars as pl
+
+    frame = item.source.frame()
     managed = {name.casefold() for name in item.fields}
-    key = item.key.casefold()
-    for record in records:
-        values = {
-            name: value
-            for name, value in record.values.items()
-            if name.casefold() in managed and name.casefold() != key
-        }
-        yield SourceRecord(record.key, values, record.location)
+    folded_key = item.key.casefold()
+    key = (
+        item.key
+        if item.key in frame.columns
+        else next((name for name in frame.columns if name.casefold() == folded_key), item.key)
+    )
+    names = [name for name in frame.columns if name.casefold() in managed and name.casefold() != folded_key]
+    wanted = frame.get_column(key).is_in(pl.Series(list(keys), dtype=pl.String).implode()).fill_null(False)
+    location = Location(item.location.file)
+    for offset in range(0, frame.height, _CREATE_SLICE):
+        part = frame.slice(offset, _CREATE_SLICE).filter(wanted.slice(offset, _CREATE_SLICE))
+        if not part.height:
+            continue
+        values = part.select(pl.col(name).fill_null("") for name in names).rows()
+        for record_key, row in zip(part.get_column(key).to_list(), values, strict=True):
+            yield SourceRecord(record_key, dict(zip(names, row, strict=True)), location)
+
+
+_CREATE_SLICE = 10_000
+"""Source rows turned into records at a time when creating: a few MB of dicts, whatever the source's size."""
 
 
 def _updates(item: DesiredRecordSet, work: RecordWork) -> Iterator[RecordUpdate]:

@@ -142,3 +142,33 @@ def test_a_personal_key_is_never_shown(project: Project) -> None:
     assert "ThisIsATimeField of the record is 11 characters; the field holds 8" in refused.stderr
     assert "r.csv:2" in refused.stderr
     assert "07700900111" not in refused.stdout + refused.stderr
+
+
+def test_creates_send_only_the_new_keys_and_the_managed_fields(project: Project) -> None:
+    setup(project, rows(3))
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    lines = ["Address1,VENDOR_URN,FirstName,MobilePhone,Testy"]
+    lines += [f"not managed {n},U{n:03d},Canary{n},07700900{n:03d},t" for n in range(5)]
+    project.write("manifests/records.csv", "\n".join(lines) + "\n")
+    mark = project.mark()
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert [(entry.op, entry.rows) for entry in project.writes(mark)] == [("ecnow_records.create", 2)]
+    stored = [
+        (
+            record["VENDOR_URN"],
+            record["FirstName"],
+            record["MobilePhone"],
+            record["Testy"],
+            record["Address1"],
+        )
+        for record in project.view.records()
+    ]
+    assert stored == [
+        ("U000", "Canary0", "07700900000", "t", ""),
+        ("U001", "Canary1", "07700900001", "t", ""),
+        ("U002", "Canary2", "07700900002", "t", ""),
+        ("U003", "Canary3", "07700900003", "t", ""),
+        ("U004", "Canary4", "07700900004", "t", ""),
+    ]
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0

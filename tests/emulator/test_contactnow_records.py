@@ -165,6 +165,57 @@ def test_row_errors_keep_success_with_the_first_error_and_the_last_key(emulator:
     ]
 
 
+def test_a_batch_of_one_shape_stores_each_row_as_a_create_of_that_row_alone(emulator: Emulator) -> None:
+    """Rows that share their field names share one layout in a create; the rows that need the row-by-row path
+    (too long, no phone, two names of one field, notes_append, another shape) are mixed in, in between."""
+    batch_set, single_set = emulator.new_dataset(), emulator.new_dataset()
+    shape = ("VENDOR_URN", "FirstName", "MobilePhone", "HomePhone", "Testy", "outcomecode")
+    rows: list[dict[str, Any]] = [
+        dict(zip(shape, ("A-1", "Ann", "07700900001", "", "custom é", "109"), strict=True)),
+        dict(zip(shape, ("A-2", "Bob", "", "02079460002", "", ""), strict=True)),
+        dict(zip(shape, ("A-3", "Long", "07700900003", "", "x" * 101, ""), strict=True)),
+        dict(zip(shape, ("A-4", "No phone", " ", "", "t", ""), strict=True)),
+        dict(zip(shape, ("A-5", 'quote " and \\', "07700900005", "", "😀", "100"), strict=True)),
+        {"VENDOR_URN": "A-6", "firstname": "first", "FirstName": "second", "MobilePhone": "07700900006"},
+        {"VENDOR_URN": "A-7", "MobilePhone": "07700900007", "notes_append": "loaded"},
+        {"MobilePhone": "07700900008", "VENDOR_URN": "A-8", "testy": "other order"},
+        dict(zip(shape, ("A-9", "Cy", "07700900009", "", "x" * 100, ""), strict=True)),
+    ]
+    body = _create(emulator, [{"dataset": batch_set, **row} for row in rows])
+    assert (body["total"], body["bad"], body["error"]) == (7, 2, "Value too long for field [Testy]")
+    singles = [_create(emulator, [{"dataset": single_set, **row}]) for row in rows]
+    assert [(answer["total"], answer.get("error")) for answer in singles] == [
+        (1, None),
+        (1, None),
+        (0, "Value too long for field [Testy]"),
+        (0, "No phone number supplied"),
+        (1, None),
+        (1, None),
+        (1, None),
+        (1, None),
+        (1, None),
+    ]
+
+    def stored(dataset: int) -> list[dict[str, str]]:
+        return [
+            {name: value for name, value in row.items() if name not in ("id", "datasetid")}
+            for row in emulator.records(dataset=dataset)
+        ]
+
+    assert stored(batch_set) == stored(single_set)
+    assert [
+        (row["VENDOR_URN"], row["FirstName"], row["Testy"], row["notes"]) for row in stored(batch_set)
+    ] == [
+        ("A-1", "Ann", "custom é", ""),
+        ("A-2", "Bob", "", ""),
+        ("A-5", 'quote " and \\', "😀", ""),
+        ("A-6", "second", "", ""),
+        ("A-7", "", "", "loaded"),
+        ("A-8", "", "other order", ""),
+        ("A-9", "Cy", "x" * 100, ""),
+    ]
+
+
 def test_all_rows_bad_gives_no_key_and_no_info(emulator: Emulator) -> None:
     dataset = emulator.new_dataset()
     body = _create(emulator, [{"dataset": dataset}])
