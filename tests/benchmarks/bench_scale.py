@@ -326,6 +326,26 @@ def floor(source: Path, live: Path) -> None:
     )
 
 
+def seed_once(
+    work: Path, label: str, rows: int, db: Path, sources: list[Path], write: Callable[[], None]
+) -> int:
+    """The seeded dataset's id: seeded (and the sources written) here, or by an earlier run into the same --keep
+    directory, which a marker beside the database names (seeding 5,000,000 records takes minutes)."""
+    started = time.perf_counter()
+    marker = work / f"{label}-{rows}.dataset"
+    if marker.exists() and db.exists() and all(path.exists() for path in sources):
+        dataset = int(marker.read_text())
+        print(f"{label}: {rows:,} rows seeded by an earlier run (dataset {dataset})", flush=True)
+        return dataset
+    marker.unlink(missing_ok=True)
+    db.unlink(missing_ok=True)
+    dataset = seed_records(db, live_rows(rows))
+    write()
+    marker.write_text(str(dataset))
+    print(f"{label}: {rows:,} rows seeded and written in {time.perf_counter() - started:.0f} s", flush=True)
+    return dataset
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -340,11 +360,12 @@ def format_runs(
     db = work / "formats.sqlite3"
     manifests = root / "manifests"
     manifests.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    dataset = seed_records(db, live_rows(rows))
-    for name in FORMATS:
-        write_source(manifests / name, name, rows)
-    print(f"formats: {rows:,} rows seeded and written in {time.perf_counter() - started:.0f} s", flush=True)
+
+    def write() -> None:
+        for name in FORMATS:
+            write_source(manifests / name, name, rows)
+
+    dataset = seed_once(work, "formats", rows, db, [manifests / name for name in FORMATS], write)
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         live = work / "live.jsonl"
@@ -571,21 +592,14 @@ def plan_runs(
     db = work / f"{label}.sqlite3"
     source = root / "manifests" / "records.csv"
     root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    marker = work / f"{label}-{rows}.dataset"
-    if marker.exists() and db.exists() and source.exists():
-        dataset = int(marker.read_text())  # seeded by an earlier run into the same --keep directory
-        print(f"{label}: {rows:,} rows seeded by an earlier run (dataset {dataset})", flush=True)
-    else:
-        marker.unlink(missing_ok=True)
-        db.unlink(missing_ok=True)
-        dataset = seed_records(db, live_rows(rows))
-        write_csv(source, live_rows(rows) if noop else desired_rows(rows))
-        marker.write_text(str(dataset))
-        print(
-            f"{label}: {rows:,} rows generated and seeded in {time.perf_counter() - started:.0f} s",
-            flush=True,
-        )
+    dataset = seed_once(
+        work,
+        label,
+        rows,
+        db,
+        [source],
+        lambda: write_csv(source, live_rows(rows) if noop else desired_rows(rows)),
+    )
     with EmulatorProcess(db=db, ready_seconds=60) as emulator:
         base_url = emulator.base_url
         write_project(root, base_url, dataset=dataset, source="records.csv")
