@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..concurrency import Prefetch
 from ..errors import Problem
+from ..model.calling.gate import Gate
 from ..model.schedules import RelativeSchedule
 from ..model.state import DesiredMember, LiveMember, LiveMembers, MemberSource, MemberStatus
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RowSample, Work
@@ -59,6 +60,10 @@ class MemberWork(Work):
     local: Mapping[str, str] = field(default_factory=dict)
     """The zone of each member added with a `local` schedule ("+1d 09:00 local"): it is resolved in that zone
     from the clock at the moment of the write, never from the plan's time."""
+    gate: Gate | None = None
+    """The clock gate on the members added without a schedule, set when the campaign dials as they are added:
+    they are called at once, so they are added only while every zone of the members is inside the CallingPolicy's
+    window (checked at the moment of the write)."""
 
 
 @dataclass(frozen=True)

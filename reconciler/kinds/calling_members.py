@@ -19,12 +19,16 @@ that date: pausing the campaign on holidays is CC's, not this plan's, to do.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from ..diff.members import MemberWork
 from ..errors import ApiError, Problem
+from ..model.calling.gate import Gate
 from ..model.calling.hours import MINUTES, clock
 from ..model.calling.tod import TodPolicyValue, TodRule, breach
 from ..model.calling.zones import iana_zones
+from ..model.campaign import CampaignState, state_of
 from ..model.schedules import RelativeSchedule
 from ..model.state import DesiredMember, MemberSchedule, MemberSource
 from ..plan.changes import Observation
@@ -32,6 +36,7 @@ from ..providers.base import CampaignInfo
 from ..text import shown
 from .base import PlanContext
 from .calling_policy import DesiredCallingPolicy
+from .cc_campaign import CampaignWork
 from .member_zones import MemberZones
 
 MAX_SCHEDULE_PROBLEMS = 20
@@ -158,6 +163,47 @@ def _holidays_note(
         "but members without a schedule are dialled on a holiday unless the campaign is paused in CC that day"
     )
     ctx.observations.append(Observation(address, "info", message))
+
+
+_DIALS = frozenset({CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.PURGED})
+"""The states in which a member added is queued and called (a paused campaign still dials what it has queued)."""
+
+
+def attach_gates(
+    address: str, policy_address: str | None, zones: MemberZones | None, campaign: int, ctx: PlanContext
+) -> None:
+    """Put the clock gate (every zone of the members, with the policy's hours there) on the writes that start
+    dialling them now: the campaign's start, when the plan moves it through Running, and the membership's adds
+    without a schedule, when the campaign dials as they are added (members change after a start, before a stop)."""
+    policy = None if policy_address is None else ctx.desired.get(policy_address)
+    if not isinstance(policy, DesiredCallingPolicy) or zones is None or not zones.hours:
+        return
+    gate = Gate(policy.address, zones.zone_hours(), policy.refuses)
+    info = _campaign(campaign, ctx)
+    state = None if info is None else state_of(info.status)
+    for change in ctx.changes:
+        moving = change.work
+        if isinstance(moving, CampaignWork) and moving.campaign == campaign and moving.before_stop:
+            state = moving.before_stop[-1]
+    for position, change in enumerate(ctx.changes):
+        work = change.work
+        if (
+            isinstance(work, CampaignWork) and work.campaign == campaign and CampaignState.RUNNING in work.way
+        ) or (
+            change.address == address
+            and isinstance(work, MemberWork)
+            and (state is None or state in _DIALS)
+            and any(member.schedule is None for member in work.adds)
+        ):
+            ctx.changes[position] = replace(change, work=replace(work, gate=_joined(work.gate, gate)))
+
+
+def _joined(first: Gate | None, second: Gate) -> Gate:
+    """One gate for two policies' zones (two memberships of one campaign): closed when either is."""
+    if first is None:
+        return second
+    policies = first.policy if first.policy == second.policy else f"{first.policy} and {second.policy}"
+    return Gate(policies, first.zones + second.zones, first.refuses or second.refuses)
 
 
 _POSIX = re.compile(r"^([A-Za-z]{3,})([+-]?)([0-9]{1,2})([A-Za-z]{3,})?$")

@@ -41,6 +41,7 @@ from ..manifest import DocumentBase, FileContext, ManifestDocument, Project
 from ..manifest.documents import DocumentIndex
 from ..manifest.spec import Metadata, SpecModel
 from ..model.calling.callerid import caller_id_problem
+from ..model.calling.gate import Gate
 from ..model.campaign import MOVED_BY, OPERATOR_CODE, CampaignState, Mover, describe, path, state_of
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, Work
 from ..plan.guards import Verdict
@@ -129,6 +130,9 @@ class CampaignWork(Work):
     live: int
     way: tuple[CampaignState, ...]
     """The states the campaign passes through, the declared one last."""
+    gate: Gate | None = None
+    """The clock gate on a way through Running, which dials, from the memberships of the campaign that keep to a
+    CallingPolicy (calling_members.attach_gates): checked at the moment of the start."""
 
     @property
     def before_stop(self) -> tuple[CampaignState, ...]:
@@ -218,7 +222,10 @@ class CcCampaignKind(Kind[CcCampaignManifest, DesiredCampaign]):
         steps = []
         if work.before_stop:
             goal = work.before_stop[-1]
-            steps.append(Step(Phase.CAMPAIGN, lambda ctx: _move(ctx, item, goal)))
+            gate = work.gate if _RUNNING in work.way else None
+            steps.append(
+                Step(Phase.CAMPAIGN, lambda ctx: _gated(ctx, work.campaign, gate) or _move(ctx, item, goal))
+            )
         if _STOPPED in work.way:
             steps.append(Step(Phase.CAMPAIGN_STOP, lambda ctx: _stop(ctx, change.address, item)))
         return steps
@@ -462,6 +469,19 @@ def _stop(ctx: StepContext, address: str, item: DesiredCampaign) -> StepResult:
             Outcome.SKIPPED, f"not stopped because {failed[0]} failed: its members change before the stop"
         )
     return _move(ctx, item, _STOPPED)
+
+
+def _gated(ctx: StepContext, campaign: int, gate: Gate | None) -> StepResult | None:
+    """Why the campaign may not start dialling now (the clock at the moment of the write): refused under a mandatory
+    policy, else deferred to a later apply; None when it may."""
+    closed = None if gate is None else gate.closed(ctx.now())
+    if gate is None or closed is None:
+        return None
+    if gate.refuses:
+        return StepResult(Outcome.FAILED, f"refused to start campaign {campaign}, which dials: {closed}")
+    return StepResult(
+        Outcome.SKIPPED, f"deferred: campaign {campaign} not started, {closed}; apply again then"
+    )
 
 
 def _move(ctx: StepContext, item: DesiredCampaign, goal: CampaignState) -> StepResult:

@@ -44,13 +44,14 @@ from ..manifest.spec import (
     check_one_source,
     invalid,
 )
+from ..model.calling.gate import Gate
 from ..model.schedules import RelativeSchedule
 from ..model.state import DesiredMember, Guard, LiveMembers, MemberSchedule
 from ..plan.changes import Change, Observation, Phase
 from ..plan.guards import Verdict, mass_change
 from ..providers.base import CampaignInfo, ContactCenterApi
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
-from .calling_members import check_campaign_window, check_schedules
+from .calling_members import attach_gates, check_campaign_window, check_schedules
 from .calling_policy import CALLING_POLICY, DesiredCallingPolicy, ZoneName
 from .cc_campaign import (
     CampaignPlan,
@@ -350,6 +351,7 @@ class MembershipKind(SourcedKind[MembershipManifest, DesiredMembership]):
             if zones is not None:
                 check_schedules(item.address, item.calling_policy, zones, item.source, ctx)
                 check_campaign_window(item.address, item.calling_policy, zones, item.campaign, ctx)
+                attach_gates(item.address, item.calling_policy, zones, item.campaign, ctx)
 
     def guards(self, change: Change, item: DesiredMembership, live_rows: int) -> list[Verdict]:
         verdict = mass_change(
@@ -556,6 +558,9 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
             failures += [f"{failure.customer_id}: {failure.reason}" for failure in removed.failures]
         refused += len(failures)
         blocked = {line.split(":", 1)[0] for line in failures}
+        closed = None if work.gate is None else work.gate.closed(ctx.now())
+        held = [member.customer_id for member in work.adds if closed is not None and member.schedule is None]
+        blocked.update(held)
         adds = [member.customer_id for member in work.adds if member.customer_id not in blocked]
         if adds:
             schedules = _at_the_write(work, ctx.now())
@@ -572,10 +577,26 @@ def _apply(ctx: StepContext, address: str, work: MemberWork) -> StepResult:
         return StepResult(
             Outcome.FAILED, "; ".join([*done, str(error)]), failures, error=error, refused=refused
         )
+    if held and work.gate is not None:
+        return _held(work.gate, len(held), closed, done, failures, refused)
     detail = ", ".join(done)
     if failures:
         detail += f"; {len(failures)} members failed"
     return StepResult(Outcome.FAILED if failures else Outcome.APPLIED, detail, failures, refused=refused)
+
+
+def _held(
+    gate: Gate, held: int, closed: str | None, done: list[str], failures: list[str], refused: int
+) -> StepResult:
+    """The members without a schedule were not added: the campaign would call them at once, outside the window."""
+    before = f"{', '.join(done)}; " if done else ""
+    if failures:
+        before += f"{len(failures)} members failed; "
+    if gate.refuses:
+        detail = f"{before}refused to add {held} members without a schedule, which the campaign calls at once: {closed}"
+        return StepResult(Outcome.FAILED, detail, failures, refused=refused)
+    detail = f"{before}deferred: {held} members without a schedule not added, {closed}; apply again then"
+    return StepResult(Outcome.FAILED if failures else Outcome.SKIPPED, detail, failures, refused=refused)
 
 
 def _at_the_write(work: MemberWork, now: datetime) -> Mapping[str, datetime]:
