@@ -24,7 +24,7 @@ class KeyIndex:
     def __init__(self, keys: pl.Series) -> None:
         import polars as pl
 
-        self._keys = keys.rechunk()
+        self._keys = keys  # not rechunked: a copy of every key, where the gathers below touch a few
         hashes = self._keys.hash(_SEED)
         self._order = hashes.arg_sort().cast(pl.UInt32)
         self._sorted = hashes.gather(self._order)

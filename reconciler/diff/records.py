@@ -5,16 +5,18 @@ format; see manifest/columns.py) into an index of its keys (`KeyIndex`, diff/key
 digests of the normalised managed values (`SourceTable`), normalised and digested in columns with polars. Pass 2
 streams the live records once, a page (`LiveBatch`) at a time, and sorts each page's records in columns:
 unchanged, changed, absent from the source, or a duplicate (a bitmap says which source rows a live record has
-already claimed). The few changed rows are then taken from the source's columns, to say which fields differ.
+already claimed). The few changed rows are then taken from pass 1's compressed chunks, to say which fields differ.
 Nothing holds a dict per row.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
 from ..model.fields import is_personal
@@ -91,10 +93,8 @@ class RecordDiff:
 @dataclass
 class SourceTable:
     """Pass 1 of a record set's source: each key's row index, a digest per row, the longest value per field,
-    and a way back to the normalised values of a few rows."""
+    and the normalised values of every row, compressed, for the few rows that differ."""
 
-    index: KeyIndex
-    """The source row of each key."""
     digests: pl.Series
     """UInt64, one per row."""
     keys: pl.Series
@@ -103,34 +103,54 @@ class SourceTable:
     """Field -> length in characters of its longest raw value."""
     normalized_rows: Callable[[Sequence[int]], dict[int, tuple[str, ...]]]
     """Row indexes -> their normalised values, in the table's field order."""
+    packed: list[bytes] = field(default_factory=list)
+    """The normalised values of each chunk of CHUNK_ROWS rows, as zstd-compressed Arrow IPC: what pass 3 takes
+    the changed rows from once the source's columns are let go of (a tenth of their memory, or less)."""
+    _index: KeyIndex | None = field(default=None, repr=False)
+
+    def index(self) -> KeyIndex:
+        """The source row of each key, built when first asked: by the second pass, once the source's columns are
+        let go of (the key column is all it keeps)."""
+        if self._index is None:
+            # The key of the index is the key as written, as the row reader gives it.
+            self._index = KeyIndex(self.keys)
+        return self._index
 
 
 def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     """Pass 1: the source's columns, read once (for the source check too, when it ran). `fields` are the managed
     fields (key first) with their live spelling; the source's columns are matched to them without regard to
-    case. The table keeps those columns, so that the few changed rows are taken from it, not read again."""
+    case. The table keeps each chunk's normalised values compressed, so that the few changed rows are taken from
+    it, not read again, while the source's columns can be let go of."""
     import polars as pl
 
     frame = desired.source.frame()
     names = _source_names(frame.columns, fields)
-    selected = frame.select(
-        (pl.col(name) if name in frame.columns else pl.repeat("", frame.height, dtype=pl.String)).alias(
-            f"c{i}"
-        )
-        for i, name in enumerate(names)
+    # The columns as read, chunks and all (a select would copy them into one); a managed field the source lacks
+    # is empty in every row.
+    blank = pl.repeat("", frame.height, dtype=pl.String, eager=True)
+    selected = pl.DataFrame(
+        [
+            (frame.get_column(name) if name in frame.columns else blank).alias(f"c{i}")
+            for i, name in enumerate(names)
+        ]
     )
-    del frame
+    del frame, blank
     table = _empty_table(fields)
     for offset in range(0, selected.height, CHUNK_ROWS):
         chunk = selected.slice(offset, CHUNK_ROWS)
         _extend(table, chunk, fields, chunk.get_column("c0"))
-    # The key of the index is the key as written, as the row reader gives it.
-    table.index = KeyIndex(table.keys)
+    del selected
+    packed = table.packed
 
     def normalized_rows(positions: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        found: dict[int, tuple[str, ...]] = {}
         wanted = sorted(set(positions))
-        picked = selected[wanted]
-        return dict(zip(wanted, normalized_frame(picked, fields).rows(), strict=True))
+        for chunk, group in groupby(wanted, key=lambda position: position // CHUNK_ROWS):
+            rows = list(group)
+            part = pl.read_ipc(io.BytesIO(packed[chunk]))[[row - chunk * CHUNK_ROWS for row in rows]]
+            found.update(zip(rows, part.rows(), strict=True))
+        return found
 
     table.normalized_rows = normalized_rows
     return table
@@ -147,7 +167,6 @@ def _empty_table(fields: Sequence[str]) -> SourceTable:
     import polars as pl
 
     return SourceTable(
-        KeyIndex(pl.Series(dtype=pl.String)),
         pl.Series(dtype=pl.UInt64),
         pl.Series(dtype=pl.String),
         dict.fromkeys(fields, 0),
@@ -162,7 +181,11 @@ def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys
     longest = frame.select(pl.all().str.len_chars().max()).row(0)
     for name, length in zip(fields, longest, strict=True):
         table.longest[name] = max(table.longest[name], int(length or 0))
-    table.digests.append(row_digests(normalized_frame(frame, fields)))
+    normal = normalized_frame(frame, fields)
+    table.digests.append(row_digests(normal))
+    packed = io.BytesIO()
+    normal.write_ipc(packed, compression="zstd")
+    table.packed.append(packed.getvalue())
 
 
 def diff_records(
@@ -207,7 +230,7 @@ def diff_records(
         live_hash.update(ids, keys, hashes)
         # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
         # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
-        positions = source.index.positions(keys)
+        positions = source.index().positions(keys)
         known = positions.is_not_null()
         fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
         duplicate = known & ~fresh
@@ -234,7 +257,7 @@ def diff_records(
     counts = {
         "create": len(creates),
         "update": len(updates),
-        "unchanged": len(source.index) - len(creates) - len(updates),
+        "unchanged": len(source.index()) - len(creates) - len(updates),
     }
 
     work_complete: tuple[int, ...] = ()

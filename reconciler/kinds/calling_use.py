@@ -31,6 +31,7 @@ from ..model.calling.holidays import CallingHours
 from ..model.calling.tod import TodPolicyValue, breach
 from ..model.calling.zones import ZoneColumns, ZoneReport, resolve, resolved_rows
 from ..model.fields import PHONE_FIELDS
+from ..model.frames import columns_of
 from ..model.state import SourceRecord, Status
 from ..plan.changes import Observation
 from ..text import shown
@@ -86,6 +87,11 @@ class KeptRecords:
     def digest(self) -> str:
         return str(self.inner.digest())
 
+    def release(self) -> None:
+        release = getattr(self.inner, "release", None)
+        if callable(release):
+            release()
+
 
 def without_unresolved(item: DesiredRecordSet, ctx: PlanContext) -> DesiredRecordSet:
     """The record set as the plan diffs it: under `unresolved: exclude`, without the records whose zone nothing
@@ -106,7 +112,7 @@ def enforce(item: DesiredRecordSet, ctx: PlanContext) -> None:
     if found is None:
         return
     dataset, match, policy = found
-    report = _zones(item, policy, ctx)
+    report = _zones_once(item, policy, ctx)
     if report is None:
         return
     summary = report.summary()
@@ -162,6 +168,18 @@ def _names(columns: ZoneColumns) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in (columns.zone, columns.postcode, *columns.phones) if name))
 
 
+def resolve_zones(item: DesiredRecordSet, ctx: PlanContext) -> None:
+    """Resolve the record set's zones now, while the source's columns are kept (the diff lets go of them before
+    its second pass); `enforce` uses what this found."""
+    found = _policy(item, ctx)
+    if found is not None:
+        _zones_once(item, found[2], ctx)
+
+
+def _zones_once(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContext) -> ZoneReport | None:
+    return ctx.reads.get(("calling-zones", item.address), lambda: _zones(item, policy, ctx))
+
+
 def _zones(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContext) -> ZoneReport | None:
     """Resolve the records' zones (None, with a problem, when the policy names a column the set does not
     manage)."""
@@ -184,11 +202,10 @@ def _zones(item: DesiredRecordSet, policy: DesiredCallingPolicy, ctx: PlanContex
 def _frame(item: DesiredRecordSet, names: Sequence[str]) -> pl.DataFrame:
     """The columns `names` (managed fields, checked before) of every source row as text, from the source's frame:
     its one columnar pass, or its rows."""
-    import polars as pl
 
     source: pl.DataFrame = item.source.frame()
     present = {name.casefold(): name for name in source.columns}
-    return source.select(pl.col(present[name.casefold()]).alias(name) for name in names)
+    return columns_of(source, {present[name.casefold()]: name for name in names})
 
 
 def _zone_hours(report: ZoneReport, policy: DesiredCallingPolicy) -> tuple[tuple[str, CallingHours], ...]:

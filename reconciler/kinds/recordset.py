@@ -54,7 +54,7 @@ from ..plan.guards import Verdict, mass_change
 from ..providers.base import ContactNowApi, FieldInfo, RecordUpdate
 from .base import Desired, ExportContext, PlanContext, SourcedKind, counted
 from .calling_policy import CALLING_POLICY
-from .calling_use import GatedRecordWork, enforce, without_unresolved
+from .calling_use import GatedRecordWork, enforce, resolve_zones, without_unresolved
 from .dataset import (
     DATASET,
     OVERLAP,
@@ -246,6 +246,10 @@ class ManifestRecords:
             lambda: rows_frame(self.manifest.iter_rows(), self.manifest.managed_fields),
         )
 
+    def release(self) -> None:
+        """Let go of the frame the check read (see CheckedOnce.release)."""
+        self._checked.release()
+
     def digest(self) -> str:
         return self.manifest.source_digest()
 
@@ -365,6 +369,8 @@ class RecordSetKind(SourcedKind[RecordSetManifest, DesiredRecordSet]):
                     continue  # the dataset's problem says so
                 fields = catalog.fields(match.table)
                 planned = item if ctx.metadata_only else without_unresolved(item, ctx)
+                if not ctx.metadata_only:
+                    resolve_zones(planned, ctx)
                 _plan_one(planned, match, fields, with_planned(catalog.outcomes(), ctx), provider, ctx)
                 if not ctx.metadata_only:
                     enforce(planned, ctx)
@@ -638,6 +644,11 @@ def _plan_one(
             if screening is not None:
                 screening.start_source(item.source, item.key)
                 pages = None if pages is None else screening.tap(pages)
+            # Every reader of the source's columns has them now (zones, screening, pass 1): pass 2 needs only
+            # the digests, and pass 3 the changed rows, which pass 1 kept compressed.
+            release = getattr(item.source, "release", None)
+            if callable(release):
+                release()
             result = diff_records(
                 item,
                 spelled,
@@ -671,7 +682,7 @@ def _overlap(
     most likely a renamed one: creating it would put the same customers on the dialler twice. Refused unless
     its Dataset acknowledges the overlap."""
     dataset = ctx.desired.get(item.dataset_address)
-    if not isinstance(dataset, DesiredDataset) or OVERLAP in dataset.acknowledge or not len(table.index):
+    if not isinstance(dataset, DesiredDataset) or OVERLAP in dataset.acknowledge or not len(table.index()):
         return []
     others = ctx.reads.get(("contactnow", "datasets", match.table), datasets_of(provider, match.table))
     found: list[tuple[int, Dataset]] = []
@@ -682,7 +693,7 @@ def _overlap(
         for batch in provider.iter_record_batches(other.id, item.key, ()):
             frame = batch.frame
             open_ = ~frame.get_column("process_type").is_in(["COMPLETE", "EXPIRED"])
-            shared += table.index.count_in(frame.get_column("key").filter(open_))
+            shared += table.index().count_in(frame.get_column("key").filter(open_))
         if shared:
             found.append((shared, other))
     if not found:
@@ -691,7 +702,7 @@ def _overlap(
     elsewhere = f" and {len(found) - 1} other datasets" if len(found) > 1 else ""
     return [
         Problem(
-            f"{item.dataset_address} is new, but {shared} of its {len(table.index)} records are already open in "
+            f"{item.dataset_address} is new, but {shared} of its {len(table.index())} records are already open in "
             f'dataset {likely.id} ("{likely.description}", {likely.status.value}){elsewhere} of campaign table '
             f"{match.table}: creating it would dial them twice",
             item.location,

@@ -32,6 +32,7 @@ from ..errors import Location, Problem
 from ..manifest.documents import DocumentIndex, ManifestDocument
 from ..manifest.spec import FieldName, Name, SpecModel
 from ..manifest.validation import suggest
+from ..model.frames import columns_of
 from ..model.state import LiveBatch, RecordSource
 from ..plan.changes import Action, Change, Observation, Phase, RowSample
 from .base import PlanContext
@@ -267,18 +268,27 @@ class Screening:
     def start_source(self, source: RecordSource, key: str) -> None:
         """Screen the source on a thread of its own, while the diff runs: hashing holds the interpreter, the
         diff's columnar work mostly does not, so the two overlap. `settle` waits for it (and raises its error)."""
+        columns = self._columns(source, key)
         pool = ThreadPoolExecutor(1, thread_name_prefix="suppression")
-        self._reading = pool.submit(self.read_source, source, key)
+        self._reading = pool.submit(self._screen_columns, columns)
         pool.shutdown(wait=False)
 
     def read_source(self, source: RecordSource, key: str) -> None:
         """Pass over the source's key, match and consent columns: which rows are suppressed."""
-        import polars as pl
+        self._screen_columns(self._columns(source, key))
 
+    def _columns(self, source: RecordSource, key: str) -> pl.DataFrame:
+        """The key, match and consent columns of the source's frame (taken in the caller's thread, so that the
+        frame can be let go of once every reader has its columns)."""
         frame = source.frame()
         wanted = [key, *self.screen.match, *([self.screen.consent] if self.screen.consent else [])]
-        names = _spelled(frame.columns, wanted)
-        for chunk in frame.select(names).iter_slices(CHUNK_ROWS):
+        return columns_of(frame, {name: name for name in _spelled(frame.columns, wanted)})
+
+    def _screen_columns(self, selected: pl.DataFrame) -> None:
+        import polars as pl
+
+        names = selected.columns
+        for chunk in selected.iter_slices(CHUNK_ROWS):
             self._source_chunk([chunk.get_column(name).cast(pl.String) for name in names])
 
     def _source_chunk(self, columns: list[pl.Series]) -> None:

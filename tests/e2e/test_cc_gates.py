@@ -34,7 +34,11 @@ def clock(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[da
     now = [datetime(2026, 12, 7, 2, 30, tzinfo=UTC)]  # Sun 21:30 in New York, Mon 02:30 in London
     make = cli._engine
     monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: now[0]))
-    project.state.clock = lambda: now[0].timestamp()
+
+    def emulator_now() -> float:  # read when asked: a test moves clock[0]
+        return now[0].timestamp()
+
+    project.state.clock = emulator_now
     yield now
 
 

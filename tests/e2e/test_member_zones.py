@@ -150,7 +150,9 @@ def test_local_schedules_are_sent_as_the_instant_each_members_zone_names_across_
         "3 by phone); 0 ambiguous (several zones; the check takes every one); 0 unresolved; 0 invalid numbers; 0 "
         "invalid zone names; 0 invalid postcodes; 0 postcode/phone conflicts\n"
     ) in planned.stdout
-    assert project.cli("apply", "--auto-approve").exit_code == 0
+    # The running campaign would call 10000005, which has no schedule, at once: at 00:30 in New York the
+    # mandatory policy's clock gate refuses it (tests/e2e/test_cc_gates.py); the scheduled ones are added.
+    assert project.cli("apply", "--auto-approve").exit_code == 1
     # London is on GMT; New York is on EDT (-04:00) at the apply, but the days the schedules name are on EST
     # (-05:00): 09:00 there is 14:00 UTC, where a fixed offset taken at the apply would have said 13:00. The
     # offset schedule resolves as before. Only customer-id and schedule-date-time are sent: never tz or phone.
@@ -160,9 +162,11 @@ def test_local_schedules_are_sent_as_the_instant_each_members_zone_names_across_
             {"customer-id": 10000002, "schedule-date-time": "2026-11-02T14:00:00.000+00:00"},
             {"customer-id": 10000003, "schedule-date-time": "2026-11-01T14:00:00.000+00:00"},
             {"customer-id": 10000004, "schedule-date-time": "2026-11-03T15:00:00.000+00:00"},
-            {"customer-id": 10000005},
         ]
     ]
+    clock[0] = datetime(2026, 11, 1, 14, 0, tzinfo=UTC)  # 09:00 EST in New York, 14:00 in London
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert bodies.adds[1:] == [[{"customer-id": 10000005}]]
     assert project.members() == ["10000001", "10000002", "10000003", "10000004", "10000005"]
     assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
