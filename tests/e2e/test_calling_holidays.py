@@ -5,15 +5,10 @@ a CC campaign's daily window, which cannot leave out dates, is reported, not ref
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from harness.project import Project
 from support import dataset_doc, document, membership_doc, record_set_doc
-
-from reconciler import cli
 
 WEEKDAYS = "{mon: 09:00-20:00, tue: 09:00-20:00, wed: 09:00-20:00, thu: 09:00-20:00, fri: 09:00-20:00}"
 GB_SALES = document(
@@ -54,15 +49,6 @@ def _project(project: Project, tod: str, policy: str = GB_SALES) -> None:
         + dataset_doc("spring", "Spring 2026", **spec)
         + record_set_doc(rows=rows),
     )
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
-    """The engine's clock for the CLI runs of a test: set `clock[0]`."""
-    now = [datetime(2026, 12, 7, 15, 0, tzinfo=UTC)]
-    make = cli._engine
-    monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: now[0]))
-    yield now
 
 
 def test_a_queue_policy_that_dials_on_a_holiday_is_refused_with_no_write(

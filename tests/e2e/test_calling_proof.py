@@ -6,15 +6,11 @@ fake engine clock; the machine's zone plays no part)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from harness.project import Project
 from support import dataset_doc, document, membership_doc, record_set_doc
-
-from reconciler import cli
 
 US_SALES = document(
     "CallingPolicy",
@@ -58,15 +54,6 @@ def _project(project: Project, policy: str, tod: str, phones: tuple[str, ...], *
         + dataset_doc("spring", "Spring 2026", **spec)
         + _records(*phones),
     )
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
-    """The engine's clock for the CLI runs of a test: set `clock[0]`."""
-    now = [datetime(2026, 12, 7, 15, 0, tzinfo=UTC)]
-    make = cli._engine
-    monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: now[0]))
-    yield now
 
 
 def test_a_queue_policy_that_opens_early_for_a_zone_is_refused_with_no_write(

@@ -4,15 +4,10 @@ write, in every zone of the members (a fake engine and emulator clock), never fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from harness.project import Project
 from support import document, membership_doc
-
-from reconciler import cli
 
 POLICY = document(
     "CallingPolicy",
@@ -22,30 +17,19 @@ POLICY = document(
     "sat: 08:00-21:00, sun: 08:00-21:00}",
     enforcement="advisory",
 )
+SUNDAY_NIGHT = datetime(2026, 12, 7, 2, 30, tzinfo=UTC)
+"""Sun 21:30 in New York, Mon 02:30 in London."""
 MEMBERS = (
     '[{customer-id: "10000001", tz: America/New_York}, '
     '{customer-id: "10000002", schedule: "2026-12-07T15:00:00+00:00", tz: Europe/London}]'
 )
 
 
-@pytest.fixture
-def clock(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
-    """The engine's clock and the emulator's, for the CLI runs of a test: set `clock[0]`."""
-    now = [datetime(2026, 12, 7, 2, 30, tzinfo=UTC)]  # Sun 21:30 in New York, Mon 02:30 in London
-    make = cli._engine
-    monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: now[0]))
-
-    def emulator_now() -> float:  # read when asked: a test moves clock[0]
-        return now[0].timestamp()
-
-    project.state.clock = emulator_now
-    yield now
-
-
 def test_members_without_a_schedule_wait_for_the_window_in_every_members_zone(
     project: Project, clock: list[datetime]
 ) -> None:
     """Campaign 125 is running: the scheduled member is added, the unscheduled one waits (advisory)."""
+    clock[0] = SUNDAY_NIGHT
     project.write(
         "manifests/members.yaml",
         POLICY + membership_doc("winback", campaign=125, members=MEMBERS, callingPolicy="us-sales"),
@@ -74,6 +58,7 @@ def test_a_mandatory_policy_refuses_the_start_and_the_adds_outside_the_window_an
 ) -> None:
     """Campaign 125 is paused; the plan starts it. At 21:30 in New York neither the start nor the unscheduled add
     may go ahead; at 08:00 both do, the start first."""
+    clock[0] = SUNDAY_NIGHT
     project.view.set_campaign(125, status=8)
     mandatory = POLICY.replace("enforcement: advisory", "enforcement: mandatory")
     members = '[{customer-id: "10000001", tz: America/New_York}]'

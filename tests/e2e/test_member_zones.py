@@ -7,16 +7,13 @@ refused under `unresolved: refuse`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from harness.project import InProcess, Project
 from support import document, membership_doc
-
-from reconciler import cli
 
 US_SALES = document(
     "CallingPolicy",
@@ -26,20 +23,6 @@ US_SALES = document(
     "sat: 08:00-21:00, sun: 08:00-21:00}",
     enforcement="mandatory",
 )
-
-
-@pytest.fixture
-def clock(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
-    """The engine's clock and the emulator's, for the CLI runs of a test: set `clock[0]`."""
-    now = [datetime(2026, 12, 7, 15, 0, tzinfo=UTC)]
-    make = cli._engine
-    monkeypatch.setattr(cli, "_engine", lambda settings: replace(make(settings), clock=lambda: now[0]))
-
-    def emulator_now() -> float:  # read when asked: a test moves clock[0]
-        return now[0].timestamp()
-
-    project.state.clock = emulator_now
-    yield now
 
 
 @dataclass
