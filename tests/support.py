@@ -35,6 +35,18 @@ def record_set_doc(
     return document("RecordSet", name, dataset=dataset, fields=fields, **spec)
 
 
+def us_sales_policy(enforcement: str | None = "advisory") -> str:
+    """CallingPolicy us-sales: 08:00-21:00 every day under US-TCPA@2026-11 (enforcement None: the default)."""
+    spec: dict[str, object] = {
+        "floor": "US-TCPA@2026-11",
+        "windows": "{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
+        "sat: 08:00-21:00, sun: 08:00-21:00}",
+    }
+    if enforcement is not None:
+        spec["enforcement"] = enforcement
+    return document("CallingPolicy", "us-sales", **spec)
+
+
 def membership_doc(name: str = "winback", *, campaign: int = 125, **spec: object) -> str:
     """A CampaignMembership; spec: the keys after `campaign` (source, absent...)."""
     return document("CampaignMembership", name, campaign=campaign, **spec)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness.project import Project
-from support import dataset_doc, document, record_set_doc
+from support import dataset_doc, document, record_set_doc, us_sales_policy
 
 from e2e.test_calling_proof import _tod
 from reconciler import cli
@@ -19,13 +19,7 @@ from reconciler.emulator.simulation import simulate
 
 START = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
 LA = ZoneInfo("America/Los_Angeles")
-POLICY = document(
-    "CallingPolicy",
-    "us-sales",
-    floor="US-TCPA@2026-11",
-    windows="{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
-    "sat: 08:00-21:00, sun: 08:00-21:00}",
-)
+POLICY = us_sales_policy(None)
 
 
 RECORDS = 1000

@@ -10,16 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 from harness.project import Project
-from support import dataset_doc, document, membership_doc, record_set_doc
+from support import dataset_doc, document, membership_doc, record_set_doc, us_sales_policy
 
-US_SALES = document(
-    "CallingPolicy",
-    "us-sales",
-    floor="US-TCPA@2026-11",
-    windows="{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
-    "sat: 08:00-21:00, sun: 08:00-21:00}",
-    enforcement="advisory",
-)
+US_SALES = us_sales_policy("advisory")
 
 
 def _tod(name: str, description: str, zone: str, hours: str) -> str:

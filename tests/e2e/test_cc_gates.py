@@ -7,16 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from harness.project import Project
-from support import document, membership_doc
+from support import document, membership_doc, us_sales_policy
 
-POLICY = document(
-    "CallingPolicy",
-    "us-sales",
-    floor="US-TCPA@2026-11",
-    windows="{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
-    "sat: 08:00-21:00, sun: 08:00-21:00}",
-    enforcement="advisory",
-)
+POLICY = us_sales_policy("advisory")
 SUNDAY_NIGHT = datetime(2026, 12, 7, 2, 30, tzinfo=UTC)
 """Sun 21:30 in New York, Mon 02:30 in London."""
 MEMBERS = (

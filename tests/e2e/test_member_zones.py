@@ -13,16 +13,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from harness.project import InProcess, Project
-from support import document, membership_doc
+from support import membership_doc, us_sales_policy
 
-US_SALES = document(
-    "CallingPolicy",
-    "us-sales",
-    floor="US-TCPA@2026-11",
-    windows="{mon: 08:00-21:00, tue: 08:00-21:00, wed: 08:00-21:00, thu: 08:00-21:00, fri: 08:00-21:00, "
-    "sat: 08:00-21:00, sun: 08:00-21:00}",
-    enforcement="mandatory",
-)
+US_SALES = us_sales_policy("mandatory")
 
 
 @dataclass

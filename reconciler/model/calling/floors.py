@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from .hours import DAYS, WeekHours, parse_span
+from .shipped import shipped
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,7 @@ class Floor:
 @cache
 def floors() -> dict[str, Floor]:
     """Every shipped floor by name (e.g. "US-TCPA@2026-11")."""
-    from ruamel.yaml import YAML
-
-    text = resources.files(__package__).joinpath("floors.yaml").read_text(encoding="utf-8")
-    data = YAML(typ="safe").load(text)
+    data = shipped("floors.yaml")
     found: dict[str, Floor] = {}
     for name, entry in data.items():
         spans = {DAYS.index(day): [parse_span(text)] for day, text in entry["hours"].items()}

@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 from .hours import Span, WeekHours, local_moment, span_text
+from .shipped import shipped
 
 CLOSED = WeekHours(((),) * 7)
 """No hours on any weekday."""
@@ -34,10 +34,7 @@ class Calendar:
 @cache
 def calendars() -> dict[str, Calendar]:
     """Every shipped calendar by name (e.g. "GB-EAW@2026")."""
-    from ruamel.yaml import YAML
-
-    text = resources.files(__package__).joinpath("holidays.yaml").read_text(encoding="utf-8")
-    data = YAML(typ="safe").load(text)
+    data = shipped("holidays.yaml")
     found: dict[str, Calendar] = {}
     for name, entry in data.items():
         days = {date.fromisoformat(str(day)): str(what) for day, what in entry["holidays"].items()}

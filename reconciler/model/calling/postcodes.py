@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from .shipped import shipped
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,7 @@ def _expand(text: str, width: int) -> list[str]:
 @cache
 def postcode_tables() -> PostcodeTables:
     """The shipped tables; a code listed twice is an error in the file."""
-    from ruamel.yaml import YAML
-
-    text = resources.files(__package__).joinpath("postcodes.yaml").read_text(encoding="utf-8")
-    data = YAML(typ="safe").load(text)
+    data = shipped("postcodes.yaml")
     by_width: dict[int, dict[str, tuple[str, ...]]] = {3: {}, 5: {}}
     owner: dict[str, str] = {}
     for name, entry in data["us"].items():
