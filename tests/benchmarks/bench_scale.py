@@ -45,7 +45,21 @@ one after the other; medians of 3; CPU = user + system seconds; the emulator's C
     load 4.5-5.8   fast-creates: create phase 16,388 records/s (best 19,831), CPU reconciler 4.14 s, emulator
                           4.99 s; intake 17,940 records/s (best 21,170), emulator CPU 3.97 s
 
-The 30,000 records/s target was not reached on this machine at that load. What is left is mostly SQLite's: one
+    load 1.9-3.0   main at 2018c33, the machine otherwise quiet: create phase 23,249 records/s (20,624-24,427),
+                          CPU reconciler 4.12 s, emulator 4.39 s; intake 24,222 records/s (20,766-26,278), emulator
+                          CPU 3.81 s; batch sizes [1000]; the plan after each apply: no changes
+
+Measured at 2018c33, the machine otherwise quiet (load 1.4-3.7), medians of 3 (`--only formats-1m --repeat 3`,
+`--only plan-5m --repeat 3`); the floors: DuckDB on the managed fields / on the rows as fetched:
+
+    plain CSV      9.73 s, peak 520 MB   floors 2.35 / 2.69 s   4.13x / 3.61x floor
+    quoted CSV    11.77 s, peak 498 MB   floors 2.62 / 2.55 s   1.21x plain CSV
+    gzip CSV      11.47 s, peak 497 MB   floors 2.83 / 3.10 s   1.18x plain CSV
+    JSONL         12.78 s, peak 644 MB   floors 2.74 / 3.04 s   1.31x plain CSV
+    gzip JSONL    12.60 s, peak 649 MB   floors 2.64 / 2.90 s   1.30x plain CSV
+    plan-5m       49.16 s (47.09-54.02), peak 1,513-1,521 MB
+
+The 30,000 records/s target was not reached on this machine. What is left is mostly SQLite's: one
 1,000-row insert costs about 21 us of CPU a record, 11 of them the cn_record_docs trigger (json_object of the
 standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body and ~5 to check and lay out
 the rows in Python.
