@@ -409,9 +409,10 @@ F = TypeVar("F", bound="pl.DataFrame | None")
 
 
 class CheckedOnce:
-    """A source file's columns, read once for its check and kept for every reader of the plan (the diff, and
-    suppression screening and calling-hours zones beside it), so that they share one pass. When the check could
-    not read the file in columns, no reader tries again: the frame is built once from the rows."""
+    """A source file's columns, read once for its check and kept for every reader of the plan (the diff's first
+    pass, suppression screening and calling-hours zones), so that they share one pass, then let go of before the
+    diff's second pass. When the check could not read the file in columns, no reader tries again: the frame is built
+    once from the rows."""
 
     def __init__(self) -> None:
         self._frame: pl.DataFrame | None = None
@@ -439,8 +440,7 @@ class CheckedOnce:
     def take(self, read: Callable[[], pl.DataFrame | None], rows: Callable[[], F]) -> pl.DataFrame | F:
         """The columns the check read; else `read()`, unless the check found it cannot be read in columns; else
         `rows()`, built from the row reader (None: there is no frame to build). What is read is kept for the
-        next taker: the diff keeps these columns for its changed rows anyway, and polars shares them, so keeping
-        the frame costs no memory and spares a second pass over the file. Takers may run on threads."""
+        next taker, until `release`: the plan's readers share one pass over the file. Takers may run on threads."""
         with self._lock:
             if self._frame is None and self._columnar:
                 self._frame = read()
