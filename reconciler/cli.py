@@ -726,7 +726,7 @@ def version() -> None:
 ALLOCATOR = "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
 """How polars' allocator (jemalloc) is tuned: it gives freed memory back to the system within half a second rather
 than ten, so that a plan's second pass does not stack on the source columns the first let go of (a 5,000,000-row
-plan's peak: 1,635 -> 1,543 MB). Read when polars loads, which the CLI does lazily; a value set in the environment
+plan's peak: 1,635 -> 1,543-1,608 MB). Read when polars loads, which the CLI does lazily; a value set in the environment
 wins."""
 
 
