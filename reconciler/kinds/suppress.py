@@ -273,10 +273,6 @@ class Screening:
         self._reading = pool.submit(self._screen_columns, columns)
         pool.shutdown(wait=False)
 
-    def read_source(self, source: RecordSource, key: str) -> None:
-        """Pass over the source's key, match and consent columns: which rows are suppressed."""
-        self._screen_columns(self._columns(source, key))
-
     def _columns(self, source: RecordSource, key: str) -> pl.DataFrame:
         """The key, match and consent columns of the source's frame (taken in the caller's thread, so that the
         frame can be let go of once every reader has its columns)."""
@@ -285,6 +281,7 @@ class Screening:
         return columns_of(frame, {name: name for name in _spelled(frame.columns, wanted)})
 
     def _screen_columns(self, selected: pl.DataFrame) -> None:
+        """Pass over the source's key, match and consent columns: which rows are suppressed."""
         import polars as pl
 
         names = selected.columns
