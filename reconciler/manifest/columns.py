@@ -60,8 +60,12 @@ _VALUE = f"(?:{_STRING}|{_NUMBER}|true|false|null)"
 _MEMBER = f'{_WS}"[^"\\\\\\x00-\\x1f{{}}:,]*"{_WS}:{_WS}{_VALUE}{_WS}'
 _FLAT_OBJECT = f"^{_WS}\\{{(?:{_MEMBER}(?:,{_MEMBER})*|{_WS})\\}}{_WS}$"
 """A line that is one flat JSON object, whose keys hold no escape and none of `{}:,`."""
-_NOT_KEY = f'[{{}}]|{_WS}:{_WS}(?:"(?:[^"\\\\]|\\\\.)*"|[^,}}]*){_WS}|{_WS},{_WS}|^{_WS}'
-"""Everything but the keys, in a line that is a flat object: what is left is `"k1""k2"...`."""
+_MEMBER_START = f'"([^"\\\\]*)"{_WS}:{_WS}([^ \\t\\r])'
+"""A key and the first character of its value. In a line that is a flat object it matches every key and nothing
+else: a match must open at a quote, run to the next quote with no backslash between, then take a colon, which no
+quote inside or closing a string value is followed by."""
+_SHAPE_SEPARATOR = "\x00"
+"""Joins a line's member starts into its shape (a piece holding NUL is refused before)."""
 _SPACE_ONLY = r"^[ \t\r\n\x0b\x0c]*$"
 
 
@@ -287,30 +291,62 @@ def _jsonl_piece(piece: bytes, wanted: tuple[str, ...], text_only: frozenset[str
 
     if b"\x00" in piece:
         raise _Refused
-    text = piece.decode("utf-8")
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
+    texts = _lines_of(piece)
     frame = pl.DataFrame(
-        {"text": lines, LINE: pl.int_range(line, line + len(lines), dtype=pl.UInt32, eager=True)},
-        schema={"text": pl.String, LINE: pl.UInt32},
+        [texts, pl.int_range(line, line + len(texts), dtype=pl.UInt32, eager=True).alias(LINE)]
     ).filter(~pl.col("text").str.contains(_SPACE_ONLY))
-    del text, lines
+    del texts
     line_text = pl.col("text")
     refused = [~line_text.str.contains(_FLAT_OBJECT), line_text.str.len_bytes() > MAX_JSON_LINE_BYTES]
-    numbers_in_text = [name for name in wanted if name in text_only]
-    if numbers_in_text:
-        names = "|".join(re.escape(name) for name in numbers_in_text)
-        refused.append(line_text.str.contains(f'"(?:{names})"{_WS}:{_WS}-?[0-9]'))
     found = frame.select(pl.any_horizontal(refused).any())
     if found.height and found.item():
         raise _Refused
-    shapes = frame.select(line_text.str.replace_all(_NOT_KEY, "").unique()).to_series().to_list()
-    for shape in shapes:
-        keys = shape.strip(" \t\r")[1:-1].split('""')
-        if len(set(keys)) != len(keys):
-            raise _Refused  # a key twice: the row reader names it
+    # Each line's keys, each with the first character of its value: lines of one shape are checked once.
+    shapes = frame.select(line_text.str.extract_all(_MEMBER_START).list.join(_SHAPE_SEPARATOR).unique())
+    numbers_refused = text_only.intersection(wanted)
+    for shape in shapes.to_series().to_list():
+        _check_shape(shape, numbers_refused)
     values = frame.select(
         line_text.str.json_decode(pl.Struct(dict.fromkeys(wanted, pl.String))).alias("values"), pl.col(LINE)
     ).unnest("values")
     return values.select(*(pl.col(name).fill_null("") for name in wanted), pl.col(LINE))
+
+
+def _lines_of(piece: bytes) -> pl.Series:
+    """The lines of a piece of whole lines (a String series named "text"), split by polars (without a Python
+    string per line); refused unless the piece is UTF-8, as the row reader reads it."""
+    import polars as pl
+
+    lines = pl.read_csv(
+        piece,
+        has_header=False,
+        new_columns=["text"],
+        separator="\x00",  # no line holds one: every line is one value
+        quote_char=None,
+        infer_schema=False,
+        encoding="utf8",
+    )
+    ends = piece.count(b"\n")
+    if lines.height == ends + (not piece.endswith(b"\n")):
+        return lines.get_column("text").fill_null("")
+    # The CSV reader skips empty lines: then split in Python, so that every row keeps its own line.
+    texts = piece.decode("utf-8").split("\n")
+    if piece.endswith(b"\n"):
+        texts.pop()
+    return pl.Series("text", texts, dtype=pl.String)
+
+
+def _check_shape(shape: str | None, text_only: frozenset[str]) -> None:
+    """Refuse the piece when a line of this shape (its member starts, as `_MEMBER_START` finds them) holds a key
+    twice, or a number in a text-only field: the row reader names either."""
+    keys: list[str] = []
+    for member in (shape or "").split(_SHAPE_SEPARATOR):
+        found = re.fullmatch(_MEMBER_START, member)
+        if found is None:
+            continue  # the shape of an empty object
+        key, first = found.groups()
+        if key in text_only and first in "-0123456789":
+            raise _Refused
+        keys.append(key)
+    if len(set(keys)) != len(keys):
+        raise _Refused

@@ -156,3 +156,32 @@ def test_many_pieces_parsed_on_threads_come_back_in_order_with_their_lines(
         expected = _expected(file, frozenset())
         assert expected is not None and len(expected) == 3000
         assert frame.rows() == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"a": "\xff", "b": "x"}', "a byte that is not UTF-8"),
+        (b'{"a": "\xc0\xaf", "b": "x"}', "an overlong UTF-8 sequence"),
+        (b'{"a": "\xed\xa0\x80", "b": "x"}', "an encoded surrogate"),
+        (b'{"a": null, "b": "x", "a": null}', "a key twice, both null"),
+        (b'{"b": "x", "a" :\t-7}', "a number in a text-only field, spaced"),
+        (b'{"a": "k\\": 1, \\"a", "b": "y", "b": "z"}', "a key twice after a value that looks like a key"),
+    ],
+)
+def test_a_jsonl_line_the_row_reader_names_sends_the_file_to_it(
+    tmp_path: Path, line: bytes, why: str
+) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": "ok", "b": "fine"}\n\n' + line + b"\r\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    assert _expected(file, frozenset({"a"})) is None, why
+    assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None, why
+
+
+def test_jsonl_lines_keep_their_numbers_around_blank_and_crlf_lines(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": "1", "b": "k\\": 2"}\r\n\r\n  \n{"b": "x", "a": "2"}\n\n{"a": "3"}')
+    frame = read_columns(SourceFile(path, "s.jsonl", "jsonl", False), COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert frame.rows() == [("1", 'k": 2', 1), ("2", "x", 4), ("3", "", 6)]
