@@ -124,7 +124,17 @@ def _numbered(pieces: Iterator[bytes], line: int) -> Iterator[tuple[bytes, int]]
     """Each piece with the line it starts on."""
     for piece in pieces:
         yield piece, line
-        line += piece.count(b"\n")
+        line += _count(piece, _NEWLINE)
+
+
+def _count(data: bytes, byte: int, end: int | None = None) -> int:
+    """How many times `byte` stands in `data[:end]`: numpy counts about three times as fast as bytes.count,
+    which holds the GIL while the other pieces' parsers wait for it."""
+    import numpy as np
+
+    return int(
+        np.count_nonzero(np.frombuffer(data, np.uint8, count=len(data) if end is None else end) == byte)
+    )
 
 
 def _in_order(
@@ -157,7 +167,7 @@ def _even_cut(data: bytes) -> int:
     end = data.rfind(b"\n")
     if end < 0:
         return -1
-    quotes = data.count(b'"', 0, end)
+    quotes = _count(data, _QUOTE, end)
     while quotes % 2:
         previous = data.rfind(b"\n", 0, end)
         if previous < 0:
@@ -179,6 +189,33 @@ def _longest_row(frame: pl.DataFrame, quoted: bool) -> int:
     values = pl.sum_horizontal(pl.col(name).str.len_bytes().fill_null(0) for name in frame.columns)
     longest = int(frame.select(values.max()).item())
     return longest * (2 if quoted else 1) + 3 * frame.width
+
+
+def _plain_lines(outside: bytes) -> tuple[int, int]:
+    """The line ends and the commas of a piece outside its quoted fields; refused when a line is blank or a
+    carriage return stands anywhere but before a line end, which the row reader reads otherwise. Counted with
+    numpy: Python's byte counts hold the GIL and took about 0.4 s per 120 MB."""
+    import numpy as np
+
+    data = np.frombuffer(outside, np.uint8)
+    ends = np.flatnonzero(data == _NEWLINE)
+    if len(ends) and ends[0] == 0:
+        raise _Refused  # a blank first line
+    crs = outside.count(b"\r") if b"\r" in outside else 0
+    before_end = data[ends - 1] == _RETURN if crs else np.zeros(len(ends), dtype=bool)
+    if crs != int(np.count_nonzero(before_end)):
+        raise _Refused  # a carriage return outside a CRLF
+    gaps = np.diff(ends)
+    blank = bool(np.any(gaps == 1))  # "\n\n"
+    if crs:
+        blank = blank or bool(np.any((gaps == 2) & before_end[1:]))  # "\n\r\n"
+        blank = blank or bool(ends[0] == 1 and before_end[0])  # "\r\n" first
+    if blank:
+        raise _Refused
+    return len(ends), int(np.count_nonzero(data == _COMMA))
+
+
+_NEWLINE, _RETURN, _COMMA, _QUOTE = (ord(char) for char in '\n\r,"')
 
 
 def _outside_quotes(piece: bytes) -> bytes:
@@ -234,17 +271,9 @@ def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: i
     piece.decode("utf-8")  # UnicodeDecodeError is a ValueError
     quoted = b'"' in piece
     outside = _outside_quotes(piece) if quoted else piece
-    lines = outside.count(b"\n")
-    crlf = outside.count(b"\r\n") if b"\r" in outside else 0
-    if (
-        outside.startswith((b"\n", b"\r\n"))
-        or (crlf and b"\n\r\n" in outside)
-        or (crlf < lines and b"\n\n" in outside)
-        or outside.count(b"\r") != crlf
-    ):
-        raise _Refused  # a blank line, or a carriage return the row reader reads otherwise
+    lines, commas = _plain_lines(outside)
     rows = lines + (0 if outside.endswith(b"\n") else 1)
-    if outside.count(b",") != (len(header) - 1) * rows:
+    if commas != (len(header) - 1) * rows:
         raise _Refused
     multiline = quoted and lines != piece.count(b"\n")
     frame = pl.read_csv(

@@ -185,3 +185,29 @@ def test_jsonl_lines_keep_their_numbers_around_blank_and_crlf_lines(tmp_path: Pa
     frame = read_columns(SourceFile(path, "s.jsonl", "jsonl", False), COLUMNS, text_only=frozenset({"a"}))
     assert frame is not None
     assert frame.rows() == [("1", 'k": 2', 1), ("2", "x", 4), ("3", "", 6)]
+
+
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [
+        (b"a\r\nx\r\nz\r\n", [("x", 2), ("z", 3)]),
+        (b"a\nx\r\nz", [("x", 2), ("z", 3)]),
+        (b"a\nx\r\n\r\nz\n", None),  # a blank CRLF line
+        (b"a\n\r\nx\n", None),  # a blank CRLF line first
+        (b"a\nx\n\nz\n", None),  # a blank LF line
+        (b"a\n\nx\n", None),  # a blank LF line first
+        (b"a\nx\ry\n", None),  # a carriage return inside a line
+        (b"a\nx\r", None),  # one at the end of the file
+    ],
+)
+def test_csv_line_ends_and_blank_lines(
+    tmp_path: Path, data: bytes, rows: list[tuple[str, int]] | None
+) -> None:
+    """One column, so that no count of commas tells a blank line: the line-end checks alone must."""
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    file = SourceFile(path, "s.csv", "csv", False)
+    frame = read_columns(file, ("a",), text_only=frozenset())
+    assert (None if frame is None else frame.rows()) == rows
+    if rows is not None:
+        assert [(item.cells["a"], item.location.line) for item in read_rows(file, ("a",))] == rows
