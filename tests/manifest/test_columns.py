@@ -210,4 +210,6 @@ def test_csv_line_ends_and_blank_lines(
     frame = read_columns(file, ("a",), text_only=frozenset())
     assert (None if frame is None else frame.rows()) == rows
     if rows is not None:
-        assert [(item.cells["a"], item.location.line) for item in read_rows(file, ("a",))] == rows
+        read = list(read_rows(file, ("a",)))
+        assert [(item.cells["a"], item.location.line) for item in read if isinstance(item, RawRow)] == rows
+        assert all(isinstance(item, RawRow) for item in read)
