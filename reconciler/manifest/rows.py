@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, PHONE_NOISE, TEXT_ONLY_FIELDS
-from reconciler.text import UNSAFE_CLASS, UNSAFE_REMEDY, unsafe
+from reconciler.text import UNSAFE_CHARS, UNSAFE_REMEDY, unsafe
 
 from . import yaml_loader as y
 from .columns import LINE, read_columns
@@ -347,7 +347,7 @@ def checked_record_frame(spec: RecordColumns, source: SourceFile) -> pl.DataFram
         return None
     key = pl.col(rules.key)
     checks = [(key.str.strip_chars() == "").any(), key.str.contains("[\t\n\r]").any()]
-    checks += [pl.col(name).str.contains(UNSAFE_CLASS).any() for name in rules.managed]
+    checks += [pl.col(name).str.contains_any(list(UNSAFE_CHARS)).any() for name in rules.managed]
     if rules.phones:
         checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())
         for name in rules.phones:

@@ -79,3 +79,15 @@ def test_apply_results_are_escaped_too() -> None:
 def test_long_values_are_cut_with_their_length() -> None:
     assert shown("x" * 1_000_000) == "x" * 200 + "... (1,000,000 characters)"
     assert shown("a\nb\tc") == "a\\nb\\tc"
+
+
+def test_the_characters_scanned_for_in_columns_are_exactly_the_unsafe_ones() -> None:
+    import polars as pl
+
+    from reconciler.text import UNSAFE, UNSAFE_CHARS
+
+    every = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    assert [char for char in every if UNSAFE.fullmatch(char)] == list(UNSAFE_CHARS)
+    values = pl.Series([f"a{char}b" for char in every[:0x3000]] + ["plain", "é", "\t\n\r"])
+    found = values.str.contains_any(list(UNSAFE_CHARS))
+    assert found.to_list() == [UNSAFE.search(value) is not None for value in values.to_list()]
