@@ -204,16 +204,18 @@ class Frames(Shape["pl.DataFrame"]):
         return pl.DataFrame(dict(zip(self._schema, columns, strict=True)), schema=self._schema)
 
     def piece(self, data: bytes | memoryview) -> pl.DataFrame | None:
-        # The seam the body writes is found once and replaced as plain bytes (a regular-expression substitution
-        # of every seam took about a second per million records). A seam spelled otherwise is then left inside a
+        # The seam the body writes is found once and cut as plain bytes (a regular-expression substitution of
+        # every seam took about a second per million records). A seam spelled otherwise is then left inside a
         # line, which fails to read: then every spelling is replaced, by the expression.
-        objects = bytes(data[1:-1])
+        objects = bytearray(data[1:-1])
         if b"\n" in objects or b"\r" in objects:
             objects = objects.translate(_LINE_ENDS)
         first = _SEAM.search(objects)
-        frame = self._lines(objects if first is None else objects.replace(first[0], b"}\n{"))
+        if first is not None:
+            _cut_seams(objects, first[0])
+        frame = self._lines(bytes(objects))
         if frame is None and first is not None:
-            frame = self._lines(_SEAM.sub(b"}\n{", objects))
+            frame = self._lines(_SEAM.sub(b"}\n{", objects))  # seams spelled otherwise too
         if frame is not None:
             return frame
         columns = self._columns.piece(data)
@@ -244,6 +246,19 @@ class Frames(Shape["pl.DataFrame"]):
 
     def keep(self, value: pl.DataFrame, start: int) -> pl.DataFrame:
         return value.slice(start)
+
+
+def _cut_seams(objects: bytearray, seam: bytes) -> None:
+    """Make the comma of every `seam` (a "}", a comma and a "{", spaced as written) a line end, in place. Found with
+    numpy: a third less time than bytes.replace, and most of it without the GIL, which the diff's thread wants
+    meanwhile. Two seams cannot overlap, so every one is cut, as replace would."""
+    import numpy as np
+
+    data = np.frombuffer(objects, np.uint8)
+    at = np.flatnonzero(data[: len(data) - len(seam) + 1] == seam[0])
+    for offset in range(1, len(seam)):
+        at = at[data[at + offset] == seam[offset]]
+    data[at + seam.index(b",")] = ord("\n")
 
 
 class Pieces(Generic[T]):
