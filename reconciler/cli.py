@@ -9,7 +9,6 @@ job never mistakes a broken command line for drift.
 from __future__ import annotations
 
 import logging
-import os
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 import typer
 import typer.core
 
-from . import __version__
+from . import __version__, allocators
 from .errors import ApplyInterrupted, ConfigError, ReconcilerError
 from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
@@ -723,15 +722,8 @@ def version() -> None:
     _echo(__version__)
 
 
-ALLOCATOR = "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
-"""How polars' allocator (jemalloc) is tuned: it gives freed memory back to the system within half a second rather
-than ten, so that a plan's second pass does not stack on the source columns the first let go of (a 5,000,000-row
-plan's peak: 1,635 -> 1,543-1,608 MB). Read when polars loads, which the CLI does lazily; a value set in the environment
-wins."""
-
-
 def main() -> None:
-    os.environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR)
+    allocators.tune()
     app()
 
 
