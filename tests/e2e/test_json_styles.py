@@ -82,8 +82,8 @@ def test_every_json_style_gives_the_same_plan(
     cuts: list[int] = []
     cut = ArrayPieces._cut
 
-    def counted(self: ArrayPieces[Any], buffer: bytearray) -> tuple[Any, int]:
-        value, used = cut(self, buffer)
+    def counted(self: ArrayPieces[Any], buffer: bytearray, fill: int) -> tuple[Any, int]:
+        value, used = cut(self, buffer, fill)
         cuts[-1] += value is not None
         return value, used
 
