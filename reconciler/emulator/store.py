@@ -23,8 +23,10 @@ Records keep the standard fields as columns and the campaign table's custom fiel
 `cn_record_docs` holds each record's JSON object text exactly as a records read serves it (record_doc_sql): a
 JSON read copies it instead of building 33 members per row, which cost 3 s of CPU per million records. Triggers
 keep it current, so no write path (handlers, the dialler simulation, tests and benchmarks writing SQL) has to
-know about it. It is a table of its own, so `cn_records` rows stay small for every other query, and a create
-appends a doc instead of rewriting (and growing) the record row it has just written.
+know about it; only the create handler writes its records' docs itself, the same bytes, as the insert trigger
+cost it about a third of its CPU (`deferred_docs`). It is a table of its own, so `cn_records` rows stay small
+for every other query, and a create appends a doc instead of rewriting (and growing) the record row it has just
+written.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ from .contactnow_fields import STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
-"""Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`; opening an older file adds them."""
+SCHEMA_VERSION = "4"
+"""Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`, version 3 no `cn_record_docs_deferred`;
+opening an older file adds them (and the insert trigger that reads the last)."""
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -116,6 +119,13 @@ _SAVE_DOC = _SAVE + f"VALUES (NEW.id, {record_doc_sql('NEW')})"
 """In a trigger on `cn_records`: (re)compute the doc of the NEW record."""
 _SAVE_DOCS = _SAVE + f"SELECT id, {record_doc_sql('r')} FROM cn_records r"
 """(Re)compute the docs of the records `r` that a WHERE clause appended to it selects."""
+_DOC_INSERT_TRIGGER = f"""
+CREATE TRIGGER IF NOT EXISTS cn_records_doc_insert AFTER INSERT ON cn_records
+WHEN NOT EXISTS (SELECT 1 FROM cn_record_docs_deferred) BEGIN
+    {_SAVE_DOC};
+END;
+"""
+"""A new record gets its doc, unless the writer has taken that on (`deferred_docs`)."""
 
 
 def member_doc_sql(row: str) -> str:
@@ -310,9 +320,9 @@ CREATE INDEX IF NOT EXISTS cn_records_vendor_urn ON cn_records(VENDOR_URN COLLAT
 
 -- The doc of each record (see record_doc_sql), rebuilt whenever what it is made of changes.
 CREATE TABLE IF NOT EXISTS cn_record_docs (record_id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS cn_records_doc_insert AFTER INSERT ON cn_records BEGIN
-    {_SAVE_DOC};
-END;
+-- Holds a row only inside a transaction that writes the docs of the records it inserts (deferred_docs).
+CREATE TABLE IF NOT EXISTS cn_record_docs_deferred (writer TEXT NOT NULL);
+{_DOC_INSERT_TRIGGER}
 CREATE TRIGGER IF NOT EXISTS cn_records_doc_update AFTER UPDATE OF {", ".join(f'"{c}"' for c in _DOC_INPUTS)}
 ON cn_records BEGIN
     DELETE FROM cn_record_docs WHERE record_id = OLD.id AND OLD.id != NEW.id;  -- no doc left under an old id
@@ -331,6 +341,19 @@ CREATE TRIGGER IF NOT EXISTS cn_fields_doc_delete AFTER DELETE ON cn_fields BEGI
     {_SAVE_DOCS} WHERE import_table = OLD.table_name;
 END;
 """
+
+
+@contextlib.contextmanager
+def deferred_docs(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside a write transaction on `conn`: records inserted in the block get no doc from the insert trigger,
+    and the block must write them itself (exactly as record_doc_sql would) before it ends. The flag is a row of
+    `cn_record_docs_deferred` that is gone again before the transaction commits: no other connection ever sees
+    it, so every other write path keeps its trigger."""
+    conn.execute("INSERT INTO cn_record_docs_deferred(writer) VALUES ('deferred_docs')")
+    try:
+        yield
+    finally:
+        conn.execute("DELETE FROM cn_record_docs_deferred")
 
 
 class Reader:
@@ -409,7 +432,7 @@ class Store:
                 conn.execute(
                     "INSERT INTO emu_meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
                 )
-            elif found[0] in ("1", "2"):
+            elif found[0] in ("1", "2", "3"):
                 store._upgrade_from(found[0])
             campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
             for column in ("caller_id", "daily_start", "daily_end", "timezone"):
@@ -426,11 +449,15 @@ class Store:
 
     def _upgrade_from(self, version: str) -> None:
         """Build the docs an older file lacks (SCHEMA has just added their empty tables): every record's for
-        version 1, every member's for versions 1 and 2."""
+        version 1, every member's for versions 1 and 2; and swap in the insert trigger that lets a writer
+        defer docs (SCHEMA kept an older one)."""
         with self.transaction() as conn:
+            conn.execute("DROP TRIGGER IF EXISTS cn_records_doc_insert")
+            conn.execute(_DOC_INSERT_TRIGGER)
             if version == "1":
                 conn.execute(_SAVE_DOCS)
-            conn.execute(_SAVE_MEMBER_DOCS)
+            if version in ("1", "2"):
+                conn.execute(_SAVE_MEMBER_DOCS)
             conn.execute("UPDATE emu_meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
         log.info("emulator store upgraded from schema version %s", version)
 

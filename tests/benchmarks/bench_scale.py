@@ -49,6 +49,20 @@ one after the other; medians of 3; CPU = user + system seconds; the emulator's C
                           CPU reconciler 4.12 s, emulator 4.39 s; intake 24,222 records/s (20,766-26,278), emulator
                           CPU 3.81 s; batch sizes [1000]; the plan after each apply: no changes
 
+The create handler writing its records' docs itself (intake branch, b7635d3), against main at c69a432 in paired
+runs (`--repeat 1` each, main and this alternating, 3 rounds, two sets); medians of 3 (range):
+
+    set 1, load 2.0-4.6   main: create phase 22,535 records/s (20,794-23,452), CPU reconciler 4.35 s, emulator
+                          4.47 s; intake 24,592 records/s (22,107-29,051), emulator CPU 3.78 s
+                          this: create phase 28,881 records/s (26,237-31,237), CPU reconciler 4.44 s, emulator
+                          3.57 s; intake 32,609 records/s (29,717-33,646), emulator CPU 2.78 s
+    set 2, load 0.1-1.5   main: create phase 19,115 records/s (18,696-26,296), CPU reconciler 5.22 s, emulator
+      (CPU rising:        5.45 s; intake 23,152 records/s (18,767-25,073), emulator CPU 4.00 s
+      other work began)   this: create phase 24,731 records/s (23,377-29,708), CPU reconciler 5.14 s, emulator
+                          4.34 s; intake 25,322 records/s (24,501-28,272), emulator CPU 3.64 s
+
+    this beat main in every pair (12 of 12); batch sizes [1000]; the plan after each apply: no changes
+
 Measured at 2018c33, the machine otherwise quiet (load 1.4-3.7), medians of 3 (`--only formats-1m --repeat 3`,
 `--only plan-5m --repeat 3`); the floors: DuckDB on the managed fields / on the rows as fetched:
 
@@ -59,10 +73,14 @@ Measured at 2018c33, the machine otherwise quiet (load 1.4-3.7), medians of 3 (`
     gzip JSONL    12.60 s, peak 649 MB   floors 2.64 / 2.90 s   1.30x plain CSV
     plan-5m       49.16 s (47.09-54.02), peak 1,513-1,521 MB
 
-The 30,000 records/s target was not reached on this machine. What is left is mostly SQLite's: one
-1,000-row insert costs about 21 us of CPU a record, 11 of them the cn_record_docs trigger (json_object of the
-standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body and ~5 to check and lay out
-the rows in Python.
+The 30,000 records/s target was reached in single runs (best 31,237) but not as a median on this shared
+machine. Before b7635d3 one 1,000-row insert cost about 21 us of CPU a record, 11 of them the cn_record_docs
+trigger (json_object of the standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body
+and ~5 to check and lay out the rows in Python. Now the handler writes the docs itself (the trigger stands aside
+for it only: store.deferred_docs) and inserts only the columns it writes: in-process, one 1,000-row create costs
+~16-17 us a record (min of 100; it was ~24-25): by a py-spy profile ~7-8 of them SQLite's insert of the
+records, ~1.5 the docs' insert, ~2 the commit (WAL), ~6 Python laying out the row and its doc; the body's parse
+stays ~3.5.
 """
 
 from __future__ import annotations

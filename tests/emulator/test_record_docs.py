@@ -1,4 +1,5 @@
-"""cn_record_docs: the JSON text a records read serves, kept current by triggers on every kind of write.
+"""cn_record_docs: the JSON text a records read serves, kept current on every kind of write: by triggers, and
+by the create handler, which writes the docs of its records itself (store.deferred_docs).
 
 The reference is the expression reads used before the docs existed: one json_object() per row over the
 standard fields and the table's custom fields. Docs must equal it byte for byte, for any data and after any
@@ -11,12 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reconciler.emulator import build_state
 from reconciler.emulator.contactnow_core import TableInfo, load_table
-from reconciler.emulator.contactnow_fields import STANDARD_FIELDS
+from reconciler.emulator.contactnow_fields import EMPTY_DATE, STANDARD_FIELDS
 from reconciler.emulator.seed import load_seed_data
 from reconciler.emulator.simulation import simulate
-from reconciler.emulator.store import SCHEMA_VERSION, Store
+from reconciler.emulator.store import SCHEMA_VERSION, Store, deferred_docs
 
 from .conftest import Emulator
 
@@ -258,3 +261,138 @@ def test_a_version_1_file_gets_its_docs(tmp_path: Path) -> None:
         assert assert_docs_current(reopened) == len(TRICKY)
         _insert_sql(reopened, 1, "Willtest", "")
         assert assert_docs_current(reopened) == len(TRICKY) + 1
+
+
+def _insert_trigger(store: Store) -> str:
+    rows = store.execute("SELECT sql FROM sqlite_master WHERE name = 'cn_records_doc_insert'")
+    return str(rows[0][0]) if rows else ""
+
+
+def test_creates_write_exact_docs_without_the_trigger(emulator: Emulator) -> None:
+    store = emulator.state.store
+    _add_table(store, "Odd", ["Zeta", "Prénom", "alpha"])
+    willtest, odd, nelson = (emulator.new_dataset(t) for t in ("Willtest", "Odd", "nelsontest"))
+    store.execute(
+        "DROP TRIGGER cn_records_doc_insert"
+    )  # from here, a record has a doc only if a create wrote it
+    body: list[dict[str, Any]] = []
+    for i, value in enumerate(TRICKY):
+        phone = f"0770090{i:04d}"
+        custom = value.replace("\x00", "")  # a NUL in a custom value leaves the docs to the trigger (below)
+        body += [
+            {"dataset": willtest, "FirstName": value, "MobilePhone": phone, "Testy": custom},
+            {"dataset": odd, "FirstName": value, "Zeta": custom, "alpha": custom[::-1], "MobilePhone": phone},
+            {"dataset": nelson, "LastName": value, "HomePhone": phone},
+            {"dataset": odd, "Prénom": custom, "notes_append": value, "MobilePhone": phone},  # row by row
+            {"datasetid": str(willtest), "MobilePhone": phone, "THISISATIMEFIELD": value[:8]},  # other shape
+        ]
+    body.insert(3, {"dataset": odd, "Nope": "x", "MobilePhone": "07700900000"})  # refused: no id, no doc
+    body.insert(7, {"dataset": willtest, "FirstName": "no phone"})
+    created = emulator.ecnow("ecnow_records", "create", body=body)
+    assert (created["total"], created["bad"]) == (5 * len(TRICKY), 2), created
+    assert int(created["key"]) == 5 * len(TRICKY)  # ids 1.., as SQLite gives them, refused rows skipped
+    assert assert_docs_current(store) == 5 * len(TRICKY)
+    assert store.execute("SELECT count(*) FROM cn_record_docs_deferred") == [(0,)]
+
+    record_id, loaddate = store.execute(
+        "SELECT id, loaddate FROM cn_records WHERE import_table = 'nelsontest' AND LastName = ?", (TRICKY[4],)
+    )[0]
+    values = {f.name: f.default for f in STANDARD_FIELDS}
+    values.update(id=str(record_id), datasetid=str(nelson), LastName=TRICKY[4], HomePhone="07700900004")
+    values.update(ProcessType="HOLD: New Prospect", loaddate=loaddate, callback=EMPTY_DATE)
+    (doc,) = store.execute("SELECT doc FROM cn_record_docs WHERE record_id = ?", (record_id,))[0]
+    assert doc == json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    assert '"LastName":"controls \\u0000\\u0001\\b\\t\\n\\u000b\\f\\r\\u001f\x7f end"' in doc
+
+
+def test_a_nul_in_a_custom_value_leaves_the_docs_to_the_trigger(emulator: Emulator) -> None:
+    store = emulator.state.store
+    dataset = emulator.new_dataset()
+    rows = [
+        {"MobilePhone": "07700900001", "Testy": "plain"},
+        {"MobilePhone": "07700900002", "Testy": "cut \x00 here"},  # json_extract() stops at the NUL
+        {"MobilePhone": "07700900003", "notes_append": "x", "Testy": "\x00"},
+    ]
+    for row in rows:  # one request each: one such row leaves all of its request's docs to the trigger
+        emulator.new_records(dataset, [row])
+    assert assert_docs_current(store) == 3
+    ids = emulator.new_records(dataset, [{"MobilePhone": "07700900004", "Testy": "\\u0000 is text"}])
+    assert assert_docs_current(store) == 4
+    assert emulator.records(dataset=dataset, id=ids[0])[0]["Testy"] == "\\u0000 is text"
+
+
+def test_sql_writes_beside_creates_keep_their_trigger(emulator: Emulator) -> None:
+    store = emulator.state.store
+    dataset = emulator.new_dataset()
+    ids = emulator.new_records(dataset, [{"MobilePhone": "07700900001", "Testy": "é"}])
+    sql_id = _insert_sql(store, dataset, "Willtest", '{"Testy": "sql"}')
+    assert sql_id == ids[0] + 1
+    store.execute("DELETE FROM cn_records WHERE id = ?", (sql_id,))
+    assert emulator.new_records(dataset, [{"MobilePhone": "07700900002"}]) == [
+        sql_id
+    ]  # max(id) + 1, as before
+    updated = emulator.ecnow(
+        "ecnow_records", "update", body=[{"id": sql_id, "dataset": dataset, "Testy": "u"}]
+    )
+    assert updated["bad"] == 0
+    _insert_sql(store, dataset, "Willtest", "")
+    assert assert_docs_current(store) == 3
+    with pytest.raises(RuntimeError), store.transaction() as conn, deferred_docs(conn):
+        raise RuntimeError("a failed create")
+    assert store.execute("SELECT count(*) FROM cn_record_docs_deferred") == [(0,)]
+    _insert_sql(store, dataset, "Willtest", "")
+    assert assert_docs_current(store) == 4
+
+
+def test_creates_follow_field_layout_changes(emulator: Emulator) -> None:
+    store = emulator.state.store
+    dataset = emulator.new_dataset()
+    emulator.new_records(dataset, [{"MobilePhone": "07700900001", "Testy": "a", "ThisIsATimeField": "b"}])
+    changes = (
+        "UPDATE cn_fields SET position = 65 - position WHERE table_name = 'Willtest' AND position > 31",
+        "INSERT INTO cn_fields(table_name, position, name, size, standard_field, type)"
+        " VALUES ('Willtest', 40, 'Later', 10, 0, 'varchar')",
+        "UPDATE cn_fields SET name = 'Renamed' WHERE name = 'Testy'",
+        # a name SQL can give and the seed cannot: its table's docs are left to the trigger
+        "INSERT INTO cn_fields(table_name, position, name, size, standard_field, type)"
+        " VALUES ('Willtest', 41, 'odd \"name\\', 10, 0, 'varchar')",
+        "DELETE FROM cn_fields WHERE name = 'odd \"name\\'",
+    )
+    for number, change in enumerate(changes):
+        store.execute(change)
+        row = {"MobilePhone": f"0770090010{number}", "Later": "l", "Renamed": "r", "ThisIsATimeField": "t"}
+        fields = {name.lower() for (name,) in store.execute("SELECT name FROM cn_fields")}
+        emulator.new_records(dataset, [{k: v for k, v in row.items() if k.lower() in fields}])
+        assert assert_docs_current(store) == number + 2
+    docs = [json.loads(doc) for (doc,) in store.execute("SELECT doc FROM cn_record_docs ORDER BY record_id")]
+    assert list(docs[-1].items())[-3:] == [("ThisIsATimeField", "t"), ("Renamed", "r"), ("Later", "l")]
+
+
+def test_a_version_3_file_gets_the_deferring_trigger(tmp_path: Path) -> None:
+    path = str(tmp_path / "v3.sqlite3")
+    state = build_state(path)
+    store = state.store
+    store.execute("INSERT INTO cn_datasets(dataset, import_table) VALUES (1, 'Willtest')")
+    _insert_sql(store, 1, "Willtest", '{"Testy": "v3"}')
+    # what a version-3 file holds: an insert trigger that always writes the doc, and no deferring table
+    old_trigger = _insert_trigger(store).replace(
+        "WHEN NOT EXISTS (SELECT 1 FROM cn_record_docs_deferred) ", ""
+    )
+    store.execute("DROP TRIGGER cn_records_doc_insert")
+    store.execute(old_trigger)
+    store.execute("DROP TABLE cn_record_docs_deferred")
+    store.set_meta("schema_version", "3")
+    store.close()
+
+    with Store.open(path) as reopened:
+        assert reopened.get_meta("schema_version") == SCHEMA_VERSION
+        assert "cn_record_docs_deferred" in _insert_trigger(reopened)
+        _insert_sql(reopened, 1, "Willtest", "")
+        assert assert_docs_current(reopened) == 2
+        with reopened.transaction() as conn, deferred_docs(conn):
+            conn.execute(
+                "INSERT INTO cn_records(datasetid, import_table, created, MobilePhone) VALUES (1, 'Willtest', 0, 'x')"
+            )
+            assert conn.execute("SELECT count(*) FROM cn_record_docs").fetchone() == (2,)
+            conn.execute("DELETE FROM cn_records WHERE MobilePhone = 'x'")
+        assert assert_docs_current(reopened) == 2
