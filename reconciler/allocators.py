@@ -15,12 +15,14 @@ JEMALLOC = "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
 second pass does not stack on the source columns the first let go of (a 5,000,000-row plan's peak: 1,635 ->
 1,543-1,608 MB)."""
 
-MMAP_THRESHOLD = 32 * 1024 * 1024
-TRIM_THRESHOLD = 64 * 1024 * 1024
+MMAP_THRESHOLD = 16 * 1024 * 1024
+TRIM_THRESHOLD = 16 * 1024 * 1024
 """glibc serves a block of 8 MB (a piece of a records body and its copies, made dozens of times a second) from a
-fresh mapping and unmaps it when freed, so every piece costs page faults: about half of a 1M-record plan's 430,000.
-Kept in the heap, with up to 64 MB of free heap kept at its top, the pieces reuse the same memory: 430,000 -> 210,000
-page faults, 0.7-1.1 s less CPU, peak +30-37 MB (1M records, two runs each way, loaded machine)."""
+fresh mapping and unmaps it when freed, so every piece costs page faults: about half of a 1M-record plan's 400,000.
+Kept in the heap, with up to 16 MB of free heap kept at its top, the pieces reuse the same memory: 400,000 ->
+195,000 page faults (1M records, two runs each way). A larger top kept costs memory where it is tightest: the
+5M-record plan's peak was 1,574 MB with these, 1,612 MB with glibc's defaults, 1,676 MB keeping 32 MB and 1,693 MB
+with a 32 MB threshold keeping 64 MB (one run each, the same hour)."""
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 """mallopt's parameter numbers (glibc malloc.h)."""

@@ -31,7 +31,7 @@ def test_glibc_keeps_pieces_in_the_heap_and_jemalloc_decays_fast(monkeypatch: py
         monkeypatch.delenv(name, raising=False)
     allocators.tune()
     assert os.environ["_RJEM_MALLOC_CONF"] == "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
-    assert calls == [(-1, 64 * 1024 * 1024), (-3, 32 * 1024 * 1024)]
+    assert calls == [(-1, 16 * 1024 * 1024), (-3, 16 * 1024 * 1024)]
 
 
 @pytest.mark.parametrize("name", ["MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"])
