@@ -73,6 +73,21 @@ Measured at 2018c33, the machine otherwise quiet (load 1.4-3.7), medians of 3 (`
     gzip JSONL    12.60 s, peak 649 MB   floors 2.64 / 2.90 s   1.30x plain CSV
     plan-5m       49.16 s (47.09-54.02), peak 1,513-1,521 MB
 
+Measured at 2783af8 (issue #15, this session's last figures; the same hour the floors ran 20-40% slower than at
+2018c33, so compare ratios), `--only formats-1m --repeat 3`, `--only plan-5m --repeat 3`, medians of 3 (load
+2.0-3.4, the benchmark's own two processes included):
+
+    plain CSV     11.16 s, peak 546 MB   floors 2.82 / 3.55 s   3.96x / 3.14x floor
+    quoted CSV    11.83 s, peak 549 MB   floors 3.43 / 3.87 s   1.06x plain CSV
+    gzip CSV      12.24 s, peak 540 MB   floors 3.59 / 3.82 s   1.10x plain CSV
+    JSONL         12.66 s, peak 579 MB   floors 3.45 / 3.48 s   1.13x plain CSV   (runs 10.75-15.67 s)
+    gzip JSONL    13.48 s, peak 562 MB   floors 3.22 / 3.58 s   1.21x plain CSV
+    plan-5m       56.51 s (54.48-57.40), peak 1,558-1,580 MB
+    apply-100k    create phase 21,884 records/s (21,659-24,787); intake 22,237 records/s (emulator CPU 4.15 s
+                  against 2.78 s for the same code in the intake branch's set 1: this hour's machine was slower)
+    members-5m    15.71-16.69 s, peak 1,525-1,548 MB (bench_scale, 807c406); 17.29-19.47 s, 1,506-1,518 MB
+                  (b3ecab3, a harness reusing the seeded data)
+
 The 30,000 records/s target was reached in single runs (best 31,237) but not as a median on this shared
 machine. Before b7635d3 one 1,000-row insert cost about 21 us of CPU a record, 11 of them the cn_record_docs
 trigger (json_object of the standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body
