@@ -20,7 +20,7 @@ UNSAFE_CHARS: Final = tuple(
     map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F])
 ) + tuple(map(chr, [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 """The same set, each character on its own, for column scans: polars finds any of them (Aho-Corasick) in about
-two thirds of the CPU time of the regular expression's class (tests/core/test_text.py checks both agree)."""
+two thirds of the CPU time of the regular expression's class (tests/core/test_output_hygiene.py checks both agree)."""
 _LINE_BREAKS: Final = re.compile("[\t\n\r]")
 UNSAFE_REMEDY: Final = (
     "remove it: control and bidirectional characters would reach the dialler and change what a reviewer sees"
