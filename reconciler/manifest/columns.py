@@ -275,7 +275,7 @@ def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: i
     rows = lines + (0 if outside.endswith(b"\n") else 1)
     if commas != (len(header) - 1) * rows:
         raise _Refused
-    multiline = quoted and lines != piece.count(b"\n")
+    multiline = quoted and lines != _count(piece, _NEWLINE)
     frame = pl.read_csv(
         piece,
         has_header=False,
@@ -355,7 +355,7 @@ def _lines_of(piece: bytes) -> pl.Series:
         infer_schema=False,
         encoding="utf8",
     )
-    ends = piece.count(b"\n")
+    ends = _count(piece, _NEWLINE)
     if lines.height == ends + (not piece.endswith(b"\n")):
         return lines.get_column("text").fill_null("")
     # The CSV reader skips empty lines: then split in Python, so that every row keeps its own line.
