@@ -242,7 +242,7 @@ class ArrayPieces(Generic[T]):
                     searching = fill < HEAD_BYTES
                     continue
                 self.head = bytes(buffer[:at])
-                fill = self._keep(buffer, b"[", at, fill)
+                fill = _keep(buffer, at, fill)
                 fresh = fill
             else:
                 fresh += len(chunk)
@@ -254,16 +254,8 @@ class ArrayPieces(Generic[T]):
                 if value is None:
                     break
                 yield value
-                fill = self._keep(buffer, b"[", used, fill)
+                fill = _keep(buffer, used, fill)
         self.rest = bytes(buffer[:fill]) if self.head is None else bytes(buffer[1:fill])
-
-    @staticmethod
-    def _keep(buffer: bytearray, lead: bytes, start: int, fill: int) -> int:
-        """Move `buffer[start:fill]` to just after `lead`, at the buffer's start; the new fill."""
-        rest = fill - start
-        buffer[: len(lead)] = lead
-        buffer[len(lead) : len(lead) + rest] = buffer[start:fill]
-        return len(lead) + rest
 
     @property
     def remainder(self) -> bytes:
@@ -294,6 +286,14 @@ class ArrayPieces(Generic[T]):
         if fill > 16 * self._piece_bytes:
             raise BrokenBody
         return None, 0
+
+
+def _keep(buffer: bytearray, start: int, fill: int) -> int:
+    """Make the buffer "[" and then `buffer[start:fill]`; the new fill."""
+    rest = fill - start
+    buffer[0] = ord("[")
+    buffer[1 : 1 + rest] = buffer[start:fill]
+    return 1 + rest
 
 
 def _last_seam(buffer: bytearray, end: int) -> re.Match[bytes] | None:
