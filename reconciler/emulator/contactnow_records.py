@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
+import weakref
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -25,6 +25,7 @@ from .contactnow_core import (
     Call,
     Envelope,
     Listing,
+    Query,
     Row,
     RowError,
     TableInfo,
@@ -35,7 +36,7 @@ from .contactnow_core import (
 )
 from .contactnow_datasets import ACTIVE_TYPES, HOLD_PREFIX
 from .contactnow_fields import EMPTY_DATE, PHONE_FIELDS, STANDARD_FIELDS
-from .store import RECORD_TEXT_COLUMNS, Reader, deferred_docs
+from .store import RECORD_TEXT_COLUMNS, Params, Reader, Store, deferred_docs
 
 __all__ = ["MAX_ROWS", "create_records", "read_records", "update_records"]
 
@@ -121,12 +122,17 @@ class _DocFormat:
         ]
         return cls(custom, ('{"id":"', "", *(part for key in keys for part in (key, "")), "}"))
 
-    def doc(self, record_id: int, members: tuple[str, ...]) -> str:
-        """The doc of record `record_id` from its members' JSON values, _DOC_STANDARD then `custom`."""
-        parts = list(self.parts)
-        parts[1] = str(record_id)
-        parts[3:-1:2] = members
+    def tail(self, members: tuple[str, ...]) -> str:
+        """The doc of a record after its id (`doc` puts the id before it), from its members' JSON values,
+        _DOC_STANDARD then `custom`."""
+        parts = list(self.parts[2:])
+        parts[1:-1:2] = members
         return "".join(parts)
+
+    @staticmethod
+    def doc(record_id: int, tail: str) -> str:
+        """The doc of record `record_id` whose doc after the id is `tail`."""
+        return f'{{"id":"{record_id}{tail}'
 
     def members(self, dataset: int, text: Sequence[str], custom: dict[str, str]) -> tuple[str, ...]:
         """The members' JSON values of a record: its RECORD_TEXT_COLUMNS values and custom values."""
@@ -143,11 +149,21 @@ _NUL = "\\u0000"
 that holds one, whatever the SQLite version does."""
 
 
-class _Context:
-    """Per-request caches of datasets, tables and outcome codes, read inside the write transaction."""
+class _Unknown(Exception):
+    """What a create's layout before its transaction needs was not known (create_records)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+
+def _unknown(sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+    raise _Unknown
+
+
+class _Context:
+    """Per-request caches of datasets, tables and outcome codes, read through `query`, or taken from `known` (a
+    context of an earlier request) before that."""
+
+    def __init__(self, query: Query, known: _Context | None = None) -> None:
+        self._query = query
+        self._known = known
         self._datasets: dict[int, tuple[str, str] | None] = {}
         self._tables: dict[str, TableInfo] = {}
         self._lookups: dict[str, dict[str, Any]] = {}
@@ -155,16 +171,21 @@ class _Context:
 
     def dataset(self, dataset: int) -> tuple[str, str] | None:
         """(d_status, import_table) of a dataset, or None."""
+        if dataset not in self._datasets and self._known is not None and dataset in self._known._datasets:
+            self._datasets[dataset] = self._known._datasets[dataset]
         if dataset not in self._datasets:
-            found = self.conn.execute(
+            found = self._query(
                 "SELECT d_status, import_table FROM cn_datasets WHERE dataset = ?", (dataset,)
-            ).fetchone()
-            self._datasets[dataset] = None if found is None else (str(found[0]), str(found[1]))
+            )
+            self._datasets[dataset] = None if not found else (str(found[0][0]), str(found[0][1]))
         return self._datasets[dataset]
 
     def table(self, name: str) -> tuple[TableInfo, dict[str, Any]]:
+        if name not in self._tables and self._known is not None and name in self._known._tables:
+            self._tables[name] = self._known._tables[name]
+            self._lookups[name] = self._known._lookups[name]
         if name not in self._tables:
-            table = load_table(conn_query(self.conn), name)
+            table = load_table(self._query, name)
             if table is None:  # a dataset always names an existing table
                 raise RowError(f"Unknown campaign table [{name}]")
             self._tables[name] = table
@@ -175,12 +196,21 @@ class _Context:
         if outcome not in self._complete:
             code = parse_int(outcome)
             found = (
-                self.conn.execute("SELECT complete FROM cn_outcomes WHERE outcome = ?", (code,)).fetchone()
+                self._query("SELECT complete FROM cn_outcomes WHERE outcome = ?", (code,))
                 if code is not None
-                else None
+                else []
             )
-            self._complete[outcome] = found is not None and found[0] == "Y"
+            self._complete[outcome] = bool(found) and found[0][0] == "Y"
         return self._complete[outcome]
+
+    def agrees_with(self, other: _Context) -> bool:
+        """Whether every dataset and table looked up here reads the same through `other`."""
+        if any(other.dataset(dataset) != found for dataset, found in self._datasets.items()):
+            return False
+        try:
+            return all(other.table(name)[0] == table for name, table in self._tables.items())
+        except RowError:
+            return False
 
 
 def _fields(row: Row, lookup: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], str | None]:
@@ -349,9 +379,10 @@ class _Creates:
         self._given: str | None = None
         self._target: _Target | str = ""
 
-    def insert(self, row: Row, record_id: int) -> tuple[_Insert, str | None, bool]:
-        """The insert of one row as record `record_id`, its doc (None: left to the trigger) and whether its
-        dataset is LIVE; RowError for a refused row."""
+    def insert(self, row: Row) -> tuple[_Insert, str | None, bool]:
+        """The insert of one row (its values after the record id, which the write puts first), its doc after
+        the id (_DocFormat.tail; None: left to the trigger) and whether its dataset is LIVE; RowError for a
+        refused row."""
         keys = tuple(row)
         values = tuple(row.values())
         if keys != self._keys:
@@ -373,21 +404,21 @@ class _Creates:
             raise RowError(target)
         layout = target.layout
         if layout is None or any(map(gt, map(len, values), layout.sizes)):
-            return (*self._row_by_row(row, target, record_id), target.live)
+            return (*self._row_by_row(row, target), target.live)
         full = values + layout.tail
         if not "".join(layout.phones(full)).strip():  # no phone holds more than spaces
             raise RowError("No phone number supplied")
         encoded = tuple(map(_json_string, values))
         members = [name + encoded[position] for name, position in layout.custom if values[position] != ""]
         custom = "{" + ",".join(members) + "}" if members else ""
-        head = (record_id, target.dataset, target.table_name, self._now)
+        head = (target.dataset, target.table_name, self._now)
         insert = (
             layout.sql,
             (*head, *layout.text(full), custom) if layout.custom else (*head, *layout.text(full)),
         )
         if layout.doc is None or target.docs is None or _NUL in custom:
             return insert, None, target.live
-        return insert, target.docs.doc(record_id, layout.doc(encoded + layout.doc_tail)), target.live
+        return insert, target.docs.tail(layout.doc(encoded + layout.doc_tail)), target.live
 
     def _target_of(self, keys: tuple[str, ...], given: str) -> _Target | str:
         found = self._dataset(given)
@@ -419,7 +450,7 @@ class _Creates:
             return f"Dataset [{dataset}] is expired"
         return dataset, status, table_name
 
-    def _row_by_row(self, row: Row, target: _Target, record_id: int) -> tuple[_Insert, str | None]:
+    def _row_by_row(self, row: Row, target: _Target) -> tuple[_Insert, str | None]:
         _, lookup = self._ctx.table(target.table_name)
         standard, custom, append = _fields(row, lookup)
         if not any(standard.get(phone, "").strip() for phone in PHONE_FIELDS):
@@ -433,43 +464,80 @@ class _Creates:
         values[_TEXT_INDEX["loaddate"]] = self._loaddate
         insert = (
             _INSERT_SQL,
-            (record_id, target.dataset, target.table_name, self._now, *values, _custom_text(custom)),
+            (target.dataset, target.table_name, self._now, *values, _custom_text(custom)),
         )
         docs = target.docs
         if docs is None or any("\x00" in value for value in custom.values()):
             return insert, None
-        return insert, docs.doc(record_id, docs.members(target.dataset, values, custom))
+        return insert, docs.tail(docs.members(target.dataset, values, custom))
 
 
-def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
-    """Store the good rows as new records, with ids following the highest one (as SQLite would give them: they
-    are chosen here so that their docs can be written beside them) and their docs (_DocFormat)."""
-    _check_rows(rows)
-    bad = 0
-    first_error: str | None = None
-    inserts: dict[str, list[tuple[Any, ...]]] = {}
-    count = 0
-    docs: list[tuple[int, str]] = []
-    by_trigger = False
-    last_live = False
-    with call.store.transaction() as conn:
-        creates = _Creates(call, _Context(conn))
-        first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cn_records").fetchone()[0])
+_KNOWN: weakref.WeakKeyDictionary[Store, _Context] = weakref.WeakKeyDictionary()
+"""Per store, the datasets and tables its last create read inside its transaction."""
+
+
+@dataclass
+class _LaidOut:
+    """A create's rows laid out as inserts, before their record ids are known."""
+
+    context: _Context
+    """What the layout looked up (datasets, tables): it holds while these read the same."""
+    records: list[tuple[str, tuple[Any, ...], str | None]]
+    """Per good row, in order: its insert, its values after the id, and its doc after the id (None: the
+    trigger's)."""
+    bad: int
+    first_error: str | None
+    last_live: bool
+
+    @classmethod
+    def of(cls, call: Call, rows: Sequence[Row], context: _Context) -> _LaidOut:
+        """The layout of `rows`; _Unknown when `context` needs a fact it cannot read."""
+        creates = _Creates(call, context)
+        records: list[tuple[str, tuple[Any, ...], str | None]] = []
+        bad = 0
+        first_error: str | None = None
+        last_live = False
         for row in rows:
-            record_id = first + count
             try:
-                (sql, values), doc, live = creates.insert(row, record_id)
+                (sql, values), doc, last_live = creates.insert(row)
             except RowError as exc:
                 bad += 1
                 first_error = first_error or str(exc)
                 continue
-            inserts.setdefault(sql, []).append(values)
-            count += 1
+            records.append((sql, values, doc))
+        return cls(context, records, bad, first_error, last_live)
+
+
+def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
+    """Store the good rows as new records, with ids following the highest one (as SQLite would give them: they
+    are chosen here so that their docs can be written beside them) and their docs (_DocFormat).
+
+    The rows are laid out before the write transaction, from the datasets and tables the store's previous
+    create read in its own (_KNOWN), so that the Python work of one create runs while SQLite writes another's
+    rows (it lets go of the GIL) and no create waits for the store's lock to read them. Inside the
+    transaction, what the layout took is read again, and the rows are laid out there if any of it changed
+    or was not known."""
+    _check_rows(rows)
+    store = call.store
+    laid: _LaidOut | None = None
+    with contextlib.suppress(_Unknown):
+        laid = _LaidOut.of(call, rows, _Context(_unknown, _KNOWN.get(store)))
+    with store.transaction() as conn:
+        context = _Context(conn_query(conn))
+        if laid is None or not laid.context.agrees_with(context):
+            laid = _LaidOut.of(call, rows, context)
+        _KNOWN[store] = context
+        count = len(laid.records)
+        first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cn_records").fetchone()[0])
+        inserts: dict[str, list[tuple[Any, ...]]] = {}
+        docs: list[tuple[int, str]] = []
+        by_trigger = False
+        for record_id, (sql, values, doc) in enumerate(laid.records, first):
+            inserts.setdefault(sql, []).append((record_id, *values))
             if doc is None:
                 by_trigger = True
             else:
-                docs.append((record_id, doc))
-            last_live = live
+                docs.append((record_id, _DocFormat.doc(record_id, doc)))
         if count and by_trigger:  # a doc only record_doc_sql can write (_DocFormat.of, _NUL): it writes all
             for sql, records in inserts.items():
                 conn.executemany(sql, records)
@@ -481,8 +549,8 @@ def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
         key = first + count - 1 if count else None
     if count:
         call.mark_committed()
-    info = (INFO_LIVE if last_live else INFO_NOT_LIVE) if count else None
-    return write_envelope(call, count, bad, key=key, info=info, error=first_error)
+    info = (INFO_LIVE if laid.last_live else INFO_NOT_LIVE) if count else None
+    return write_envelope(call, count, laid.bad, key=key, info=info, error=laid.first_error)
 
 
 # -- update ----
@@ -494,7 +562,7 @@ def update_records(call: Call, rows: Sequence[Row]) -> Envelope:
     first_error: str | None = None
     info: str | None = None
     with call.store.transaction() as conn:
-        ctx = _Context(conn)
+        ctx = _Context(conn_query(conn))
         for row in rows:
             lowered = {k.lower(): v for k, v in row.items()}
             given_id = lowered.get("id", "")

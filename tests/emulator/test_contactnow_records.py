@@ -541,3 +541,39 @@ def test_update_partial_failure_counts(emulator: Emulator) -> None:
         "error": "Record id [12345] does not exist.",
     }
     assert [r["FirstName"] for r in emulator.records(dataset=dataset)] == ["A", "D"]
+
+
+def test_a_create_is_laid_out_from_its_dataset_and_table_as_they_are_when_it_is_written(
+    emulator: Emulator,
+) -> None:
+    """A create is laid out before its transaction from what the store's previous create read; a dataset or a
+    table changed since (by the API or by SQL) is read again inside the transaction and the rows follow it."""
+    store = emulator.state.store
+    dataset = emulator.new_dataset()
+    row = {"dataset": dataset, "MobilePhone": "07700900001", "Testy": "12345678"}
+    assert _create(emulator, [row])["info"] == "Record NOT live on the dialer."
+    emulator.ecnow("ecnow_datasets", "update", body=[{"dataset": dataset, "d_status": "LIVE"}])
+    assert _create(emulator, [row])["info"] == "Record is LIVE on the dialer."
+    store.execute("UPDATE cn_fields SET size = 5 WHERE table_name = 'Willtest' AND name = 'Testy'")
+    body = _create(emulator, [row, {**row, "Testy": "12345"}])
+    assert (body["total"], body["bad"], body["error"]) == (1, 1, "Value too long for field [Testy]")
+    store.execute("UPDATE cn_fields SET name = 'Renamed' WHERE table_name = 'Willtest' AND name = 'Testy'")
+    body = _create(emulator, [row])
+    assert (body["total"], body["bad"], body["error"]) == (0, 1, "Unknown field [Testy]")
+    assert (
+        _create(emulator, [{"dataset": dataset, "MobilePhone": "07700900002", "Renamed": "new"}])["total"]
+        == 1
+    )
+    stored = [(r["id"], r["ProcessType"], r["Renamed"]) for r in emulator.records(dataset=dataset)]
+    assert stored == [
+        ("1", "New Prospect", ""),
+        ("2", "New Prospect", ""),
+        ("3", "New Prospect", ""),
+        ("4", "New Prospect", "new"),
+    ]
+    store.execute("UPDATE cn_datasets SET import_table = 'nelsontest' WHERE dataset = ?", (dataset,))
+    body = _create(emulator, [{"dataset": dataset, "MobilePhone": "07700900003", "Renamed": "x"}])
+    assert (body["total"], body["bad"], body["error"]) == (0, 1, "Unknown field [Renamed]")
+    emulator.ecnow("ecnow_datasets", "update", body=[{"dataset": dataset, "d_status": "EXPIRED"}])
+    body = _create(emulator, [row])
+    assert (body["total"], body["bad"], body["error"]) == (0, 1, f"Dataset [{dataset}] is expired")
