@@ -108,6 +108,22 @@ def test_update_datasets_and_create_datasets(fake: FakeContactNow, client: Conta
     assert json.loads(fake.seen[-1].body) == [{"dataset": "104", "d_status": "LIVE"}]
 
 
+def test_a_write_body_is_compact_utf8_json_with_every_character_escaped_as_json_dumps_does(
+    fake: FakeContactNow, client: ContactNowClient
+) -> None:
+    hostile = 'Zoë \x00\x01\x08\t\n\x0c\r\x1f\x7f \u2028\u2029 \ufeff "\\/ <&> 😀'
+    rows = [{"dataset": "7", "MobilePhone": "07700900001", "FirstName": hostile}]
+    client.create_records(rows)
+    assert fake.seen[-1].body == json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+    assert (
+        fake.seen[-1].body
+        == (
+            '[{"dataset":"7","MobilePhone":"07700900001","FirstName":'
+            '"Zoë \\u0000\\u0001\\b\\t\\n\\f\\r\\u001f\x7f \u2028\u2029 \ufeff \\"\\\\/ <&> 😀"}]'
+        ).encode()
+    )
+
+
 def test_row_limits(fake: FakeContactNow, client: ContactNowClient) -> None:
     with pytest.raises(ValueError, match="at most 1000 rows per call, got 1001"):
         client.create_records([{"dataset": "7", "MobilePhone": "1"}] * 1001)
