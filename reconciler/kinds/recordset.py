@@ -865,9 +865,8 @@ def _created(item: DesiredRecordSet, keys: frozenset[str]) -> Iterator[SourceRec
         part = frame.slice(offset, _CREATE_SLICE).filter(wanted.slice(offset, _CREATE_SLICE))
         if not part.height:
             continue
-        values = part.select(pl.col(name).fill_null("") for name in names).rows()
-        for record_key, row in zip(part.get_column(key).to_list(), values, strict=True):
-            yield SourceRecord(record_key, dict(zip(names, row, strict=True)), location)
+        values = part.select(pl.col(name).fill_null("") for name in names).to_dicts()  # built by polars
+        yield from map(SourceRecord, part.get_column(key).to_list(), values, [location] * len(values))
 
 
 _CREATE_SLICE = 10_000
