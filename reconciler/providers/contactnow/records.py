@@ -72,16 +72,15 @@ class _Resume(Generic[T]):
         shape = self._shape
         mark = None if self._last is None else self._id(self._last)
         for piece in pieces:
-            ids = shape.ids(piece)
+            size = shape.size(piece)
             start = 0
             if mark is not None:
-                while start < len(ids) and self._id(ids[start]) <= mark:
+                ids = shape.ids(piece)
+                while start < size and self._id(ids[start]) <= mark:
                     start += 1
-                if start == len(ids):
-                    continue
-                mark = None
-            if start < len(ids):
-                self._last = ids[-1]
+                mark = None if start < size else mark
+            if start < size:
+                self._last = shape.last_id(piece)
                 yield shape.keep(piece, start) if start else piece
 
     def _id(self, value: str) -> int:
