@@ -179,6 +179,61 @@ def test_a_jsonl_line_the_row_reader_names_sends_the_file_to_it(
     assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None, why
 
 
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"a": "x", "b": "y", "c": "z", "c": "w"}', "a key twice, one the first lines lack"),
+        (b'{"b": "y", "d": "q", "a": 7}', "a number in a text-only field, in a line with a key of its own"),
+        (b'{"b": "y", "a" : 7}', "a number in a text-only field, a space before its colon"),
+        (b'{"a": -7, "b": "y"}', "a number in a text-only field under a usual key"),
+        (b'{"b": "y", "b": "z"}', "a usual key twice"),
+        (b'{"b" : "y", "b": "z"}', "a usual key twice, spaced differently"),
+    ],
+)
+def test_a_jsonl_line_after_the_first_lines_that_the_row_reader_names_sends_the_file_to_it(
+    tmp_path: Path, line: bytes, why: str
+) -> None:
+    """The first line's shape is the piece's usual shape (columns._usual_shape); a later line of another shape
+    is checked in full, whatever keys and spacing it has."""
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": "ok", "b": "fine"}\n' * 40 + line + b"\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    assert _expected(file, frozenset({"a"})) is None, why
+    assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None, why
+
+
+def test_later_jsonl_lines_with_keys_and_spacing_of_their_own_are_read_as_the_row_reader_reads_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.jsonl"
+    late = b'{"b" : "x", "a":"y"}\n{"c": 1, "a": "z"}\n{"a": "k\\": 1", "b": "\\"b\\":2"}\n{}\n{"b": 5}\n'
+    path.write_bytes(b'{"a": "ok", "b": "fine"}\n' * 40 + late)
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert frame.rows() == _expected(file, frozenset({"a"}))
+    assert frame.rows()[40:] == [
+        ("y", "x", 41),
+        ("z", "", 42),
+        ('k": 1', '"b":2', 43),
+        ("", "", 44),
+        ("", "5", 45),
+    ]
+
+
+def test_a_key_is_matched_as_written_not_as_a_pattern(tmp_path: Path) -> None:
+    """The first line's keys make the usual shape's pattern (columns._usual_shape); "a+" there matches only
+    "a+", so a later line holding "aa" twice is checked in full, and refused."""
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a+": "1", "aa": 2}\n' * 3)
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, ("a+", "aa"), text_only=frozenset({"a+"}))
+    assert frame is not None
+    assert frame.rows() == [("1", "2", 1), ("1", "2", 2), ("1", "2", 3)]
+    path.write_bytes(b'{"a+": "1", "aa": 2}\n{"aa": "1", "aa": 2}\n')
+    assert read_columns(file, ("a+", "aa"), text_only=frozenset({"a+"})) is None
+
+
 def test_jsonl_lines_keep_their_numbers_around_blank_and_crlf_lines(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_bytes(b'{"a": "1", "b": "k\\": 2"}\r\n\r\n  \n{"b": "x", "a": "2"}\n\n{"a": "3"}')
