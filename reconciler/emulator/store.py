@@ -44,9 +44,10 @@ from .contactnow_fields import STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
-"""Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`, version 3 no `cn_record_docs_deferred`;
-opening an older file adds them (and the insert trigger that reads the last)."""
+SCHEMA_VERSION = "5"
+"""Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`, version 3 no `cn_record_docs_deferred`,
+version 4 indexed `cn_records` by datasetid alone; opening an older file adds what it lacks (and the insert
+trigger that reads `cn_record_docs_deferred`) and drops that index."""
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -314,7 +315,9 @@ CREATE TABLE IF NOT EXISTS cn_records (
     {_RECORD_COLUMNS_SQL},
     custom TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS cn_records_dataset ON cn_records(datasetid);
+-- A dataset's records by table too (every read names both), in id order: a read counts and lists them from
+-- this index alone, without reading each record's row.
+CREATE INDEX IF NOT EXISTS cn_records_dataset_table ON cn_records(datasetid, import_table);
 CREATE INDEX IF NOT EXISTS cn_records_table ON cn_records(import_table);
 CREATE INDEX IF NOT EXISTS cn_records_vendor_urn ON cn_records(VENDOR_URN COLLATE NOCASE);
 
@@ -432,7 +435,7 @@ class Store:
                 conn.execute(
                     "INSERT INTO emu_meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
                 )
-            elif found[0] in ("1", "2", "3"):
+            elif found[0] in ("1", "2", "3", "4"):
                 store._upgrade_from(found[0])
             campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
             for column in ("caller_id", "daily_start", "daily_end", "timezone"):
@@ -449,9 +452,10 @@ class Store:
 
     def _upgrade_from(self, version: str) -> None:
         """Build the docs an older file lacks (SCHEMA has just added their empty tables): every record's for
-        version 1, every member's for versions 1 and 2; and swap in the insert trigger that lets a writer
-        defer docs (SCHEMA kept an older one)."""
+        version 1, every member's for versions 1 and 2; swap in the insert trigger that lets a writer defer
+        docs (SCHEMA kept an older one); drop the datasetid index that SCHEMA's two-column one replaces."""
         with self.transaction() as conn:
+            conn.execute("DROP INDEX IF EXISTS cn_records_dataset")
             conn.execute("DROP TRIGGER IF EXISTS cn_records_doc_insert")
             conn.execute(_DOC_INSERT_TRIGGER)
             if version == "1":

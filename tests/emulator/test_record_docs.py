@@ -396,3 +396,40 @@ def test_a_version_3_file_gets_the_deferring_trigger(tmp_path: Path) -> None:
             assert conn.execute("SELECT count(*) FROM cn_record_docs").fetchone() == (2,)
             conn.execute("DELETE FROM cn_records WHERE MobilePhone = 'x'")
         assert assert_docs_current(reopened) == 2
+
+
+def test_a_version_4_file_reads_a_datasets_records_from_the_two_column_index(tmp_path: Path) -> None:
+    path = str(tmp_path / "v4.sqlite3")
+    store = build_state(path).store
+    store.execute("INSERT INTO cn_datasets(dataset, import_table) VALUES (1, 'Willtest')")
+    _insert_sql(store, 1, "Willtest", "")
+    # what a version-4 file holds: records indexed by datasetid alone
+    store.execute("DROP INDEX cn_records_dataset_table")
+    store.execute("CREATE INDEX cn_records_dataset ON cn_records(datasetid)")
+    store.set_meta("schema_version", "4")
+    store.close()
+
+    with Store.open(path) as reopened:
+        assert reopened.get_meta("schema_version") == SCHEMA_VERSION == "5"
+        indexes = reopened.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cn_records'"
+        )
+        assert sorted(name for (name,) in indexes) == [
+            "cn_records_dataset_table",
+            "cn_records_table",
+            "cn_records_vendor_urn",
+        ]
+        where = "import_table = 'Willtest' AND datasetid = 1"
+        plans = [
+            reopened.execute(f"EXPLAIN QUERY PLAN SELECT count(*) FROM cn_records WHERE {where}"),
+            reopened.execute(
+                "EXPLAIN QUERY PLAN SELECT doc FROM cn_records CROSS JOIN cn_record_docs ON record_id = id"
+                f" WHERE {where} ORDER BY id"
+            ),
+        ]
+        assert [row[3] for plan in plans for row in plan] == [
+            "SEARCH cn_records USING COVERING INDEX cn_records_dataset_table (datasetid=? AND import_table=?)",
+            "SEARCH cn_records USING COVERING INDEX cn_records_dataset_table (datasetid=? AND import_table=?)",
+            "SEARCH cn_record_docs USING INTEGER PRIMARY KEY (rowid=?)",
+        ]
+        assert assert_docs_current(reopened) == 1
