@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 
-JEMALLOC = "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
-"""polars' jemalloc gives freed memory back to the system within half a second rather than ten, so that a plan's
-second pass does not stack on the source columns the first let go of (a 5,000,000-row plan's peak: 1,635 ->
-1,543-1,608 MB)."""
+JEMALLOC = "background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0"
+"""polars' jemalloc gives freed memory back to the system within a tenth of a second rather than ten, so that a
+plan's second pass does not stack on the source columns the first let go of. A 5,000,000-row plan (bench_scale
+plan-5m, two runs each, one after another): 500 ms, 29.86-29.97 s and 1,591-1,611 MB peak; 250 ms, 28.19-28.62 s
+and 1,565-1,615 MB; 100 ms, 27.82-28.24 s and 1,558-1,564 MB; 0 ms, 31.55-32.06 s and 1,478-1,481 MB (every
+freed page given back and faulted in again)."""
 
 
 def tune() -> None:

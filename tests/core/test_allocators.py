@@ -14,7 +14,7 @@ from reconciler import allocators
 def test_jemalloc_gives_memory_back_within_half_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
     allocators.tune()
-    assert os.environ["_RJEM_MALLOC_CONF"] == "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0"
+    assert os.environ["_RJEM_MALLOC_CONF"] == "background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0"
 
 
 def test_the_users_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,6 +33,6 @@ def test_the_cli_entry_point_sets_it_before_polars_loads() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert (done.returncode, done.stdout, done.stderr) == (
         0,
-        "background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0\n",
+        "background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0\n",
         "",
     )
