@@ -88,6 +88,25 @@ Measured at 2783af8 (issue #15, this session's last figures; the same hour the f
     members-5m    15.71-16.69 s, peak 1,525-1,548 MB (bench_scale, 807c406); 17.29-19.47 s, 1,506-1,518 MB
                   (b3ecab3, a harness reusing the seeded data)
 
+Measured at 0d005e2 (issue #15, the session after; the machine's speed swung by 30-40% within the hour, so
+each figure names its hour's phase), medians of 3:
+
+    formats-1m (slow phase, load 2.6-3.0; floors fields / rows):
+    plain CSV      8.83 s, peak 535 MB   floors 2.44 / 2.66 s   3.61x / 3.32x floor
+    quoted CSV    10.57 s, peak 532 MB                          1.20x plain CSV
+    gzip CSV      10.87 s, peak 530 MB                          1.23x plain CSV
+    JSONL         10.61 s, peak 604 MB                          1.20x plain CSV
+    gzip JSONL    10.58 s, peak 616 MB                          1.20x plain CSV
+    formats-1m at aea9b81 (before the index and check commits; half an hour earlier): plain CSV 8.45 s,
+                  floors 2.41 / 2.70 s (3.51x / 3.13x), quoted 1.03x, gzip CSV 1.10x, JSONL 1.23x, gzip JSONL 1.23x
+    plan-5m       fast phase: 27.82-28.24 s, 1,558-1,564 MB (two runs); slow phase: 36.05 s (36.05-39.75),
+                  1,528-1,548 MB. In alternating runs in one hour: ff5300f 30.59-31.17 s, 1,542-1,590 MB;
+                  9365ac4 27.97-28.12 s, 1,551-1,651 MB (before the allocator's 100 ms decay)
+    apply-100k    fast phase: 33,807 records/s (32,752-37,128), CPU reconciler 3.21 s, emulator 3.01 s; slow
+                  phase: 27,157 records/s (25,706-27,208), CPU 4.56 s / 3.95 s; intake 29,022 records/s (emulator
+                  CPU 3.16 s). In alternating runs: ff5300f 32,681-33,782 against 34,036-34,143 (fast phase);
+                  24,413 against 24,091 (slow phase, runs 18,999-29,183)
+
 The 30,000 records/s target was reached in single runs (best 31,237) but not as a median on this shared
 machine. Before b7635d3 one 1,000-row insert cost about 21 us of CPU a record, 11 of them the cn_record_docs
 trigger (json_object of the standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body
