@@ -104,9 +104,9 @@ class _DocFormat:
     custom: tuple[str, ...]
     """The table's custom fields in position order."""
     parts: tuple[str, ...]
-    """The text of a doc around its values: `{"id":"`, the id, `","URN":`, the URN's JSON value, and so on (the
-    values' places empty), `}` last. A doc is this with the values put in, joined: a quarter of the CPU of a
-    `%` template with as many `%s`."""
+    """The text of a doc after its id, around its values: `","URN":`, the URN's JSON value, and so on (the
+    values' places empty), `}` last. A doc's tail is this with the values put in, joined: a quarter of the CPU
+    of a `%` template with as many `%s`."""
 
     @classmethod
     def of(cls, table: TableInfo) -> _DocFormat | None:
@@ -120,12 +120,12 @@ class _DocFormat:
             f'","{_DOC_STANDARD[0]}":',
             *(f",{_json_string(name)}:" for name in (*_DOC_STANDARD[1:], *custom)),
         ]
-        return cls(custom, ('{"id":"', "", *(part for key in keys for part in (key, "")), "}"))
+        return cls(custom, (*(part for key in keys for part in (key, "")), "}"))
 
     def tail(self, members: tuple[str, ...]) -> str:
         """The doc of a record after its id (`doc` puts the id before it), from its members' JSON values,
         _DOC_STANDARD then `custom`."""
-        parts = list(self.parts[2:])
+        parts = list(self.parts)
         parts[1:-1:2] = members
         return "".join(parts)
 
