@@ -260,19 +260,23 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _json_listing(listing: Listing, style: JsonStyle) -> Iterator[bytes]:
-    """The envelope and its rows, a chunk at a time; rows come as compact JSON, restyled only when not compact."""
+    """The envelope and its rows, a chunk at a time; rows come as compact JSON (UTF-8), restyled only when not
+    compact. Compact rows go out as the bytes they came in: the precomputed docs are never decoded (that and the
+    encoding back took about half of a 1M-record read's CPU)."""
     try:
         stream = Stream.around(f'{{"success":true,"total":{listing.total},"list":[', "]}", style)
         texts = (
             listing.json_chunks
             if listing.json_chunks is not None
-            else (_dumps(chunk)[1:-1] for chunk in listing.chunks if chunk)
+            else (_dumps(chunk)[1:-1].encode() for chunk in listing.chunks if chunk)
         )
+        head, separator = stream.head.encode(), stream.separator.encode()
         wrote = False
         for text in texts:
             if not text:
                 continue
-            yield ((stream.separator if wrote else stream.head) + stream.items(text)).encode()
+            items = text if style == "compact" else stream.items(text.decode()).encode()
+            yield (separator if wrote else head) + items
             wrote = True
         yield (stream.tail if wrote else stream.empty).encode()
     finally:

@@ -105,9 +105,9 @@ class Listing:
     chunks: Iterator[list[Row]]
     streaming: bool = False
     close: Callable[[], None] = field(default=_no_commit)
-    json_chunks: Iterator[str] | None = None
-    """The same rows already encoded as JSON objects joined by commas (one string per chunk), when the
-    source can produce them faster than `chunks`; a renderer iterates one of the two, never both."""
+    json_chunks: Iterator[bytes] | None = None
+    """The same rows already encoded as compact JSON objects joined by commas (UTF-8, one bytes per chunk), when
+    the source can produce them faster than `chunks`; a renderer iterates one of the two, never both."""
 
 
 def small_listing(element: str, rows: list[Row]) -> Listing:

@@ -795,9 +795,9 @@ _WITH_DOCS = "cn_records CROSS JOIN cn_record_docs ON record_id = id"
 BY."""
 
 
-def _json_rows(reader: Reader, sql: str, params: list[Any]) -> Generator[str, None, None]:
+def _json_rows(reader: Reader, sql: str, params: list[Any]) -> Generator[bytes, None, None]:
     for chunk in reader.chunks(sql, params, CHUNK):
-        yield ",".join([row[0] for row in chunk])
+        yield b",".join([row[0] for row in chunk])
 
 
 def read_records(call: Call) -> Listing:
@@ -827,7 +827,11 @@ def read_records(call: Call) -> Listing:
         sql = f"SELECT {_SELECT_SQL} FROM cn_records WHERE {where} ORDER BY {order}{paging}"
         chunks = _rows(reader, sql, params, table.custom)
         json_chunks = (
-            _json_rows(reader, f"SELECT doc FROM {_WITH_DOCS} WHERE {where} ORDER BY {order}{paging}", params)
+            _json_rows(
+                reader,
+                f"SELECT CAST(doc AS BLOB) FROM {_WITH_DOCS} WHERE {where} ORDER BY {order}{paging}",
+                params,
+            )
             if len(table.fields) <= MAX_SQL_JSON_FIELDS
             else None
         )
