@@ -5,8 +5,9 @@ format; see manifest/columns.py) into an index of its keys (`KeyIndex`, diff/key
 digests of the normalised managed values (`SourceTable`), normalised and digested in columns with polars. Pass 2
 streams the live records once, a page (`LiveBatch`) at a time, and sorts each page's records in columns:
 unchanged, changed, absent from the source, or a duplicate (a bitmap says which source rows a live record has
-already claimed). The few changed rows are then taken from pass 1's compressed chunks, to say which fields differ.
-Nothing holds a dict per row.
+already claimed). A live record is normalised only when its values as read do not digest to its source row's
+(most live records hold what an earlier apply sent, already normalised). The few changed rows are then taken from
+pass 1's compressed chunks, to say which fields differ. Nothing holds a dict per row.
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ class SourceTable:
 
     digests: pl.Series
     """UInt64, one per row."""
+    stable: pl.Series
+    """Boolean, one per row: whether the row's normalised values normalise to themselves (nearly every row does).
+    A live record whose values as read digest to a stable row's digest is then that row unchanged, without being
+    normalised itself."""
     keys: pl.Series
     """The key of each row, as written."""
     longest: dict[str, int]
@@ -168,6 +173,7 @@ def _empty_table(fields: Sequence[str]) -> SourceTable:
 
     return SourceTable(
         pl.Series(dtype=pl.UInt64),
+        pl.Series(dtype=pl.Boolean),
         pl.Series(dtype=pl.String),
         dict.fromkeys(fields, 0),
         lambda _: {},
@@ -183,9 +189,33 @@ def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys
         table.longest[name] = max(table.longest[name], int(length or 0))
     normal = normalized_frame(frame, fields)
     table.digests.append(row_digests(normal))
+    table.stable.append(_stable(frame, normal, fields))
     packed = io.BytesIO()
     normal.write_ipc(packed, compression="zstd")
     table.packed.append(packed.getvalue())
+
+
+def _stable(frame: pl.DataFrame, normal: pl.DataFrame, fields: Sequence[str]) -> pl.Series:
+    """Whether each row of `normal` (`frame` normalised) normalises to itself. A row normalisation left as it was
+    does; the few it changed are normalised again to see. Normalisation is not idempotent for every value: a
+    phone written "(\u00a00161 496 0000)" keeps the no-break space inside its brackets, which are noise, so the
+    space is at its edge once they are gone."""
+    import polars as pl
+
+    stable = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+    rows = _rows_differing(frame, normal).arg_true()
+    if len(rows):
+        again = normal[rows]
+        stable.scatter(rows, ~_rows_differing(again, normalized_frame(again, fields)))
+    return stable
+
+
+def _rows_differing(one: pl.DataFrame, other: pl.DataFrame) -> pl.Series:
+    """Whether each row of `one` differs from the same row of `other` (same columns) in any value."""
+    differ = one.to_series(0) != other.to_series(0)
+    for column in range(1, one.width):
+        differ = differ | (one.to_series(column) != other.to_series(column))
+    return differ.fill_null(True)
 
 
 def diff_records(
@@ -207,6 +237,7 @@ def diff_records(
 
     source = table or source_table(desired, fields)
     digests = source.digests.rechunk()
+    stable = source.stable.rechunk()
     seen = pl.repeat(False, len(digests), dtype=pl.Boolean, eager=True)
 
     changed: dict[int, tuple[str, int, tuple[str, ...]]] = {}
@@ -224,13 +255,15 @@ def diff_records(
         frame = batch.frame
         live_rows += len(batch)
         _count_dialler(dialler, frame)
-        normal = _normalized_batch(frame, fields)
-        hashes = row_digests(normal)
         ids, keys = frame.get_column("id"), frame.get_column("key")
+        positions = source.index().positions(keys)
+        wanted = digests.gather(positions)
+        hashes, normal, normalised = _live_digests(
+            _managed(frame, fields), fields, wanted, stable.gather(positions)
+        )
         live_hash.update(ids, keys, hashes)
         # Each live record in turn: a key the source lacks is unmanaged; the first record of a source key is
         # compared by digest; any later record of that key (in this batch or an earlier one) is a duplicate.
-        positions = source.index().positions(keys)
         known = positions.is_not_null()
         fresh = (known & positions.is_first_distinct() & ~seen.gather(positions)).fill_null(False)
         duplicate = known & ~fresh
@@ -242,11 +275,14 @@ def diff_records(
             # Closed duplicates are off the dialler: only open ones are worth reporting (or completing).
             duplicate_keys.update(keys.filter(duplicate & open_).to_list())
         seen.scatter(positions.filter(fresh), True)
-        differing = (fresh & (hashes != digests.gather(positions))).fill_null(False).arg_true()
+        # A differing record is one that was normalised: the `differing`-th of them is the row of `normal`.
+        differing = fresh.gather(normalised) & (hashes.gather(normalised) != wanted.gather(normalised))
+        differing = differing.fill_null(False).arg_true()
+        rows = normalised.gather(differing)
         for key, position, record_id, values in zip(
-            keys.gather(differing).to_list(),
-            positions.gather(differing).to_list(),
-            ids.gather(differing).to_list(),
+            keys.gather(rows).to_list(),
+            positions.gather(rows).to_list(),
+            ids.gather(rows).to_list(),
             normal[differing].rows(),
             strict=True,
         ):
@@ -365,10 +401,30 @@ def _count_dialler(dialler: Counter[str], frame: pl.DataFrame) -> None:
         dialler["with an outcome"] += with_outcome
 
 
-def _normalized_batch(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
+def _managed(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
+    """A live batch's managed values as read, named as the source table's columns are."""
     import polars as pl
 
-    return normalized_frame(frame.select(pl.col(f"v{i}").alias(f"c{i}") for i in range(len(fields))), fields)
+    return frame.select(pl.col(f"v{i}").alias(f"c{i}") for i in range(len(fields)))
+
+
+def _live_digests(
+    values: pl.DataFrame, fields: Sequence[str], wanted: pl.Series, stable: pl.Series
+) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """The digest of each live record's normalised values, the normalised values of those that were normalised,
+    and their positions. `wanted` and `stable` are the digest and stability of each record's source row (null
+    when the source lacks its key).
+
+    A record whose values as read digest to its source row's digest, where that row is stable, holds that row's
+    normalised values, which normalise to themselves: its digest is the one read, and it is not normalised. Only
+    the rest are: the changed, the unmanaged and those written otherwise than normalised."""
+    hashes = row_digests(values)
+    settled = ((hashes == wanted) & stable).fill_null(False)
+    normalised = (~settled).arg_true()
+    normal = normalized_frame(values[normalised], fields)
+    if len(normalised):
+        hashes.scatter(normalised, row_digests(normal))
+    return hashes, normal, normalised
 
 
 class _LiveDigest:

@@ -4,8 +4,9 @@ The reference below normalises every value with `normalize` (one value at a time
 compares them. The diff under test reads the source in columns (from rows, or from a plain CSV file through the
 columnar scan), normalises in polars, compares 64-bit digests and only then describes the changed rows. Random
 data covers the normalisation cases: phones with spaces, dashes and brackets; 0000-00-00 dates; dates with a T,
-without seconds or with fractions; surrounding whitespace, tabs and control characters; non-ASCII text; empty
-versus missing fields; outcome codes written as "100" or " 100"; live duplicates, absent and closed records.
+without seconds or with fractions; surrounding whitespace, tabs and control characters; non-ASCII text; values
+that do not normalise to themselves; live values written as their source's normalised form; empty versus missing
+fields; outcome codes written as "100" or " 100"; live duplicates, absent and closed records.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from reconciler.errors import Location, Problem
 from reconciler.kinds.recordset import DesiredRecordSet
 from reconciler.manifest.columns import read_columns
 from reconciler.manifest.sources import RawRow, SourceFile, read_rows
-from reconciler.model.normalize import normalized
+from reconciler.model.normalize import normalize, normalized
 from reconciler.model.state import LiveBatch, LiveRecord, Policy, SourceRecord
 
 FIELDS = ("VENDOR_URN", "FirstName", "MobilePhone", "callback", "outcomecode")
@@ -49,6 +50,8 @@ _TRICKY = [
     "07700 900-123",
     "07700900123",
     "(0161) 496.0000",
+    "(\u00a00161 496 0000)",
+    "(00:00:00)",
     "+44 7700 900123",
     "100",
     " 100",
@@ -185,11 +188,18 @@ def _live(draw: st.DrawFn, rows: list[dict[str, str]], text: st.SearchStrategy[s
     live = []
     for number, key in enumerate(draw(st.lists(st.sampled_from([*KEYS, ""]), max_size=14)), start=1):
         base = next((row for row in rows if row["VENDOR_URN"] == key), {"VENDOR_URN": key})
-        values = {name: base.get(name, "") if draw(st.booleans()) else draw(text) for name in FIELDS[1:]}
+        values = {name: _live_value(draw, name, base.get(name, ""), text) for name in FIELDS[1:]}
         values["VENDOR_URN"] = key
         process = draw(st.sampled_from(["New Prospect", "HOLD: New Prospect", "COMPLETE", "EXPIRED", ""]))
         live.append(LiveRecord(number, key, values, process, values.get("outcomecode", "")))
     return live
+
+
+def _live_value(draw: st.DrawFn, name: str, source: str, text: st.SearchStrategy[str]) -> str:
+    """The source's value as written, as normalised (what the diff may take unnormalised: it must still find a
+    source value that does not normalise to itself, like "(\u00a00161 496 0000)" in a phone), or another."""
+    choice = draw(st.integers(0, 2))
+    return source if choice == 0 else normalize(name, source) if choice == 1 else draw(text)
 
 
 @st.composite
