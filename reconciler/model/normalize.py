@@ -109,16 +109,24 @@ def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame
     """`normalized` applied to every row: `frame` has one text column per field, in `fields` order (any
     column names); the result has the same columns, holding the comparable values. Each column is rewritten
     only where it may change, by column expressions, with no Python call per value."""
-    import polars as pl
-
     if not frame.columns or frame.height == 0:
         return frame
-    return frame.select(
+    return frame.select(_normalizing(tuple(fields), tuple(frame.columns)))
+
+
+@functools.lru_cache(maxsize=64)
+def _normalizing(fields: tuple[str, ...], columns: tuple[str, ...]) -> tuple[pl.Expr, ...]:
+    """The expressions of `normalized_frame`, built once per field list: a diff normalises a page of live records
+    at a time, and building them (about 150 expressions, a few with regexes of every Unicode digit) took longer
+    than running them on a small page."""
+    import polars as pl
+
+    return tuple(
         pl.when(_needs_work(name, column))
         .then(_column_expr(name, column))
         .otherwise(pl.col(column))
         .alias(column)
-        for name, column in zip(fields, frame.columns, strict=True)
+        for name, column in zip(fields, columns, strict=True)
     )
 
 
