@@ -7,11 +7,13 @@ order (a kind after the kinds it needs), then regenerate schemas/ (`reconciler s
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from ..manifest import Project
 from ..manifest import load_project as load_documents
-from .base import Desired, DesiredState, Kind, Registry
+from .base import Desired, DesiredState, Kind, Registry, SourceDigests
 from .calling_policy import CALLING_POLICY
 from .cc_campaign import CC_CAMPAIGN
 from .dataset import DATASET
@@ -45,14 +47,12 @@ def load_project(root: Path, *, check_sources: bool = True) -> Project:
 def desired_state(project: Project) -> DesiredState:
     """What the project's documents ask for, sorted by address, with the digest of every source."""
     items: list[Desired] = []
-    digests: dict[str, str] = {}
+    digests: dict[str, Callable[[], str | None]] = {}
     for manifest in project.manifests:
         kind = REGISTRY.get(manifest.kind)
         items.append(kind.desired(manifest, project))
-        digest = kind.source_digest(manifest)
-        if digest is not None:
-            digests[manifest.address] = digest
-    return DesiredState(tuple(items), project.config.guards, digests)
+        digests[manifest.address] = functools.partial(kind.source_digest, manifest)
+    return DesiredState(tuple(items), project.config.guards, SourceDigests.start(digests))
 
 
 __all__ = ["REGISTRY", "Desired", "DesiredState", "Kind", "Registry", "desired_state", "load_project"]

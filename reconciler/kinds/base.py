@@ -17,8 +17,10 @@ streaming diffs (reconciler/diff/), row scanning (reconciler/manifest/rows.py) a
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -85,6 +87,44 @@ def no_api(target: str, item: Desired, api: str, block: str) -> Problem:
     )
 
 
+class SourceDigests(Mapping[str, str]):
+    """Address -> sha256 of its source, each worked out on a thread from the moment the desired state is made: the
+    plan writes them only when it is done, and hashing a source of millions of rows reads the whole file (0.1 s
+    per 120 MB, and JSON Lines are about three times the size). A digest that is None (a document without rows)
+    is left out; an error raises where the digests are first read."""
+
+    def __init__(self, jobs: Mapping[str, Future[str | None]]) -> None:
+        self._jobs = dict(jobs)
+        self._lock = threading.Lock()
+        self._done: dict[str, str] | None = None
+
+    @classmethod
+    def start(cls, jobs: Mapping[str, Callable[[], str | None]]) -> SourceDigests:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="source-digest")
+        futures = {address: pool.submit(job) for address, job in jobs.items()}
+        pool.shutdown(wait=False)  # the thread ends when the last job has
+        return cls(futures)
+
+    def only(self, keep: Collection[str]) -> SourceDigests:
+        return SourceDigests({address: job for address, job in self._jobs.items() if address in keep})
+
+    def _digests(self) -> dict[str, str]:
+        with self._lock:
+            if self._done is None:
+                results = {address: job.result() for address, job in self._jobs.items()}
+                self._done = {address: digest for address, digest in results.items() if digest is not None}
+            return self._done
+
+    def __getitem__(self, address: str) -> str:
+        return self._digests()[address]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._digests())
+
+    def __len__(self) -> int:
+        return len(self._digests())
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """Everything the manifests ask for, sorted by address."""
@@ -115,7 +155,11 @@ class DesiredState:
         return replace(
             self,
             items=tuple(item for item in self.items if item.address in keep),
-            source_digests={key: value for key, value in self.source_digests.items() if key in keep},
+            source_digests=(
+                self.source_digests.only(keep)
+                if isinstance(self.source_digests, SourceDigests)
+                else {key: value for key, value in self.source_digests.items() if key in keep}
+            ),
         )
 
 
