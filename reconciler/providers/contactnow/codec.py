@@ -226,8 +226,11 @@ class Frames(Shape["pl.DataFrame"]):
             self._scratch = np.empty(size + size // 4, np.uint8)
         objects = self._scratch[:size]
         np.copyto(objects, np.frombuffer(data, np.uint8, size, 1))
-        ends = np.flatnonzero(objects < 0x20)  # a line end, a tab, or a control character JSON refuses anyway
-        objects[ends[(objects[ends] == 0x0A) | (objects[ends] == 0x0D)]] = 0x20
+        # A line end, a tab, or a control character JSON refuses anyway; most bodies have none, which one pass
+        # without a copy tells (its index took 0.3-0.5 s of CPU per 681 MB).
+        if objects.min(initial=0x20) < 0x20:
+            ends = np.flatnonzero(objects < 0x20)
+            objects[ends[(objects[ends] == 0x0A) | (objects[ends] == 0x0D)]] = 0x20
         first = _SEAM.search(objects.data)
         if first is not None:
             _cut_seams(objects, first[0])
