@@ -16,6 +16,7 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -149,12 +150,19 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     packed = table.packed
 
     def normalized_rows(positions: pl.Series) -> pl.DataFrame:
-        parts = [pl.DataFrame(schema=dict.fromkeys((f"c{i}" for i in range(len(fields))), pl.String))]
+        # The chunks are unpacked on two threads (polars lets go of the GIL): changed rows are spread over the
+        # source, so nearly every chunk holds some, and this runs after the live read, with a core to spare
+        # (50,000 rows of 5,000,000: 1.2 s on one thread).
         chunks = positions // CHUNK_ROWS
-        for chunk in chunks.unique(maintain_order=True).to_list():
+
+        def unpacked(chunk: int) -> pl.DataFrame:
             rows = positions.filter(chunks == chunk) - chunk * CHUNK_ROWS
-            parts.append(pl.read_ipc(io.BytesIO(packed[chunk]))[rows])
-        return pl.concat(parts)
+            return pl.read_ipc(io.BytesIO(packed[chunk]))[rows]
+
+        with ThreadPoolExecutor(2, thread_name_prefix="pass-3") as pool:
+            parts = list(pool.map(unpacked, chunks.unique(maintain_order=True).to_list()))
+        empty = pl.DataFrame(schema=dict.fromkeys((f"c{i}" for i in range(len(fields))), pl.String))
+        return pl.concat([empty, *parts])
 
     table.normalized_rows = normalized_rows
     return table
