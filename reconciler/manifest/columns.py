@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import Location
 
-from .sources import CSV_FIELD_LIMIT, MAX_JSON_LINE_BYTES, SourceFile, check_header, open_binary
+from .sources import CSV_FIELD_LIMIT, GZIP_ERRORS, MAX_JSON_LINE_BYTES, SourceFile, check_header, open_binary
 
 if TYPE_CHECKING:
     import polars as pl
@@ -97,7 +97,7 @@ def read_columns(
                 frames.extend(_csv_frames(stream, source, required, wanted))
             else:
                 frames.extend(_jsonl_frames(stream, wanted, text_only))
-    except (_Refused, OSError, EOFError, ValueError, csv.Error, pl.exceptions.PolarsError):
+    except (_Refused, OSError, *GZIP_ERRORS, ValueError, csv.Error, pl.exceptions.PolarsError):
         return None  # the row reader says what is wrong, if anything
     if not frames:
         return pl.DataFrame(schema={**dict.fromkeys(wanted, pl.String), LINE: pl.UInt32})

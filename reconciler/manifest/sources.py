@@ -162,6 +162,10 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+"""What reading a .gz source raises when the file is not gzip, ends early, or holds a broken deflate stream."""
+
+
 @contextmanager
 def open_binary(source: SourceFile) -> Iterator[io.BufferedIOBase]:
     """Open a resolved source for reading bytes, refusing a final symbolic link (decompressing a .gz)."""
@@ -196,7 +200,7 @@ def read_rows(source: SourceFile, required: tuple[str, ...]) -> Iterator[RawRow 
                 yield from _read_csv(stream, source.display, required)
             else:
                 yield from _read_jsonl(stream, source.display)
-    except (gzip.BadGzipFile, EOFError, zlib.error):
+    except GZIP_ERRORS:
         yield Problem(
             "source is not a valid gzip file", Location(source.display), remedy="recompress it with gzip"
         )

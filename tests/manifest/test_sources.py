@@ -112,6 +112,25 @@ def test_bad_gzip_is_a_problem(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["r.csv.gz", "r.jsonl.gz"])
+def test_a_gzip_file_whose_data_is_corrupt_is_a_problem_not_a_crash(tmp_path: Path, name: str) -> None:
+    """A gzip header followed by a broken deflate stream: the columnar reader hands the file to the row reader,
+    which names it (it used to raise zlib.error out of the plan)."""
+    if name.endswith(".csv.gz"):
+        text = b"VENDOR_URN,FirstName,MobilePhone\n" + b"".join(
+            b"A-%d,Ann,07700900001\n" % i for i in range(20_000)
+        )
+    else:
+        text = b"".join(b'{"VENDOR_URN": "A-%d", "MobilePhone": "07700900001"}\n' % i for i in range(20_000))
+    broken = bytearray(gzip.compress(text))
+    broken[200] ^= 0xFF
+    broken[300] ^= 0xFF
+    write(tmp_path, {"m.yaml": DATASET + record_set(f"  source: {name}\n"), name: bytes(broken)})
+    assert problems(tmp_path) == [
+        f"{tmp_path}/{name}: RecordSet/spring-records: source is not a valid gzip file (recompress it with gzip)"
+    ]
+
+
 def test_source_checks_only_when_asked_but_paths_always(tmp_path: Path) -> None:
     write(tmp_path, {"m.yaml": DATASET + CSV_RECORDS, "data/r.csv": "VENDOR_URN,FirstName\nA-1,Ann\n"})
     project = load_project(tmp_path, check_sources=False)
