@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..errors import InputError, Location, Problem
+from ..manifest.sources import GZIP_ERRORS
 from .listfile import prefixes
 from .phones import e164
 
@@ -58,7 +59,16 @@ def _is_csv(path: Path) -> bool:
 
 
 def _rows(path: Path, shown: str, column: str | None) -> Iterator[tuple[int, str]]:
-    """(line, value) of every number of the file, in order."""
+    """(line, value) of every number of the file, in order; a gzip file that cannot be read whole is refused."""
+    try:
+        yield from _numbers(path, shown, column)
+    except GZIP_ERRORS:
+        raise InputError(
+            [Problem("is not a valid gzip file", Location(shown), remedy="recompress it with gzip")]
+        ) from None
+
+
+def _numbers(path: Path, shown: str, column: str | None) -> Iterator[tuple[int, str]]:
     with _text(path) as text:
         if not _is_csv(path):
             for line, value in enumerate(text, start=1):

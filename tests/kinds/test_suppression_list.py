@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 from fakes import FakeContactNow, target
 
-from reconciler.errors import Location, PlanError
+from reconciler.errors import InputError, Location, PlanError
 from reconciler.kinds.base import DesiredState
 from reconciler.kinds.suppression_list import DesiredSuppressionList
 from reconciler.planner import make_plan
+from reconciler.suppression.importer import read_numbers
 from reconciler.suppression.listfile import prefixes, write_list
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -132,3 +134,25 @@ def test_a_file_of_customer_ids_is_refused_where_the_spec_says_phone(tmp_path: P
         "list file project/suppression/tps.hmac holds customer-id values, but spec.values is phone; correct "
         "spec.values, or import the list again"
     )
+
+
+@pytest.mark.parametrize("damage", ["deflate", "header", "end"])
+def test_a_gzip_file_of_numbers_that_cannot_be_read_whole_is_refused_naming_it(
+    tmp_path: Path, damage: str
+) -> None:
+    data = gzip.compress(b"phone\n" + b"".join(b"0770090%04d\n" % i for i in range(9_000)))
+    broken = bytearray(data)
+    if damage == "deflate":
+        broken[200] ^= 0xFF
+        broken[300] ^= 0xFF
+    elif damage == "header":
+        broken[2:] = b"junk" * 10
+    else:
+        del broken[-20:]
+    path = tmp_path / "numbers.csv.gz"
+    path.write_bytes(bytes(broken))
+    with pytest.raises(InputError) as caught:
+        read_numbers(path, "numbers.csv.gz", "GB", KEY.encode())
+    assert [str(problem) for problem in caught.value.problems] == [
+        "numbers.csv.gz: is not a valid gzip file (recompress it with gzip)"
+    ]
