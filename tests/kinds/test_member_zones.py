@@ -15,6 +15,9 @@ from reconciler.kinds import desired_state, load_project
 from reconciler.model.state import MemberStatus
 from reconciler.planner import make_plan
 
+MONDAY_3PM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+"""When these plans are made and applied: every zone the tests use is inside its calling window."""
+
 POLICY = document(
     "CallingPolicy",
     "us-sales",
@@ -65,24 +68,29 @@ def test_unresolved_members_are_left_out_under_exclude_and_the_declared_zone_is_
     members = '[{customer-id: "1", tz: Europe/London}, {customer-id: "2"}, {customer-id: "3", phone: "12"}]'
     desired = desired_state(load_project(_project(tmp_path / "exclude", policy, members)))
     center = FakeContactCenter()
-    planned = make_plan(desired, target(contact_center=center), now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
+    planned = make_plan(desired, target(contact_center=center), now=MONDAY_3PM)
     assert [observation.message for observation in planned.plan.observations] == [
         "calling hours (CallingPolicy/us-sales): 3 members in 1 zones (1 by tz); 0 ambiguous (several zones; the "
         "check takes every one); 2 unresolved; 1 invalid numbers; 0 invalid zone names; 0 invalid postcodes; 0 "
         "postcode/phone conflicts; 2 excluded (no zone resolves them; unresolved: exclude)"
     ]
-    assert apply_plan(planned.plan, desired, target(contact_center=center), Quiet()).ok
+    # The write's clock, not the machine's: at the plan's hour every zone's window is open.
+    assert apply_plan(
+        planned.plan, desired, target(contact_center=center), Quiet(), clock=lambda: MONDAY_3PM
+    ).ok
     assert center.members == {125: {"1": MemberStatus.NEW}}
 
     declared = desired_state(
         load_project(_project(tmp_path / "declared", policy, members, zone="Europe/Paris"))
     )
     center = FakeContactCenter()
-    planned = make_plan(declared, target(contact_center=center), now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
+    planned = make_plan(declared, target(contact_center=center), now=MONDAY_3PM)
     assert [observation.message for observation in planned.plan.observations] == [
         "calling hours (CallingPolicy/us-sales): 3 members in 2 zones (1 by tz, 2 by declared zone); 0 ambiguous "
         "(several zones; the check takes every one); 0 unresolved; 1 invalid numbers; 0 invalid zone names; 0 "
         "invalid postcodes; 0 postcode/phone conflicts"
     ]
-    assert apply_plan(planned.plan, declared, target(contact_center=center), Quiet()).ok
+    assert apply_plan(
+        planned.plan, declared, target(contact_center=center), Quiet(), clock=lambda: MONDAY_3PM
+    ).ok
     assert sorted(center.members[125]) == ["1", "2", "3"]
