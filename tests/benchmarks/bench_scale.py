@@ -109,6 +109,24 @@ each figure names its hour's phase), medians of 3:
                   CPU 3.16 s). In alternating runs: ff5300f 32,681-33,782 against 34,036-34,143 (fast phase);
                   24,413 against 24,091 (slow phase, runs 18,999-29,183)
 
+Measured at 5480a09 (issue #15, the next session; a slow hour: the floors ran 10-30% slower than above),
+medians of 3, two runs a quarter of an hour apart (run 2 at fdc4002, which changes only error handling):
+
+    formats-1m     run 1 (load 1.7-2.5)                           run 2 (load 1.8-2.9)
+    plain CSV      7.84 s, 537 MB, floors 2.86 / 3.21 s           8.48 s, 539 MB, floors 2.66 / 2.86 s
+                   2.74x / 2.44x floor                            3.19x / 2.96x floor
+    quoted CSV     1.17x plain CSV                                1.03x
+    gzip CSV       1.29x                                          1.12x
+    JSONL          1.23x (peak 593 MB)                            1.30x (601 MB)
+    gzip JSONL     1.39x (peak 613 MB)                            1.31x (604 MB)
+    formats-1m at ab2c3d3, 20 minutes before run 1: plain CSV 7.36 s, floors 2.93 / 2.89 s (2.51x / 2.55x),
+                   quoted 1.24x, gzip CSV 1.23x, JSONL 1.35x, gzip JSONL 1.42x, peaks 533-616 MB
+    plan-5m        39.49 s (39.49-41.80), 1,533-1,589 MB; 38.88-38.98 s, 1,565-1,573 MB; at ab2c3d3,
+                   34.37 s (32.65-39.09), 1,549-1,565 MB
+    apply-100k     25,502 records/s (25,296-25,588), CPU reconciler 4.22 s, emulator 4.02 s; 23,152 in the
+                   second run; intake 25,659 and 24,361 records/s (emulator CPU 3.59 and 3.83 s)
+    members-5m     14.05 s (12.06-14.34), 1,477-1,481 MB
+
 The 30,000 records/s target was reached in single runs (best 31,237) but not as a median on this shared
 machine. Before b7635d3 one 1,000-row insert cost about 21 us of CPU a record, 11 of them the cn_record_docs
 trigger (json_object of the standard fields ~4, the custom-field subquery ~5), against ~5 us to parse the body
