@@ -16,7 +16,7 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -143,9 +143,19 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     )
     del frame, blank
     table = _empty_table(fields)
-    for offset in range(0, selected.height, CHUNK_ROWS):
-        chunk = selected.slice(offset, CHUNK_ROWS)
-        _extend(table, chunk, fields, chunk.get_column("c0"))
+    # Each chunk's normalised values are compressed on a thread while the next chunk is normalised (zstd holds
+    # no GIL): one pass over the source, at most two chunks' normalised copies held at once.
+    with ThreadPoolExecutor(1, thread_name_prefix="pass-1-pack") as pool:
+        packing: Future[bytes] | None = None
+        for offset in range(0, selected.height, CHUNK_ROWS):
+            chunk = selected.slice(offset, CHUNK_ROWS)
+            normal = _extend(table, chunk, fields, chunk.get_column("c0"))
+            if packing is not None:
+                table.packed.append(packing.result())
+            packing = pool.submit(_packed, normal)
+            del normal
+        if packing is not None:
+            table.packed.append(packing.result())
     del selected
     packed = table.packed
 
@@ -187,7 +197,8 @@ def _empty_table(fields: Sequence[str]) -> SourceTable:
     )
 
 
-def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: pl.Series) -> None:
+def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys: pl.Series) -> pl.DataFrame:
+    """Add a chunk of the source to the table, but for its packed values; return its normalised values."""
     import polars as pl
 
     table.keys.append(keys)
@@ -197,9 +208,14 @@ def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys
     normal = normalized_frame(frame, fields)
     table.digests.append(row_digests(normal))
     table.stable.append(_stable(frame, normal, fields))
+    return normal
+
+
+def _packed(normal: pl.DataFrame) -> bytes:
+    """A chunk's normalised values as `SourceTable.packed` holds them."""
     packed = io.BytesIO()
     normal.write_ipc(packed, compression="zstd")
-    table.packed.append(packed.getvalue())
+    return packed.getvalue()
 
 
 def _stable(frame: pl.DataFrame, normal: pl.DataFrame, fields: Sequence[str]) -> pl.Series:

@@ -21,12 +21,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 from core.helpers import rows_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.diff import records
 from reconciler.diff.records import RecordWork, diff_records
 from reconciler.errors import Location, Problem
 from reconciler.kinds.recordset import DesiredRecordSet
@@ -212,13 +214,18 @@ def cases(draw: st.DrawFn, text: st.SearchStrategy[str] = values) -> tuple[objec
 
 
 @settings(max_examples=150, deadline=None)
-@given(cases(), st.booleans())
-def test_streaming_diff_equals_reference_diff(case: tuple[object, ...], batched: bool) -> None:
+@given(cases(), st.booleans(), st.sampled_from([records.CHUNK_ROWS, 1, 3]))
+def test_streaming_diff_equals_reference_diff(
+    case: tuple[object, ...], batched: bool, chunk_rows: int
+) -> None:
+    """With one chunk of pass 1, or several (each packed on a thread while the next is normalised: the changed
+    rows must still be taken from their own chunk)."""
     rows, live, absent, dedupe = case
     assert isinstance(rows, list) and isinstance(live, list)
     assert isinstance(absent, str) and isinstance(dedupe, str)
     expected = _reference(rows, live, absent, dedupe)
-    assert _ours(RowsSource(rows), live, absent, dedupe, batched=batched) == expected
+    with mock.patch.object(records, "CHUNK_ROWS", chunk_rows):
+        assert _ours(RowsSource(rows), live, absent, dedupe, batched=batched) == expected
 
 
 def _write(folder: Path, name: str, rows: list[dict[str, str]], ascii_only: bool) -> SourceFile:
