@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.diff.keys import KeyIndex
+from reconciler.diff.keys import KeyIndex, _Buckets
 
 KEYS = st.text(alphabet="ab01 é\t", max_size=4)
 
@@ -41,3 +42,23 @@ def test_an_equal_hash_of_another_key_is_no_match(monkeypatch: pytest.MonkeyPatc
     assert index.positions(pl.Series(["zz", "k1"])).to_list() == [None, None]
     index = KeyIndex(pl.Series(["k1"]))  # now built with every key hashing to 0
     assert index.positions(pl.Series(["zz", "k1"])).to_list() == [None, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    source=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    asked=st.lists(st.integers(0, 2**64 - 1), max_size=100),
+    picked=st.lists(st.integers(0, 299), max_size=100),
+)
+def test_bucketed_search_is_numpys_searchsorted(
+    source: list[int], asked: list[int], picked: list[int]
+) -> None:
+    """The bucketed search finds the leftmost place of hashes present (some several times), absent, and at both
+    ends of the range, as numpy's binary search does."""
+    ordered = np.sort(np.array([*source, 0, 2**64 - 1], dtype=np.uint64))
+    hashes = np.array(
+        [*asked, *(int(ordered[i % len(ordered)]) for i in picked), 0, 1, 2**64 - 1, 2**63],
+        dtype=np.uint64,
+    )
+    expected = np.searchsorted(ordered, hashes, side="left")
+    assert _Buckets(ordered).search(hashes).tolist() == expected.tolist()
