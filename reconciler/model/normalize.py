@@ -99,10 +99,11 @@ def _needs_work(name: str, column: str) -> pl.Expr:
     spaces, digit = _classes()
     value = pl.col(column)
     edge = "[" + "".join(f"\\x{{{ord(char):x}}}" for char in spaces) + "]"
-    needs = value.str.contains(f"^{edge}|{edge}$") | value.is_in(sorted(_EMPTY_DATES))
-    if name.casefold() in _PHONE_FOLDED:
-        return needs | value.str.contains(PHONE_NOISE)
-    return needs | value.str.contains(f"^{digit}{{4}}-{digit}{{2}}-{digit}{{2}}[T ]{digit}{{2}}:{digit}{{2}}")
+    # One pattern a value: each regex match costs about 20 ns a value whatever it holds, so the edges and the
+    # phone's noise or the date's start are looked for together.
+    date = f"^{digit}{{4}}-{digit}{{2}}-{digit}{{2}}[T ]{digit}{{2}}:{digit}{{2}}"
+    changing = PHONE_NOISE if name.casefold() in _PHONE_FOLDED else date
+    return value.str.contains(f"^{edge}|{edge}$|{changing}") | value.is_in(sorted(_EMPTY_DATES))
 
 
 def normalized_frame(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
