@@ -223,28 +223,39 @@ _NEWLINE, _RETURN, _COMMA, _QUOTE = (ord(char) for char in '\n\r,"')
 
 
 def _outside_quotes(piece: bytes) -> bytes:
-    """The piece with each quoted field replaced by _FIELD, refused unless every quoted field is well formed: it
-    opens where a field starts (at a line start or after a comma), holds a quote only doubled, and closes where
-    a field ends (before a comma or a line end).
+    """The piece with each quoted field replaced by a run of _FIELD, refused unless every quoted field is well
+    formed: it opens where a field starts (at a line start or after a comma), holds a quote only doubled, and
+    closes where a field ends (before a comma or a line end).
 
     Split at every quote, the parts alternate outside and inside quotes. An empty outside part between two
-    inside parts is a doubled quote, so a run of markers is one quoted field."""
+    inside parts is a doubled quote, so a run of markers is one quoted field. Its neighbours are checked with
+    numpy, in one pass over the piece: counting each neighbour with bytes.count took eight passes, holding the
+    GIL (about 1 s per 122 MB of CSV quoting a tenth of its rows)."""
+    import numpy as np
+
     parts = piece.split(b'"')
     if len(parts) % 2 == 0:
         raise _Refused  # an odd number of quotes: one is not closed
-    mark = _FIELD
-    outside = mark.join(parts[0::2])
-    while mark * 2 in outside:
-        outside = outside.replace(mark * 2, mark)
-    fields = outside.count(mark)
-    opened = outside.count(b"," + mark) + outside.count(b"\n" + mark) + outside.startswith(mark)
+    outside = _FIELD.join(parts[0::2])
+    data = np.frombuffer(outside, np.uint8)
+    marks = np.flatnonzero(data == _FIELD[0])
+    if not len(marks):
+        return outside
+    breaks = np.diff(marks) != 1
+    starts = marks[np.concatenate(([True], breaks))]
+    ends = marks[np.concatenate((breaks, [True]))]
+    before = data[np.maximum(starts - 1, 0)]
+    opened = (starts == 0) | (before == _COMMA) | (before == _NEWLINE)
+    size = len(data)
+    after = data[np.minimum(ends + 1, size - 1)]
+    then = data[np.minimum(ends + 2, size - 1)]
     closed = (
-        outside.count(mark + b",")
-        + outside.count(mark + b"\n")
-        + outside.count(mark + b"\r\n")
-        + outside.endswith(mark)
+        (ends == size - 1)
+        | (after == _COMMA)
+        | (after == _NEWLINE)
+        | ((after == _RETURN) & (ends + 2 < size) & (then == _NEWLINE))
     )
-    if opened != fields or closed != fields:
+    if not (opened.all() and closed.all()):
         raise _Refused
     return outside
 

@@ -268,3 +268,41 @@ def test_csv_line_ends_and_blank_lines(
         read = list(read_rows(file, ("a",)))
         assert [(item.cells["a"], item.location.line) for item in read if isinstance(item, RawRow)] == rows
         assert all(isinstance(item, RawRow) for item in read)
+
+
+def _outside_quotes_by_counting(piece: bytes) -> bytes | None:
+    """The check `_outside_quotes` makes, as it was written first: runs of markers collapsed, then each
+    neighbour counted (None where it refuses)."""
+    parts = piece.split(b'"')
+    if len(parts) % 2 == 0:
+        return None
+    mark = b"\x00"
+    outside = mark.join(parts[0::2])
+    while mark * 2 in outside:
+        outside = outside.replace(mark * 2, mark)
+    fields = outside.count(mark)
+    opened = outside.count(b"," + mark) + outside.count(b"\n" + mark) + outside.startswith(mark)
+    closed = (
+        outside.count(mark + b",")
+        + outside.count(mark + b"\n")
+        + outside.count(mark + b"\r\n")
+        + outside.endswith(mark)
+    )
+    return outside if opened == fields and closed == fields else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(['"', '""', ",", "\n", "\r", "\r\n", "a", "é"]), max_size=24))
+def test_quoted_fields_are_checked_as_by_counting_their_neighbours(bits: list[str]) -> None:
+    """The numpy check of quoted fields refuses exactly the pieces the counting of each neighbour refused, and
+    leaves the same text outside quotes (a field's run of markers is one marker there)."""
+    piece = "".join(bits).encode()
+    expected = _outside_quotes_by_counting(piece)
+    try:
+        outside: bytes | None = columns._outside_quotes(piece)
+    except columns._Refused:
+        outside = None
+    if outside is not None:
+        while b"\x00\x00" in outside:
+            outside = outside.replace(b"\x00\x00", b"\x00")
+    assert outside == expected
