@@ -135,6 +135,26 @@ for it only: store.deferred_docs) and inserts only the columns it writes: in-pro
 ~16-17 us a record (min of 100; it was ~24-25): by a py-spy profile ~7-8 of them SQLite's insert of the
 records, ~1.5 the docs' insert, ~2 the commit (WAL), ~6 Python laying out the row and its doc; the body's parse
 stays ~3.5.
+
+Measured in a later session (issue #15), medians of 3, three runs: A at 0657399 (21:12, the whole set), B and C
+at 9a20001 (21:33 formats-1m alone, 21:39 the whole set; 9a20001 checks quoted CSV fields with numpy). The host
+slowed by about half between A and C: the same emulator intake took 2.66 s of CPU in A and 4.21 s in C, and
+members-5m, unchanged, 11.28 s and 16.65 s.
+
+    formats-1m     run A                        run B                        run C
+    plain CSV      7.13 s, floors 2.99/3.13 s   7.71 s, floors 2.88/2.97 s   7.96 s, floors 2.92/3.15 s
+                   2.39x / 2.28x floor          2.68x / 2.60x                2.72x / 2.53x
+    quoted CSV     1.31x plain CSV              0.99x                        1.09x
+    gzip CSV       1.33x                        1.07x                        1.11x
+    JSONL          1.37x                        1.26x                        1.51x
+    gzip JSONL     1.37x                        1.43x                        1.43x
+    peaks          510-591 MB                   526-607 MB                   520-619 MB
+    plan-5m        A: 31.47 s (29.94-31.74), 1,525-1,570 MB; C: 36.15 s (33.20-37.65), 1,531-1,592 MB
+    apply-100k     A: 35,408 records/s (29,228-36,732), CPU reconciler 2.91 s, emulator 2.87 s, intake 34,190;
+                   C: 24,069 (23,185-25,719), CPU 4.12 s / 4.29 s, intake 21,880; batch sizes [1000], and the plan
+                   after each apply: no changes
+    members-5m     A: 11.28 s (11.00-11.32), 1,479-1,495 MB; C: 16.65 s (16.39-16.68), 1,472-1,489 MB
+    --version      A: 0.09-0.10 s; C: 0.11-0.17 s
 """
 
 from __future__ import annotations
