@@ -131,7 +131,7 @@ class DesiredState:
 
     items: tuple[Desired, ...] = ()
     guard: Guard = Guard()
-    source_digests: Mapping[str, str] = field(default_factory=dict)
+    source_digests: SourceDigests = field(default_factory=lambda: SourceDigests({}))
     """Address -> sha256 of its source (file bytes, or inline rows); a changed source makes a saved plan stale."""
 
     def of(self, kind: type[D]) -> tuple[D, ...]:
@@ -155,11 +155,7 @@ class DesiredState:
         return replace(
             self,
             items=tuple(item for item in self.items if item.address in keep),
-            source_digests=(
-                self.source_digests.only(keep)
-                if isinstance(self.source_digests, SourceDigests)
-                else {key: value for key, value in self.source_digests.items() if key in keep}
-            ),
+            source_digests=self.source_digests.only(keep),
         )
 
 
