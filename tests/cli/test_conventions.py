@@ -98,12 +98,25 @@ def test_the_command_line_loads_no_engine_until_a_command_needs_it() -> None:
     heavy = ("polars", "httpx", "pydantic", "ruamel", "msgspec", "deepdiff", "starlette", "uvicorn", "ijson")
     code = (
         "import sys, reconciler.cli; "
-        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m == 'reconciler.engine'))"
+        "print(sorted(m for m, module in sys.modules.items() if module is not None and "
+        f"(m.split('.')[0] in {heavy!r} or m == 'reconciler.engine')))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout == "[]\n"
     version = process("--version")
     assert (version.returncode, version.stdout) == (0, "reconciler 0.1.0\n")
+
+
+def test_the_engine_loads_no_command_line_client_of_httpx() -> None:
+    """httpx imports its own command-line client (click, rich, pygments: about 0.1 s) when they are installed;
+    reconciler never runs it, so a plan's start does not pay for it. rich loads only for a progress bar."""
+    code = (
+        "import sys, reconciler.engine, reconciler.providers.contactnow.client, httpx; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'rich', 'pygments')), "
+        "'httpx._main' in sys.modules and sys.modules['httpx._main'] is not None)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout == "[] False\n"
 
 
 def test_a_saved_plan_is_the_approval_and_a_stale_one_is_still_refused(project: Path, tmp_path: Path) -> None:

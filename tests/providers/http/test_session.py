@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.errors import AmbiguousWriteError, ApiError, RateLimitError, TransientApiError
 from reconciler.providers.http.body import BrokenBody
-from reconciler.providers.http.session import HttpSession
+from reconciler.providers.http.session import HttpSession, _tls_context
 
 from ..provider_fakes import BreakingStream, Scripted, Sleeps, policy
 
@@ -401,3 +401,15 @@ def test_a_body_the_parser_finds_broken_is_read_again_then_not_valid_json() -> N
     assert type(caught.value) is ApiError
     assert str(caught.value) == "Test read: the response body is not valid JSON [u]"
     assert sleeps.calls == [0.5]
+
+
+def test_every_session_context_requires_a_certificate_for_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    https, http = _tls_context("https"), _tls_context("http")
+    for context in (https, http):
+        assert context.verify_mode is ssl.CERT_REQUIRED
+        assert context.check_hostname is True
+    assert https.cert_store_stats()["x509_ca"] > 100, "certifi's bundle, as httpx loads by default"
+    assert http.cert_store_stats()["x509_ca"] == 0, "plain http never opens TLS: it trusts no certificate"
+    assert _tls_context("https") is https, "one verifying context a process"
