@@ -264,3 +264,22 @@ def test_large_reads_stream(emulator: Emulator) -> None:
     assert body["total"] == 3000
     assert [r["id"] for r in body["list"]] == [str(i) for i in range(1, 3001)]
     assert body["list"][2999]["Testy"] == "t999"
+
+
+def test_a_dataset_read_in_id_order_takes_every_record_once_across_chunks(emulator: Emulator) -> None:
+    # Two datasets' records interleave in blocks of 150, so a chunk of a dataset's records (1,000, read from
+    # after the last id sent) skips the other's ids; 2,400 records make three chunks, the last one short.
+    one, other = emulator.new_dataset(description="one"), emulator.new_dataset(description="other")
+    expected: list[int] = []
+    for block in range(16):
+        rows = [{"MobilePhone": "07700900001", "Testy": f"{block}-{i}"} for i in range(150)]
+        expected += emulator.new_records(one, rows)
+        emulator.new_records(other, rows[:50])
+    for sort in ({"sort": "id"}, {}):
+        body = emulator.ecnow("ecnow_records", "read", dataset=one, **sort)
+        assert body["total"] == 2400
+        assert [int(row["id"]) for row in body["list"]] == expected
+        assert [row["Testy"] for row in body["list"]] == [f"{b}-{i}" for b in range(16) for i in range(150)]
+    # Other orders and pages read the same records.
+    assert _ids(emulator, dataset=one, sort="id desc") == expected[::-1]
+    assert _ids(emulator, dataset=one, sort="id", limit=1200, start=1100) == expected[1100:2300]
