@@ -156,17 +156,24 @@ members-5m, unchanged, 11.28 s and 16.65 s.
     members-5m     A: 11.28 s (11.00-11.32), 1,479-1,495 MB; C: 16.65 s (16.39-16.68), 1,472-1,489 MB
     --version      A: 0.09-0.10 s; C: 0.11-0.17 s
 
-Run D, the session after, at f577b90 (23:21-23:30): the emulator joins a dataset read's docs in SQLite
-(group_concat from the last id sent), and a command no longer imports httpx's command-line client or loads
-the CA bundle for a plain-http session.
+Runs D (at f577b90, 23:21-23:30) and E (at 02caef4, the same code, 23:40-23:49), the session after: the
+emulator joins a dataset read's docs in SQLite (group_concat from the last id sent), and a command no longer
+imports httpx's command-line client or loads the CA bundle for a plain-http session.
 
-    formats-1m     plain CSV 8.18 s, floors 3.13 / 3.23 s: 2.62x / 2.54x floor; quoted CSV 0.93x plain CSV,
-                   gzip CSV 0.92x, JSONL 1.18x, gzip JSONL 1.25x; peaks 550-590 MB
-    plan-5m        32.68 s (28.87-33.49), 1,532-1,605 MB
-    apply-100k     31,007 records/s (28,870-35,951), CPU reconciler 3.13 s, emulator 3.24 s; intake 29,384;
-                   batch sizes [1000], and the plan after each apply: no changes
-    members-5m     15.54 s (15.02-16.16), 1,464-1,473 MB
-    --version      0.10-0.12 s
+    formats-1m     run D                                run E
+    plain CSV      8.18 s, floors 3.13 / 3.23 s         7.71 s, floors 3.03 / 3.63 s
+                   2.62x / 2.54x floor                  2.55x / 2.12x floor
+    quoted CSV     0.93x plain CSV                      0.99x
+    gzip CSV       0.92x                                1.01x
+    JSONL          1.18x                                1.23x
+    gzip JSONL     1.25x                                1.19x
+    peaks          550-590 MB                           539-595 MB
+    plan-5m        D: 32.68 s (28.87-33.49), 1,532-1,605 MB; E: 33.52 s (33.29-35.13), 1,581-1,597 MB
+    apply-100k     D: 31,007 records/s (28,870-35,951), CPU reconciler 3.13 s, emulator 3.24 s, intake 29,384;
+                   E: 28,165 (22,322-29,125), CPU 3.47 s / 3.56 s, intake 25,456; batch sizes [1000], and the
+                   plan after each apply: no changes
+    members-5m     D: 15.54 s (15.02-16.16), 1,464-1,473 MB; E: 13.91 s (13.86-15.05), 1,461-1,476 MB
+    --version      D: 0.10-0.12 s; E: 0.10-0.13 s
 """
 
 from __future__ import annotations
