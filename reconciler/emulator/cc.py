@@ -641,7 +641,7 @@ def _member_texts(
         upto = "" if last is None else " AND (seq, customer_id) <= (?, ?)"
         joined = reader.one(
             f"SELECT group_concat(? || doc, ','), count(*) FROM (SELECT doc {_MEMBERS_BY_KEY}{upto} "
-            "ORDER BY seq, customer_id)",
+            f"ORDER BY seq, customer_id LIMIT {READ_CHUNK})",  # the LIMIT keeps the ordered subquery apart
             (prefix, campaign_id, *after, *(last or ())),
         )
         if joined is not None and joined[0] is not None:
