@@ -12,7 +12,7 @@ the dataset is on HOLD).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -790,7 +790,7 @@ def _apply(ctx: StepContext, address: str, item: DesiredRecordSet, work: RecordW
         if work.create_keys:
             with ctx.progress(f"{address}: create", len(work.create_keys)) as advance:
                 created = provider.create_records(
-                    dataset_id, item.key, _created(item, work.create_keys), progress=advance
+                    dataset_id, item.key, _source_records(item, work.create_keys), progress=advance
                 )
             done.append(f"{created.written} created")
             failures += [f"{named(failure.key)}: {failure.reason}" for failure in created.failures]
@@ -843,7 +843,16 @@ def _key_names(item: DesiredRecordSet) -> Callable[[str], str]:
     return lambda key: key
 
 
-def _created(item: DesiredRecordSet, keys: frozenset[str]) -> Iterator[SourceRecord]:
+def _updates(item: DesiredRecordSet, work: RecordWork) -> Iterator[RecordUpdate]:
+    """Each record to update, with only the managed fields that differ, taken as the creates are."""
+    for record in _source_records(item, work.updates.keys()):
+        record_id, fields = work.updates[record.key]
+        wanted = {name.casefold() for name in fields}
+        values = {name: value for name, value in record.values.items() if name.casefold() in wanted}
+        yield RecordUpdate(record.key, record_id, values)
+
+
+def _source_records(item: DesiredRecordSet, keys: Collection[str]) -> Iterator[SourceRecord]:
     """The source records whose key is in `keys`, in source order, with only the key and the managed fields:
     fields a record set does not name are never touched. They come from the source's frame, the columns the
     plan read and checked once (row n of the frame is the n-th record of the source), a slice at a time, so
@@ -861,27 +870,16 @@ def _created(item: DesiredRecordSet, keys: frozenset[str]) -> Iterator[SourceRec
     names = [name for name in frame.columns if name.casefold() in managed and name.casefold() != folded_key]
     wanted = frame.get_column(key).is_in(pl.Series(list(keys), dtype=pl.String).implode()).fill_null(False)
     location = Location(item.location.file)
-    for offset in range(0, frame.height, _CREATE_SLICE):
-        part = frame.slice(offset, _CREATE_SLICE).filter(wanted.slice(offset, _CREATE_SLICE))
+    for offset in range(0, frame.height, _SOURCE_SLICE):
+        part = frame.slice(offset, _SOURCE_SLICE).filter(wanted.slice(offset, _SOURCE_SLICE))
         if not part.height:
             continue
         values = part.select(pl.col(name).fill_null("") for name in names).to_dicts()  # built by polars
         yield from map(SourceRecord, part.get_column(key).to_list(), values, [location] * len(values))
 
 
-_CREATE_SLICE = 10_000
-"""Source rows turned into records at a time when creating: a few MB of dicts, whatever the source's size."""
-
-
-def _updates(item: DesiredRecordSet, work: RecordWork) -> Iterator[RecordUpdate]:
-    for record in item.source.iter_records():
-        hit = work.updates.get(record.key)
-        if hit is None:
-            continue
-        record_id, fields = hit
-        wanted = {name.casefold() for name in fields}
-        values = {name: value for name, value in record.values.items() if name.casefold() in wanted}
-        yield RecordUpdate(record.key, record_id, values)
+_SOURCE_SLICE = 10_000
+"""Source rows turned into records at a time when creating or updating: a few MB of dicts, whatever the source's size."""
 
 
 # ------------------------------------------------------------------------------------------------ export

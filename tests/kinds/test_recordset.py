@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from core.helpers import record_set
+from core.helpers import ListSource, record_set
 from fakes import FakeContactNow, Quiet, target
 
 from reconciler.apply.runner import apply_plan
@@ -15,7 +16,7 @@ from reconciler.errors import Location, PlanError
 from reconciler.kinds.base import DesiredState
 from reconciler.kinds.dataset import DesiredDataset
 from reconciler.kinds.recordset import RECORD_SET
-from reconciler.model.state import Dataset, Policy, Status
+from reconciler.model.state import Dataset, Policy, SourceRecord, Status
 from reconciler.plan.changes import Action, Phase
 from reconciler.planner import make_plan
 from reconciler.providers.base import DatasetUpdate
@@ -82,6 +83,36 @@ def test_updates_send_only_the_fields_that_differ_and_absent_records_complete() 
         ("update_records", dataset_id, (("A-2", {"FirstName": "Bob"}),)),
         ("complete_records", dataset_id, (4,), "510456"),
     ]
+
+
+@dataclasses.dataclass(frozen=True)
+class _FrameOnly(ListSource):
+    """A source whose rows can only be taken from its frame, as the plan read and checked them."""
+
+    def iter_records(self) -> Iterator[SourceRecord]:
+        raise AssertionError("the source was read again, row by row")
+
+
+def test_updates_take_their_rows_from_the_frame_the_plan_read() -> None:
+    account = FakeContactNow()
+    live = [dict(row) for row in ROWS]
+    live[0]["MobilePhone"] = "07700900100"
+    live[2]["FirstName"] = "Cyrus"
+    dataset_id = _live(account, live)
+    rows = [{**row, "Address1": f"not managed {n}"} for n, row in enumerate(ROWS)]
+    desired = DesiredState(
+        (_state().items[0], dataclasses.replace(record_set(rows), source=_FrameOnly(rows)))
+    )
+    planned = make_plan(desired, target(account), now=NOW)
+    (change,) = planned.plan.changes
+    assert change.counts == {"update": 2, "unchanged": 1}
+    assert apply_plan(planned.plan, desired, target(account), Quiet()).ok
+    assert account.calls[-1] == (
+        "update_records",
+        dataset_id,
+        (("A-1", {"MobilePhone": "07700900001"}), ("A-3", {"FirstName": "Cy"})),
+    )
+    assert [row.values for row in account.records[dataset_id]] == ROWS
 
 
 def test_completing_too_many_is_a_mass_complete_verdict() -> None:
