@@ -8,6 +8,7 @@ job never mistakes a broken command line for drift.
 
 from __future__ import annotations
 
+import gc
 import logging
 import shlex
 import sys
@@ -724,7 +725,13 @@ def version() -> None:
 
 def main() -> None:
     allocators.tune()
-    app()
+    try:
+        app()
+    finally:
+        # Nothing the command made is needed once it has answered: frozen, it is left to the process's end rather
+        # than walked by the interpreter's collections as it exits (a 1M-record plan's exit took 0.11-0.21 s,
+        # 0.02-0.04 s frozen). Files are closed where they are written, and exit handlers still run.
+        gc.freeze()
 
 
 __all__ = ["app", "main"]

@@ -199,3 +199,32 @@ def test_no_color_on_a_terminal_means_no_escape_codes(project: Path) -> None:
         )
         assert done.returncode == 0, done.stdout
         assert b"\x1b" not in done.stdout, (command, done.stdout[:400])
+
+
+@pytest.mark.parametrize("ends", [None, SystemExit(2)], ids=["returns", "exits"])
+def test_what_a_command_made_is_left_to_the_process_end(
+    monkeypatch: pytest.MonkeyPatch, ends: SystemExit | None
+) -> None:
+    """The console script's entry freezes every object once the command has answered, however it ends: the
+    interpreter's collections at exit then walk none of them."""
+    import gc
+
+    from reconciler import cli
+
+    def command() -> None:
+        assert gc.get_freeze_count() == 0  # frozen only after the command
+        if ends is not None:
+            raise ends
+
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "as the user set it")
+    monkeypatch.setattr(cli, "app", command)
+    try:
+        if ends is None:
+            cli.main()
+        else:
+            with pytest.raises(SystemExit) as exited:
+                cli.main()
+            assert exited.value.code == 2
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
