@@ -26,6 +26,9 @@ or php, against the same seeded data, and prints each style's wall time and peak
 - apply-100k:    apply of --apply-rows (100,000) new records, then a no-op plan. Target: >= 30,000 records/s in
                  the create phase (the median of --repeat runs), create batches at the API limit (1,000 rows) in
                  the emulator's request log; prints the CPU seconds of the reconciler and of the emulator.
+- apply-updates: apply of plan-1m's changes (10,000 updates and 5,000 creates at --rows) into a fresh copy of its
+                 seeded database, then a no-op plan; prints the apply's wall time, its update phase (first update
+                 to last, from the request log) and the CPU seconds of the reconciler and of the emulator.
 - intake-100k:   the emulator alone: the same creates, encoded beforehand, posted one after another straight at
                  it; records/s and the emulator's CPU seconds (issue #15: accept creates at 50k records/s).
 - baseline-dicts:    naive dicts-in-memory diff at --rows.
@@ -178,6 +181,30 @@ imports httpx's command-line client or loads the CA bundle for a plain-http sess
 Then records.json was joined by SQLite between primary-key bounds too (ad3a0d0). members-5m at ad3a0d0, 00:05:
 15.03 s (14.67-15.10), 1,472-1,476 MB; in 4 rounds alternating with the revision before it, 17.28 -> 15.81 s
 (emulator CPU 8.10 -> 5.05 s).
+
+Runs F (at bd26afc, 01:23-01:35) and G (the same code, 01:42-01:54), the session after: apply's updates take
+their rows from the plan's frame, and a command's exit no longer walks what it made. The host was slower than in
+D and E: the same floors took 3.3-4.5 s, against 3.0-3.6 s.
+
+    formats-1m     run F                                run G
+    plain CSV      8.46 s, floors 3.27 / 3.64 s         9.27 s, floors 3.59 / 4.21 s
+                   2.59x / 2.32x floor                  2.58x / 2.20x floor
+    quoted CSV     0.99x plain CSV                      1.06x
+    gzip CSV       1.02x                                1.08x
+    JSONL          1.37x                                1.29x
+    gzip JSONL     1.41x                                1.34x
+    peaks          515-581 MB                           522-610 MB
+    plan-5m        F: 39.97 s (39.47-41.15), 1,511-1,569 MB; G: 37.73 s (34.88-38.30), 1,556-1,585 MB
+    apply-100k     F: 20,110 records/s (19,342-20,115), CPU reconciler 4.12 s, emulator 4.45 s, intake 22,986;
+                   G: 22,475 (22,178-23,602), CPU 3.78 s / 4.33 s, intake 21,946; batch sizes [1000], and the
+                   plan after each apply: no changes
+    members-5m     F: 17.03 s (16.87-17.33), 1,462-1,472 MB; G: 15.05 s (14.55-16.54), 1,448-1,481 MB
+    --version      F: 0.14-0.17 s; G: 0.12-0.14 s
+
+apply-updates at bd26afc (01:57, `--repeat 3`): apply 22.80 s (21.82-23.06), of which the update phase 0.61 s
+(0.57-0.79 s); the rest is the plan before the writes and the one that verifies them (7.7-8.9 s each), and the
+source read again in columns for the first create. Before a9d4c3c the updates read the source again row by row:
+the same apply took 47.7-56.8 s (4 rounds alternating with a9d4c3c, which took 20.9-27.9 s).
 """
 
 from __future__ import annotations
@@ -190,6 +217,7 @@ import gzip
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -837,6 +865,66 @@ def apply_runs(work: Path, rows: int, repeat: int) -> None:
     )
 
 
+def apply_updates_runs(work: Path, rows: int, repeat: int) -> None:
+    """`reconciler apply` of plan-1m's changes (a row in 100 updated, one in 200 created) into a fresh copy of its
+    seeded database, `repeat` times (a new emulator each time), then a plan that must find nothing to do. The
+    update phase runs from the first update's arrival to the last one's (the emulator's request log); CPU is user
+    + system seconds of the reconciler's process and of the emulator's during the apply."""
+    label = "plan-1m"
+    root = work / f"{label}-project"
+    db = work / f"{label}.sqlite3"
+    source = root / "manifests" / "records.csv"
+    root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
+    dataset = seed_once(work, label, rows, db, [source], lambda: write_csv(source, desired_rows(rows)))
+    copy = work / "apply-updates.sqlite3"
+    walls: list[float] = []
+    phases: list[float] = []
+    emulator_cpu: list[float] = []
+    for attempt in range(repeat):
+        for stale in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        with (
+            contextlib.closing(sqlite3.connect(db)) as seeded,
+            contextlib.closing(sqlite3.connect(copy)) as fresh,
+        ):
+            seeded.backup(fresh)
+        with EmulatorProcess(db=copy, ready_seconds=60) as emulator:
+            base_url = emulator.base_url
+            write_project(root, base_url, dataset=dataset, source="records.csv")
+            _, since = log_entries(base_url, 0)
+            before = process_cpu(emulator.process.pid)
+            run = run_measured(
+                f"ours apply-updates #{attempt + 1}",
+                reconciler("apply", str(root), "--auto-approve"),
+                base_url,
+            )
+            emulator_cpu.append(process_cpu(emulator.process.pid) - before)
+            entries, _ = log_entries(base_url, since)
+            updates = [entry for entry in entries if entry["op"] == "ecnow_records.update"]
+            creates = [entry for entry in entries if entry["op"] == "ecnow_records.create"]
+            updated = sum(entry["rows"] or 0 for entry in updates if entry["committed"])
+            created = sum(entry["rows"] or 0 for entry in creates if entry["committed"])
+            span = updates[-1]["time"] - updates[0]["time"] if len(updates) > 1 else float("nan")
+            walls.append(run.wall)
+            phases.append(span)
+            show(
+                run,
+                f"{updated:,} rows updated in {len(updates)} requests (update phase {span:.2f} s), {created:,}"
+                f" created; CPU: reconciler {run.cpu:.2f} s, emulator {emulator_cpu[-1]:.2f} s",
+            )
+            noop = run_measured(
+                f"ours plan after apply-updates #{attempt + 1}",
+                reconciler("plan", str(root), "--detailed-exitcode"),
+                base_url,
+            )
+            show(noop, "no changes" if noop.exit_code == 0 else "CHANGES LEFT")
+    print(
+        f"  => apply-updates median of {repeat}: apply {statistics.median(walls):.2f} s, update phase"
+        f" {statistics.median(phases):.2f} s, emulator CPU {statistics.median(emulator_cpu):.2f} s",
+        flush=True,
+    )
+
+
 def create_bodies(dataset: int, rows: int) -> Iterator[bytes]:
     """The create bodies the reconciler sends for apply-100k's rows: the dataset, the key and the managed fields
     of each, 1,000 rows a request."""
@@ -951,6 +1039,7 @@ SCENARIOS = (
     "plan-5m",
     "members-5m",
     "apply-100k",
+    "apply-updates",
     "intake-100k",
     "baseline-dicts",
     "baseline-deepdiff",
@@ -1026,6 +1115,7 @@ def main() -> None:
             ),
             "members-5m": lambda: members_runs(work, args.members, args.repeat, styles),
             "apply-100k": lambda: apply_runs(work, args.apply_rows, args.repeat),
+            "apply-updates": lambda: apply_updates_runs(work, args.rows, args.repeat),
             "intake-100k": lambda: intake_runs(work, args.apply_rows, args.repeat),
             "baseline-dicts": lambda: (
                 None
