@@ -11,9 +11,10 @@ from collections import Counter
 from itertools import pairwise
 
 import pytest
-from harness.project import Project
+from harness.project import FAST_SETTINGS, Project
 
 from reconciler.emulator.requestlog import LogEntry
+from reconciler.providers.http.retry import RetryPolicy
 
 pytestmark = pytest.mark.usefixtures("fast_settings")
 
@@ -43,9 +44,21 @@ def retry_chains(entries: list[LogEntry]) -> list[list[LogEntry]]:
 
 
 @pytest.mark.served  # a raw HTTP client reads the emulator at its URL
-def test_error_storm_converges_with_bounded_jittered_retries(project: Project) -> None:
+def test_error_storm_converges_with_bounded_jittered_retries(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     keys = project.records_project(COUNT, status="LIVE")
     project.fault(STORM)
+    # The client's own schedule: every backoff its retry policy chose, with the ceiling it chose it under.
+    backoff = RetryPolicy.backoff
+    waits: list[tuple[int, float]] = []
+
+    def recorded(policy: RetryPolicy, retry_number: int) -> float:
+        wait = backoff(policy, retry_number)
+        waits.append((retry_number, wait))
+        return wait
+
+    monkeypatch.setattr(RetryPolicy, "backoff", recorded)
     run = project.cli("apply", "--auto-approve")
     assert run.exit_code == 0, run.output
     assert "RecordSet/bulk-records: ok: 2000 created" in run.stdout
@@ -68,10 +81,14 @@ def test_error_storm_converges_with_bounded_jittered_retries(project: Project) -
     assert max(len(chain) for chain in chains) <= ATTEMPTS
     retried = sum(len(chain) - 1 for chain in chains)
     assert retried == sum(1 for entry in entries if entry.fault and entry.op not in CREATES) == 5
+    # Full jitter: the policy chose one wait per retry, no two alike, each under its ceiling (base 2**(n-1),
+    # capped). How long the client then really waited is left to the clock: a busy machine stretches it.
+    base = float(FAST_SETTINGS["RECONCILER_RETRY_BASE_SECONDS"])
+    cap = float(FAST_SETTINGS["RECONCILER_RETRY_MAX_SECONDS"])
+    assert sorted(number for number, _ in waits) == [1, 1, 1, 1, 2]
+    assert all(0 <= wait <= min(cap, base * 2 ** (number - 1)) for number, wait in waits)
+    assert len({wait for _, wait in waits}) == len(waits)
     delays = [later.time - earlier.time for chain in chains for earlier, later in pairwise(chain)]
-    assert len({round(delay, 4) for delay in delays}) == len(delays)  # no two waits alike
-    # How long each wait is comes from the client's own schedule (tests/providers/http/test_retry.py, with a fake
-    # clock); the request log's times also hold however long a busy machine kept the client from running.
     assert all(delay >= 0 for delay in delays)
     assert sorted(project.keys()) == keys
     assert project.duplicates() == 0
