@@ -221,6 +221,103 @@ def test_later_jsonl_lines_with_keys_and_spacing_of_their_own_are_read_as_the_ro
     ]
 
 
+_USUAL_LINES = [
+    b'{"a": "x", "b": "y", "c": 1}',
+    b'  {"a":"Jos\\u00e9 \\/ \\ud83d\\ude00","b":null,"c":25}\r',
+    b'{"a" :\t"tab\\there \\"q\\"", "b": true, "c": "}\\n{"}',
+    b'{"a": "", "b": -42, "c": "z"}',
+]
+"""Lines of one shape (keys a, b, c in that order, any spacing, a scalar value each): the whole-piece way reads
+them."""
+
+
+def test_a_piece_of_lines_shaped_as_its_first_is_read_whole_as_the_row_reader_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No line is split out (columns._lines_of is not called) and the values are the row reader's."""
+
+    def refused(piece: bytes) -> None:
+        raise AssertionError("the piece was read a line at a time")
+
+    monkeypatch.setattr(columns, "_lines_of", refused)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\n".join(_USUAL_LINES * 25) + b"\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert frame.rows() == _expected(file, frozenset({"a"}))
+    assert frame.rows()[:4] == [
+        ("x", "y", 1),
+        ("José / \U0001f600", "", 2),
+        ('tab\there "q"', "true", 3),
+        ("", "-42", 4),
+    ]
+    assert frame.height == 100
+
+
+@pytest.mark.parametrize(
+    ("late", "rows"),
+    [
+        (b"", [("x", "", 102)]),
+        (b"   ", [("x", "", 102)]),
+        (b'{"b": "y", "a": "k"}', [("k", "y", 101), ("x", "", 102)]),
+        (b'{"a": "k"}', [("k", "", 101), ("x", "", 102)]),
+    ],
+    ids=["a blank line", "a line of spaces", "keys in another order", "a key fewer"],
+)
+def test_a_piece_with_a_line_of_another_shape_is_read_a_line_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bytes, rows: list[tuple[str, str, int]]
+) -> None:
+    split: list[int] = []
+    lines_of = columns._lines_of
+
+    def counted(piece: bytes) -> object:
+        split.append(len(piece))
+        return lines_of(piece)
+
+    monkeypatch.setattr(columns, "_lines_of", counted)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\n".join(_USUAL_LINES * 25) + b"\n" + late + b'\n{"a": "x"}\n')
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert split == [path.stat().st_size]
+    assert frame.rows() == _expected(file, frozenset({"a"}))
+    assert frame.rows()[100:] == rows
+
+
+@pytest.mark.parametrize(
+    ("late", "why"),
+    [
+        (b'{"a": 7, "b": "y", "c": 1}', "a number in a text-only field, in a line of the usual shape"),
+        (b'{"a": "x", "b": "y", "c": 1, "a": "z"}', "a key twice"),
+        (b'{"a": "x", "b": {"n": 1}, "c": 1}', "a nested value in a read field"),
+    ],
+)
+def test_a_line_the_row_reader_names_is_never_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bytes, why: str
+) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\n".join(_USUAL_LINES * 25) + b"\n" + late + b"\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    assert _expected(file, frozenset({"a"})) is None, why
+    assert read_columns(file, COLUMNS, text_only=frozenset({"a"})) is None, why
+
+
+def test_a_jsonl_line_longer_than_the_limit_sends_the_file_to_the_row_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns, "MAX_JSON_LINE_BYTES", 40)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": "x", "b": "y"}\n' * 3 + b'{"a": "' + b"x" * 22 + b'", "b": "y"}\n')
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    assert read_columns(file, COLUMNS, text_only=frozenset()) is None
+    path.write_bytes(b'{"a": "x", "b": "y"}\n' * 3 + b'{"a": "' + b"x" * 21 + b'", "b": "y"}\n')
+    frame = read_columns(file, COLUMNS, text_only=frozenset())
+    assert frame is not None
+    assert frame.rows()[3] == ("x" * 21, "y", 4)
+
+
 def test_a_key_is_matched_as_written_not_as_a_pattern(tmp_path: Path) -> None:
     """The first line's keys make the usual shape's pattern (columns._usual_shape); "a+" there matches only
     "a+", so a later line holding "aa" twice is checked in full, and refused."""
