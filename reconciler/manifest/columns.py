@@ -366,10 +366,11 @@ def _usual_piece(
     piece: bytes, wanted: tuple[str, ...], numbers_refused: frozenset[str], line: int
 ) -> pl.DataFrame | None:
     """The piece read whole by polars' JSON Lines reader, when every line of it is shaped as its first
-    (`_usual_shape`, matched line by line in multi-line mode over the piece at once, one match a line at most);
-    else None, and the piece is read a line at a time. The lines are then never split out one by one: a quarter
-    less CPU than reading them a line at a time (3.8 against 5.1 s for 340 MB of lines). A line of spaces is
-    shaped as no object, so a piece holding one is read a line at a time, which skips it."""
+    (`_usual_shape`); else None, and the piece is read a line at a time. The shape is checked by one pattern
+    for the whole piece, lines of that shape with a line end between each two: one forward pass, which stops at
+    the first line of another shape. The lines are never split out one by one: a quarter less CPU than reading
+    them a line at a time (3.8 against 5.1 s for 340 MB of lines). A line of spaces is shaped as no object, so
+    a piece holding one is read a line at a time, which skips it."""
     import numpy as np
     import polars as pl
 
@@ -384,7 +385,8 @@ def _usual_piece(
         return None
     # Refused unless UTF-8, as the row reader reads it.
     text = pl.Series([body], dtype=pl.Binary).cast(pl.String)
-    if text.str.count_matches(f"(?m){shape}").item() != rows:
+    line_shape = shape.removeprefix("^").removesuffix("$")
+    if not text.str.contains(f"\\A(?:{line_shape}\\n)*{line_shape}\\z").item():
         return None
     frame = pl.read_ndjson(body, schema=dict.fromkeys(wanted, pl.String))
     if frame.height != rows:
