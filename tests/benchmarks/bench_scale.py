@@ -205,6 +205,32 @@ apply-updates at bd26afc (01:57, `--repeat 3`): apply 22.80 s (21.82-23.06), of 
 (0.57-0.79 s); the rest is the plan before the writes and the one that verifies them (7.7-8.9 s each), and the
 source read again in columns for the first create. Before a9d4c3c the updates read the source again row by row:
 the same apply took 47.7-56.8 s (4 rounds alternating with a9d4c3c, which took 20.9-27.9 s).
+
+Runs H (at cd6710d, the plan code of F and G, 02:39-02:50) and J (at 98effc6, 03:19-03:30), the session after:
+98effc6 reads a JSON Lines piece whose every line has its first line's shape whole, with polars' JSON Lines
+reader (5.1 -> 3.8 CPU-s for the 1M-row records.jsonl; 4 rounds alternating, a 1M JSONL plan 13.05 -> 11.53 s).
+A run at 03:04 (I) is left out: the host was loaded from outside (intake 15,097 records/s, apply 11,796).
+
+    formats-1m     run H                                run J
+    plain CSV      8.31 s, floors 3.30 / 3.69 s         8.30 s, floors 3.12 / 3.67 s
+                   2.52x / 2.25x floor                  2.66x / 2.26x floor
+    quoted CSV     1.05x plain CSV                      1.06x
+    gzip CSV       1.08x                                1.03x
+    JSONL          1.39x                                1.38x (runs 10.10-12.32 s)
+    gzip JSONL     1.36x                                1.26x
+    peaks          539-587 MB                           514-648 MB
+    plan-5m        H: 35.79 s (35.58-35.98), 1,557-1,603 MB; J: 35.61 s (34.46-35.70), 1,562-1,577 MB
+    apply-100k     H: 24,912 records/s (23,446-26,276), CPU reconciler 3.47 s, emulator 3.95 s, intake 25,438;
+                   J: 26,945 (25,028-29,008), CPU 3.27 s / 3.66 s, intake 24,590; batch sizes [1000], and the
+                   plan after each apply: no changes
+    members-5m     H: 16.71 s (16.14-19.36), 1,461-1,475 MB; J: 14.14 s (12.90-14.58), 1,458-1,477 MB
+    --version      H: 0.13-0.16 s; J: 0.09-0.14 s
+
+JSONL against plain CSV, 6 rounds alternating on one emulator at 98effc6 (03:31): median 9.40 against 6.96 s,
+1.35x. A JSONL plan's source read takes about 2.4 s on its own against 0.65 s for plain CSV; the rest of the plan
+costs the same. Of the source read's 4.1 CPU-s, polars' JSON Lines reader takes 2.0 and the shape check 1.2-1.5
+(a lazy DFA over every byte, about 4 ns a byte whatever the pattern: a simpler string class or the first line's
+own spacing made it no cheaper).
 """
 
 from __future__ import annotations
