@@ -1,7 +1,8 @@
 """The emulator's SQLite store: one database for both vendor APIs.
 
 `Store.open(None)` gives a private in-memory database; `Store.open(path)` a file that survives restarts
-(WAL mode). Opening an existing file keeps its data: `Store.seeded` tells `build_state` whether to seed.
+(WAL mode, never synced: it survives the emulator's crash too, but not the machine's). Opening an existing file
+keeps its data: `Store.seeded` tells `build_state` whether to seed.
 
 Threading: the server runs handlers in worker threads. `store.conn` may be used from any thread, but only
 while holding `store.lock` (an RLock), for reads as well as writes. The connection is in autocommit mode;
@@ -44,10 +45,13 @@ from .contactnow_fields import STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 """Version 1 had no `cn_record_docs`, version 2 no `cc_member_docs`, version 3 no `cn_record_docs_deferred`,
-version 4 indexed `cn_records` by datasetid alone; opening an older file adds what it lacks (and the insert
-trigger that reads `cn_record_docs_deferred`) and drops that index."""
+version 4 indexed `cn_records` by datasetid alone, and up to version 5 `cn_records` was indexed by import_table
+and by VENDOR_URN too; opening an older file adds what it lacks (and the insert trigger that reads
+`cn_record_docs_deferred`) and drops those indexes (_DROPPED_INDEXES)."""
+_DROPPED_INDEXES = ("cn_records_dataset", "cn_records_table", "cn_records_vendor_urn")
+"""Indexes of `cn_records` that older versions made and this one drops."""
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -316,10 +320,10 @@ CREATE TABLE IF NOT EXISTS cn_records (
     custom TEXT NOT NULL DEFAULT ''
 );
 -- A dataset's records by table too (every read names both), in id order: a read counts and lists them from
--- this index alone, without reading each record's row.
+-- this index alone, without reading each record's row. It is the only index: each one more cost a create about
+-- 1.5-2 us a record (of SQLite's 10-12). The reads that used the two dropped ones (a table's records without a
+-- dataset, as an outcome code's use is counted; a search by VENDOR_URN) scan the records in id order instead.
 CREATE INDEX IF NOT EXISTS cn_records_dataset_table ON cn_records(datasetid, import_table);
-CREATE INDEX IF NOT EXISTS cn_records_table ON cn_records(import_table);
-CREATE INDEX IF NOT EXISTS cn_records_vendor_urn ON cn_records(VENDOR_URN COLLATE NOCASE);
 
 -- The doc of each record (see record_doc_sql), rebuilt whenever what it is made of changes.
 CREATE TABLE IF NOT EXISTS cn_record_docs (record_id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
@@ -424,7 +428,10 @@ class Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            # No fsync, not even at a checkpoint: the file is an emulator's data, which survives the emulator's
+            # own crash or restart (the OS holds what was written) but not the machine's. With NORMAL, the
+            # checkpoints' fsyncs inside creates cost 2-3 us a record.
+            conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA cache_size=-65536")
         store = cls(conn, path)
@@ -435,7 +442,7 @@ class Store:
                 conn.execute(
                     "INSERT INTO emu_meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
                 )
-            elif found[0] in ("1", "2", "3", "4"):
+            elif found[0] in ("1", "2", "3", "4", "5"):
                 store._upgrade_from(found[0])
             campaign_columns = {row[1] for row in conn.execute("PRAGMA table_info(cc_campaigns)")}
             for column in ("caller_id", "daily_start", "daily_end", "timezone"):
@@ -453,9 +460,10 @@ class Store:
     def _upgrade_from(self, version: str) -> None:
         """Build the docs an older file lacks (SCHEMA has just added their empty tables): every record's for
         version 1, every member's for versions 1 and 2; swap in the insert trigger that lets a writer defer
-        docs (SCHEMA kept an older one); drop the datasetid index that SCHEMA's two-column one replaces."""
+        docs (SCHEMA kept an older one); drop the indexes this version no longer keeps."""
         with self.transaction() as conn:
-            conn.execute("DROP INDEX IF EXISTS cn_records_dataset")
+            for index in _DROPPED_INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {index}")
             conn.execute("DROP TRIGGER IF EXISTS cn_records_doc_insert")
             conn.execute(_DOC_INSERT_TRIGGER)
             if version == "1":

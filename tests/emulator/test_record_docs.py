@@ -410,15 +410,8 @@ def test_a_version_4_file_reads_a_datasets_records_from_the_two_column_index(tmp
     store.close()
 
     with Store.open(path) as reopened:
-        assert reopened.get_meta("schema_version") == SCHEMA_VERSION == "5"
-        indexes = reopened.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cn_records'"
-        )
-        assert sorted(name for (name,) in indexes) == [
-            "cn_records_dataset_table",
-            "cn_records_table",
-            "cn_records_vendor_urn",
-        ]
+        assert reopened.get_meta("schema_version") == SCHEMA_VERSION == "6"
+        assert _record_indexes(reopened) == ["cn_records_dataset_table"]
         where = "import_table = 'Willtest' AND datasetid = 1"
         plans = [
             reopened.execute(f"EXPLAIN QUERY PLAN SELECT count(*) FROM cn_records WHERE {where}"),
@@ -431,5 +424,32 @@ def test_a_version_4_file_reads_a_datasets_records_from_the_two_column_index(tmp
             "SEARCH cn_records USING COVERING INDEX cn_records_dataset_table (datasetid=? AND import_table=?)",
             "SEARCH cn_records USING COVERING INDEX cn_records_dataset_table (datasetid=? AND import_table=?)",
             "SEARCH cn_record_docs USING INTEGER PRIMARY KEY (rowid=?)",
+        ]
+        assert assert_docs_current(reopened) == 1
+
+
+def _record_indexes(store: Store) -> list[str]:
+    found = store.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cn_records'")
+    return sorted(name for (name,) in found)
+
+
+def test_a_version_5_file_loses_the_table_and_vendor_urn_indexes_and_keeps_its_records(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "v5.sqlite3")
+    store = build_state(path).store
+    store.execute("INSERT INTO cn_datasets(dataset, import_table) VALUES (1, 'Willtest')")
+    record = _insert_sql(store, 1, "Willtest", "", first="Ann")
+    # what a version-5 file holds besides: records indexed by table and by VENDOR_URN
+    store.execute("CREATE INDEX cn_records_table ON cn_records(import_table)")
+    store.execute("CREATE INDEX cn_records_vendor_urn ON cn_records(VENDOR_URN COLLATE NOCASE)")
+    store.set_meta("schema_version", "5")
+    store.close()
+
+    with Store.open(path) as reopened:
+        assert reopened.get_meta("schema_version") == "6"
+        assert _record_indexes(reopened) == ["cn_records_dataset_table"]
+        assert reopened.execute("SELECT id, FirstName FROM cn_records WHERE import_table = 'Willtest'") == [
+            (record, "Ann")
         ]
         assert assert_docs_current(reopened) == 1
