@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import build_state
+from reconciler.emulator import build_state, contactnow_records
 from reconciler.emulator.contactnow_core import TableInfo, load_table
 from reconciler.emulator.contactnow_fields import EMPTY_DATE, STANDARD_FIELDS
 from reconciler.emulator.seed import load_seed_data
@@ -303,6 +303,76 @@ def test_creates_write_exact_docs_without_the_trigger(emulator: Emulator) -> Non
     (doc,) = store.execute("SELECT doc FROM cn_record_docs WHERE record_id = ?", (record_id,))[0]
     assert doc == json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     assert '"LastName":"controls \\u0000\\u0001\\b\\t\\n\\u000b\\f\\r\\u001f\x7f end"' in doc
+
+
+def test_a_batch_of_one_shape_is_laid_out_by_columns_as_it_is_row_by_row(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create whose rows share one shape and dataset is laid out a column at a time (_Creates.block); the same
+    rows with one row of another shape after them go row by row. Both store the same records and docs."""
+    store = emulator.state.store
+    _add_table(store, "Odd", ["Zeta", "Prénom", "alpha"])
+    store.execute("DROP TRIGGER cn_records_doc_insert")  # a record has a doc only if its create wrote it
+    laid: list[bool] = []
+    block = contactnow_records._Creates.block
+
+    def spied(self: contactnow_records._Creates, rows: list[dict[str, str]]) -> object:
+        found = block(self, rows)
+        laid.append(found is not None)
+        return found
+
+    monkeypatch.setattr(contactnow_records._Creates, "block", spied)
+    values = [value.replace("\x00", "") for value in TRICKY]  # a NUL leaves the docs to the trigger
+    batches = {
+        "Willtest": [  # some custom values empty: each record's custom text is made on its own
+            {"FirstName": value, "MobilePhone": f"0770090{i:04d}", "Testy": value, "HomePhone": ""}
+            for i, value in enumerate(values)
+        ],
+        "Odd": [  # every custom value given: one join makes them all
+            {"Zeta": value or "z", "MobilePhone": f" 0770090{i:04d}", "alpha": "a" + value, "Prénom": "é"}
+            for i, value in enumerate(values)
+        ],
+        "nelsontest": [  # no custom field
+            {"LastName": value, "HomePhone": f"0770090{i:04d}"} for i, value in enumerate(values)
+        ],
+    }
+    for table, rows in batches.items():
+        by_columns, one_by_one = emulator.new_dataset(table), emulator.new_dataset(table)
+        emulator.new_records(by_columns, rows)
+        assert laid[-1] is True
+        emulator.new_records(one_by_one, [*rows, {"MobilePhone": "07700900999"}])
+        assert laid[-1] is False
+
+        def stored(dataset: int) -> list[tuple[Any, ...]]:
+            """Every column of the dataset's records as stored, and each one's doc, but the id, dataset and
+            time of creation."""
+            return [
+                (row[2], *row[4:], doc.replace(f'"id":"{row[0]}"', "").replace(f'"datasetid":"{row[1]}"', ""))
+                for *row, doc in store.execute(
+                    "SELECT cn_records.*, doc FROM cn_records JOIN cn_record_docs ON record_id = id"
+                    " WHERE datasetid = ? ORDER BY id",
+                    (dataset,),
+                )
+            ]
+
+        assert stored(one_by_one)[:-1] == stored(by_columns)
+        assert len(stored(by_columns)) == len(rows)
+        assert [
+            {name: record[name] for name in row}
+            for row, record in zip(rows, emulator.records(dataset=by_columns), strict=True)
+        ] == rows
+    assert assert_docs_current(store) == 3 * (2 * len(values) + 1)
+
+    willtest = batches["Willtest"]
+    for refused, error in (
+        ({**willtest[2], "Testy": "x" * 101}, "Value too long for field [Testy]"),
+        ({**willtest[2], "MobilePhone": " \t"}, "No phone number supplied"),
+    ):
+        dataset = emulator.new_dataset()
+        body = [{"dataset": dataset, **row} for row in (*willtest[:2], refused)]
+        created = emulator.ecnow("ecnow_records", "create", body=body)
+        assert (created["total"], created["bad"], created["error"]) == (2, 1, error)
+        assert laid[-1] is False
 
 
 def test_a_nul_in_a_custom_value_leaves_the_docs_to_the_trigger(emulator: Emulator) -> None:
