@@ -349,8 +349,18 @@ def write_csv(path: Path, rows: Iterator[list[str]]) -> None:
         writer.writerows(rows)
 
 
+def remove_database(db: Path) -> None:
+    """Remove an emulator database file and its WAL and shared-memory files: the emulator opens a file that
+    exists and keeps what it holds."""
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
 def seed_records(db: Path, rows: Iterator[list[str]]) -> int:
-    """A new emulator database (default seed) plus one HOLD dataset of Willtest holding `rows`; its id."""
+    """A new emulator database (default seed) plus one HOLD dataset of Willtest holding `rows`; its id. A file
+    already at `db` is removed first (before, apply-100k and intake-100k kept adding to theirs: files of 1.4-1.9 GB
+    after a few sessions' runs)."""
+    remove_database(db)
     state = build_state(str(db))
     try:
         dataset = state.view.add_dataset("Willtest", "bench")
@@ -372,6 +382,7 @@ def seed_records(db: Path, rows: Iterator[list[str]]) -> int:
 
 def seed_members(db: Path, n: int) -> None:
     """A new emulator database with n desired customers: 0.5% not yet members, 0.5% members not desired."""
+    remove_database(db)
     state = build_state(str(db))
     try:
         ids = range(FIRST_CUSTOMER, FIRST_CUSTOMER + n + n // 200)
@@ -522,7 +533,6 @@ def seed_once(
         print(f"{label}: {rows:,} rows seeded by an earlier run (dataset {dataset})", flush=True)
         return dataset
     marker.unlink(missing_ok=True)
-    db.unlink(missing_ok=True)
     dataset = seed_records(db, live_rows(rows))
     write()
     marker.write_text(str(dataset))
@@ -822,9 +832,7 @@ def members_runs(work: Path, members: int, repeat: int, styles: tuple[str, ...] 
     db = work / "members.sqlite3"
     root.joinpath("manifests").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    # A fresh file each time: seeding over a kept one replaced its 5M customers one by one (over 30 minutes).
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)
+    # A fresh file each time (seed_members): seeding over a kept one replaced its 5M customers one by one.
     seed_members(db, members)
     write_members_csv(root / "manifests" / "members.csv", members)
     print(f"members: {members:,} generated and seeded in {time.perf_counter() - started:.0f} s", flush=True)
@@ -907,8 +915,7 @@ def apply_updates_runs(work: Path, rows: int, repeat: int) -> None:
     phases: list[float] = []
     emulator_cpu: list[float] = []
     for attempt in range(repeat):
-        for stale in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
-            stale.unlink(missing_ok=True)
+        remove_database(copy)
         with (
             contextlib.closing(sqlite3.connect(db)) as seeded,
             contextlib.closing(sqlite3.connect(copy)) as fresh,
