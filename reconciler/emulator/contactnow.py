@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import jsonbody, xmlformat
 from .contactnow_core import ApiFailure, Args, Call, Envelope, Listing, Row, as_text
+from .contactnow_creates import create_records
 from .contactnow_datasets import (
     create_datasets,
     create_outcomes,
@@ -40,7 +41,7 @@ from .contactnow_datasets import (
     update_datasets,
     update_outcomes,
 )
-from .contactnow_records import create_records, read_records, update_records
+from .contactnow_records import read_records, update_records
 from .contactnow_tod import (
     create_tod_policies,
     create_tod_rules,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import build_state, contactnow_records
+from reconciler.emulator import build_state, contactnow_creates
 from reconciler.emulator.contactnow_core import TableInfo, load_table
 from reconciler.emulator.contactnow_fields import EMPTY_DATE, STANDARD_FIELDS
 from reconciler.emulator.seed import load_seed_data
@@ -314,14 +314,14 @@ def test_a_batch_of_one_shape_is_laid_out_by_columns_as_it_is_row_by_row(
     _add_table(store, "Odd", ["Zeta", "Prénom", "alpha"])
     store.execute("DROP TRIGGER cn_records_doc_insert")  # a record has a doc only if its create wrote it
     laid: list[bool] = []
-    block = contactnow_records._Creates.block
+    block = contactnow_creates._Creates.block
 
-    def spied(self: contactnow_records._Creates, rows: list[dict[str, str]]) -> object:
+    def spied(self: contactnow_creates._Creates, rows: list[dict[str, str]]) -> object:
         found = block(self, rows)
         laid.append(found is not None)
         return found
 
-    monkeypatch.setattr(contactnow_records._Creates, "block", spied)
+    monkeypatch.setattr(contactnow_creates._Creates, "block", spied)
     values = [value.replace("\x00", "") for value in TRICKY]  # a NUL leaves the docs to the trigger
     batches = {
         "Willtest": [  # some custom values empty: each record's custom text is made on its own
