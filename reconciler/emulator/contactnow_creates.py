@@ -527,10 +527,13 @@ def create_records(call: Call, rows: Sequence[Row]) -> Envelope:
         count = laid.count
         first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cn_records").fetchone()[0])
         inserts, docs = laid.writes(first)
-        with deferred_docs(conn) if docs is not None else contextlib.nullcontext():
+        if docs is None:  # a doc only record_doc_sql can write (_DocFormat.of, _NUL): the trigger writes all
             for sql, records in inserts.items():
                 conn.executemany(sql, records)
-            if docs:
+        elif count:
+            with deferred_docs(conn):
+                for sql, records in inserts.items():
+                    conn.executemany(sql, records)
                 conn.executemany(_INSERT_DOC_SQL, docs)
         key = first + count - 1 if count else None
     if count:
