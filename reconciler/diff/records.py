@@ -35,6 +35,13 @@ PERSONAL_KEY = "(sensitive key)"
 CHUNK_ROWS = 100_000
 """Rows normalised and digested at a time (source side): each chunk's normalised copy is what pass 1 adds to the
 source's columns at its peak."""
+KEEP_BYTES = 192 * 1024 * 1024
+"""A source whose managed columns take less memory than this (polars' estimate, which is about 100 MiB for the
+benchmark's 1,000,000 rows, held in about 250 MB) keeps them through the diff, and pass 3 normalises the changed
+rows again from them. A larger one has each chunk's normalised values packed in pass 1 (SourceTable.packed), so
+that its columns can be let go of before pass 2, whose own working set grows with the rows too (the key index):
+kept, they would raise the peak of a plan of millions. Packing and unpacking took about 0.9 s of CPU per 1,000,000
+rows; at 1,000,000 rows keeping the columns left the peak where pass 1 puts it (566 against 567 MB)."""
 _CLOSED = frozenset({"COMPLETE", "EXPIRED"})
 
 
@@ -111,7 +118,8 @@ class SourceTable:
     column per field (c0, c1, ...), in the table's field order."""
     packed: list[bytes] = field(default_factory=list)
     """The normalised values of each chunk of CHUNK_ROWS rows, as zstd-compressed Arrow IPC: what pass 3 takes
-    the changed rows from once the source's columns are let go of (a tenth of their memory, or less)."""
+    the changed rows from once the source's columns are let go of (a tenth of their memory, or less). Empty when
+    the table keeps the columns themselves (KEEP_BYTES)."""
     _index: KeyIndex | None = field(default=None, repr=False)
 
     def index(self) -> KeyIndex:
@@ -126,8 +134,8 @@ class SourceTable:
 def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     """Pass 1: the source's columns, read once (for the source check too, when it ran). `fields` are the managed
     fields (key first) with their live spelling; the source's columns are matched to them without regard to
-    case. The table keeps each chunk's normalised values compressed, so that the few changed rows are taken from
-    it, not read again, while the source's columns can be let go of."""
+    case. The table keeps the columns (under KEEP_BYTES) or each chunk's normalised values compressed, so that the
+    few changed rows are taken from it, not read again, while the source's own columns can be let go of."""
     import polars as pl
 
     frame = desired.source.frame()
@@ -143,6 +151,17 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     )
     del frame, blank
     table = _empty_table(fields)
+    if selected.estimated_size() < KEEP_BYTES:
+        for offset in range(0, selected.height, CHUNK_ROWS):
+            chunk = selected.slice(offset, CHUNK_ROWS)
+            _extend(table, chunk, fields, chunk.get_column("c0"))
+        kept = selected
+
+        def normalized_again(positions: pl.Series) -> pl.DataFrame:
+            return normalized_frame(kept[positions], fields)
+
+        table.normalized_rows = normalized_again
+        return table
     # Each chunk's normalised values are compressed on a thread while the next chunk is normalised (zstd holds
     # no GIL): one pass over the source, at most two chunks' normalised copies held at once.
     with ThreadPoolExecutor(1, thread_name_prefix="pass-1-pack") as pool:

@@ -214,17 +214,26 @@ def cases(draw: st.DrawFn, text: st.SearchStrategy[str] = values) -> tuple[objec
 
 
 @settings(max_examples=150, deadline=None)
-@given(cases(), st.booleans(), st.sampled_from([records.CHUNK_ROWS, 1, 3]))
+@given(
+    cases(),
+    st.booleans(),
+    st.sampled_from([records.CHUNK_ROWS, 1, 3]),
+    st.sampled_from([records.KEEP_BYTES, 0]),
+)
 def test_streaming_diff_equals_reference_diff(
-    case: tuple[object, ...], batched: bool, chunk_rows: int
+    case: tuple[object, ...], batched: bool, chunk_rows: int, keep_bytes: int
 ) -> None:
-    """With one chunk of pass 1, or several (each packed on a thread while the next is normalised: the changed
-    rows must still be taken from their own chunk)."""
+    """With one chunk of pass 1, or several; the source's columns kept for pass 3, or (KEEP_BYTES 0) each chunk's
+    normalised values packed on a thread while the next is normalised: the changed rows must still be taken from
+    their own chunk."""
     rows, live, absent, dedupe = case
     assert isinstance(rows, list) and isinstance(live, list)
     assert isinstance(absent, str) and isinstance(dedupe, str)
     expected = _reference(rows, live, absent, dedupe)
-    with mock.patch.object(records, "CHUNK_ROWS", chunk_rows):
+    with (
+        mock.patch.object(records, "CHUNK_ROWS", chunk_rows),
+        mock.patch.object(records, "KEEP_BYTES", keep_bytes),
+    ):
         assert _ours(RowsSource(rows), live, absent, dedupe, batched=batched) == expected
 
 
