@@ -231,6 +231,40 @@ JSONL against plain CSV, 6 rounds alternating on one emulator at 98effc6 (03:31)
 costs the same. Of the source read's 4.1 CPU-s, polars' JSON Lines reader takes 2.0 and the shape check 1.2-1.5
 (a lazy DFA over every byte, about 4 ns a byte whatever the pattern: a simpler string class or the first line's
 own spacing made it no cheaper).
+
+Runs K (04:41-04:51), L (05:27-05:37, at 44ba8bd) and M (05:52-06:03, at 7b3309a), the session after. K ran the
+plans at af1d33b and its emulator with the module split of 1f5b79a (a move of code, no change in behaviour). The
+emulator keeps only cn_records' dataset index and never syncs its file (07beda1) and lays out a batch of one shape
+a column at a time (270ff89); seeding removes the database file first (af1d33b: apply-100k and intake-100k had
+been adding to files kept from earlier runs, 1.4-1.9 GB, so the figures above them ran against larger files); a
+source under 192 MiB keeps its columns for pass 3 instead of packing them (7b3309a, in M only). The host slowed
+from K to M: the same floors took 3.24/3.70 s in K, 3.01/3.45 s in L and 3.41/3.82 s in M.
+
+    formats-1m     run K                            run L                            run M
+    plain CSV      8.35 s, floors 3.24 / 3.70 s     8.33 s, floors 3.01 / 3.45 s     8.21 s, floors 3.41 / 3.82 s
+                   2.58x / 2.26x floor              2.76x / 2.41x floor              2.41x / 2.15x floor
+    quoted CSV     1.04x plain CSV                  0.99x                            1.00x
+    gzip CSV       1.08x                            0.97x                            1.09x
+    JSONL          1.14x                            1.23x                            1.31x
+    gzip JSONL     1.28x                            1.23x                            1.32x
+    peaks          523-641 MB                       526-655 MB                       547-651 MB
+    plan-5m        K: 31.20 s (29.83-34.88), 1,533-1,583 MB; L: 37.40 s (35.86-37.87), 1,541-1,625 MB;
+                   M: 39.44 s (38.52-41.09), 1,538-1,586 MB
+    apply-100k     K: 39,625 records/s (38,764-53,293), CPU reconciler 3.61 s, emulator 2.68 s, intake 36,734;
+                   L: 34,650 (34,551-34,912), CPU 4.04 s / 3.10 s, intake 35,522;
+                   M: 32,690 (31,916-37,338), CPU 3.93 s / 3.22 s, intake 35,220; batch sizes [1000], and the plan
+                   after each apply: no changes
+    members-5m     K: 15.65 s (14.84-17.05), 1,466-1,467 MB; L: 15.60 s (14.65-15.66), 1,459-1,485 MB;
+                   M: 15.34 s (14.89-16.45), 1,447-1,480 MB
+    --version      K: 0.12-0.16 s; L: 0.14 s; M: 0.09-0.10 s
+
+In alternating runs on fresh databases: 07beda1 took intake from 21,222 to 28,190 records/s and apply-100k's create
+phase from 24,961 to 29,346 (4 rounds each); 270ff89 took them from 37,051 to 41,060 and from 32,740 to 37,972 (4
+rounds, a faster hour); 7b3309a took a 1M plain plan from 8.31 to 7.40 s (8 rounds; peak 567 -> 566 MB) and a 1M
+JSONL plan from 10.91 to 10.06 s (4 rounds), which saves both formats about the same time, so the JSONL ratio to
+plain CSV rose (1.28x in 6 alternating rounds just before it). Live pieces of 16 MB instead of 8 (3 read ahead
+instead of 6): 1M plain 8.56 -> 8.00 s over 10 rounds, but 5M peaks 1,571 -> 1,635 MB (the JSON reader's buffers
+grow with the piece), so not kept.
 """
 
 from __future__ import annotations
