@@ -26,6 +26,7 @@ from .contactnow_core import (
 from .contactnow_datasets import HOLD_PREFIX
 from .contactnow_fields import PHONE_FIELDS, STANDARD_FIELDS
 from .contactnow_rows import (
+    DATASET_KEYS,
     EXPIRED,
     IGNORED_ON_WRITE,
     INFO_LIVE,
@@ -191,7 +192,7 @@ class _Layout:
         custom: dict[str, int] = {}
         for position, key in enumerate(keys):
             lowered = key.lower()
-            if lowered in ("dataset", "datasetid") or lowered in IGNORED_ON_WRITE:
+            if lowered in DATASET_KEYS or lowered in IGNORED_ON_WRITE:
                 sizes.append(_NO_LIMIT)
                 continue
             field = lookup.get(lowered)
@@ -273,18 +274,13 @@ class _Creates:
         values = tuple(row.values())
         if keys != self._keys:
             self._keys, self._given = keys, None
-            self._at = next(
-                (i for i, key in enumerate(keys) if key.lower() in ("dataset", "datasetid")), None
-            )
+            self._at = _dataset_at(keys)
         if self._at is None:
             raise RowError("No dataset supplied")
         given = values[self._at]
         if given != self._given:
             self._given = given
-            found = self._targets.get((keys, given))
-            if found is None:
-                found = self._targets[(keys, given)] = self._target_of(keys, given)
-            self._target = found
+            self._target = self._target_for(keys, given)
         target = self._target
         if isinstance(target, str):
             raise RowError(target)
@@ -314,16 +310,14 @@ class _Creates:
         keys = tuple(rows[0]) if rows else ()
         if not keys or not all(map(keys.__eq__, map(tuple, rows))):
             return None
-        at = next((i for i, key in enumerate(keys) if key.lower() in ("dataset", "datasetid")), None)
+        at = _dataset_at(keys)
         if at is None:
             return None
         columns: list[tuple[str, ...]] = list(zip(*map(dict.values, rows), strict=True))
         given = columns[at][0]
         if columns[at].count(given) != len(rows):
             return None
-        target = self._targets.get((keys, given))
-        if target is None:
-            target = self._targets[(keys, given)] = self._target_of(keys, given)
+        target = self._target_for(keys, given)
         if isinstance(target, str) or target.layout is None or target.docs is None:
             return None
         layout = target.layout
@@ -362,6 +356,13 @@ class _Creates:
             text.append(custom)
         tails = target.docs.tails([column(i, layout.doc_tail, encoded) for i in layout.doc_at], count)
         return _Block(layout.sql, [*head, *text], tails, target.live)
+
+    def _target_for(self, keys: tuple[str, ...], given: str) -> _Target | str:
+        """Where rows named `keys` naming dataset `given` go, or why they are refused (worked out once)."""
+        found = self._targets.get((keys, given))
+        if found is None:
+            found = self._targets[(keys, given)] = self._target_of(keys, given)
+        return found
 
     def _target_of(self, keys: tuple[str, ...], given: str) -> _Target | str:
         found = self._dataset(given)
@@ -413,6 +414,11 @@ class _Creates:
         if docs is None or any("\x00" in value for value in custom.values()):
             return insert, None
         return insert, docs.tail(docs.members(target.dataset, values, custom))
+
+
+def _dataset_at(keys: tuple[str, ...]) -> int | None:
+    """The position of the member that names a row's dataset (`dataset` or `datasetid`), if any."""
+    return next((i for i, key in enumerate(keys) if key.lower() in DATASET_KEYS), None)
 
 
 def _custom_members(members: tuple[tuple[str, str, str], ...]) -> str:

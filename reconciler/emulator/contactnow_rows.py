@@ -25,6 +25,8 @@ TEXT_INDEX = {name: i for i, name in enumerate(RECORD_TEXT_COLUMNS)}
 TEXT_DEFAULTS = tuple(
     next((f.default for f in STANDARD_FIELDS if f.name == name), "") for name in RECORD_TEXT_COLUMNS
 )
+DATASET_KEYS = frozenset({"dataset", "datasetid"})
+"""The members that name a row's dataset (in lower case)."""
 IGNORED_ON_WRITE = frozenset({"id", "processtype", "loaddate"})
 """Fields the system maintains; a write naming them is accepted and the value ignored."""
 
@@ -100,7 +102,7 @@ def split_fields(row: Row, lookup: dict[str, Any]) -> tuple[dict[str, str], dict
     append: str | None = None
     for key, value in row.items():
         lowered = key.lower()
-        if lowered in ("dataset", "datasetid") or lowered in IGNORED_ON_WRITE:
+        if lowered in DATASET_KEYS or lowered in IGNORED_ON_WRITE:
             continue
         if lowered == "notes_append":
             append = value
@@ -119,7 +121,7 @@ def split_fields(row: Row, lookup: dict[str, Any]) -> tuple[dict[str, str], dict
 
 def dataset_of(row: Row) -> str | None:
     for key, value in row.items():
-        if key.lower() in ("dataset", "datasetid"):
+        if key.lower() in DATASET_KEYS:
             return value
     return None
 
