@@ -152,9 +152,8 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     del frame, blank
     table = _empty_table(fields)
     if selected.estimated_size() < KEEP_BYTES:
-        for offset in range(0, selected.height, CHUNK_ROWS):
-            chunk = selected.slice(offset, CHUNK_ROWS)
-            _extend(table, chunk, fields, chunk.get_column("c0"))
+        for _ in _pass_one(table, selected, fields):
+            pass
         kept = selected
 
         def normalized_again(positions: pl.Series) -> pl.DataFrame:
@@ -166,9 +165,7 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     # no GIL): one pass over the source, at most two chunks' normalised copies held at once.
     with ThreadPoolExecutor(1, thread_name_prefix="pass-1-pack") as pool:
         packing: Future[bytes] | None = None
-        for offset in range(0, selected.height, CHUNK_ROWS):
-            chunk = selected.slice(offset, CHUNK_ROWS)
-            normal = _extend(table, chunk, fields, chunk.get_column("c0"))
+        for normal in _pass_one(table, selected, fields):
             if packing is not None:
                 table.packed.append(packing.result())
             packing = pool.submit(_packed, normal)
@@ -195,6 +192,13 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
 
     table.normalized_rows = normalized_rows
     return table
+
+
+def _pass_one(table: SourceTable, selected: pl.DataFrame, fields: Sequence[str]) -> Iterator[pl.DataFrame]:
+    """Add the source's columns to the table a chunk of CHUNK_ROWS at a time; each chunk's normalised values."""
+    for offset in range(0, selected.height, CHUNK_ROWS):
+        chunk = selected.slice(offset, CHUNK_ROWS)
+        yield _extend(table, chunk, fields, chunk.get_column("c0"))
 
 
 def _source_names(available: Sequence[str], fields: Sequence[str]) -> list[str]:
