@@ -35,6 +35,11 @@ from ..targets import Connection
 
 logger = logging.getLogger(__name__)
 
+HOLDER_WAIT_SECONDS = 1.0
+"""How long a refused apply waits for the holder to name itself in the marker. The holder writes it just after it
+takes the lock, so an apply refused in between reads an empty marker, or the one a killed apply left."""
+_HOLDER_POLL_SECONDS = 0.05
+
 
 @contextmanager
 def apply_lock(
@@ -62,20 +67,20 @@ def apply_lock(
             logger.warning(
                 "another apply against target %s is running (%s); waiting up to %g s for it to finish",
                 target,
-                _holder(marker),
+                _running_holder(marker, sleep),
                 timeout,
             )
             lock.acquire()
     except Timeout:
-        holder = _holder(marker)
+        holder = _running_holder(marker, sleep)
         waited = f" after waiting {timeout:g} s" if timeout > 0 else ""
         raise LockError(
             f"another apply against target {target} is running ({holder}){waited}; wait for it to finish "
             f"(or pass --lock-timeout SECONDS to wait), then plan again (lock: {path})"
         ) from None
     try:
-        previous = _holder(marker) if marker.exists() and marker.read_text().strip() else ""
-        marker.write_text(json.dumps(_me(), sort_keys=True))
+        previous = _unfinished(marker)
+        _write_marker(marker, json.dumps(_me(), sort_keys=True))
         if previous and settle_seconds > 0:
             logger.warning(
                 "the previous apply against target %s (%s) did not finish; waiting %.1f s for reads to show "
@@ -86,7 +91,7 @@ def apply_lock(
             )
             sleep(settle_seconds)
         yield
-        marker.write_text("")
+        _write_marker(marker, "")
     finally:
         lock.release()
 
@@ -104,17 +109,74 @@ def _me() -> dict[str, object]:
     }
 
 
-def _holder(marker: Path) -> str:
-    """Who holds (or last held) the lock, as the marker says."""
+def _write_marker(marker: Path, text: str) -> None:
+    """Replace the marker's text at once (a file written beside it, then renamed over it): an apply that reads it
+    meanwhile reads the old text or the new, never part of it. Only the lock's holder writes it."""
+    part = marker.with_name(marker.name + ".part")
+    part.write_text(text)
+    os.replace(part, marker)
+
+
+def _read_holder(marker: Path) -> dict[str, object] | None:
+    """Who holds (or last held) the lock, as the marker says; None when it names no one."""
     try:
-        held = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return "another process"
-    if not isinstance(held, dict):
-        return "another process"
+        return _parsed(marker.read_text())
+    except OSError:
+        return None
+
+
+def _parsed(text: str) -> dict[str, object] | None:
+    try:
+        held = json.loads(text)
+    except ValueError:
+        return None
+    return held if isinstance(held, dict) else None
+
+
+def _unfinished(marker: Path) -> str:
+    """Who ran the last apply, when it did not finish (the marker it left is not empty); "" when it finished."""
+    try:
+        text = marker.read_text()
+    except FileNotFoundError:
+        return ""
+    if not text.strip():
+        return ""
+    held = _parsed(text)
+    return "another process" if held is None else _described(held)
+
+
+def _described(held: dict[str, object]) -> str:
     return (
         f"pid {held.get('pid')} on {held.get('host')}, user {held.get('user')}, since {held.get('started')}"
     )
+
+
+def _running_holder(marker: Path, sleep: Callable[[float], None]) -> str:
+    """Who holds the lock another process holds now: the marker once it names a process that is running (on
+    another host it cannot be checked, and is taken as it is), looked at for up to HOLDER_WAIT_SECONDS."""
+    polls = round(HOLDER_WAIT_SECONDS / _HOLDER_POLL_SECONDS)
+    for poll in range(polls + 1):
+        held = _read_holder(marker)
+        if held is not None and _may_be_running(held):
+            return _described(held)
+        if poll < polls:
+            sleep(_HOLDER_POLL_SECONDS)
+    return "another process"
+
+
+def _may_be_running(held: dict[str, object]) -> bool:
+    """False when the marker names a process of this host that has ended (a killed apply's, or the one before)."""
+    pid = held.get("pid")
+    # Not asked on Windows, where os.kill(pid, 0) would end the process.
+    if held.get("host") != socket.gethostname() or not isinstance(pid, int) or os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # running, as another user
+        return True
+    return True
 
 
 GITIGNORE = "# Written by reconciler: its locks and the embedded emulator's store are not for git.\n*\n"
