@@ -13,7 +13,6 @@ pass 1's compressed chunks, to say which fields differ. Nothing holds a dict per
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ..model.fields import is_personal
+from ..model.frames import packed, unpacked
 from ..model.normalize import normalized_frame, row_digests
 from ..model.state import LiveBatch, LiveRecord, Policy, RecordSource
 from ..plan.changes import Action, Change, FieldChange, Observation, Phase, RowSample, Work
@@ -116,10 +116,12 @@ class SourceTable:
     normalized_rows: Callable[[pl.Series], pl.DataFrame]
     """The normalised values of the rows at these positions (UInt32, ascending, each once), in that order: a
     column per field (c0, c1, ...), in the table's field order."""
+    starts: list[int] = field(default_factory=list)
+    """The row each chunk of pass 1 starts at (its packed values are `packed` at the same index)."""
     packed: list[bytes] = field(default_factory=list)
-    """The normalised values of each chunk of CHUNK_ROWS rows, as zstd-compressed Arrow IPC: what pass 3 takes
-    the changed rows from once the source's columns are let go of (a tenth of their memory, or less). Empty when
-    the table keeps the columns themselves (KEEP_BYTES)."""
+    """The normalised values of each chunk of pass 1 (at most CHUNK_ROWS rows), as zstd-compressed Arrow IPC: what
+    pass 3 takes the changed rows from once the source's columns are let go of (a tenth of their memory, or less).
+    Empty when the table keeps the columns themselves (KEEP_BYTES)."""
     _index: KeyIndex | None = field(default=None, repr=False)
 
     def index(self) -> KeyIndex:
@@ -135,58 +137,56 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     """Pass 1: the source's columns, read once (for the source check too, when it ran). `fields` are the managed
     fields (key first) with their live spelling; the source's columns are matched to them without regard to
     case. The table keeps the columns (under KEEP_BYTES) or each chunk's normalised values compressed, so that the
-    few changed rows are taken from it, not read again, while the source's own columns can be let go of."""
+    few changed rows are taken from it, not read again, while the source's own columns can be let go of. A source
+    the check kept packed is read a piece at a time."""
+    import numpy as np
     import polars as pl
 
-    frame = desired.source.frame()
-    names = _source_names(frame.columns, fields)
-    # The columns as read, chunks and all (a select would copy them into one); a managed field the source lacks
-    # is empty in every row.
-    blank = pl.repeat("", frame.height, dtype=pl.String, eager=True)
-    selected = pl.DataFrame(
-        [
-            (frame.get_column(name) if name in frame.columns else blank).alias(f"c{i}")
-            for i, name in enumerate(names)
-        ]
-    )
-    del frame, blank
     table = _empty_table(fields)
-    if selected.estimated_size() < KEEP_BYTES:
-        for _ in _pass_one(table, selected, fields):
-            pass
-        kept = selected
+    pieces = _source_pieces(desired.source)
+    if pieces is None:
+        selected = _selected(desired.source.frame(), fields)
+        if selected.estimated_size() < KEEP_BYTES:
+            for _ in _pass_one(table, [selected], fields):
+                pass
+            kept = selected
 
-        def normalized_again(positions: pl.Series) -> pl.DataFrame:
-            return normalized_frame(kept[positions], fields)
+            def normalized_again(positions: pl.Series) -> pl.DataFrame:
+                return normalized_frame(kept[positions], fields)
 
-        table.normalized_rows = normalized_again
-        return table
+            table.normalized_rows = normalized_again
+            return table
+        frames: Iterable[pl.DataFrame] = [selected]
+        del selected
+    else:
+        frames = (_selected(piece, fields) for piece in pieces)
     # Each chunk's normalised values are compressed on a thread while the next chunk is normalised (zstd holds
     # no GIL): one pass over the source, at most two chunks' normalised copies held at once.
     with ThreadPoolExecutor(1, thread_name_prefix="pass-1-pack") as pool:
         packing: Future[bytes] | None = None
-        for normal in _pass_one(table, selected, fields):
+        for normal in _pass_one(table, frames, fields):
             if packing is not None:
                 table.packed.append(packing.result())
-            packing = pool.submit(_packed, normal)
+            packing = pool.submit(packed, normal)
             del normal
         if packing is not None:
             table.packed.append(packing.result())
-    del selected
-    packed = table.packed
+    del frames
+    packs = table.packed
+    starts = np.array(table.starts, dtype=np.int64)
 
     def normalized_rows(positions: pl.Series) -> pl.DataFrame:
         # The chunks are unpacked on two threads (polars lets go of the GIL): changed rows are spread over the
         # source, so nearly every chunk holds some, and this runs after the live read, with a core to spare
         # (50,000 rows of 5,000,000: 1.2 s on one thread).
-        chunks = positions // CHUNK_ROWS
+        chunks = pl.Series(np.searchsorted(starts, positions.to_numpy(), side="right") - 1)
 
-        def unpacked(chunk: int) -> pl.DataFrame:
-            rows = positions.filter(chunks == chunk) - chunk * CHUNK_ROWS
-            return pl.read_ipc(io.BytesIO(packed[chunk]))[rows]
+        def rows_of(chunk: int) -> pl.DataFrame:
+            rows = positions.filter(chunks == chunk) - int(starts[chunk])
+            return unpacked(packs[chunk])[rows]
 
         with ThreadPoolExecutor(2, thread_name_prefix="pass-3") as pool:
-            parts = list(pool.map(unpacked, chunks.unique(maintain_order=True).to_list()))
+            parts = list(pool.map(rows_of, chunks.unique(maintain_order=True).to_list()))
         empty = pl.DataFrame(schema=dict.fromkeys((f"c{i}" for i in range(len(fields))), pl.String))
         return pl.concat([empty, *parts])
 
@@ -194,11 +194,38 @@ def source_table(desired: RecordSetInput, fields: Sequence[str]) -> SourceTable:
     return table
 
 
-def _pass_one(table: SourceTable, selected: pl.DataFrame, fields: Sequence[str]) -> Iterator[pl.DataFrame]:
-    """Add the source's columns to the table a chunk of CHUNK_ROWS at a time; each chunk's normalised values."""
-    for offset in range(0, selected.height, CHUNK_ROWS):
-        chunk = selected.slice(offset, CHUNK_ROWS)
-        yield _extend(table, chunk, fields, chunk.get_column("c0"))
+def _source_pieces(source: RecordSource) -> Iterator[pl.DataFrame] | None:
+    """The source's frame a piece at a time, when its check kept it packed; else None."""
+    pieces = getattr(source, "pieces", None)
+    found = pieces() if callable(pieces) else None
+    return found if isinstance(found, Iterator) else None
+
+
+def _selected(frame: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
+    """The managed columns of a frame of the source, named c0, c1, ... in `fields` order: the columns as read,
+    chunks and all (a select would copy them into one); a managed field the source lacks is empty in every row."""
+    import polars as pl
+
+    names = _source_names(frame.columns, fields)
+    blank = pl.repeat("", frame.height, dtype=pl.String, eager=True)
+    return pl.DataFrame(
+        [
+            (frame.get_column(name) if name in frame.columns else blank).alias(f"c{i}")
+            for i, name in enumerate(names)
+        ]
+    )
+
+
+def _pass_one(
+    table: SourceTable, frames: Iterable[pl.DataFrame], fields: Sequence[str]
+) -> Iterator[pl.DataFrame]:
+    """Add the source's columns (`_selected` frames, in order) to the table a chunk of at most CHUNK_ROWS at a
+    time, noting the row each chunk starts at; each chunk's normalised values."""
+    for selected in frames:
+        for offset in range(0, selected.height, CHUNK_ROWS):
+            chunk = selected.slice(offset, CHUNK_ROWS)
+            table.starts.append(len(table.digests))
+            yield _extend(table, chunk, fields, chunk.get_column("c0"))
 
 
 def _source_names(available: Sequence[str], fields: Sequence[str]) -> list[str]:
@@ -232,13 +259,6 @@ def _extend(table: SourceTable, frame: pl.DataFrame, fields: Sequence[str], keys
     table.digests.append(row_digests(normal))
     table.stable.append(_stable(frame, normal, fields))
     return normal
-
-
-def _packed(normal: pl.DataFrame) -> bytes:
-    """A chunk's normalised values as `SourceTable.packed` holds them."""
-    packed = io.BytesIO()
-    normal.write_ipc(packed, compression="zstd")
-    return packed.getvalue()
 
 
 def _stable(frame: pl.DataFrame, normal: pl.DataFrame, fields: Sequence[str]) -> pl.Series:

@@ -20,7 +20,7 @@ from pydantic import Field, WithJsonSchema, model_validator
 
 from ..apply.steps import Outcome, Step, StepContext, StepResult
 from ..concurrency import Prefetch
-from ..diff.records import RecordWork, SourceTable, diff_records, source_table
+from ..diff.records import KEEP_BYTES, RecordWork, SourceTable, diff_records, source_table
 from ..errors import ConfigError, Location, Problem, ReconcilerError
 from ..export.documents import document, flow, manifest_file
 from ..export.records import candidate_fields, export_records, integer_fields
@@ -29,6 +29,7 @@ from ..manifest.checks import check_scanned
 from ..manifest.documents import DocumentIndex, SourcedDocument
 from ..manifest.rows import (
     CheckedOnce,
+    checked_record_columns,
     checked_record_frame,
     managed_fields,
     phone_fields,
@@ -229,7 +230,11 @@ class ManifestRecords:
         source = self.manifest.source
         if source is None:
             return []
-        return self._checked.check(lambda: checked_record_frame(self.manifest.spec, source), self._problems)
+        # A source larger than the diff keeps whole is held packed: the diff's first pass reads it a piece at a
+        # time (`pieces`), and the whole frame is never in memory at once.
+        return self._checked.check(
+            lambda: checked_record_columns(self.manifest.spec, source, pack_bytes=KEEP_BYTES), self._problems
+        )
 
     def _problems(self) -> list[Problem]:
         return _scanned_problems(self.manifest)
@@ -245,6 +250,10 @@ class ManifestRecords:
             ),
             lambda: rows_frame(self.manifest.iter_rows(), self.manifest.managed_fields),
         )
+
+    def pieces(self) -> Iterator[pl.DataFrame] | None:
+        """The frame's rows a piece at a time, when the check kept them packed; else None (see `frame`)."""
+        return self._checked.pieces()
 
     def release(self) -> None:
         """Let go of the frame the check read (see CheckedOnce.release)."""

@@ -27,8 +27,8 @@ import csv
 import io
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.errors import Location
 
@@ -77,6 +77,13 @@ class _Refused(Exception):
     """The piece is not one polars reads exactly as the row reader: read the file row by row."""
 
 
+class Refused(_Refused):
+    """Raised by the `each` of `read_column_pieces` to stop reading: the file is to be read row by row."""
+
+
+T = TypeVar("T")
+
+
 def read_columns(
     source: SourceFile,
     required: tuple[str, ...],
@@ -89,19 +96,44 @@ def read_columns(
     one it lacks is read as "". `text_only` names the columns in which a JSON number is a problem."""
     import polars as pl
 
-    wanted = tuple(dict.fromkeys((*required, *optional)))
-    frames: list[pl.DataFrame] = []
-    try:
-        with open_binary(source) as stream:
-            if source.format == "csv":
-                frames.extend(_csv_frames(stream, source, required, wanted))
-            else:
-                frames.extend(_jsonl_frames(stream, wanted, text_only))
-    except (_Refused, OSError, *GZIP_ERRORS, ValueError, csv.Error, pl.exceptions.PolarsError):
-        return None  # the row reader says what is wrong, if anything
+    frames = read_column_pieces(source, required, optional, text_only=text_only, each=lambda frame: frame)
+    if frames is None:
+        return None
     if not frames:
+        wanted = tuple(dict.fromkeys((*required, *optional)))
         return pl.DataFrame(schema={**dict.fromkeys(wanted, pl.String), LINE: pl.UInt32})
     return pl.concat(frames, how="vertical")
+
+
+def read_column_pieces(
+    source: SourceFile,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    *,
+    text_only: frozenset[str],
+    each: Callable[[pl.DataFrame], T],
+) -> list[T] | None:
+    """`each` of the columns of `read_columns`, a piece of the file at a time, in order (a piece's rows follow the
+    last piece's), or None when the source must be read row by row (`each` raising Refused says so too): the
+    whole file's columns need never be held at once."""
+    import polars as pl
+
+    wanted = tuple(dict.fromkeys((*required, *optional)))
+    results: list[T] = []
+    try:
+        with open_binary(source) as stream:
+            frames = (
+                _csv_frames(stream, source, required, wanted)
+                if source.format == "csv"
+                else _jsonl_frames(stream, wanted, text_only)
+            )
+            try:
+                results.extend(map(each, frames))
+            finally:
+                frames.close()  # the parsers' threads stop at once when `each` refuses
+    except (_Refused, OSError, *GZIP_ERRORS, ValueError, csv.Error, pl.exceptions.PolarsError):
+        return None  # the row reader says what is wrong, if anything
+    return results
 
 
 def _pieces(stream: io.BufferedIOBase, pending: bytes, cut: Callable[[bytes], int]) -> Iterator[bytes]:
@@ -270,7 +302,7 @@ def _outside_quotes(piece: bytes) -> bytes:
 
 def _csv_frames(
     stream: io.BufferedIOBase, source: SourceFile, required: tuple[str, ...], wanted: tuple[str, ...]
-) -> Iterator[pl.DataFrame]:
+) -> Generator[pl.DataFrame, None, None]:
     first = stream.read(PIECE_BYTES).removeprefix(codecs.BOM_UTF8)
     end = first.find(b"\n")
     if end < 0:
@@ -329,7 +361,7 @@ def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: i
 
 def _jsonl_frames(
     stream: io.BufferedIOBase, wanted: tuple[str, ...], text_only: frozenset[str]
-) -> Iterator[pl.DataFrame]:
+) -> Generator[pl.DataFrame, None, None]:
     first = stream.read(PIECE_BYTES).removeprefix(codecs.BOM_UTF8)
     pieces = _numbered(_pieces(stream, first, _line_cut), 1)
     yield from _in_order(pieces, lambda piece, line: _jsonl_piece(piece, wanted, text_only, line))

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, PHONE_NOISE, TEXT_ONLY_FIELDS
+from reconciler.model.frames import PackedFrame, packed
 from reconciler.text import UNSAFE_CHARS, UNSAFE_REMEDY, unsafe
 
 from . import yaml_loader as y
-from .columns import LINE, read_columns
+from .columns import LINE, Refused, read_column_pieces, read_columns
 from .schedules import Schedule, ScheduleError, parse_schedule
 from .sources import Cell, RawRow, SourceFile, read_rows
 from .spec import CUSTOMER_ID_PATTERN
@@ -340,14 +341,59 @@ def _has_duplicates(keys: pl.Series) -> bool:
 def checked_record_frame(spec: RecordColumns, source: SourceFile) -> pl.DataFrame | None:
     """The managed columns (and LINE) of a source file in which every row is usable and every key unique, read
     in one pass; else None."""
+    checked = checked_record_columns(spec, source)
+    return checked.frame() if isinstance(checked, PackedFrame) else checked
+
+
+def checked_record_columns(
+    spec: RecordColumns, source: SourceFile, *, pack_bytes: int | None = None
+) -> pl.DataFrame | PackedFrame | None:
+    """As `checked_record_frame`, each piece of the file checked as it is read; once the pieces read take more
+    than `pack_bytes` (polars' estimate), they and every later piece are held packed, so that a source of millions
+    of rows is never held whole in polars' memory (about a fifth as much; None: never packed)."""
     import polars as pl
 
     rules = _RecordRules(spec)
-    frame = read_columns(source, rules.managed, text_only=rules.text_only)
-    if frame is None:
+    checks = _record_checks(rules)
+    keys: list[pl.Series] = []
+    kept: list[pl.DataFrame] = []
+    packs: list[bytes] = []
+    size = 0
+
+    def each(piece: pl.DataFrame) -> None:
+        nonlocal size
+        # A slice at a time: polars gathers the chunks of the columns an expression reads into one first. Each
+        # check is its own column, so that polars runs them side by side (under one any_horizontal it ran them
+        # one after another).
+        for part in piece.iter_slices(CHECK_ROWS):
+            found = part.select(check.alias(f"check{number}") for number, check in enumerate(checks))
+            if found.height and any(found.row(0)):
+                raise Refused
+        keys.append(piece.get_column(rules.key))
+        size += int(piece.estimated_size())
+        if pack_bytes is not None and (packs or size > pack_bytes):
+            packs.extend(map(packed, kept))
+            kept.clear()
+            packs.append(packed(piece))
+        else:
+            kept.append(piece)
+
+    if read_column_pieces(source, rules.managed, text_only=rules.text_only, each=each) is None:
         return None
-    if _has_duplicates(frame.get_column(rules.key)):
+    if keys and _has_duplicates(pl.concat(keys, rechunk=False)):
         return None
+    keys.clear()  # the packed pieces hold the keys; these were for the check only
+    if packs:
+        return PackedFrame(tuple(packs))
+    if not kept:
+        return pl.DataFrame(schema={**dict.fromkeys(rules.managed, pl.String), LINE: pl.UInt32})
+    return pl.concat(kept, how="vertical")
+
+
+def _record_checks(rules: _RecordRules) -> list[pl.Expr]:
+    """One expression per check of a record source's columns, each true when some row fails it."""
+    import polars as pl
+
     key = pl.col(rules.key)
     checks = [(key.str.strip_chars() == "").any(), key.str.contains("[\t\n\r]").any()]
     checks += [pl.col(name).str.contains_any(list(UNSAFE_CHARS)).any() for name in rules.managed]
@@ -355,14 +401,7 @@ def checked_record_frame(spec: RecordColumns, source: SourceFile) -> pl.DataFram
         checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())
         for name in rules.phones:
             checks.append(((pl.col(name) != "") & ~pl.col(name).str.contains(_SPACED_PHONE)).any())
-    # A slice at a time: polars gathers the chunks of the columns an expression reads into one first, a copy of
-    # the whole source at once (1 GB at 5,000,000 rows). Each check is its own column, so that polars runs them
-    # side by side (under one any_horizontal it ran them one after another: 2.06 s at 5,000,000 rows, 1.25 now).
-    for part in frame.iter_slices(CHECK_ROWS):
-        found = part.select(check.alias(f"check{number}") for number, check in enumerate(checks))
-        if found.height and any(found.row(0)):
-            return None
-    return frame
+    return checks
 
 
 def rows_frame(rows: Iterable[SourceRow], columns: tuple[str, ...]) -> pl.DataFrame:
@@ -415,17 +454,19 @@ class CheckedOnce:
     """A source file's columns, read once for its check and kept for every reader of the plan (the diff's first
     pass, suppression screening and calling-hours zones), so that they share one pass, then let go of before the
     diff's second pass. When the check could not read the file in columns, no reader tries again: the frame is built
-    once from the rows."""
+    once from the rows. A large source's columns are kept packed (`checked_record_columns`): the diff's first pass
+    reads them a piece at a time (`pieces`), and a reader that takes the frame gets it unpacked whole."""
 
     def __init__(self) -> None:
-        self._frame: pl.DataFrame | None = None
+        self._frame: pl.DataFrame | PackedFrame | None = None
         self._columnar = True
         self._lock = threading.Lock()
 
     def check(
-        self, read: Callable[[], pl.DataFrame | None], problems: Callable[[], list[Problem]]
+        self, read: Callable[[], pl.DataFrame | PackedFrame | None], problems: Callable[[], list[Problem]]
     ) -> list[Problem]:
-        """[] when `read` gives the checked columns (kept for `take`); else `problems()`, from the rows."""
+        """[] when `read` gives the checked columns (kept for `take`, packed or not); else `problems()`, from the
+        rows."""
         frame = read()
         if frame is not None:
             self._frame = frame
@@ -441,9 +482,10 @@ class CheckedOnce:
             self._frame = None
 
     def take(self, read: Callable[[], pl.DataFrame | None], rows: Callable[[], F]) -> pl.DataFrame | F:
-        """The columns the check read; else `read()`, unless the check found it cannot be read in columns; else
-        `rows()`, built from the row reader (None: there is no frame to build). What is read is kept for the
-        next taker, until `release`: the plan's readers share one pass over the file. Takers may run on threads."""
+        """The columns the check read (unpacked whole, when it kept them packed); else `read()`, unless the check
+        found it cannot be read in columns; else `rows()`, built from the row reader (None: there is no frame to
+        build). What is read is kept for the next taker, until `release`: the plan's readers share one pass over
+        the file. Takers may run on threads."""
         with self._lock:
             if self._frame is None and self._columnar:
                 self._frame = read()
@@ -452,4 +494,10 @@ class CheckedOnce:
                 if built is None:
                     return built
                 self._frame = built
-            return self._frame
+            return self._frame.frame() if isinstance(self._frame, PackedFrame) else self._frame
+
+    def pieces(self) -> Iterator[pl.DataFrame] | None:
+        """The kept columns a piece at a time when the check kept them packed (each unpacked as it is read), else
+        None: `take` gives them."""
+        with self._lock:
+            return self._frame.frames() if isinstance(self._frame, PackedFrame) else None

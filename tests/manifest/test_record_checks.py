@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
+import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.manifest.rows import checked_record_frame
+from reconciler.manifest import columns
+from reconciler.manifest.columns import LINE
+from reconciler.manifest.rows import checked_record_columns, checked_record_frame
 from reconciler.manifest.sources import SourceFile
+from reconciler.model.frames import PackedFrame
 
 PHONES = st.one_of(
     st.text(alphabet="0123456789+ ()./-a\u0663\n", max_size=24),
@@ -54,3 +59,39 @@ def test_spaced_phones_pass_and_misplaced_plus_signs_do_not(tmp_path: Path) -> N
     for phone in ("12+345", "++12345", "1234", "1" * 21, "\u0663" * 5):
         path.write_text(f"VENDOR_URN,FirstName,MobilePhone,HomePhone\nR1,Ann,{phone},\n", encoding="utf-8")
         assert checked_record_frame(Spec(), SourceFile(path, "spring.csv", "csv", False)) is None, phone
+
+
+def _spring(path: Path, phones: list[str]) -> SourceFile:
+    path.write_text(
+        "VENDOR_URN,FirstName,MobilePhone,HomePhone\n"
+        + "".join(f"R{i},Ann {i},{phone},\n" for i, phone in enumerate(phones))
+    )
+    return SourceFile(path, "spring.csv", "csv", False)
+
+
+def test_a_large_source_is_kept_packed_a_piece_at_a_time(tmp_path: Path) -> None:
+    """Past `pack_bytes` every piece read is held packed; unpacked, the pieces are the frame, in order."""
+    source = _spring(tmp_path / "spring.csv", [f"0770090{i:04d}" for i in range(40)])
+    whole = checked_record_frame(Spec(), source)
+    assert whole is not None and whole.height == 40
+    with mock.patch.object(columns, "PIECE_BYTES", 64):
+        packed = checked_record_columns(Spec(), source, pack_bytes=0)
+        kept = checked_record_columns(Spec(), source, pack_bytes=10**9)
+    assert isinstance(packed, PackedFrame) and len(packed.pieces) > 5
+    assert pl.concat(list(packed.frames())).equals(whole)
+    assert packed.frame().equals(whole)
+    assert isinstance(kept, pl.DataFrame) and kept.equals(whole)
+    assert whole.get_column(LINE).to_list() == list(range(2, 42))
+
+
+def test_a_packed_source_is_refused_for_a_bad_row_or_a_key_twice_in_any_piece(tmp_path: Path) -> None:
+    phones = [f"0770090{i:04d}" for i in range(40)]
+    with mock.patch.object(columns, "PIECE_BYTES", 64):
+        assert (
+            checked_record_columns(Spec(), _spring(tmp_path / "a.csv", [*phones, "1234"]), pack_bytes=0)
+            is None
+        )
+        path = tmp_path / "b.csv"
+        _spring(path, phones)
+        path.write_text(path.read_text() + "R0,Ann again,07700900999,\n")
+        assert checked_record_columns(Spec(), SourceFile(path, "b.csv", "csv", False), pack_bytes=0) is None

@@ -34,6 +34,7 @@ from reconciler.errors import Location, Problem
 from reconciler.kinds.recordset import DesiredRecordSet
 from reconciler.manifest.columns import read_columns
 from reconciler.manifest.sources import RawRow, SourceFile, read_rows
+from reconciler.model.frames import PackedFrame, packed
 from reconciler.model.normalize import normalize, normalized
 from reconciler.model.state import LiveBatch, LiveRecord, Policy, SourceRecord
 
@@ -106,6 +107,20 @@ class FileSource(RowsSource):
         frame = read_columns(self.file, FIELDS, text_only=frozenset())
         assert frame is not None  # the columnar pass is the path under test
         return frame
+
+
+@dataclass(frozen=True)
+class PiecesSource(RowsSource):
+    """The same rows as a source its check kept packed (rows_frame's columns and LINE), in pieces of `size` rows,
+    which the diff's first pass reads one at a time."""
+
+    size: int = 1
+
+    def pieces(self) -> Iterator[pl.DataFrame] | None:
+        frame = self.frame()
+        if not frame.height:
+            return None  # an empty source is never packed
+        return PackedFrame(tuple(packed(part) for part in frame.iter_slices(self.size))).frames()
 
 
 def _record_set(source: RowsSource, absent: str, dedupe: str) -> DesiredRecordSet:
@@ -219,22 +234,24 @@ def cases(draw: st.DrawFn, text: st.SearchStrategy[str] = values) -> tuple[objec
     st.booleans(),
     st.sampled_from([records.CHUNK_ROWS, 1, 3]),
     st.sampled_from([records.KEEP_BYTES, 0]),
+    st.sampled_from([None, 1, 2, 5]),
 )
 def test_streaming_diff_equals_reference_diff(
-    case: tuple[object, ...], batched: bool, chunk_rows: int, keep_bytes: int
+    case: tuple[object, ...], batched: bool, chunk_rows: int, keep_bytes: int, pieces: int | None
 ) -> None:
     """With one chunk of pass 1, or several; the source's columns kept for pass 3, or (KEEP_BYTES 0) each chunk's
-    normalised values packed on a thread while the next is normalised: the changed rows must still be taken from
-    their own chunk."""
+    normalised values packed on a thread while the next is normalised; the source whole, or packed in pieces of
+    other sizes than the chunks: the changed rows must still be taken from their own chunk."""
     rows, live, absent, dedupe = case
     assert isinstance(rows, list) and isinstance(live, list)
     assert isinstance(absent, str) and isinstance(dedupe, str)
     expected = _reference(rows, live, absent, dedupe)
+    source = RowsSource(rows) if pieces is None else PiecesSource(rows, size=pieces)
     with (
         mock.patch.object(records, "CHUNK_ROWS", chunk_rows),
         mock.patch.object(records, "KEEP_BYTES", keep_bytes),
     ):
-        assert _ours(RowsSource(rows), live, absent, dedupe, batched=batched) == expected
+        assert _ours(source, live, absent, dedupe, batched=batched) == expected
 
 
 def _write(folder: Path, name: str, rows: list[dict[str, str]], ascii_only: bool) -> SourceFile:
