@@ -342,7 +342,8 @@ def checked_record_frame(spec: RecordColumns, source: SourceFile) -> pl.DataFram
     """The managed columns (and LINE) of a source file in which every row is usable and every key unique, read
     in one pass; else None."""
     checked = checked_record_columns(spec, source)
-    return checked.frame() if isinstance(checked, PackedFrame) else checked
+    assert not isinstance(checked, PackedFrame)  # never packed without pack_bytes
+    return checked
 
 
 def checked_record_columns(
