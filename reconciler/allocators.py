@@ -18,10 +18,10 @@ JEMALLOC = "background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0"
 plan's second pass does not stack on the source columns the first let go of. A 5,000,000-row plan (bench_scale
 plan-5m, two runs each, one after another): 500 ms, 29.86-29.97 s and 1,591-1,611 MB peak; 250 ms, 28.19-28.62 s
 and 1,565-1,615 MB; 100 ms, 27.82-28.24 s and 1,558-1,564 MB; 0 ms, 31.55-32.06 s and 1,478-1,481 MB (every
-freed page given back and faulted in again). Measured again on a faster host, alternating, peaks as VmHWM in
-MiB: 100 ms, 23.9-25.5 s and 1,541-1,595 MiB; 25 ms, 1,559-1,560 MiB; 5 ms, 1,535-1,617 MiB; 1 ms, 1,583-1,627
-MiB; 0 ms, 28.5-28.7 s and 1,499-1,500 MiB. Between 1 and 100 ms the peak moves no more than it does from run to
-run."""
+freed page given back and faulted in again). Measured again on a faster host, the source still held whole,
+alternating, peaks as VmHWM in MiB: 100 ms, 23.9-25.5 s and 1,541-1,595 MiB; 25 ms, 1,559-1,560 MiB; 5 ms,
+1,535-1,617 MiB; 1 ms, 1,583-1,627 MiB; 0 ms, 28.5-28.7 s and 1,499-1,500 MiB. Between 1 and 100 ms the peak moves
+no more than it does from run to run."""
 
 
 def tune() -> None:
