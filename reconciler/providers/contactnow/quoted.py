@@ -1,0 +1,119 @@
+"""The fast reading of a records piece in the shape ContactNow sends: flat objects whose values are all strings,
+every row's keys in the first row's order, on one line.
+
+Where no string holds an escaped quote, every `"` of such a piece opens or closes a string. polars' CSV reader,
+told that `"` separates fields and `{` ends rows, then splits each object into its strings and the bytes between
+them: the i-th key is field 4i+1 and its value field 4i+3, and the object's last field is its closing `}`. Only
+the wanted keys' fields are made into columns, about 1.6 s of CPU per 1,000,000 records of 33 fields (681 MB),
+against 2.1 s through polars' JSON reader, which builds a hash map of every field of every object.
+
+It is exact or it declines (None), and the caller reads the piece the general way. It declines a piece:
+- not written `[{` ... on one line (a control byte: a line break, a tab, or a byte JSON refuses in a string);
+- with a `[` after the first byte (an array, or a bracket in a value), or an escaped quote;
+- whose first object lacks a wanted key, or spells two keys alike but for case (the general way decides);
+- with a row that has not the first row's number of fields (a `{` in a value ends a row early), or whose wanted
+  key is not where the first row has it, or whose value there is the name of the first row's next key (what
+  reading one string early, past a value that is not a string, would give).
+Values with a backslash are JSON-decoded, those alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["fields_between_quotes"]
+
+_CONTROL = 0x20
+_BACKSLASH = 0x5C
+_QUOTE = 0x22
+
+
+def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.DataFrame | None:
+    """The columns `names` (every value text) of a piece `[{...},{...}]`, or None when this reading is not exact
+    for it."""
+    import numpy as np
+    import polars as pl
+
+    piece = bytes(data)
+    if piece[:2] != b"[{" or piece.find(b"[", 1) != -1:
+        return None
+    octets = np.frombuffer(piece, np.uint8)
+    if octets.min() < _CONTROL:
+        return None
+    escaped = piece.find(b"\\") != -1
+    if escaped:
+        backslashes = np.flatnonzero(octets[:-1] == _BACKSLASH)
+        if (octets[backslashes + 1] == _QUOTE).any():
+            return None
+    keys = _first_keys(piece)
+    if keys is None:
+        return None
+    at = {key: position for position, key in enumerate(keys)}
+    if len({key.casefold() for key in keys}) != len(keys) or any(name not in at for name in names):
+        return None
+    width = 4 * len(keys) + 1
+    wanted = [at[name] for name in names]
+    columns = sorted({4 * k + 1 for k in wanted} | {4 * k + 3 for k in wanted} | {width - 1})
+    try:
+        fields = pl.read_csv(
+            piece,
+            has_header=False,
+            separator='"',
+            quote_char=None,
+            eol_char="{",
+            skip_rows=1,
+            new_columns=[f"f{i}" for i in range(width)],
+            columns=columns,
+            infer_schema=False,
+            encoding="utf8",
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    checks = [pl.col(f"f{width - 1}").str.starts_with("}").fill_null(False).all()]
+    for k in set(wanted):
+        checks.append(pl.col(f"f{4 * k + 1}").eq(keys[k]).fill_null(False).all())
+        if k + 1 < len(keys):
+            checks.append(pl.col(f"f{4 * k + 3}").ne(keys[k + 1]).fill_null(True).all())
+    if not fields.height or not all(fields.select(checks).row(0)):
+        return None
+    values = []
+    for name, k in zip(names, wanted, strict=True):
+        value = fields.get_column(f"f{4 * k + 3}").fill_null("").alias(name)
+        decoded = _unescaped(value) if escaped else value
+        if decoded is None:
+            return None
+        values.append(decoded)
+    return pl.DataFrame(values)
+
+
+def _first_keys(piece: bytes) -> list[str] | None:
+    """The keys of the piece's first object, in order, when its strings and the bytes between them alternate as
+    a flat object's do (a `{` inside one of its values cuts it short: then None)."""
+    end = piece.find(b"{", 2)
+    fields = piece[2 : len(piece) if end == -1 else end].split(b'"')
+    if len(fields) % 4 != 1 or len(fields) < 5 or not fields[-1].startswith(b"}"):
+        return None
+    try:
+        return [key.decode("utf-8") for key in fields[1::4]]
+    except UnicodeDecodeError:
+        return None
+
+
+def _unescaped(column: pl.Series) -> pl.Series | None:
+    """The column with its values that hold a backslash JSON-decoded; None when one is not a JSON string body."""
+    import polars as pl
+
+    rows = column.str.contains("\\", literal=True).arg_true()
+    if not len(rows):
+        return column
+    try:
+        decoded = ('"' + column.gather(rows) + '"').str.json_decode(pl.String)
+    except pl.exceptions.PolarsError:
+        return None
+    if decoded.null_count():
+        return None
+    return column.scatter(rows, decoded)
