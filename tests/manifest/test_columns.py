@@ -14,6 +14,7 @@ import io
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -247,6 +248,17 @@ _USUAL_LINES = [
 them."""
 
 
+def _read_as_the_row_reader(tmp_path: Path, lines: list[bytes]) -> pl.DataFrame:
+    """The columns of a JSON Lines file of `lines` (a is text-only), asserted to be the row reader's rows."""
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert frame.rows() == _expected(file, frozenset({"a"}))
+    return frame
+
+
 def test_a_piece_of_lines_shaped_as_its_first_is_read_whole_as_the_row_reader_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,12 +268,7 @@ def test_a_piece_of_lines_shaped_as_its_first_is_read_whole_as_the_row_reader_re
         raise AssertionError("the piece was read a line at a time")
 
     monkeypatch.setattr(columns, "_lines_of", refused)
-    path = tmp_path / "s.jsonl"
-    path.write_bytes(b"\n".join(_USUAL_LINES * 25) + b"\n")
-    file = SourceFile(path, "s.jsonl", "jsonl", False)
-    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
-    assert frame is not None
-    assert frame.rows() == _expected(file, frozenset({"a"}))
+    frame = _read_as_the_row_reader(tmp_path, _USUAL_LINES * 25)
     assert frame.rows()[:4] == [
         ("x", "y", 1),
         ("José / \U0001f600", "", 2),
@@ -419,3 +426,70 @@ def test_quoted_fields_are_checked_as_by_counting_their_neighbours(bits: list[st
         while b"\x00\x00" in outside:
             outside = outside.replace(b"\x00\x00", b"\x00")
     assert outside == expected
+
+
+_QUOTED_TEXT = st.text(alphabet='ab é😀/\\"{}[],:\t\u202e', max_size=6)
+_LATER_VALUE = st.one_of(_QUOTED_TEXT, st.integers(-5, 10**6), st.none(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(_LATER_VALUE, _QUOTED_TEXT, _QUOTED_TEXT, _LATER_VALUE, st.booleans()),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_lines_read_between_their_quotes_are_the_row_readers(
+    tmp_path: Path, values: list[tuple[object, str, str, object, bool]], ascii_only: bool
+) -> None:
+    """Lines of keys z, a, b, c: the wanted a and b strings of any text (escapes, quotes, braces), z before them
+    and c after them any value; `spaced` writes a line with spaces. The reading between quotes (taken when z is a
+    string in every line and no escaped quote is in the piece) gives what the row reader gives."""
+    lines = []
+    for z, a, b, c, spaced in values:
+        separators = (", ", ": ") if spaced else (",", ":")
+        lines.append(
+            json.dumps({"z": z, "a": a, "b": b, "c": c}, separators=separators, ensure_ascii=ascii_only)
+        )
+    _check(tmp_path, "s.jsonl", "\n".join(lines).encode(), frozenset({"a"}))
+
+
+def test_lines_of_the_usual_shape_are_read_between_their_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strings up to the last wanted key, then any value: polars' JSON reader is not called, and escapes are
+    decoded as the row reader decodes them."""
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("polars' JSON reader was called")
+
+    monkeypatch.setattr(pl, "read_ndjson", refused)
+    lines = [
+        b'{"a": "Zo\\u00eb a\\/b", "x": "1", "b": "q, {r}: [s]", "c": null}',
+        b'{"a": "", "x": "2", "b": "\\ud83d\\ude00", "c": 7}',
+        b'{"a": "t", "x": "3", "b": "", "c": "u"}',
+    ]
+    frame = _read_as_the_row_reader(tmp_path, lines * 10)
+    assert frame.rows()[:3] == [("Zoë a/b", "q, {r}: [s]", 1), ("", "😀", 2), ("t", "", 3)]
+
+
+@pytest.mark.parametrize(
+    "late",
+    [b'{"a": "k", "x": 5, "b": "m", "c": null}', b'{"a": "k\\"", "x": "5", "b": "m", "c": null}'],
+    ids=["a number before a wanted key", "an escaped quote"],
+)
+def test_a_line_that_does_not_split_alike_is_read_by_polars_json_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bytes
+) -> None:
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the piece was read between its quotes")
+
+    monkeypatch.setattr(columns, "_between_quotes", refused)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": "t", "x": "3", "b": "", "c": "u"}\n' + late + b"\n")
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
+    assert frame is not None
+    assert frame.rows() == [("t", "", 1), ("k" if b"5," in late else 'k"', "m", 2)]

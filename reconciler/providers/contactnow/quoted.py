@@ -1,11 +1,11 @@
 """The fast reading of a records piece in the shape ContactNow sends: flat objects whose values are all strings,
 every row's keys in the first row's order, on one line.
 
-Where no string holds an escaped quote, every `"` of such a piece opens or closes a string. polars' CSV reader,
-told that `"` separates fields and `{` ends rows, then splits each object into its strings and the bytes between
-them: the i-th key is field 4i+1 and its value field 4i+3, and the object's last field is its closing `}`. Only
-the wanted keys' fields are made into columns, about 1.6 s of CPU per 1,000,000 records of 33 fields (681 MB),
-against 2.1 s through polars' JSON reader, which builds a hash map of every field of every object.
+Where no string holds an escaped quote, polars' CSV reader, told that `"` separates fields (model/json_strings.py)
+and `{` ends rows, splits each object into its strings and the bytes between them: the i-th key is field 4i+1 and
+its value field 4i+3, and the object's last field is its closing `}`. Only the wanted keys' fields are made into
+columns, about 1.6 s of CPU per 1,000,000 records of 33 fields (681 MB), against 2.1 s through polars' JSON reader,
+which builds a hash map of every field of every object.
 
 It is exact or it declines (None), and the caller reads the piece the general way. It declines a piece:
 - not written `[{` ... on one line (a control byte: a line break, a tab, or a byte JSON refuses in a string);
@@ -22,14 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from reconciler.model.json_strings import has_escaped_quote, string_values
+
 if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["fields_between_quotes"]
 
 _CONTROL = 0x20
-_BACKSLASH = 0x5C
-_QUOTE = 0x22
 
 
 def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.DataFrame | None:
@@ -41,14 +41,9 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
     piece = bytes(data)
     if piece[:2] != b"[{" or piece.find(b"[", 1) != -1:
         return None
-    octets = np.frombuffer(piece, np.uint8)
-    if octets.min() < _CONTROL:
+    if np.frombuffer(piece, np.uint8).min() < _CONTROL or has_escaped_quote(piece):
         return None
     escaped = piece.find(b"\\") != -1
-    if escaped:
-        backslashes = np.flatnonzero(octets[:-1] == _BACKSLASH)
-        if (octets[backslashes + 1] == _QUOTE).any():
-            return None
     keys = _first_keys(piece)
     if keys is None:
         return None
@@ -80,14 +75,8 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
             checks.append(pl.col(f"f{4 * k + 3}").ne(keys[k + 1]).fill_null(True).all())
     if not fields.height or not all(fields.select(checks).row(0)):
         return None
-    values = []
-    for name, k in zip(names, wanted, strict=True):
-        value = fields.get_column(f"f{4 * k + 3}").fill_null("").alias(name)
-        decoded = _unescaped(value) if escaped else value
-        if decoded is None:
-            return None
-        values.append(decoded)
-    return pl.DataFrame(values)
+    values: dict[str, int | None] = {name: 4 * k + 3 for name, k in zip(names, wanted, strict=True)}
+    return string_values(fields, values, escaped=escaped)
 
 
 def _first_keys(piece: bytes) -> list[str] | None:
@@ -101,19 +90,3 @@ def _first_keys(piece: bytes) -> list[str] | None:
         return [key.decode("utf-8") for key in fields[1::4]]
     except UnicodeDecodeError:
         return None
-
-
-def _unescaped(column: pl.Series) -> pl.Series | None:
-    """The column with its values that hold a backslash JSON-decoded; None when one is not a JSON string body."""
-    import polars as pl
-
-    rows = column.str.contains("\\", literal=True).arg_true()
-    if not len(rows):
-        return column
-    try:
-        decoded = ('"' + column.gather(rows) + '"').str.json_decode(pl.String)
-    except pl.exceptions.PolarsError:
-        return None
-    if decoded.null_count():
-        return None
-    return column.scatter(rows, decoded)
