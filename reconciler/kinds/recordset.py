@@ -73,8 +73,8 @@ if TYPE_CHECKING:
 
 MASS_COMPLETE = "mass-complete"
 MASS_UPDATE = "mass-update"
-PREFETCH_BATCHES = 6
-"""Live record pieces (about 16 MB of JSON each) read ahead while the source is read."""
+PREFETCH_BATCHES = 2
+"""Live record pages (about FRAME_PIECE_BYTES of JSON each, 24 MB) read ahead while the source is read."""
 MAX_SIZE_PROBLEMS = 50
 
 # ------------------------------------------------------------------------------------------------- document
