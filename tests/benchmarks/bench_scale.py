@@ -265,6 +265,30 @@ JSONL plan from 10.91 to 10.06 s (4 rounds), which saves both formats about the 
 plain CSV rose (1.28x in 6 alternating rounds just before it). Live pieces of 16 MB instead of 8 (3 read ahead
 instead of 6): 1M plain 8.56 -> 8.00 s over 10 rounds, but 5M peaks 1,571 -> 1,635 MB (the JSON reader's buffers
 grow with the piece), so not kept.
+
+Runs A (09:08, at 900495a: live pieces read with their quotes as separators), B (09:30, at 1a25587: JSON Lines
+sources read so too) and C (09:53, at be310da: live pages of 24 MB), a later session on a faster host; the floors
+(fields / rows) took 1.64-1.97 / 1.84-2.23 s. Medians of 3:
+
+    formats-1m     run A                            run B                            run C
+    plain CSV      4.30 s, floors 1.65 / 1.84 s     4.91 s, floors 1.73 / 1.96 s     4.23 s, floors 1.69 / 1.92 s
+                   2.61x / 2.33x floor              2.84x / 2.50x floor              2.50x / 2.20x floor
+    quoted CSV     1.02x plain CSV                  1.00x                            0.98x
+    gzip CSV       1.04x                            1.02x                            1.02x
+    JSONL          1.27x                            1.24x                            1.23x
+    gzip JSONL     1.34x                            1.26x                            1.28x
+    peaks          540-644 MB                       532-556 MB                       596-639 MB
+    plan-5m        at 1a25587: 24.89 s (24.47-26.64), 744-762 MB; at be310da: 23.56 s (23.45-25.05), 766-767 MB
+    members-5m     at be310da: 9.64 s (9.38-10.29), 1,466-1,480 MB
+    apply-100k     at be310da: create phase 69,229 records/s (68,907-70,989), batch sizes [1000], the plan after
+                   each apply: no changes; intake 75,996 records/s
+    --version      0.06-0.07 s
+
+Run A put JSONL sources over 1.3x: plain CSV had become faster, JSONL not; run B read them between their quotes
+too. Tried and not kept, 1M plain CSV in alternating runs: the emulator serving each read from memory (0.53
+against 1.1 CPU-s a read) took 0.1 s off the plan; a thread receiving the body ahead of the decoding, and the
+diff's per-page matching on a thread of its own, nothing; source pieces of 8 or 16 MB, nothing (16 MB: +70 MB);
+pass-1 chunks of 200,000 or 400,000 rows, 0.1 s (4.30 against 4.39 s).
 """
 
 from __future__ import annotations
