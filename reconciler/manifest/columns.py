@@ -1,12 +1,12 @@
 """Source files read as columns, in one pass: CSV (quoted or not) and JSON Lines, gzipped or not.
 
-`read_columns` reads a source a piece (about 8 MiB) at a time and parses each piece with polars, so that a file of
-millions of rows is read once, in Rust, into one text column per wanted field and a `line` column (the line each
-row starts on). The row reader (sources.read_rows) stays the reference: a piece is parsed in columns only when
-cheap byte checks prove that polars reads it exactly as the row reader would, without a problem the row reader
-would name. When any check fails, `read_columns` returns None and the caller reads the rows one by one, which names
-every problem with its file:line:col. The checks are conservative: a file they refuse may still be fine, and is
-then read row by row.
+`read_columns` reads a source a piece (about 4 MiB, PIECE_BYTES) at a time and parses each piece with polars, so
+that a file of millions of rows is read once, in Rust, into one text column per wanted field and a `line` column
+(the line each row starts on). The row reader (sources.read_rows) stays the reference: a piece is parsed in columns
+only when cheap byte checks prove that polars reads it exactly as the row reader would, without a problem the row
+reader would name. When any check fails, `read_columns` returns None and the caller reads the rows one by one, which
+names every problem with its file:line:col. The checks are conservative: a file they refuse may still be fine, and
+is then read row by row.
 
 CSV: a piece is cut at a line end outside quotes (an even number of `"` before it). Every well-formed quoted field
 (opening at the start of a field, `""` inside, closing at its end) is taken out; what is left must be a plain CSV
