@@ -1,5 +1,5 @@
 """The fast reading of a records piece in the shape ContactNow sends: flat objects whose values are all strings,
-every row's keys in the first row's order, on one line.
+every row's keys in the first row's order, compact, spaced or pretty printed.
 
 Where no string holds an escaped quote, polars' CSV reader, told that `"` separates fields (model/json_strings.py)
 and `{` ends rows, splits each object into its strings and the bytes between them: the i-th key is field 4i+1 and
@@ -8,7 +8,8 @@ columns, about 1.6 s of CPU per 1,000,000 records of 33 fields (681 MB), against
 which builds a hash map of every field of every object.
 
 It is exact or it declines (None), and the caller reads the piece the general way. It declines a piece:
-- not written `[{` ... on one line (a control byte: a line break, a tab, or a byte JSON refuses in a string);
+- not an array of objects, or with a control byte other than the line ends and tabs JSON allows between tokens
+  (pretty printing), or with a line end or tab in a wanted value (JSON refuses one inside a string);
 - with a `[` after the first byte (an array, or a bracket in a value), or an escaped quote;
 - whose first object lacks a wanted key, or spells two keys alike but for case (the general way decides);
 - with a row that has not the first row's number of fields (a `{` in a value ends a row early), or whose wanted
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["fields_between_quotes"]
 
 _CONTROL = 0x20
+_TAB, _LF, _CR = 0x09, 0x0A, 0x0D
+_WHITESPACE = b" \t\r\n"
+"""What JSON allows between its tokens."""
+_SPACES = " \t\r\n"
 
 
 def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.DataFrame | None:
@@ -39,12 +44,19 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
     import polars as pl
 
     piece = bytes(data)
-    if piece[:2] != b"[{" or piece.find(b"[", 1) != -1:
+    start = piece.find(b"{")
+    if start < 1 or piece[:1] != b"[" or piece[1:start].strip(_WHITESPACE) or piece.find(b"[", 1) != -1:
         return None
-    if np.frombuffer(piece, np.uint8).min() < _CONTROL or has_escaped_quote(piece):
+    octets = np.frombuffer(piece, np.uint8)
+    spaced = bool(octets.min() < _CONTROL)  # line ends or tabs between the tokens (pretty printed)
+    if spaced and np.count_nonzero(
+        (octets < _CONTROL) & (octets != _TAB) & (octets != _LF) & (octets != _CR)
+    ):
+        return None
+    if has_escaped_quote(piece):
         return None
     escaped = piece.find(b"\\") != -1
-    keys = _first_keys(piece)
+    keys = _first_keys(piece, start)
     if keys is None:
         return None
     at = {key: position for position, key in enumerate(keys)}
@@ -68,23 +80,28 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
         )
     except pl.exceptions.PolarsError:
         return None
-    checks = [pl.col(f"f{width - 1}").str.starts_with("}").fill_null(False).all()]
+    last = pl.col(f"f{width - 1}")
+    checks = [
+        (last.str.strip_chars_start(_SPACES) if spaced else last).str.starts_with("}").fill_null(False).all()
+    ]
     for k in set(wanted):
         checks.append(pl.col(f"f{4 * k + 1}").eq(keys[k]).fill_null(False).all())
         if k + 1 < len(keys):
             checks.append(pl.col(f"f{4 * k + 3}").ne(keys[k + 1]).fill_null(True).all())
-    if not fields.height or not all(fields.select(checks).row(0)):
+        if spaced:  # JSON holds no raw line end or tab in a string: such a value is the general reader's
+            checks.append(pl.col(f"f{4 * k + 3}").str.contains(r"[\t\n\r]").not_().fill_null(True).all())
+    if not fields.height or not all(fields.select(c.alias(f"c{i}") for i, c in enumerate(checks)).row(0)):
         return None
     values: dict[str, int | None] = {name: 4 * k + 3 for name, k in zip(names, wanted, strict=True)}
     return string_values(fields, values, escaped=escaped)
 
 
-def _first_keys(piece: bytes) -> list[str] | None:
-    """The keys of the piece's first object, in order, when its strings and the bytes between them alternate as
-    a flat object's do (a `{` inside one of its values cuts it short: then None)."""
-    end = piece.find(b"{", 2)
-    fields = piece[2 : len(piece) if end == -1 else end].split(b'"')
-    if len(fields) % 4 != 1 or len(fields) < 5 or not fields[-1].startswith(b"}"):
+def _first_keys(piece: bytes, start: int) -> list[str] | None:
+    """The keys of the piece's first object (its `{` at `start`), in order, when its strings and the bytes between
+    them alternate as a flat object's do (a `{` inside one of its values cuts it short: then None)."""
+    end = piece.find(b"{", start + 1)
+    fields = piece[start + 1 : len(piece) if end == -1 else end].split(b'"')
+    if len(fields) % 4 != 1 or len(fields) < 5 or not fields[-1].lstrip(_WHITESPACE).startswith(b"}"):
         return None
     try:
         return [key.decode("utf-8") for key in fields[1::4]]
