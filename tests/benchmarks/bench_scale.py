@@ -289,6 +289,20 @@ too. Tried and not kept, 1M plain CSV in alternating runs: the emulator serving 
 against 1.1 CPU-s a read) took 0.1 s off the plan; a thread receiving the body ahead of the decoding, and the
 diff's per-page matching on a thread of its own, nothing; source pieces of 8 or 16 MB, nothing (16 MB: +70 MB);
 pass-1 chunks of 200,000 or 400,000 rows, 0.1 s (4.30 against 4.39 s).
+
+Each --json-style, one run each (`--only formats-1m --json-style compact --json-style spaced --json-style pretty
+--json-style php`), at e5700bc (10:08) and at ab9c114 (10:19, pretty-printed pieces read between their quotes too);
+plain CSV, and the other formats against it:
+
+    style      e5700bc                              ab9c114
+    compact    4.40 s, 2.28x floor; 1.00-1.23x      4.32 s, 2.25x floor; 1.00-1.31x
+    spaced     5.31 s; 1.06-1.25x                   5.34 s; 1.04-1.29x
+    pretty     9.84 s; 0.99-1.10x                   9.16 s; 1.00-1.15x
+    php        6.56 s; 0.97-1.20x                   6.69 s; 1.01-1.16x
+    peaks      583-655 MB                           590-649 MB
+
+The other styles cost the emulator a restyling pass (jsonstyle.py), which bounds those plans: fetching and decoding the
+pretty body alone took 6.7-7.0 s.
 """
 
 from __future__ import annotations
