@@ -422,13 +422,13 @@ def _usual_piece(
     bounds = np.concatenate(([-1], ends, [len(body)]))
     if int(np.diff(bounds).max()) - 1 > MAX_JSON_LINE_BYTES:
         raise _Refused
-    first = body[: bounds[1]].decode("utf-8")
-    shape = _usual_shape(first, numbers_refused)
-    if shape is None:
+    keys = _line_keys(body[: bounds[1]].decode("utf-8"))
+    if keys is None:
         return None
+    shape = _line_shape(keys, numbers_refused)
     # Refused unless UTF-8, as the row reader reads it.
     text = pl.Series([body], dtype=pl.Binary).cast(pl.String)
-    quoted = _quoted_shape(first, wanted, numbers_refused)
+    quoted = _quoted_shape(keys, wanted, numbers_refused)
     if quoted is not None and not has_escaped_quote(body) and _every_line(text, quoted.shape):
         values = _between_quotes(body, rows, wanted, quoted)
         if values is not None:
@@ -463,27 +463,18 @@ class _QuotedShape:
 
 
 def _quoted_shape(
-    first: str, wanted: tuple[str, ...], numbers_refused: frozenset[str]
+    keys: list[str], wanted: tuple[str, ...], numbers_refused: frozenset[str]
 ) -> _QuotedShape | None:
     """The shape under which a piece's wanted values can be read as the fields between its quotes: the first line's
-    keys in its order, each once, with a string value under every key up to the last wanted one (a line with another
-    value there, the first included, does not match it). Then every line splits at its quotes alike up to there: the
-    i-th key is field 4i+1 and its value field 4i+3. None when the first line has no wanted key, or a key twice."""
-    members = re.findall(_MEMBER_START, first)
-    keys = [key for key, _ in members]
-    if len(set(keys)) != len(keys) or not all(re.fullmatch(_KEY, key) for key in keys):
-        return None
+    `keys` in their order, with a string value under every key up to the last wanted one (a line with another value
+    there, the first included, does not match it). Then every line splits at its quotes alike up to there: the
+    i-th key is field 4i+1 and its value field 4i+3. None when the first line has no wanted key."""
     present = [keys.index(name) for name in wanted if name in keys]
     if not present:
         return None
     last = max(present) + 1
-    shape = ",".join(
-        f'{_WS}"{_regex_text(key)}"{_WS}:{_WS}'
-        f"{_STRING if at < last else _TEXT_VALUE if key in numbers_refused else _VALUE}{_WS}"
-        for at, key in enumerate(keys)
-    )
     values = {name: 4 * keys.index(name) + 3 for name in wanted if name in keys}
-    return _QuotedShape(f"^{_WS}\\{{{shape}\\}}{_WS}$", 4 * last, values)
+    return _QuotedShape(_line_shape(keys, numbers_refused, strings=last), 4 * last, values)
 
 
 def _between_quotes(
@@ -516,12 +507,25 @@ def _usual_shape(first: str, numbers_refused: frozenset[str]) -> str | None:
     its order, each once, with no number under a key of `numbers_refused`. Such a line needs no other check, and
     one match costs about half of what the general check costs (a flat object, then its members extracted);
     the other lines get the general check. None when the first line's keys do not make one."""
+    keys = _line_keys(first)
+    return None if keys is None else _line_shape(keys, numbers_refused)
+
+
+def _line_keys(first: str) -> list[str] | None:
+    """The keys of a piece's first line, in order; None unless each is there once and holds no escape."""
     keys = [key for key, _ in re.findall(_MEMBER_START, first)]
     if len(set(keys)) != len(keys) or not all(re.fullmatch(_KEY, key) for key in keys):
         return None
+    return keys
+
+
+def _line_shape(keys: list[str], numbers_refused: frozenset[str], strings: int = 0) -> str:
+    """A regular expression for a line that is a flat object of `keys`, in that order: a string under each of the
+    first `strings` keys, then any value (no number under a key of `numbers_refused`)."""
     members = ",".join(
-        f'{_WS}"{_regex_text(key)}"{_WS}:{_WS}{_TEXT_VALUE if key in numbers_refused else _VALUE}{_WS}'
-        for key in keys
+        f'{_WS}"{_regex_text(key)}"{_WS}:{_WS}'
+        f"{_STRING if at < strings else _TEXT_VALUE if key in numbers_refused else _VALUE}{_WS}"
+        for at, key in enumerate(keys)
     )
     return f"^{_WS}\\{{{members or _WS}\\}}{_WS}$"
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["decoded", "has_escaped_quote", "string_values"]
+__all__ = ["has_escaped_quote", "string_values"]
 
 _BACKSLASH = 0x5C
 _QUOTE = 0x22
@@ -29,7 +29,7 @@ def has_escaped_quote(piece: bytes) -> bool:
     return bool((octets[backslashes + 1] == _QUOTE).any())
 
 
-def decoded(column: pl.Series) -> pl.Series | None:
+def _decoded(column: pl.Series) -> pl.Series | None:
     """The column with each value that holds a backslash decoded as the inside of a JSON string, the rest as they
     are; None when one of them is not (an escape JSON lacks)."""
     import polars as pl
@@ -51,7 +51,7 @@ def string_values(
 ) -> pl.DataFrame | None:
     """A frame of the strings at fields `f{i}` of `fields` (as the CSV reader gave them), one column per name of
     `at` in its order: "" for an empty field, and for a name at None in every row; with `escaped`, the values
-    holding a backslash `decoded`. None when one of those is not a JSON string's inside."""
+    holding a backslash decoded (`_decoded`). None when one of those is not a JSON string's inside."""
     import polars as pl
 
     columns = []
@@ -60,7 +60,7 @@ def string_values(
             columns.append(pl.repeat("", fields.height, dtype=pl.String, eager=True).alias(name))
             continue
         value = fields.get_column(f"f{field}").fill_null("").alias(name)
-        text = decoded(value) if escaped else value
+        text = _decoded(value) if escaped else value
         if text is None:
             return None
         columns.append(text)
