@@ -91,13 +91,21 @@ def test_csv_in_columns_is_the_row_readers_csv(
 
 @pytest.mark.parametrize(
     "data",
-    [b"a,b\naa,\na\n,,", b"a,b\n,,\nx\n", b'a,b\n"x,y"\nq,"r",s\nt\n', b"a,b\nx\ny,z,w,\n1,2\n"],
+    [
+        b"a,b\naa,\na\n,,",
+        b"a,b\n,,\nx\n",
+        b'a,b\n"x,y"\nq,"r",s\nt\n',
+        b"a,b\nx\ny,z,w,\n1,2\n",
+        b"a,b\nx,y\n1,2,",
+        b"a,b\nx\n1,2,",
+    ],
 )
 def test_a_line_with_a_field_too_many_or_too_few_sends_the_file_to_the_row_reader(
     tmp_path: Path, data: bytes
 ) -> None:
-    """Lines with commas too few and too many that balance over the piece (hypothesis found the first): the count
-    is made line by line, and the row reader names the faulty line."""
+    """Lines with commas too few and too many that balance over the piece (hypothesis found the first), and a last
+    line without its line end that ends with a comma too many (polars reads it as if the comma were not there):
+    the row reader names the faulty line."""
     path = tmp_path / "s.csv"
     path.write_bytes(data)
     file = SourceFile(path, "s.csv", "csv", False)
@@ -339,6 +347,24 @@ def test_a_jsonl_line_longer_than_the_limit_sends_the_file_to_the_row_reader(
     frame = read_columns(file, COLUMNS, text_only=frozenset())
     assert frame is not None
     assert frame.rows()[3] == ("x" * 21, "y", 4)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_csv_line_longer_than_the_field_limit_sends_the_file_to_the_row_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quoted: bool
+) -> None:
+    """The columns take no line longer than the row reader's field limit: unquoted, the longest line is measured
+    as written; quoted, a bound of it is taken from the values."""
+    monkeypatch.setattr(columns, "CSV_FIELD_LIMIT", 24)
+    path = tmp_path / "s.csv"
+    file = SourceFile(path, "s.csv", "csv", False)
+    value = b'"' + b"x" * 10 + b'"' if quoted else b"x" * 24
+    path.write_bytes(b"a,b\nx,y\n" + value + b",\n")  # unquoted: a line of 25 bytes
+    assert read_columns(file, COLUMNS, text_only=frozenset()) is None
+    path.write_bytes(b"a,b\nx,y\n" + b"x" * 23 + b",\n")  # 24 bytes
+    frame = read_columns(file, COLUMNS, text_only=frozenset())
+    assert frame is not None
+    assert frame.rows() == [("x", "y", 2), ("x" * 23, "", 3)]
 
 
 def test_a_key_is_matched_as_written_not_as_a_pattern(tmp_path: Path) -> None:
