@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 import typer
 import typer.core
 
-from . import __version__, allocators
+from . import __version__, native
 from .errors import ApplyInterrupted, ConfigError, ReconcilerError
 from .redact import install_log_redaction, redact
 from .render.drift_text import render_drift_markdown, render_drift_text
@@ -724,7 +724,7 @@ def version() -> None:
 
 
 def main() -> None:
-    allocators.tune()
+    native.tune()
     try:
         app()
     finally:
