@@ -44,8 +44,11 @@ if TYPE_CHECKING:
 LINE = "__line"
 """The column holding the line each row starts on (UInt32)."""
 PIECE_BYTES = 4 * 1024 * 1024
-PARSERS = 2
-"""Pieces parsed at once, on threads."""
+PARSERS = 3
+"""Pieces parsed at once, on threads: one more than the two cores a plan is measured on, because a piece's parse
+is only partly in polars' own threads (a JSON Lines piece's shape is one regular-expression match, on the thread
+that asks for it). Reading the 1M-row benchmark's sources alone, 2 threads against 3: JSON Lines 1.44-1.46
+against 1.14-1.16 s, quoted CSV 0.47 against 0.41 s, plain CSV 0.31-0.34 against 0.30 s (4 threads: no faster)."""
 MAX_CARRY_BYTES = 2 * 1024 * 1024
 """A record longer than this (a line, or a quoted value spanning lines) sends the file to the row reader."""
 
@@ -140,22 +143,25 @@ def read_column_pieces(
     return results
 
 
-def _pieces(stream: io.BufferedIOBase, pending: bytes, cut: Callable[[bytes], int]) -> Iterator[bytes]:
+def _pieces(stream: io.BufferedIOBase, pending: bytes, cut: Callable[[bytes, bytes], int]) -> Iterator[bytes]:
     """The stream in pieces of about PIECE_BYTES, each ending where `cut` says (the last one where the file
-    ends). `pending` is what was read already."""
+    ends). `pending` is what was read already. `cut(pending, chunk)` is where in `chunk` the piece that
+    `pending` begins may end, or -1: a piece is then joined from the two in one copy (joining them first and
+    cutting the piece out after took two, holding the GIL, which the parsers' threads want meanwhile)."""
     if b"\x00" in pending:
         raise _Refused
     while chunk := stream.read(PIECE_BYTES):
         if b"\x00" in chunk:
             raise _Refused  # neither CSV nor JSON text holds a NUL
-        pending += chunk
-        end = cut(pending)
+        end = cut(pending, chunk)
         if end < 0:
+            pending += chunk
             if len(pending) > PIECE_BYTES + MAX_CARRY_BYTES:
                 raise _Refused
             continue
-        yield pending[:end]
-        pending = pending[end:]
+        with memoryview(chunk) as view:
+            yield b"".join((pending, view[:end]))
+        pending = chunk[end:]
     if pending:
         yield pending
 
@@ -198,21 +204,23 @@ def _in_order(
                 future.cancel()
 
 
-def _line_cut(data: bytes) -> int:
-    return data.rfind(b"\n") + 1 or -1
+def _line_cut(pending: bytes, chunk: bytes) -> int:
+    """Just after the chunk's last line end, or -1."""
+    return chunk.rfind(b"\n") + 1 or -1
 
 
-def _even_cut(data: bytes) -> int:
-    """Just after the last line end with an even number of `"` before it (so outside quotes), or -1."""
-    end = data.rfind(b"\n")
+def _even_cut(pending: bytes, chunk: bytes) -> int:
+    """Just after the chunk's last line end with an even number of `"` before it (so outside quotes), counted from
+    the start of `pending`, or -1."""
+    end = chunk.rfind(b"\n")
     if end < 0:
         return -1
-    quotes = _count(data, _QUOTE, end)
+    quotes = pending.count(b'"') + _count(chunk, _QUOTE, end)
     while quotes % 2:
-        previous = data.rfind(b"\n", 0, end)
+        previous = chunk.rfind(b"\n", 0, end)
         if previous < 0:
             return -1
-        quotes -= data.count(b'"', previous, end)
+        quotes -= chunk.count(b'"', previous, end)
         end = previous
     return end + 1
 
@@ -431,8 +439,9 @@ def _usual_piece(
     # Refused unless UTF-8, as the row reader reads it.
     text = pl.Series([body], dtype=pl.Binary).cast(pl.String)
     quoted = _quoted_shape(keys, wanted, numbers_refused)
-    if quoted is not None and not has_escaped_quote(body) and _every_line(text, quoted.shape):
-        values = _between_quotes(body, rows, wanted, quoted)
+    escaped = body.find(b"\\") != -1  # most pieces hold no backslash: one pass tells
+    if quoted is not None and not (escaped and has_escaped_quote(body)) and _every_line(text, quoted.shape):
+        values = _between_quotes(body, rows, wanted, quoted, escaped=escaped)
         if values is not None:
             return values.with_columns(
                 pl.int_range(line, line + rows, dtype=pl.UInt32, eager=True).alias(LINE)
@@ -480,11 +489,12 @@ def _quoted_shape(
 
 
 def _between_quotes(
-    body: bytes, rows: int, wanted: tuple[str, ...], quoted: _QuotedShape
+    body: bytes, rows: int, wanted: tuple[str, ...], quoted: _QuotedShape, *, escaped: bool
 ) -> pl.DataFrame | None:
     """The wanted values of lines of `quoted.shape` holding no escaped quote, read as the fields between their
     quotes (model/json_strings.py): about half the CPU of polars' JSON reader (0.51 against 0.91 s for 1,000,000
-    lines of 12 wanted fields, 340 MB). None when a value holds an escape JSON lacks."""
+    lines of 12 wanted fields, 340 MB). `escaped`: whether the body holds a backslash (the values holding one are
+    decoded). None when a value holds an escape JSON lacks."""
     import polars as pl
 
     fields = pl.read_csv(
@@ -501,7 +511,7 @@ def _between_quotes(
     if fields.height != rows:
         return None
     values = {name: quoted.values.get(name) for name in wanted}
-    return string_values(fields, values, escaped=body.find(b"\\") != -1)
+    return string_values(fields, values, escaped=escaped)
 
 
 def _usual_shape(first: str, numbers_refused: frozenset[str]) -> str | None:

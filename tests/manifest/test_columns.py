@@ -183,6 +183,32 @@ def test_many_pieces_parsed_on_threads_come_back_in_order_with_their_lines(
         assert frame.rows() == expected
 
 
+@pytest.mark.parametrize("name", ["long.csv", "long.jsonl"])
+def test_a_record_longer_than_a_piece_is_carried_into_the_next_until_the_carry_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Pieces of 16 bytes: a record of 60 (a quoted value with line breaks, a long JSON line) has no cut in the
+    chunks it spans, so they are carried until one ends it; past MAX_CARRY_BYTES the file goes to the row reader."""
+    monkeypatch.setattr(columns, "PIECE_BYTES", 16)
+    long = 'say "hi"\n' + "x" * 40 + "\nend"
+    rows = [("k1", "v1"), ("k2", long), ("k3", "v3")]
+    if name.endswith(".csv"):
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows([COLUMNS, *rows])
+        data = text.getvalue().encode()
+    else:
+        data = "".join(json.dumps(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in rows).encode()
+    path = tmp_path / name
+    path.write_bytes(data)
+    file = SourceFile(path, name, "csv" if name.endswith(".csv") else "jsonl", False)
+    frame = read_columns(file, COLUMNS, text_only=frozenset())
+    assert frame is not None
+    assert [row[:2] for row in frame.rows()] == rows
+    assert frame.rows() == _expected(file, frozenset())
+    monkeypatch.setattr(columns, "MAX_CARRY_BYTES", 8)
+    assert read_columns(file, COLUMNS, text_only=frozenset()) is None
+
+
 @pytest.mark.parametrize(
     ("line", "why"),
     [

@@ -53,9 +53,9 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
         (octets < _CONTROL) & (octets != _TAB) & (octets != _LF) & (octets != _CR)
     ):
         return None
-    if has_escaped_quote(piece):
+    escaped = piece.find(b"\\") != -1  # most pieces hold no backslash: one pass tells
+    if escaped and has_escaped_quote(piece):
         return None
-    escaped = piece.find(b"\\") != -1
     keys = _first_keys(piece, start)
     if keys is None:
         return None
