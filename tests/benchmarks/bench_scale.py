@@ -303,6 +303,29 @@ plain CSV, and the other formats against it:
 
 The other styles cost the emulator a restyling pass (jsonstyle.py), which bounds those plans: fetching and decoding the
 pretty body alone took 6.7-7.0 s.
+
+Runs N (11:05, at d21c18f: a CSV piece's commas counted over the piece; jemalloc keeping freed pages 10 s, one BLAS
+thread), P (11:12, three piece parsers and one backslash search, uncommitted then) and Q (11:20, at 4ccb9bc: those,
+and one copy a source piece), the next session; the floors (fields / rows) took 1.68-2.01 / 1.90-2.24 s. Medians of
+3:
+
+    formats-1m     run N                            run P                            run Q
+    plain CSV      3.85 s, floors 1.75 / 1.95 s     3.90 s, floors 1.70 / 1.90 s     4.02 s, floors 1.73 / 1.97 s
+                   2.19x / 1.97x floor              2.29x / 2.05x floor              2.32x / 2.04x floor
+    quoted CSV     1.09x plain CSV                  1.05x                            1.01x
+    gzip CSV       1.10x                            1.05x                            1.03x
+    JSONL          1.33x                            1.27x                            1.25x
+    gzip JSONL     1.34x                            1.30x                            1.28x
+    peaks          623-703 MB                       656-749 MB                       633-754 MB
+    plan-5m        with d21c18f's settings, two runs each: 21.50-21.79 s and 930-934 MB (jemalloc at 100 ms:
+                   22.52-23.22 s and 759-762 MB)
+
+Run N met 2x on the rows as fetched but put JSON Lines over 1.3x (plain CSV had become faster, JSONL not); P and Q
+brought JSONL back under, with plain CSV at 2.04-2.05x. Tried and not kept: a thread receiving the live body ahead
+of the decoding (the emulator then works while a page decodes, but the decode slows from about 45 to 75 ms a page:
+the live phase is bound by the CPU of the emulator, the decoding and the diff together, about 150 ms a 24 MB page on
+two cores); reading 256 KB or 1 MB at a time from the socket (more CPU in h11); the emulator's SQLite file mapped
+(no change); 8 live pages ahead (0.1 s, +60 MB); polars' transparent huge pages (POLARS_THP=1: slower).
 """
 
 from __future__ import annotations
