@@ -10,10 +10,10 @@ import pytest
 
 from reconciler import native
 
-JEMALLOC = "background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0"
+JEMALLOC = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 
-def test_jemalloc_keeps_freed_pages_ten_seconds_and_blas_runs_on_the_callers_thread(
+def test_jemalloc_keeps_freed_pages_a_second_and_blas_runs_on_the_callers_thread(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
