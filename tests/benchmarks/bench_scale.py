@@ -320,6 +320,27 @@ and one copy a source piece), the next session; the floors (fields / rows) took 
     plan-5m        with d21c18f's settings, two runs each: 21.50-21.79 s and 930-934 MB (jemalloc at 100 ms:
                    22.52-23.22 s and 759-762 MB)
 
+Runs R (11:42, at 4640092, Q's code) and S (11:51, at 7081fa7: jemalloc keeping freed pages 1 s, not 10); floors
+1.62-1.98 / 1.80-2.30 s:
+
+    formats-1m     run R                            run S
+    plain CSV      3.71 s, floors 1.65 / 1.88 s     3.98 s, floors 1.73 / 1.91 s
+                   2.24x / 1.97x floor              2.30x / 2.08x floor
+    quoted CSV     1.05x plain CSV                  0.99x
+    gzip CSV       1.06x                            1.03x
+    JSONL          1.29x                            1.27x
+    gzip JSONL     1.29x                            1.26x
+    peaks          641-763 MB                       625-665 MB
+    plan-5m        (3 runs) at 10 s: 20.55 s (19.81-28.05), 839-986 MB; at 1 s: 21.90 s (20.75-22.79), 807-814 MB
+    members-5m     (3 runs) at 10 s: 9.56 s (9.35-10.89), 1,608-1,624 MB; at 1 s: 8.67 s (8.63-9.03), 1,507-1,517 MB
+    apply-100k     at 4640092: create phase 68,801 records/s, batch sizes [1000], the plan after: no changes
+
+Plain CSV's own runs spread 3.61-4.14 s within run S, so a median of 3 moves by 0.1-0.2 s from run to run. Both
+limits bind at once: at about 4.8-5.0 s for JSON Lines, 1.3x puts plain CSV at 3.7-3.85 s or slower, and 2x the
+floor at 3.8 s or faster. The plan is bound by CPU on two cores (about 4.8 s of the plan's and 1.1 s of the
+emulator's for 3.7 s, 80-85% of both cores), so a saving in the live read (the same for every format) helps plain
+CSV to 2x but moves JSON Lines towards 1.3x; only savings in reading JSON Lines sources widen both.
+
 Run N met 2x on the rows as fetched but put JSON Lines over 1.3x (plain CSV had become faster, JSONL not); P and Q
 brought JSONL back under, with plain CSV at 2.04-2.05x. Tried and not kept: a thread receiving the live body ahead
 of the decoding (the emulator then works while a page decodes, but the decode slows from about 45 to 75 ms a page:
