@@ -393,6 +393,16 @@ def test_a_csv_line_longer_than_the_field_limit_sends_the_file_to_the_row_reader
     assert frame.rows() == [("x", "y", 2), ("x" * 23, "", 3)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=12), st.integers(1, 25), st.booleans())
+def test_a_line_longer_than_the_limit_is_found_as_by_measuring_every_line(
+    lengths: list[int], limit: int, last_end: bool
+) -> None:
+    body = b"\n".join(b"x" * length for length in lengths) + (b"\n" if last_end and lengths else b"")
+    longest = max((len(line) for line in body.split(b"\n")), default=0)
+    assert columns._longer_line(body, limit) == (longest > limit)
+
+
 def test_a_key_is_matched_as_written_not_as_a_pattern(tmp_path: Path) -> None:
     """The first line's keys make the usual shape's pattern (columns._usual_shape); "a+" there matches only
     "a+", so a later line holding "aa" twice is checked in full, and refused."""
