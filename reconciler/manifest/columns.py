@@ -334,7 +334,6 @@ def _csv_piece(piece: bytes, header: list[str], wanted: tuple[str, ...], line: i
 
     if b"\x00" in piece:
         raise _Refused
-    piece.decode("utf-8")  # UnicodeDecodeError is a ValueError
     quoted = b'"' in piece
     outside = _outside_quotes(piece) if quoted else piece
     lines, longest = _plain_lines(outside, len(header) - 1)

@@ -403,6 +403,29 @@ def test_a_line_longer_than_the_limit_is_found_as_by_measuring_every_line(
     assert columns._longer_line(body, limit) == (longest > limit)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n\xff,x\n",
+        b"a,b\nx,\xff\n",
+        b'a,b\nx,"\xc3"\n',
+        b"a,b\nx,y\xe2\x82\n",
+        b"a,b\nx,y\n\xed\xa0\x80,z\n",
+        b"a,b\nx,\xc0\xaf\n",
+        b"a,b,c\nx,y,\xff\n",
+    ],
+    ids=["first", "last", "quoted", "cut short", "surrogate", "overlong", "unwanted column"],
+)
+def test_csv_that_is_not_utf8_anywhere_goes_to_the_row_reader(tmp_path: Path, data: bytes) -> None:
+    """polars' reader refuses bytes that are not UTF-8 in any field it reads (every column of the header, the
+    unwanted ones too), which is what makes the piece's own decoding unneeded; the row reader names the line."""
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    file = SourceFile(path, "s.csv", "csv", False)
+    assert read_columns(file, COLUMNS, text_only=frozenset()) is None
+    assert _expected(file, frozenset()) is None
+
+
 def test_a_key_is_matched_as_written_not_as_a_pattern(tmp_path: Path) -> None:
     """The first line's keys make the usual shape's pattern (columns._usual_shape); "a+" there matches only
     "a+", so a later line holding "aa" twice is checked in full, and refused."""
