@@ -335,6 +335,24 @@ Runs R (11:42, at 4640092, Q's code) and S (11:51, at 7081fa7: jemalloc keeping 
     members-5m     (3 runs) at 10 s: 9.56 s (9.35-10.89), 1,608-1,624 MB; at 1 s: 8.67 s (8.63-9.03), 1,507-1,517 MB
     apply-100k     at 4640092: create phase 68,801 records/s, batch sizes [1000], the plan after: no changes
 
+Runs T (12:06, at 22f7ec2, S's code), U (12:18, at d4c8bc9: a JSON Lines piece read without a copy or an index of
+its line ends; a CSV piece not decoded to prove it UTF-8) and V (12:25, at 5fc313f: 10 live pages read ahead, not 2),
+a slower hour (plain CSV at 3.71 s in run R took 4.03-4.15 s here, its floors 1.88 against 1.94-1.99 s); floors
+1.64-2.09 / 1.86-2.38 s:
+
+    formats-1m     run T                            run U                            run V
+    plain CSV      4.05 s, floors 1.75 / 1.94 s     4.15 s, floors 1.76 / 1.99 s     4.03 s, floors 1.75 / 1.98 s
+                   2.31x / 2.09x floor              2.36x / 2.09x floor              2.30x / 2.04x floor
+    quoted CSV     1.00x plain CSV                  1.01x                            1.00x
+    gzip CSV       1.04x                            1.02x                            1.07x
+    JSONL          1.27x                            1.22x                            1.25x
+    gzip JSONL     1.26x                            1.25x                            1.29x
+    peaks          616-682 MB                       615-643 MB                       694-719 MB
+    plan-5m        at 5fc313f (3 runs): 21.57 s (21.22-28.46, the first after seeding members), 894-900 MB
+    members-5m     at 5fc313f (3 runs): 10.05 s (9.45-10.71), 1,492-1,501 MB
+    apply-100k     at 5fc313f (3 runs): create phase 69,129 records/s (68,009-72,250), batch sizes [1000], the plan
+                   after each apply: no changes
+
 Plain CSV's own runs spread 3.61-4.14 s within run S, so a median of 3 moves by 0.1-0.2 s from run to run. Both
 limits bind at once: at about 4.8-5.0 s for JSON Lines, 1.3x puts plain CSV at 3.7-3.85 s or slower, and 2x the
 floor at 3.8 s or faster. The plan is bound by CPU on two cores (about 4.8 s of the plan's and 1.1 s of the
