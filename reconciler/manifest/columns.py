@@ -421,28 +421,27 @@ def _usual_piece(
     a piece holding one is read a line at a time, which skips it."""
     import polars as pl
 
-    body = piece  # lines, the last one with its line end or without
-    rows = _count(body, _NEWLINE) + (0 if body.endswith(b"\n") else 1)
-    if _longer_line(body, MAX_JSON_LINE_BYTES):
+    rows = _count(piece, _NEWLINE) + (0 if piece.endswith(b"\n") else 1)
+    if _longer_line(piece, MAX_JSON_LINE_BYTES):
         raise _Refused
-    first = body.find(b"\n")
-    keys = _line_keys(body[: len(body) if first < 0 else first].decode("utf-8"))
+    first = piece.find(b"\n")
+    keys = _line_keys(piece[: len(piece) if first < 0 else first].decode("utf-8"))
     if keys is None:
         return None
     shape = _line_shape(keys, numbers_refused)
     # Refused unless UTF-8, as the row reader reads it.
-    text = pl.Series([body], dtype=pl.Binary).cast(pl.String)
+    text = pl.Series([piece], dtype=pl.Binary).cast(pl.String)
     quoted = _quoted_shape(keys, wanted, numbers_refused)
-    escaped = body.find(b"\\") != -1  # most pieces hold no backslash: one pass tells
-    if quoted is not None and not (escaped and has_escaped_quote(body)) and _every_line(text, quoted.shape):
-        values = _between_quotes(body, rows, wanted, quoted, escaped=escaped)
+    escaped = piece.find(b"\\") != -1  # most pieces hold no backslash: one pass tells
+    if quoted is not None and not (escaped and has_escaped_quote(piece)) and _every_line(text, quoted.shape):
+        values = _between_quotes(piece, rows, wanted, quoted, escaped=escaped)
         if values is not None:
             return values.with_columns(
                 pl.int_range(line, line + rows, dtype=pl.UInt32, eager=True).alias(LINE)
             )
     if not _every_line(text, shape):
         return None
-    frame = pl.read_ndjson(body, schema=dict.fromkeys(wanted, pl.String))
+    frame = pl.read_ndjson(piece, schema=dict.fromkeys(wanted, pl.String))
     if frame.height != rows:
         return None
     return frame.select(
