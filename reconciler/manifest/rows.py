@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from reconciler.errors import Location, Problem
 from reconciler.model.fields import PHONE_FIELDS, PHONE_NOISE, TEXT_ONLY_FIELDS
 from reconciler.model.frames import PackedFrame, packed
-from reconciler.text import UNSAFE_CHARS, UNSAFE_REMEDY, unsafe
+from reconciler.text import UNSAFE_REMEDY, unsafe
 
 from . import yaml_loader as y
 from .columns import LINE, Refused, read_column_pieces, read_columns
@@ -380,7 +380,10 @@ def checked_record_columns(
         else:
             kept.append(piece)
 
-    if read_column_pieces(source, rules.managed, text_only=rules.text_only, each=each) is None:
+    if (
+        read_column_pieces(source, rules.managed, text_only=rules.text_only, each=each, safe_text=True)
+        is None
+    ):
         return None
     if keys and _has_duplicates(pl.concat(keys, rechunk=False)):
         return None
@@ -398,7 +401,6 @@ def _record_checks(rules: _RecordRules) -> list[pl.Expr]:
 
     key = pl.col(rules.key)
     checks = [(key.str.strip_chars() == "").any(), key.str.contains("[\t\n\r]").any()]
-    checks += [pl.col(name).str.contains_any(list(UNSAFE_CHARS)).any() for name in rules.managed]
     if rules.phones:
         checks.append(pl.all_horizontal(pl.col(name) == "" for name in rules.phones).any())
         for name in rules.phones:

@@ -59,7 +59,9 @@ def string_values(
         if field is None:
             columns.append(pl.repeat("", fields.height, dtype=pl.String, eager=True).alias(name))
             continue
-        value = fields.get_column(f"f{field}").fill_null("").alias(name)
+        value = fields.get_column(f"f{field}").alias(name)
+        if value.null_count():  # fill_null copies even a column that has none
+            value = value.fill_null("")
         text = _decoded(value) if escaped else value
         if text is None:
             return None

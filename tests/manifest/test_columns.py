@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from reconciler.manifest import columns
 from reconciler.manifest.columns import LINE, read_columns
 from reconciler.manifest.sources import RawRow, SourceFile, read_rows
+from reconciler.text import UNSAFE_CHARS
 
 COLUMNS = ("a", "b")
 _CSV_BITS = ["a", "b", "é", " ", ",", '"', '""', "\n", "\r\n", "\r", "\x00", "\udcff", "x,y", '"q"', "😀"]
@@ -578,3 +579,81 @@ def test_a_line_that_does_not_split_alike_is_read_by_polars_json_reader(
     frame = read_columns(file, COLUMNS, text_only=frozenset({"a"}))
     assert frame is not None
     assert frame.rows() == [("t", "", 1), ("k" if b"5," in late else 'k"', "m", 2)]
+
+
+_SAFE_TEXT_VALUE = st.one_of(
+    st.text(alphabet="ab é", max_size=4),
+    st.text(alphabet="ab é\t\x1b\x85\u061c\u200f\u202e\u2066", max_size=4),
+)
+
+
+def _safe_read(file: SourceFile) -> pl.DataFrame | None:
+    frames = columns.read_column_pieces(
+        file, COLUMNS, text_only=frozenset(), each=lambda frame: frame, safe_text=True
+    )
+    return None if frames is None else pl.concat(frames) if frames else None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(_SAFE_TEXT_VALUE, _SAFE_TEXT_VALUE, _SAFE_TEXT_VALUE), min_size=1, max_size=6),
+    st.sampled_from(["csv", "jsonl escaped", "jsonl as it is"]),
+)
+def test_with_safe_text_a_wanted_value_holding_an_unsafe_character_sends_the_file_to_the_row_reader(
+    tmp_path: Path, rows: list[tuple[str, str, str]], form: str
+) -> None:
+    """Wanted a and b, and an unmanaged n, of text with and without unsafe characters: written as they are or
+    escaped, in a JSON Lines piece of the usual shape (whose pattern proves them safe) or in CSV (whose columns
+    are checked). Read with safe_text, the file is refused exactly when a wanted value holds one; otherwise the
+    columns are read_columns' columns."""
+    if form == "csv":
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows([("a", "n", "b"), *((a, n, b) for a, b, n in rows)])
+        path, name = tmp_path / "s.csv", "s.csv"
+        path.write_text(text.getvalue(), encoding="utf-8")
+    else:
+        escaped = form == "jsonl escaped"
+        lines = (json.dumps({"a": a, "n": n, "b": b}, ensure_ascii=escaped) for a, b, n in rows)
+        path, name = tmp_path / "s.jsonl", "s.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    file = SourceFile(path, name, "jsonl" if "jsonl" in form else "csv", False)
+    plain = read_columns(file, COLUMNS, text_only=frozenset())
+    unsafe = any(char in UNSAFE_CHARS for a, b, _ in rows for char in a + b)
+    event(f"{form}, {'unsafe' if unsafe else 'safe'}, {'columns' if plain is not None else 'rows'}")
+    safe = _safe_read(file)
+    if plain is None or unsafe:
+        assert safe is None
+    else:
+        assert safe is not None
+        assert safe.rows() == plain.rows()
+
+
+def test_a_usual_jsonl_piece_is_not_checked_again_unless_a_value_holds_an_escape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape pattern proves the wanted values safe, so the piece's columns are not scanned; a piece with a
+    backslash is (an escape may stand for an unsafe character), and so is an unsafe character in an unmanaged
+    value, which does not stop the columns being read."""
+    checked: list[bool] = []
+    refuse_unsafe = columns._refuse_unsafe
+
+    def spy(frame: pl.DataFrame, check: bool) -> pl.DataFrame:
+        checked.append(check)
+        return refuse_unsafe(frame, check)
+
+    monkeypatch.setattr(columns, "_refuse_unsafe", spy)
+    path = tmp_path / "s.jsonl"
+    file = SourceFile(path, "s.jsonl", "jsonl", False)
+    path.write_bytes(b'{"a": "x", "n": "\xe2\x80\xae", "b": "y"}\n' * 3)
+    assert _safe_read(file) is not None
+    assert checked == [False]
+    checked.clear()
+    path.write_bytes(b'{"a": "x\\/", "n": "", "b": "y"}\n' * 3)
+    frame = _safe_read(file)
+    assert frame is not None
+    assert frame.rows() == [("x/", "y", 1), ("x/", "y", 2), ("x/", "y", 3)]
+    assert checked == [True]
+    checked.clear()
+    path.write_bytes(b'{"a": "x", "n": "", "b": "y"}\n{"a": "x", "n": "", "b": "\\u202e"}\n')
+    assert _safe_read(file) is None
+    assert checked == [True]

@@ -77,6 +77,7 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
             columns=columns,
             infer_schema=False,
             encoding="utf8",
+            empty_string_is_null=False,
         )
     except pl.exceptions.PolarsError:
         return None
