@@ -60,8 +60,11 @@ checks this against every code point of the running Python)."""
 @functools.cache
 def _classes() -> tuple[str, str]:
     r"""(the characters `str.strip()` removes, a regex class of the characters `\d` matches), for this Python:
-    its `re` matches `\s` and `\d` by the same tests as `str.isspace()` and `str.isdecimal()`."""
-    every = "".join(map(chr, range(_SCANNED)))
+    its `re` matches `\s` and `\d` by the same tests as `str.isspace()` and `str.isdecimal()`. Every code point
+    is decoded from numpy's array of them (5 ms), not joined from a str each (50 ms, at every plan's start)."""
+    import numpy as np
+
+    every = np.arange(_SCANNED, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     spaces = "".join(re.findall(r"\s", every))
     return spaces, _class([ord(char) for char in re.findall(r"\d", every)])
 
