@@ -9,7 +9,6 @@ number stops the import before anything is written, naming the file and the line
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..errors import InputError, Location, Problem
-from ..manifest.sources import GZIP_ERRORS
+from ..manifest.sources import GZIP_ERRORS, gunzipped
 from .listfile import prefixes
 from .phones import e164
 
@@ -50,7 +49,7 @@ def _text(path: Path) -> Iterator[IO[str]]:
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if gzipped else raw  # type: ignore[assignment]
+        stream: IO[bytes] = gunzipped(raw) if gzipped else raw  # type: ignore[assignment]
         yield io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
 
 
