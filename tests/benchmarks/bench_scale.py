@@ -365,6 +365,50 @@ of the decoding (the emulator then works while a page decodes, but the decode sl
 the live phase is bound by the CPU of the emulator, the decoding and the diff together, about 150 ms a 24 MB page on
 two cores); reading 256 KB or 1 MB at a time from the socket (more CPU in h11); the emulator's SQLite file mapped
 (no change); 8 live pages ahead (0.1 s, +60 MB); polars' transparent huge pages (POLARS_THP=1: slower).
+
+The session after, a slower machine (the floors took 1.95-2.65 / 2.17-2.97 s, against 1.64-2.09 / 1.86-2.38 s in
+runs T-V): run W (12:47, at 439b1d8, V's code and its baseline), X (at 09f2467: a JSON Lines piece's shape pattern
+refuses unsafe characters in its wanted values, no fill_null copies, line ends counted once), Y (13:23, at 1773157:
+normalize's character classes built in 5 ms, not 50), Z (13:33, at fffce23: gzip inflated by ISA-L) and Z2 (13:45,
+Z's code). Medians of 3, ratios to the floor on the managed fields / on the rows as fetched:
+
+    formats-1m   run W              run X              run Y              run Z              run Z2
+    plain CSV    4.36 s             4.61 s             4.44 s             4.69 s             4.63 s
+      floors     1.95 / 2.17 s      2.16 / 2.46 s      2.11 / 2.38 s      2.13 / 2.44 s      2.01 / 2.32 s
+      ratio      2.24x / 2.01x      2.13x / 1.87x      2.10x / 1.87x      2.20x / 1.92x      2.30x / 1.99x
+    quoted CSV   1.06x plain CSV    0.99x              1.07x              1.02x              0.98x
+    gzip CSV     1.05x              1.01x              1.10x              1.06x              0.96x
+    JSONL        1.29x              1.17x              1.22x              1.27x              1.15x
+    gzip JSONL   1.30x              1.20x              1.27x              1.21x              1.12x
+    peaks        697-731 MB         696-723 MB         691-720 MB         692-721 MB         695-714 MB
+    plan-5m      at fffce23 (3 runs): 25.50 s (23.30-34.53, the first with its files out of the page cache), 896-910 MB
+    members-5m   at fffce23 (3 runs): 11.22 s (10.66-12.17), 1,482-1,510 MB
+    apply-100k   at fffce23 (3 runs): create phase 57,570 records/s (56,146-58,920), batch sizes [1000], the plan
+                 after each apply: no changes
+
+The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
+(alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. A JSON Lines piece's shape
+pattern costs what its length costs: polars' regular expressions ran at 440-465 MB/s here for any pattern, from a
+line of any characters to the full shape, ASCII text or not (0.85 s of CPU per 340 MB), so refusing unsafe
+characters in it is free, and the pattern itself cannot be made cheaper.
+
+Tried and not kept (alternating runs of 1M-row plans unless said):
+- each piece's line ends counted by its parser, its LINE moved afterwards (the reading thread counted them as it
+  read): plain CSV 4.60-4.89 against 4.56-5.03 s, JSON Lines 5.65-5.91 against 5.48-5.71 s;
+- pass 1 comparing only the rows normalisation touched, from masks computed once: 0.67-0.70 against 0.59-0.61 s
+  of CPU per 1M rows (polars' when/then with the pattern inline is cheaper);
+- pydantic's defer_build on every manifest model: import time within the noise (about 0.39 s either way);
+- 20 or 30 live pages ahead, not 10: 4.35-4.67 against 4.54-4.64 s, and 4.60-4.89 against 4.62-4.84 s;
+- the emulator on uvicorn with httptools and uvloop: its CPU 1.36-1.46 against 1.44-1.52 s per read, plans within
+  the noise;
+- a JSON Lines piece's structure checked by reading every field, the keys and separators as Enum columns, in
+  place of the shape pattern: 1.31 against 1.49 s of CPU per 340 MB, before the checks a number or a spacing would
+  still need.
+An experiment, not a design: the emulator answering a second read of the same records from memory took its CPU
+from 1.45-1.56 to 0.66-0.70 s and the plan from 4.71-4.96 to 4.29-4.51 s. About 0.8 s of a plan's CPU is the
+emulator's SQL (one row a record: 0.55-0.62 s for 1M docs read alone, against 0.26-0.29 s for the same bytes as
+1,000 blobs). Blobs a page long would only serve reads of records that did not change since the last one, and a
+nightly drift reads records the dialler changed all day, so they were not built.
 """
 
 from __future__ import annotations
