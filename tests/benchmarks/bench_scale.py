@@ -386,6 +386,23 @@ Z's code). Medians of 3, ratios to the floor on the managed fields / on the rows
     apply-100k   at fffce23 (3 runs): create phase 57,570 records/s (56,146-58,920), batch sizes [1000], the plan
                  after each apply: no changes
 
+Runs Z3 (13:50, Z's code) and Z4 (14:00, at d8ed8ad: a large source's pieces packed on a thread of their own), the
+latter in a faster hour (floors 1.73-2.05 / 2.01-2.31 s, as in runs N-V):
+
+    formats-1m   run Z3             run Z4
+    plain CSV    4.45 s             3.83 s
+      floors     2.00 / 2.25 s      1.74 / 2.01 s
+      ratio      2.23x / 1.97x      2.21x / 1.91x
+    quoted CSV   0.96x plain CSV    1.03x
+    gzip CSV     1.01x              1.02x
+    JSONL        1.19x              1.24x
+    gzip JSONL   1.14x              1.17x
+    peaks        683-718 MB         693-713 MB
+    plan-5m      at d8ed8ad (3 runs): 20.98 s (20.48-26.98), 881-927 MB
+    members-5m   at d8ed8ad (3 runs): 10.17 s (10.14-10.85), 1,486-1,497 MB
+    apply-100k   at d8ed8ad (3 runs): create phase 62,956 records/s (62,874-63,447), batch sizes [1000], the plan
+                 after each apply: no changes
+
 The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
 (alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. A JSON Lines piece's shape
 pattern costs what its length costs: polars' regular expressions ran at 440-465 MB/s here for any pattern, from a
