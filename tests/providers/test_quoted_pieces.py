@@ -78,6 +78,7 @@ def test_escapes_are_decoded_and_the_rest_left_as_sent() -> None:
         [{"id": "1", "Name": "a"}, {"id": "2", "Name": "b\nc"}],
         [{"id": "1", "name": "a"}, {"id": "2", "name": "b"}],
         [{"id": "1", "Name": "a", "NAME": "A"}, {"id": "2", "Name": "b", "NAME": "B"}],
+        [{"id": "1", "Name": None, "x": None, "y": "q"}, {"id": "2", "Name": None, "x": None, "y": "r"}],
     ],
     ids=[
         "keys reordered",
@@ -91,6 +92,7 @@ def test_escapes_are_decoded_and_the_rest_left_as_sent() -> None:
         "a raw line end in a value",
         "another case",
         "two spellings",
+        "nulls in the first row",  # split at its quotes, Name's value would be the next key, x
     ],
 )
 def test_other_shapes_are_declined_and_read_the_general_way(rows: list[dict[str, object]]) -> None:
