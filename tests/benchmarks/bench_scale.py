@@ -403,6 +403,11 @@ latter in a faster hour (floors 1.73-2.05 / 2.01-2.31 s, as in runs N-V):
     apply-100k   at d8ed8ad (3 runs): create phase 62,956 records/s (62,874-63,447), batch sizes [1000], the plan
                  after each apply: no changes
 
+Run Z5 (14:10, at 6607483, Z4's code for every format): plain CSV 4.13 s (its three plans 3.84, 4.13 and 4.14 s),
+floors 1.83 / 1.99 s, 2.26x / 2.08x; quoted CSV 0.98x plain CSV, gzip CSV 0.96x, JSONL 1.15x, gzip JSONL 1.18x;
+peaks 700-737 MB. Within one run plain CSV's plans spread 3.76-4.26 s (Z4) against floors of 2.00-2.03 s, so the
+median of 3 lands on either side of 2x the floor from one run to the next: in runs X-Z5, 1.87-2.08x.
+
 The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
 (alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. A JSON Lines piece's shape
 pattern costs what its length costs: polars' regular expressions ran at 440-465 MB/s here for any pattern, from a
@@ -418,6 +423,8 @@ Tried and not kept (alternating runs of 1M-row plans unless said):
 - 20 or 30 live pages ahead, not 10: 4.35-4.67 against 4.54-4.64 s, and 4.60-4.89 against 4.62-4.84 s;
 - the emulator on uvicorn with httptools and uvloop: its CPU 1.36-1.46 against 1.44-1.52 s per read, plans within
   the noise;
+- source pieces of 8 MB, not 4: 4.01-4.21 against 4.05-4.27 s; live pages of 48 MB (5 ahead), not 24 (10 ahead):
+  4.50-4.62 against 4.21-4.28 s, and 743-765 against 680-690 MiB;
 - a JSON Lines piece's structure checked by reading every field, the keys and separators as Enum columns, in
   place of the shape pattern: 1.31 against 1.49 s of CPU per 340 MB, before the checks a number or a spacing would
   still need.
