@@ -27,8 +27,6 @@ from .spec import CUSTOMER_ID_PATTERN
 from .validation import suggest
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     import polars as pl
 
 CUSTOMER_ID_COLUMN = "customer-id"
@@ -329,8 +327,6 @@ def _as_cell(value: str | Cell | None) -> Cell | None:
 
 CHECK_ROWS = 250_000
 """Rows of a source's frame checked at a time."""
-PACKS_AHEAD = 2
-"""Pieces of a source waiting to be packed while the next are read: beyond these, the reading waits."""
 
 
 def _has_duplicates(keys: pl.Series) -> bool:
@@ -357,15 +353,13 @@ def checked_record_columns(
     than `pack_bytes` (polars' estimate), they and every later piece are held packed, so that a source of millions
     of rows is never held whole in polars' memory (None: never packed). 5,000,000 rows of 12 fields took 44 MiB
     packed, against 1,240 MiB held whole."""
-    from concurrent.futures import ThreadPoolExecutor
-
     import polars as pl
 
     rules = _RecordRules(spec)
     checks = _record_checks(rules)
     keys: list[pl.Series] = []
     kept: list[pl.DataFrame] = []
-    packs: list[Future[bytes]] = []
+    packs: list[bytes] = []
     size = 0
 
     def each(piece: pl.DataFrame) -> None:
@@ -380,29 +374,22 @@ def checked_record_columns(
         keys.append(piece.get_column(rules.key))
         size += int(piece.estimated_size())
         if pack_bytes is not None and (packs or size > pack_bytes):
-            packs.extend(pool.submit(packed, frame) for frame in (*kept, piece))
+            packs.extend(map(packed, kept))
             kept.clear()
-            for waiting in packs[-PACKS_AHEAD - 1 :: -1]:  # at most PACKS_AHEAD pieces held unpacked
-                if waiting.done():
-                    break
-                waiting.result()
+            packs.append(packed(piece))
         else:
             kept.append(piece)
 
-    # The pieces are packed on a thread of their own (zstd lets go of the GIL), not on this one, which reads the
-    # file and hands its pieces to their parsers: a 1M-row plain-CSV plan, 8 rounds alternating, 4.16-4.43 against
-    # 4.22-4.50 s, 0.02-0.15 s faster in each.
-    with ThreadPoolExecutor(1, thread_name_prefix="source-pack") as pool:
-        read = read_column_pieces(source, rules.managed, text_only=rules.text_only, each=each, safe_text=True)
-        if read is None:
-            for future in packs:
-                future.cancel()
-            return None
+    if (
+        read_column_pieces(source, rules.managed, text_only=rules.text_only, each=each, safe_text=True)
+        is None
+    ):
+        return None
     if keys and _has_duplicates(pl.concat(keys, rechunk=False)):
         return None
     keys.clear()  # the pieces, kept or packed, hold the keys; these were for the check only
     if packs:
-        return PackedFrame(tuple(future.result() for future in packs))
+        return PackedFrame(tuple(packs))
     if not kept:
         return pl.DataFrame(schema={**dict.fromkeys(rules.managed, pl.String), LINE: pl.UInt32})
     return pl.concat(kept, how="vertical")

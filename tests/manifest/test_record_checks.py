@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -11,11 +10,10 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.manifest import columns, rows
+from reconciler.manifest import columns
 from reconciler.manifest.columns import LINE
 from reconciler.manifest.rows import checked_record_columns, checked_record_frame
 from reconciler.manifest.sources import SourceFile
-from reconciler.model import frames
 from reconciler.model.frames import PackedFrame
 
 PHONES = st.one_of(
@@ -76,19 +74,10 @@ def test_a_large_source_is_kept_packed_a_piece_at_a_time(tmp_path: Path) -> None
     source = _spring(tmp_path / "spring.csv", [f"0770090{i:04d}" for i in range(40)])
     whole = checked_record_frame(Spec(), source)
     assert whole is not None and whole.height == 40
-    packing = frames.packed
-    threads: list[str] = []
-
-    def spy(frame: pl.DataFrame) -> bytes:
-        threads.append(threading.current_thread().name)
-        return packing(frame)
-
-    with mock.patch.object(columns, "PIECE_BYTES", 64), mock.patch.object(rows, "packed", spy):
+    with mock.patch.object(columns, "PIECE_BYTES", 64):
         packed = checked_record_columns(Spec(), source, pack_bytes=0)
         kept = checked_record_columns(Spec(), source, pack_bytes=10**9)
     assert isinstance(packed, PackedFrame) and len(packed.pieces) > 5
-    assert len(threads) == len(packed.pieces)
-    assert all(name.startswith("source-pack") for name in threads)  # not the thread that reads the pieces
     assert pl.concat(list(packed.frames())).equals(whole)
     assert packed.frame().equals(whole)
     assert isinstance(kept, pl.DataFrame) and kept.equals(whole)
