@@ -386,8 +386,9 @@ Z's code). Medians of 3, ratios to the floor on the managed fields / on the rows
     apply-100k   at fffce23 (3 runs): create phase 57,570 records/s (56,146-58,920), batch sizes [1000], the plan
                  after each apply: no changes
 
-Runs Z3 (13:50, Z's code) and Z4 (14:00, at d8ed8ad: a large source's pieces packed on a thread of their own), the
-latter in a faster hour (floors 1.73-2.05 / 2.01-2.31 s, as in runs N-V):
+Runs Z3 (13:50, Z's code) and Z4 (14:00, at d8ed8ad, whose change, packing a large source's pieces on a thread of
+their own, does not run for these sources: Z's code), the latter in a faster hour (floors 1.73-2.05 / 2.01-2.31 s, as
+in runs N-V):
 
     formats-1m   run Z3             run Z4
     plain CSV    4.45 s             3.83 s
@@ -398,21 +399,24 @@ latter in a faster hour (floors 1.73-2.05 / 2.01-2.31 s, as in runs N-V):
     JSONL        1.19x              1.24x
     gzip JSONL   1.14x              1.17x
     peaks        683-718 MB         693-713 MB
-    plan-5m      at d8ed8ad (3 runs): 20.98 s (20.48-26.98), 881-927 MB
+    plan-5m      at d8ed8ad (3 runs): 20.98 s (20.48-26.98), 881-927 MB; its packing thread (since reverted)
+                 against fffce23, 3 rounds alternating: 23.18-24.14 against 23.47-24.16 s
     members-5m   at d8ed8ad (3 runs): 10.17 s (10.14-10.85), 1,486-1,497 MB
     apply-100k   at d8ed8ad (3 runs): create phase 62,956 records/s (62,874-63,447), batch sizes [1000], the plan
                  after each apply: no changes
 
-Run Z5 (14:10, at 6607483, Z4's code for every format): plain CSV 4.13 s (its three plans 3.84, 4.13 and 4.14 s),
+Run Z5 (14:10, at 6607483, Z's code for every format): plain CSV 4.13 s (its three plans 3.84, 4.13 and 4.14 s),
 floors 1.83 / 1.99 s, 2.26x / 2.08x; quoted CSV 0.98x plain CSV, gzip CSV 0.96x, JSONL 1.15x, gzip JSONL 1.18x;
 peaks 700-737 MB. Within one run plain CSV's plans spread 3.76-4.26 s (Z4) against floors of 2.00-2.03 s, so the
 median of 3 lands on either side of 2x the floor from one run to the next: in runs X-Z5, 1.87-2.08x.
 
 The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
-(alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. A JSON Lines piece's shape
-pattern costs what its length costs: polars' regular expressions ran at 440-465 MB/s here for any pattern, from a
-line of any characters to the full shape, ASCII text or not (0.85 s of CPU per 340 MB), so refusing unsafe
-characters in it is free, and the pattern itself cannot be made cheaper.
+(alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. The second plan of
+a pair can run faster for its place alone: d8ed8ad's rounds ran the same code for 1M plain-CSV plans and the second
+was 0.02-0.15 s faster in each of 8 (d8ed8ad was reverted); a difference under about 0.15 s in such rounds is not
+one. A JSON Lines piece's shape pattern costs what its length costs: polars' regular expressions ran at 440-465 MB/s
+here for any pattern, from a line of any characters to the full shape, ASCII text or not (0.85 s of CPU per 340 MB),
+so refusing unsafe characters in it is free, and the pattern itself cannot be made cheaper.
 
 Tried and not kept (alternating runs of 1M-row plans unless said):
 - each piece's line ends counted by its parser, its LINE moved afterwards (the reading thread counted them as it
