@@ -405,10 +405,20 @@ in runs N-V):
     apply-100k   at d8ed8ad (3 runs): create phase 62,956 records/s (62,874-63,447), batch sizes [1000], the plan
                  after each apply: no changes
 
-Run Z5 (14:10, at 6607483, Z's code for every format): plain CSV 4.13 s (its three plans 3.84, 4.13 and 4.14 s),
-floors 1.83 / 1.99 s, 2.26x / 2.08x; quoted CSV 0.98x plain CSV, gzip CSV 0.96x, JSONL 1.15x, gzip JSONL 1.18x;
-peaks 700-737 MB. Within one run plain CSV's plans spread 3.76-4.26 s (Z4) against floors of 2.00-2.03 s, so the
-median of 3 lands on either side of 2x the floor from one run to the next: in runs X-Z5, 1.87-2.08x.
+Runs Z5 (14:10, at 6607483, Z's code for every format) and Z6 (14:25, at fa0b55f, the same code):
+
+    formats-1m   run Z5                               run Z6
+    plain CSV    4.13 s (plans 3.84, 4.13, 4.14 s)    4.18 s (plans 3.88, 4.18, 4.20 s)
+      floors     1.83 / 1.99 s                        1.84 / 2.01 s
+      ratio      2.26x / 2.08x                        2.28x / 2.09x
+    quoted CSV   0.98x plain CSV                      0.97x
+    gzip CSV     0.96x                                1.00x
+    JSONL        1.15x                                1.19x
+    gzip JSONL   1.18x                                1.15x
+    peaks        700-737 MB                           691-718 MB
+
+Within one run plain CSV's plans spread 3.76-4.26 s (Z4) against floors of 2.00-2.03 s, so the median of 3 lands on
+either side of 2x the floor from one run to the next: in runs X-Z6, 1.87-2.09x (2x or under in five of seven).
 
 The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
 (alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. The second plan of
