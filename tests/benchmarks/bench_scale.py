@@ -418,7 +418,7 @@ Runs Z5 (14:10, at 6607483, Z's code for every format) and Z6 (14:25, at fa0b55f
     peaks        700-737 MB                           691-718 MB
 
 Within one run plain CSV's plans spread 3.76-4.26 s (Z4) against floors of 2.00-2.03 s, so the median of 3 lands on
-either side of 2x the floor from one run to the next: in runs X-Z6, 1.87-2.09x (2x or under in five of seven).
+either side of 2x the floor from one run to the next: in runs X-Z6, 1.87-2.09x (2x or under in six of eight).
 
 The JSON Lines changes took 0.84-1.03 s of CPU from a 1M-row JSON Lines plan and 0.05-0.40 s from plain CSV's
 (alternating runs, paired); ISA-L 0.12-0.64 s from gzip JSON Lines and 0.15-0.38 s from gzip CSV. The second plan of
