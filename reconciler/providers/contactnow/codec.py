@@ -209,19 +209,22 @@ class Frames(Shape["pl.DataFrame"]):
     further 0.7 s), but by what they would put in the columns read."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        import numpy as np
-        import polars as pl
-
+        # Nothing of polars or numpy here: a read makes its shape before it sends its request, and importing them
+        # (about 0.1 s) is better done while the service prepares its answer.
         self._columns = Columns(names)
         self._names = list(names)
-        self._schema = dict.fromkeys(names, pl.String)
         self._id = names[self._columns.folded.index("id")]
-        self._scratch = np.empty(0, np.uint8)
+        self._scratch: npt.NDArray[np.uint8] | None = None
+
+    def _schema(self) -> dict[str, pl.DataType]:
+        import polars as pl
+
+        return dict.fromkeys(self._names, pl.String())
 
     def _frame(self, columns: list[list[str]]) -> pl.DataFrame:
         import polars as pl
 
-        return pl.DataFrame(dict(zip(self._schema, columns, strict=True)), schema=self._schema)
+        return pl.DataFrame(dict(zip(self._names, columns, strict=True)), schema=self._schema())
 
     def piece(self, data: bytes | memoryview) -> pl.DataFrame | None:
         # The piece is copied into a buffer kept from one piece to the next and edited there with numpy, which
@@ -235,7 +238,7 @@ class Frames(Shape["pl.DataFrame"]):
         if quick is not None:
             return quick
         size = len(data) - 2
-        if len(self._scratch) < size:
+        if self._scratch is None or len(self._scratch) < size:
             self._scratch = np.empty(size + size // 4, np.uint8)
         objects = self._scratch[:size]
         np.copyto(objects, np.frombuffer(data, np.uint8, size, 1))
@@ -260,7 +263,7 @@ class Frames(Shape["pl.DataFrame"]):
         import polars as pl
 
         try:
-            frame = pl.read_ndjson(lines, schema=self._schema)
+            frame = pl.read_ndjson(lines, schema=self._schema())
         except pl.exceptions.PolarsError:
             return None
         return frame if frame.height and not any(frame.null_count().row(0)) else None

@@ -204,8 +204,6 @@ class ContactNowProvider:
 
     def iter_record_batches(self, dataset_id: int, key: str, fields: Sequence[str]) -> Iterator[LiveBatch]:
         """The same records as `iter_records`, a page at a time as columns (what the diff of millions reads)."""
-        import polars as pl
-
         wanted = ["id", key, *fields, "ProcessType", "outcomecode"]
         names: dict[str, str] = {}
         for name in wanted:
@@ -213,6 +211,8 @@ class ContactNowProvider:
         spelled = list(names.values())
         at = {folded: spelled[position] for position, folded in enumerate(names)}
         for frame in self.client.iter_record_frames(spelled, dataset=dataset_id):
+            import polars as pl  # once the request is out: the service prepares its answer meanwhile
+
             batch = frame.select(
                 _record_ids(pl.col(at["id"])),
                 pl.col(at[key.casefold()]).alias("key"),
