@@ -23,7 +23,9 @@ the row reader.
 
 With `safe_text` (a record set's source), a wanted value holding a control or bidirectional character (UNSAFE_CHARS)
 sends the file to the row reader too, which names it. Each piece is checked on its parser's thread; a JSON Lines
-piece read between its quotes is checked by its shape pattern, in the same pass, where no value holds an escape.
+piece read between its quotes is checked by its shape pattern, in the same pass, where no value holds an escape; a
+CSV piece whose bytes hold no unsafe character's encoding (`may_hold_unsafe`, the usual case) needs no check of its
+columns.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.errors import Location
 from reconciler.model.json_strings import has_escaped_quote, string_values
-from reconciler.text import UNSAFE_CHARS
+from reconciler.text import UNSAFE_CHARS, may_hold_unsafe
 
 from .sources import CSV_FIELD_LIMIT, GZIP_ERRORS, MAX_JSON_LINE_BYTES, SourceFile, check_header, open_binary
 
@@ -136,7 +138,8 @@ def read_column_pieces(
     last piece's), or None when the source must be read row by row (`each` raising Refused says so too): the
     whole file's columns need never be held at once. With `safe_text`, a wanted value holding a character of
     UNSAFE_CHARS is such a reason too: each piece is checked on its parser's thread, and a JSON Lines piece whose
-    shape pattern already refused them (`_SAFE_STRING`) is not checked again."""
+    shape pattern already refused them (`_SAFE_STRING`), or a CSV piece whose bytes hold none, is not checked
+    again."""
     import polars as pl
 
     wanted = tuple(dict.fromkeys((*required, *optional)))
@@ -346,7 +349,9 @@ def _csv_frames(
     pieces = _numbered(_pieces(stream, first[end + 1 :], _even_cut), 2)
     yield from _in_order(
         pieces,
-        lambda piece, line, ends: _refuse_unsafe(_csv_piece(piece, header, wanted, line, ends), safe_text),
+        lambda piece, line, ends: _refuse_unsafe(
+            _csv_piece(piece, header, wanted, line, ends), safe_text and may_hold_unsafe(piece)
+        ),
     )
 
 

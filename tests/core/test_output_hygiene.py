@@ -91,3 +91,28 @@ def test_the_characters_scanned_for_in_columns_are_exactly_the_unsafe_ones() -> 
     values = pl.Series([f"a{char}b" for char in every[:0x3000]] + ["plain", "é", "\t\n\r"])
     found = values.str.contains_any(list(UNSAFE_CHARS))
     assert found.to_list() == [UNSAFE.search(value) is not None for value in values.to_list()]
+
+
+def test_may_hold_unsafe_finds_every_unsafe_character_in_bytes_and_nothing_else() -> None:
+    """A piece's bytes are looked at before its columns: False must prove that no text cut from them holds an
+    unsafe character, and True for safe text would only cost the column scan, so both are checked exactly, for
+    every character up to U+3000 and a few past it: each unsafe one alone, between ASCII and between other text
+    past ASCII, and the safe ones sixteen at a time."""
+    from reconciler.text import UNSAFE, may_hold_unsafe
+
+    codes = [*range(0x3000), 0xFEFF, 0x1F600, 0x10FFFF]
+    chars = [chr(code) for code in codes if not 0xD800 <= code <= 0xDFFF]
+    unsafe = [char for char in chars if UNSAFE.fullmatch(char)]
+    safe = [char for char in chars if not UNSAFE.fullmatch(char)]
+    assert len(unsafe) == 76
+    for char in unsafe:
+        for text in (f"a,{char},{'b' * 40}\n", f"£,é{char}€,\u2019{'x' * 120}\n" * 3):
+            assert may_hold_unsafe(text.encode()) is True, hex(ord(char))
+    for at in range(0, len(safe), 16):
+        text = f"a,{''.join(safe[at : at + 16])},{'b' * 400}\n"
+        assert may_hold_unsafe(text.encode()) is False, [hex(ord(char)) for char in safe[at : at + 16]]
+    assert may_hold_unsafe(b"") is False
+    assert may_hold_unsafe(b"a,b\tc\r\n") is False
+    assert may_hold_unsafe("ab\u202e".encode()) is True  # at the very end
+    assert may_hold_unsafe("x\u00e9".encode()) is True  # past ASCII within the last two bytes: not followed
+    assert may_hold_unsafe(("\u00e9" * 10 + "\n").encode()) is True  # mostly past ASCII: not followed

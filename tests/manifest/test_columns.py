@@ -628,12 +628,8 @@ def test_with_safe_text_a_wanted_value_holding_an_unsafe_character_sends_the_fil
         assert safe.rows() == plain.rows()
 
 
-def test_a_usual_jsonl_piece_is_not_checked_again_unless_a_value_holds_an_escape(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The shape pattern proves the wanted values safe, so the piece's columns are not scanned; a piece with a
-    backslash is (an escape may stand for an unsafe character), and so is an unsafe character in an unmanaged
-    value, which does not stop the columns being read."""
+def _spy_on_unsafe_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each piece's columns were scanned for unsafe characters, in order."""
     checked: list[bool] = []
     refuse_unsafe = columns._refuse_unsafe
 
@@ -642,6 +638,16 @@ def test_a_usual_jsonl_piece_is_not_checked_again_unless_a_value_holds_an_escape
         return refuse_unsafe(frame, check)
 
     monkeypatch.setattr(columns, "_refuse_unsafe", spy)
+    return checked
+
+
+def test_a_usual_jsonl_piece_is_not_checked_again_unless_a_value_holds_an_escape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape pattern proves the wanted values safe, so the piece's columns are not scanned; a piece with a
+    backslash is (an escape may stand for an unsafe character), and so is an unsafe character in an unmanaged
+    value, which does not stop the columns being read."""
+    checked = _spy_on_unsafe_checks(monkeypatch)
     path = tmp_path / "s.jsonl"
     file = SourceFile(path, "s.jsonl", "jsonl", False)
     path.write_bytes(b'{"a": "x", "n": "\xe2\x80\xae", "b": "y"}\n' * 3)
@@ -655,5 +661,30 @@ def test_a_usual_jsonl_piece_is_not_checked_again_unless_a_value_holds_an_escape
     assert checked == [True]
     checked.clear()
     path.write_bytes(b'{"a": "x", "n": "", "b": "y"}\n{"a": "x", "n": "", "b": "\\u202e"}\n')
+    assert _safe_read(file) is None
+    assert checked == [True]
+
+
+def test_a_csv_piece_s_columns_are_checked_only_when_its_bytes_may_hold_an_unsafe_character(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV piece whose bytes hold no unsafe character's encoding is not scanned column by column; one that holds
+    one is, and is read when it stands only in an unmanaged value, refused when in a wanted one."""
+    checked = _spy_on_unsafe_checks(monkeypatch)
+    path = tmp_path / "s.csv"
+    file = SourceFile(path, "s.csv", "csv", False)
+    path.write_bytes(f"a,n,b\nx é,£,y\u2019{'z' * 60}\n".encode())
+    frame = _safe_read(file)
+    assert frame is not None
+    assert frame.rows() == [("x é", "y\u2019" + "z" * 60, 2)]
+    assert checked == [False]
+    checked.clear()
+    path.write_bytes("a,n,b\nx,\u202e\x1b,y\n".encode())
+    frame = _safe_read(file)
+    assert frame is not None
+    assert frame.rows() == [("x", "y", 2)]
+    assert checked == [True]
+    checked.clear()
+    path.write_bytes("a,n,b\nx,,y\u202e\n".encode())
     assert _safe_read(file) is None
     assert checked == [True]
