@@ -442,6 +442,44 @@ Tried and not kept (alternating runs of 1M-row plans unless said):
 - a JSON Lines piece's structure checked by reading every field, the keys and separators as Enum columns, in
   place of the shape pattern: 1.31 against 1.49 s of CPU per 340 MB, before the checks a number or a spacing would
   still need.
+The session after, runs Z7 (15:19), Z8 (15:25), Z9 (15:31) and Z10 (15:42), all at 9906577 (a records read sends its
+request before polars is imported, so the service prepares its answer meanwhile; a CSV piece whose bytes hold no
+unsafe character's encoding skips the scan of its columns, 0.79-0.89 against 0.98-1.04 s of CPU for the 1M-row
+check). Medians of 3, ratios to the floor on the managed fields / on the rows as fetched:
+
+    formats-1m   run Z7             run Z8             run Z9             run Z10
+    plain CSV    4.09 s             4.01 s             4.27 s             4.26 s
+      plans      4.06-4.28 s        3.95-4.06 s        4.17-4.30 s        4.13-4.27 s
+      floors     1.93 / 2.22 s      1.85 / 2.08 s      1.94 / 2.24 s      1.82 / 2.11 s
+      ratio      2.12x / 1.84x      2.17x / 1.93x      2.20x / 1.91x      2.34x / 2.02x
+    quoted CSV   1.06x plain CSV    1.06x              1.00x              1.00x
+    gzip CSV     1.08x              1.07x              1.08x              0.96x
+    JSONL        1.25x              1.25x              1.21x              1.16x
+    gzip JSONL   1.23x              1.19x              1.19x              1.19x
+    peaks        685-728 MB         692-724 MB         682-728 MB         679-730 MB
+    plan-5m      (3 runs): 22.61 s (22.47-31.75, the first with its files out of the page cache), 902-912 MB
+    members-5m   (3 runs): 10.59 s (10.12-11.29), 1,487-1,524 MB
+    apply-100k   (3 runs): create phase 64,554 records/s (62,960-65,711), batch sizes [1000], the plan after each
+                 apply: no changes
+
+Where a plain-CSV plan's time goes (1M rows, timed inside the plan): start-up to the first request 0.40 s on one
+core; the source check 0.37-1.46 s, beside the live read; pass 1 1.46-2.23 s (0.44 s alone: the live pages decode
+beside it); the diff 2.23-3.98 s, as the live pages come; 3.99 s in all. The two cores are idle about 1.4 of 8.2
+core-seconds: 0.4 at the start, about 0.45 in the diff's phase, where the emulator, the live page's decoding and the
+diff hand pages along (the main and the live-records threads wait for the GIL about a tenth of their time).
+
+Tried and not kept in that session (alternating runs, ABBA order, unless said):
+- pass 1 two chunks at a time (the live pages wait for it): 4.20-4.48 against 4.08-4.30 s;
+- the emulator's readers kept between reads, with the file mapped (emulator CPU 1.20-1.30 against 1.07-1.14 s a read)
+  or with a 1 GB page cache (1.15-1.20 s); 4,000 docs a query, not 1,000 (1.03-1.14 s, within the noise); 64 KiB
+  SQLite pages (0.92-0.98 against 1.02-1.13 s after the same VACUUM, but a scattered update writes sixteen times the
+  WAL);
+- a live piece's `[` and backslash found with numpy, which lets go of the GIL: 75.5 against 60.7 ms of CPU a 25 MB
+  page; live pieces of 3-12 MB, not 25: no faster (60.1-72.1 ms a 25 MB page);
+- each source value's edges and date start read as bytes (polars' bin.get) in place of one pattern: 0.234 against
+  0.259 s of CPU per 12M values; the longest value counted in characters only where its bytes could be the longest:
+  0.10 against 0.125 s;
+- finding every quote of a live page with numpy: 30 ms of a 25 MB page for that alone (polars' whole read: 44 ms).
 An experiment, not a design: the emulator answering a second read of the same records from memory took its CPU
 from 1.45-1.56 to 0.66-0.70 s and the plan from 4.71-4.96 to 4.29-4.51 s. About 0.8 s of a plan's CPU is the
 emulator's SQL (one row a record: 0.55-0.62 s for 1M docs read alone, against 0.26-0.29 s for the same bytes as
