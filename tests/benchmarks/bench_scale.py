@@ -442,21 +442,22 @@ Tried and not kept (alternating runs of 1M-row plans unless said):
 - a JSON Lines piece's structure checked by reading every field, the keys and separators as Enum columns, in
   place of the shape pattern: 1.31 against 1.49 s of CPU per 340 MB, before the checks a number or a spacing would
   still need.
-The session after, runs Z7 (15:19), Z8 (15:25), Z9 (15:31) and Z10 (15:42), all at 9906577 (a records read sends its
-request before polars is imported, so the service prepares its answer meanwhile; a CSV piece whose bytes hold no
-unsafe character's encoding skips the scan of its columns, 0.79-0.89 against 0.98-1.04 s of CPU for the 1M-row
-check). Medians of 3, ratios to the floor on the managed fields / on the rows as fetched:
 
-    formats-1m   run Z7             run Z8             run Z9             run Z10
-    plain CSV    4.09 s             4.01 s             4.27 s             4.26 s
-      plans      4.06-4.28 s        3.95-4.06 s        4.17-4.30 s        4.13-4.27 s
-      floors     1.93 / 2.22 s      1.85 / 2.08 s      1.94 / 2.24 s      1.82 / 2.11 s
-      ratio      2.12x / 1.84x      2.17x / 1.93x      2.20x / 1.91x      2.34x / 2.02x
-    quoted CSV   1.06x plain CSV    1.06x              1.00x              1.00x
-    gzip CSV     1.08x              1.07x              1.08x              0.96x
-    JSONL        1.25x              1.25x              1.21x              1.16x
-    gzip JSONL   1.23x              1.19x              1.19x              1.19x
-    peaks        685-728 MB         692-724 MB         682-728 MB         679-730 MB
+The session after, runs Z7 (15:19), Z8 (15:25), Z9 (15:31), Z10 (15:42) and Z11 (15:55), all at 9906577 (a records
+read sends its request before polars is imported, so the service prepares its answer meanwhile; a CSV piece whose
+bytes hold no unsafe character's encoding skips the scan of its columns, 0.79-0.89 against 0.98-1.04 s of CPU for
+the 1M-row check). Medians of 3, ratios to the floor on the managed fields / on the rows as fetched:
+
+    formats-1m   run Z7             run Z8             run Z9             run Z10            run Z11
+    plain CSV    4.09 s             4.01 s             4.27 s             4.26 s             4.35 s
+      plans      4.06-4.28 s        3.95-4.06 s        4.17-4.30 s        4.13-4.27 s        4.02-4.39 s
+      floors     1.93 / 2.22 s      1.85 / 2.08 s      1.94 / 2.24 s      1.82 / 2.11 s      1.91 / 2.17 s
+      ratio      2.12x / 1.84x      2.17x / 1.93x      2.20x / 1.91x      2.34x / 2.02x      2.28x / 2.01x
+    quoted CSV   1.06x plain CSV    1.06x              1.00x              1.00x              0.96x
+    gzip CSV     1.08x              1.07x              1.08x              0.96x              0.99x
+    JSONL        1.25x              1.25x              1.21x              1.16x              1.15x
+    gzip JSONL   1.23x              1.19x              1.19x              1.19x              1.13x
+    peaks        685-728 MB         692-724 MB         682-728 MB         679-730 MB         687-730 MB
     plan-5m      (3 runs): 22.61 s (22.47-31.75, the first with its files out of the page cache), 902-912 MB
     members-5m   (3 runs): 10.59 s (10.12-11.29), 1,487-1,524 MB
     apply-100k   (3 runs): create phase 64,554 records/s (62,960-65,711), batch sizes [1000], the plan after each
@@ -479,7 +480,14 @@ Tried and not kept in that session (alternating runs, ABBA order, unless said):
 - each source value's edges and date start read as bytes (polars' bin.get) in place of one pattern: 0.234 against
   0.259 s of CPU per 12M values; the longest value counted in characters only where its bytes could be the longest:
   0.10 against 0.125 s;
-- finding every quote of a live page with numpy: 30 ms of a 25 MB page for that alone (polars' whole read: 44 ms).
+- finding every quote of a live page with numpy: 30 ms of a 25 MB page for that alone (polars' whole read: 44 ms);
+- the emulator keeping each dataset's docs again a page of 1,024 ids at a time (one value a page, marked stale by a
+  trigger on every doc written, rebuilt before a read of the whole dataset): 3.96-4.32 against 4.20-4.50 s, emulator
+  CPU 1.06-1.16 against 1.40-1.48 s a plan, but the first read after the pages went stale took 25 s longer for 5M
+  records (48.13 against 23.71-24.05 s: each page written twice through the WAL, about 5 s per 1M records), and an
+  apply or a day of the dialler's changes touches pages all over a dataset, so a plan after one would pay that to
+  save 0.2 s; creates 57,607 against 60,417 records/s. Not kept.
+
 An experiment, not a design: the emulator answering a second read of the same records from memory took its CPU
 from 1.45-1.56 to 0.66-0.70 s and the plan from 4.71-4.96 to 4.29-4.51 s. About 0.8 s of a plan's CPU is the
 emulator's SQL (one row a record: 0.55-0.62 s for 1M docs read alone, against 0.26-0.29 s for the same bytes as
