@@ -488,6 +488,46 @@ Tried and not kept in that session (alternating runs, ABBA order, unless said):
   apply or a day of the dialler's changes touches pages all over a dataset, so a plan after one would pay that to
   save 0.2 s; creates 57,607 against 60,417 records/s. Not kept.
 
+The session after, runs Z12 (17:24), Z13 (17:29), Z14 (17:31), Z15 (17:42) and Z16 (17:45), all at 2d00c4f (a
+compact records piece read a pair to a field, commas separating fields and the quote quoting them: 42-43 against
+57-58 ms of CPU a 25 MB page). In that session's alternating runs, the code before it planned 1M plain-CSV rows in
+3.86-4.08 s (this machine was faster than the session before's, whose runs gave 3.95-4.39 s), and 2d00c4f in
+3.86-3.98 s, with 0.2 s less of the client's CPU:
+
+    formats-1m   run Z12            run Z13            run Z14            run Z15            run Z16
+    plain CSV    3.71 s             3.78 s             3.87 s             3.85 s             3.88 s
+      plans      3.69-3.82 s        3.75-3.86 s        3.65-3.92 s        3.67-4.06 s        3.80-3.91 s
+      floors     1.83 / 2.13 s      1.88 / 2.15 s      1.84 / 2.10 s      1.88 / 2.11 s      1.93 / 2.12 s
+      ratio      2.03x / 1.74x      2.01x / 1.76x      2.10x / 1.84x      2.05x / 1.83x      2.01x / 1.83x
+    quoted CSV   1.07x plain CSV    1.06x              1.05x              1.03x              1.04x
+    gzip CSV     1.06x              1.07x              1.04x              1.03x              1.02x
+    JSONL        1.21x              1.24x              1.22x              1.22x              1.23x
+    gzip JSONL   1.19x              1.25x              1.16x              1.19x              1.20x
+    peaks        695-743 MB         694-742 MB         691-755 MB         697-742 MB         688-760 MB
+    plan-5m      (3 runs): 21.96 s (21.47-30.84, the first with its files out of the page cache), 903-909 MB
+    members-5m   (3 runs): 10.03 s (9.68-12.45), 1,480-1,501 MB
+    apply-100k   (3 runs): create phase 62,520 records/s (60,647-62,652), batch sizes [1000], the plan after each
+                 apply: no changes
+    php style    one run each, 2d00c4f against the code before it (--compare-with): plain CSV 6.59 against 6.42 s,
+                 the formats 6.44-6.74 against 6.41-6.91 s. The emulator's restyling bounds those plans; a PHP piece
+                 is read a pair to a field too (91-95 against 100-102 ms of CPU a page: its escapes cost the rest).
+
+Where the time went before 2d00c4f (1M plain-CSV plan, timed inside it): the live pieces came every 80-85 ms in the
+diff's phase, though one decoded in 35-50 ms: the live-records thread receives a piece, then decodes it, and the
+emulator waits meanwhile once the socket's buffers fill. py-spy --gil found the GIL held 3.5 s in all (of a plan it
+slowed): 1.8 s by the main thread (0.4 s of it the start-up's imports), 1.7 s by the live-records thread (httpx and h11
+receiving, about 0.25 s of CPU above a bare socket's 0.07 s per 681 MB; each piece's copy, 4-5 ms, 12-22 ms when
+its pages fault in; its `[` and backslash searches). polars' own threads ran 2.7-2.9 s of the plan's 5.3-5.6 s of
+CPU, most of it the CSV reader splitting the live pieces, and the emulator 1.1-1.3 s.
+
+Tried and not kept in that session:
+- a thread reading the live body ahead of the decoding, 24 MB ahead (as a session before): 3.87-4.17 against
+  3.81-4.00 s, 725-776 against 668-707 MiB;
+- the pairs sliced out of `key:value` (str.slice, str.tail): the values then hold the read's buffers, 18 MB a page
+  against 11 (peaks 780-805 MiB); shrink_to_fit gives the memory back but took the gain with it;
+- a larger read from the socket (httpcore's 64 KB: 256 KB and 1 MB): 0.39-0.72 against 0.30-0.39 s of CPU per
+  681 MB read (as a session before).
+
 An experiment, not a design: the emulator answering a second read of the same records from memory took its CPU
 from 1.45-1.56 to 0.66-0.70 s and the plan from 4.71-4.96 to 4.29-4.51 s. About 0.8 s of a plan's CPU is the
 emulator's SQL (one row a record: 0.55-0.62 s for 1M docs read alone, against 0.26-0.29 s for the same bytes as

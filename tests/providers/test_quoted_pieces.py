@@ -321,3 +321,16 @@ def test_a_body_with_a_seam_inside_a_value_is_cut_between_objects() -> None:
     frames = list(codec.Pieces(iter(body), codec.Frames(["id", "Name"]), url="u", piece_bytes=512))
     assert len(frames) > 10
     assert [row for frame in frames for row in frame.rows()] == [(row["id"], row["Name"]) for row in rows]
+
+
+def test_a_piece_as_php_writes_it_is_read_a_pair_to_a_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PHP's json_encode, as ContactNow may answer: compact, `\\/` for every slash, `\\uXXXX` past ASCII."""
+    pairs = _spy_on_pairs(monkeypatch)
+    data = (
+        b'[{"id":"1","Name":"Zo\\u00eb a\\/b \\\\ c","Note":"x:y, z}","z":""},'
+        b'{"id":"2","Name":"\\ud83d\\ude00","Note":"","z":"\\/"}]'
+    )
+    frame = fields_between_quotes(data, ["Name", "id", "Note"])
+    assert pairs == [True]
+    assert frame is not None
+    assert frame.rows() == [("Zoë a/b \\ c", "1", "x:y, z}"), ("😀", "2", "")]
