@@ -127,11 +127,10 @@ def _compact(piece: bytes, start: int) -> bool:
     """Whether the piece's first object (its `{` at `start`) has nothing between its tokens, `{"k":"v","k":"v"}`,
     and so has its last one (from its last `{`), whole: a piece cut inside a string, at a "}, {" in a value, ends
     with a string that is not closed, and is declined (the cutter then cuts it at an earlier seam). So is one
-    whose last object holds a brace in a value, found as that object's start."""
+    whose last object holds a brace in a value, found as that object's start. A piece of one object is not: its
+    only row, the last, lacks the field after "},", and polars counts the fields of a row by its first."""
     end = piece.find(b"{", start + 1)
-    return _compact_object(piece[start : len(piece) if end == -1 else end]) and _compact_object(
-        piece[piece.rfind(b"{") :]
-    )
+    return end != -1 and _compact_object(piece[start:end]) and _compact_object(piece[piece.rfind(b"{") :])
 
 
 def _compact_object(text: bytes) -> bool:
