@@ -508,6 +508,8 @@ compact records piece read a pair to a field, commas separating fields and the q
     members-5m   (3 runs): 10.03 s (9.68-12.45), 1,480-1,501 MB
     apply-100k   (3 runs): create phase 62,520 records/s (60,647-62,652), batch sizes [1000], the plan after each
                  apply: no changes
+    Z17 (18:09, at 4e188d2, the machine slower): plain CSV 4.03 s (4.01-4.05), floors 1.96 / 2.24 s, 2.05x /
+                 1.80x; quoted CSV 1.03x, gzip CSV 1.02x, JSONL 1.23x, gzip JSONL 1.19x; peaks 697-752 MB
     php style    one run each, 2d00c4f against the code before it (--compare-with): plain CSV 6.59 against 6.42 s,
                  the formats 6.44-6.74 against 6.41-6.91 s. The emulator's restyling bounds those plans; a PHP piece
                  is read a pair to a field too (91-95 against 100-102 ms of CPU a page: its escapes cost the rest).
