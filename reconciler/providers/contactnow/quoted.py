@@ -83,7 +83,7 @@ def fields_between_quotes(data: bytes | memoryview, names: Sequence[str]) -> pl.
     if len({key.casefold() for key in keys}) != len(keys) or any(name not in at for name in names):
         return None
     if not spaced and _compact(piece, start):
-        pairs = _compact_pairs(piece, keys, names, escaped=escaped)
+        pairs = _compact_pairs(piece, keys, at, names, escaped=escaped)
         if pairs is not None:
             return pairs
     width = 4 * len(keys) + 1
@@ -148,13 +148,12 @@ def _compact_object(text: bytes) -> bool:
 
 
 def _compact_pairs(
-    piece: bytes, keys: list[str], names: Sequence[str], *, escaped: bool
+    piece: bytes, keys: list[str], at: dict[str, int], names: Sequence[str], *, escaped: bool
 ) -> pl.DataFrame | None:
-    """The columns `names` of a compact piece, read a pair to a field; None when the piece is not read exactly so
-    (the module's docstring)."""
+    """The columns `names` of a compact piece whose first object has `keys` (`at`: each key's place), read a pair
+    to a field; None when the piece is not read exactly so (the module's docstring)."""
     import polars as pl
 
-    at = {key: position for position, key in enumerate(keys)}
     wanted = sorted({at[name] for name in names})
     if wanted[-1] == len(keys) - 1 or not _polars_reads_pairs():
         return None
